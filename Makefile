@@ -1,0 +1,49 @@
+# tcphw: every target creates .venv and installs the project from PyPI on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+BUILD  := build
+
+.PHONY: all setup demo test lint bench clean distclean help
+
+all: test
+
+help:
+	@echo "make demo   - generate a corpus, validate it, benchmark software against the naive baseline"
+	@echo "make test   - run the test suite"
+	@echo "make lint   - ruff + mypy"
+	@echo "make bench  - the performance benchmark (10M descriptors, 1 thread vs all cores vs naive)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tcphw needs Python 3.11+; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	@mkdir -p $(BUILD)
+	$(BIN)/tcphw gen --count 1000000 --seed 1 --out $(BUILD)/demo.tcpd
+	$(BIN)/tcphw validate $(BUILD)/demo.tcpd --out $(BUILD)/demo.verdicts
+	$(BIN)/tcphw bench --count 2000000 --compare software:threads=1 --repeat 7
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy tcphw tests
+
+bench: $(STAMP)
+	$(BIN)/tcphw bench --count 10000000 --compare software:threads=1 --repeat 11
+
+clean:
+	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -prune -not -path './$(VENV)/*' -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,1 @@
+"""Board definitions for the open FPGA toolchains."""

@@ -1,0 +1,1 @@
+"""Gateware: the descriptor validator and its serial link (Amaranth HDL 0.5)."""

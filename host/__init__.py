@@ -1,0 +1,1 @@
+"""Host side: CLI, backends, corpus files, benchmarks."""

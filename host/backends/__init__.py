@@ -1,0 +1,36 @@
+"""Backends: everything that turns descriptors into verdict bytes, behind one interface.
+
+Importing this package registers the built-in backends. Backends that need optional
+hardware (board, gpu) register themselves too and raise ``BackendUnavailable`` on use.
+"""
+
+from . import naive, reference, software  # noqa: F401  (registration side effects)
+from .base import (
+    Backend,
+    BackendError,
+    BackendUnavailable,
+    Descriptors,
+    Verdicts,
+    as_descriptor_array,
+    backend_names,
+    backend_specs,
+    get_backend,
+    open_backend,
+    parse_backend_spec,
+    register_backend,
+)
+
+__all__ = [
+    "Backend",
+    "BackendError",
+    "BackendUnavailable",
+    "Descriptors",
+    "Verdicts",
+    "as_descriptor_array",
+    "backend_names",
+    "backend_specs",
+    "get_backend",
+    "open_backend",
+    "parse_backend_spec",
+    "register_backend",
+]

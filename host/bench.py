@@ -1,0 +1,166 @@
+"""Throughput benchmark across backends: interleaved repetitions, medians, CIs, agreement."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .backends import Backend, open_backend
+from .backends.base import Descriptors
+from .environment import environment
+from .stats import ratio_ci, summarize
+
+ProgressHook = Callable[[int], None]
+
+
+@dataclass
+class BenchPlan:
+    backends: Sequence[str]  # specs, e.g. "software", "software:threads=1", "naive"
+    repeat: int = 7
+    warmup: int = 1
+    slow_count: int = 200_000  # slow backends (reference, naive) are timed on this prefix
+    seed: int = 0
+
+
+@dataclass
+class BackendRun:
+    spec: str
+    backend: Backend
+    count: int
+    seconds: list[float] = field(default_factory=list)
+    verdicts: np.ndarray | None = None
+
+
+def _timed(backend: Backend, data: Descriptors) -> tuple[float, np.ndarray]:
+    start = time.perf_counter()
+    out = backend.validate(data)
+    return time.perf_counter() - start, out
+
+
+def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | None = None) -> dict[str, Any]:
+    """Time every backend on the same corpus and return the result document (see ``tcphw bench --json``).
+
+    Repetitions are interleaved (rep 1 of every backend, then rep 2, ...) so slow drift of a shared
+    machine affects all backends alike; the order within a round rotates for the same reason.
+    """
+    if plan.repeat < 1:
+        raise ValueError("repeat must be >= 1")
+    env_start = environment()
+    runs: list[BackendRun] = []
+    try:
+        for spec in plan.backends:
+            b = open_backend(spec)
+            n = min(len(corpus), plan.slow_count) if b.slow else len(corpus)
+            runs.append(BackendRun(spec, b, n))
+        for run in runs:
+            for _ in range(plan.warmup):  # compile (numba), fill caches, open links; discarded
+                run.verdicts = run.backend.validate(corpus[: run.count])
+                if progress:
+                    progress(1)
+        for rep in range(plan.repeat):
+            k = rep % len(runs)
+            for run in runs[k:] + runs[:k]:
+                seconds, out = _timed(run.backend, corpus[: run.count])
+                run.seconds.append(seconds)
+                if run.verdicts is None:
+                    run.verdicts = out
+                elif not np.array_equal(out, run.verdicts):
+                    raise RuntimeError(
+                        f"backend {run.spec} gave different verdicts on repeated runs of the same corpus"
+                    )
+                if progress:
+                    progress(1)
+        return _report(corpus, plan, runs, env_start)
+    finally:
+        for run in runs:
+            run.backend.close()
+
+
+def _report(corpus: Descriptors, plan: BenchPlan, runs: list[BackendRun], env_start: dict[str, Any]) -> dict[str, Any]:
+    results = []
+    for run in runs:
+        dps = [run.count / s for s in run.seconds]
+        st = summarize(dps, seed=plan.seed)
+        results.append(
+            {
+                "backend": run.spec,
+                "info": run.backend.info(),
+                "count": run.count,
+                "repeat": len(run.seconds),
+                "throughput_dps": st["median"],
+                "ci95": [st["ci95_low"], st["ci95_high"]],
+                "mean_dps": st["mean"],
+                "stddev_dps": st["stddev"],
+                "cv": st["cv"],
+                "seconds": run.seconds,
+            }
+        )
+    primary = runs[0]
+    ratios = []
+    for run in runs[1:]:
+        a = [primary.count / s for s in primary.seconds]
+        b = [run.count / s for s in run.seconds]
+        ratio, lo, hi = ratio_ci(a, b, seed=plan.seed)
+        ratios.append({"numerator": primary.spec, "denominator": run.spec, "ratio": ratio, "ci95": [lo, hi]})
+    mismatches: list[dict[str, Any]] = []
+    total = 0
+    for run in runs[1:]:
+        assert run.verdicts is not None and primary.verdicts is not None
+        n = min(run.count, primary.count)
+        diff = np.nonzero(run.verdicts[:n] != primary.verdicts[:n])[0]
+        mismatches.append(
+            {
+                "backend": run.spec,
+                "against": primary.spec,
+                "compared": int(n),
+                "mismatches": int(diff.size),
+                "first_mismatch_index": int(diff[0]) if diff.size else None,
+            }
+        )
+        total += int(diff.size)
+    env = environment()
+    env["loadavg_start"] = env_start["loadavg"]
+    return {
+        "corpus_count": len(corpus),
+        "plan": {"repeat": plan.repeat, "warmup": plan.warmup, "slow_count": plan.slow_count, "seed": plan.seed},
+        "results": results,
+        "ratios": ratios,
+        "agreement": {"mismatches": total, "pairs": mismatches},
+        "environment": env,
+    }
+
+
+def format_rate(dps: float) -> str:
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if dps >= scale:
+            return f"{dps / scale:.2f} {unit}/s"
+    return f"{dps:.0f} /s"
+
+
+def format_report(doc: dict[str, Any]) -> str:
+    lines = [f"{'backend':<24} {'descriptors':>12} {'median':>12} {'95% CI':>25} {'CV':>6}"]
+    for r in doc["results"]:
+        ci = f"{format_rate(r['ci95'][0])} .. {format_rate(r['ci95'][1])}"
+        lines.append(
+            f"{r['backend']:<24} {r['count']:>12,} {format_rate(r['throughput_dps']):>12} {ci:>25} {r['cv']:>6.1%}"
+        )
+    for q in doc["ratios"]:
+        lines.append(
+            f"ratio {q['numerator']} / {q['denominator']}: {q['ratio']:.1f}x "
+            f"(95% CI {q['ci95'][0]:.1f}..{q['ci95'][1]:.1f})"
+        )
+    agree = doc["agreement"]
+    checked = ", ".join(f"{p['backend']} vs {p['against']} on {p['compared']:,}" for p in agree["pairs"])
+    lines.append(f"agreement: {agree['mismatches']} mismatching verdicts ({checked or 'one backend only'})")
+    env = doc["environment"]
+    lines.append(
+        f"machine: {env['cpu_model']}, {env['cores_usable']} usable cores, Python {env['python']}, "
+        f"numba {env['numba']}, load {env['loadavg_start'][0]:.2f} -> {env['loadavg'][0]:.2f}"
+        if env.get("loadavg")
+        else f"machine: {env['cpu_model']}"
+    )
+    return "\n".join(lines)

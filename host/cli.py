@@ -1,0 +1,209 @@
+"""The ``tcphw`` command line."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import numpy as np
+
+from tcphw import __version__
+from tcphw.contract import DESCRIPTOR_SIZE, FIELDS, Descriptor, DescriptorError, describe_verdict
+
+from .backends import BackendError, backend_specs, open_backend
+from .backends.reference import reference_verdict
+from .bench import BenchPlan, format_report, run_bench
+from .corpus import CorpusError, load_corpus, save_corpus, save_verdicts
+from .generate import KINDS, generate, parse_mix
+from .summary import format_summary, verdict_summary
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Validate large corpora in chunks: bounded memory for the working set and a live progress bar.
+CHUNK = 1 << 22
+
+
+class InputError(click.ClickException):
+    """Bad input (file, option value, unavailable backend): exit code 2, like a usage error."""
+
+    exit_code = 2
+
+
+def input_errors(func: F) -> F:
+    """Turn the library's input errors into one clear line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (CorpusError, DescriptorError, BackendError, ValueError, KeyError) as e:
+            msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+            raise InputError(msg) from e
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _progress(enabled: bool, length: int, label: str) -> Any:
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr if enabled else io.StringIO(), show_eta=True, show_percent=True
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tcphw")
+def main() -> None:
+    """tcphw: validate TCP v2 tool descriptors in software, on an FPGA, or on the virtual board."""
+
+
+@main.command()
+@click.option("--count", "-n", type=click.IntRange(min=1), required=True, help="Number of descriptors.")
+@click.option("--seed", "-s", type=int, default=0, show_default=True, help="Random seed (same seed, same bytes).")
+@click.option("--mix", help=f"Weights KIND=W,...; kinds: {', '.join(KINDS)}. Default: mostly valid, every corruption.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .tcpd file.")
+@input_errors
+def gen(count: int, seed: int, mix: str | None, out: Path) -> None:
+    """Generate a synthetic corpus of valid and corrupted descriptors."""
+    weights = parse_mix(mix)
+    data, kinds = generate(count, seed, weights)
+    save_corpus(out, data)
+    counts = np.bincount(kinds, minlength=len(KINDS))
+    parts = ", ".join(f"{name} {c:,}" for name, c in zip(KINDS, counts, strict=True) if c)
+    click.echo(f"wrote {count:,} descriptors ({count * DESCRIPTOR_SIZE:,} bytes) to {out}: {parts}", err=True)
+
+
+@main.command()
+@click.argument("corpus", type=click.Path(path_type=Path))
+@click.option("--backend", "-b", default="software", show_default=True, help="Backend spec: NAME[:KEY=VALUE,...].")
+@click.option(
+    "--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write one verdict byte per descriptor."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (no progress bar).")
+@input_errors
+def validate(corpus: Path, backend: str, out: Path | None, as_json: bool) -> None:
+    """Validate every descriptor of CORPUS (.tcpd) and summarise the verdicts."""
+    data = load_corpus(corpus)
+    n = len(data)
+    verdicts = np.empty(n, dtype=np.uint8)
+    with open_backend(backend) as b, _progress(not as_json and n > CHUNK, n, "validating") as bar:
+        start = time.perf_counter()
+        for lo in range(0, n, CHUNK):
+            hi = min(lo + CHUNK, n)
+            verdicts[lo:hi] = b.validate(data[lo:hi])
+            bar.update(hi - lo)
+        elapsed = time.perf_counter() - start
+        info = b.info()
+    if out is not None:
+        save_verdicts(out, verdicts)  # only after every descriptor has a verdict
+    summary = {
+        **verdict_summary(verdicts),
+        "backend": backend,
+        "backend_info": info,
+        "corpus": str(corpus),
+        "elapsed_s": elapsed,
+        "throughput_dps": n / elapsed if elapsed > 0 else None,
+    }
+    if out is not None:
+        summary["verdicts_file"] = str(out)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        click.echo(f"{corpus}: backend {backend}")
+        click.echo(format_summary(summary))
+        click.echo(f"measured: {n:,} descriptors in {elapsed:.3f} s (includes chunking; see 'tcphw bench' for speed)")
+        if out is not None:
+            click.echo(f"verdicts: {out} ({n:,} bytes, one per descriptor, in order)")
+
+
+@main.command()
+@click.option("--backend", "-b", default="software", show_default=True, help="Backend spec to measure first.")
+@click.option("--compare", "-c", multiple=True, help="Further backend spec(s) to compare against (repeatable).")
+@click.option("--count", "-n", type=click.IntRange(min=1), default=1_000_000, show_default=True)
+@click.option("--corpus", type=click.Path(path_type=Path), help="Use this .tcpd corpus instead of generating one.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--repeat", "-r", type=click.IntRange(min=1), default=7, show_default=True, help="Timed repetitions.")
+@click.option("--warmup", type=click.IntRange(min=0), default=1, show_default=True, help="Discarded runs first.")
+@click.option(
+    "--slow-count",
+    type=click.IntRange(min=1),
+    default=200_000,
+    show_default=True,
+    help="Slow backends (naive, reference) are timed on this many descriptors.",
+)
+@click.option("--no-baseline", is_flag=True, help="Do not add the 'naive' baseline.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result document as JSON.")
+@input_errors
+def bench(
+    backend: str,
+    compare: tuple[str, ...],
+    count: int,
+    corpus: Path | None,
+    seed: int,
+    repeat: int,
+    warmup: int,
+    slow_count: int,
+    no_baseline: bool,
+    as_json: bool,
+) -> None:
+    """Measure throughput of backends on one corpus in one run, with ratios and a bit-for-bit agreement check."""
+    specs = [backend, *compare]
+    if not no_baseline and "naive" not in specs:
+        specs.append("naive")
+    data = load_corpus(corpus) if corpus else generate(count, seed)[0]
+    plan = BenchPlan(specs, repeat=repeat, warmup=warmup, slow_count=slow_count, seed=seed)
+    with _progress(not as_json, len(specs) * (repeat + warmup), "benchmarking") as bar:
+        doc = run_bench(data, plan, progress=bar.update)
+    doc["corpus"] = str(corpus) if corpus else f"generated: count={count} seed={seed} default mix"
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        click.echo(f"corpus: {doc['corpus']} ({len(data):,} descriptors)")
+        click.echo(format_report(doc))
+    if doc["agreement"]["mismatches"]:
+        raise click.ClickException(f"backends disagree on {doc['agreement']['mismatches']} verdicts (see agreement)")
+
+
+@main.command()
+def backends() -> None:
+    """List the registered backends."""
+    for spec in backend_specs():
+        click.echo(f"{spec.name:<12} {spec.description}")
+
+
+@main.command()
+@click.argument("hexbytes", required=False)
+@click.option("--corpus", type=click.Path(path_type=Path), help="Take the descriptor from this corpus...")
+@click.option("--index", "-i", type=click.IntRange(min=0), default=0, show_default=True, help="...at this index.")
+@input_errors
+def decode(hexbytes: str | None, corpus: Path | None, index: int) -> None:
+    """Show the fields and the verdict of one descriptor (24 bytes of HEX, or --corpus/--index)."""
+    if (hexbytes is None) == (corpus is None):
+        raise InputError("give either HEXBYTES or --corpus (with --index)")
+    if corpus is not None:
+        data = load_corpus(corpus)
+        if index >= len(data):
+            raise InputError(f"{corpus}: index {index} out of range (corpus holds {len(data)} descriptors)")
+        raw = data[index].tobytes()
+    else:
+        assert hexbytes is not None
+        try:
+            raw = bytes.fromhex(hexbytes.replace(":", " "))
+        except ValueError:
+            raise InputError(f"not hexadecimal: {hexbytes!r}") from None
+    d = Descriptor.decode(raw)
+    for f in FIELDS:
+        value = getattr(d, f.name)
+        shown = value.hex(" ") if isinstance(value, bytes) else f"0x{value:0{2 * f.size}X} ({value})"
+        click.echo(f"{f.name:<14} [{f.offset:>2}:{f.end:>2}] {shown}")
+    v = reference_verdict(raw)
+    click.echo(f"verdict        0x{v:02X} = {describe_verdict(v)}")
+
+
+if __name__ == "__main__":
+    main()

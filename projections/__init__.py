@@ -1,0 +1,1 @@
+"""ASIC/FPGA projection models from measured synthesis results and published data."""

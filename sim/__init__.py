@@ -1,0 +1,1 @@
+"""Simulation: cocotb testbenches and the virtual board."""

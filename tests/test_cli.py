@@ -1,0 +1,142 @@
+"""The tcphw command line: outputs scripts rely on, and exit code 2 with a clear message on bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tcphw.host.backends import get_backend
+from tcphw.host.cli import main
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path, runner: CliRunner) -> Path:
+    p = tmp_path / "c.tcpd"
+    r = runner.invoke(main, ["gen", "--count", "5000", "--seed", "9", "--out", str(p)])
+    assert r.exit_code == 0, r.output
+    assert p.stat().st_size == 5000 * 24
+    return p
+
+
+def test_gen_is_deterministic(tmp_path: Path, runner: CliRunner, corpus: Path) -> None:
+    again = tmp_path / "again.tcpd"
+    runner.invoke(main, ["gen", "-n", "5000", "-s", "9", "-o", str(again)])
+    assert again.read_bytes() == corpus.read_bytes()
+
+
+def test_validate_json_and_out(tmp_path: Path, runner: CliRunner, corpus: Path) -> None:
+    out = tmp_path / "v.bin"
+    r = runner.invoke(main, ["validate", str(corpus), "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    verdicts = np.fromfile(out, dtype=np.uint8)
+    assert len(verdicts) == doc["count"] == 5000
+    with get_backend("reference") as ref:
+        expected = ref.validate(np.fromfile(corpus, dtype=np.uint8).reshape(-1, 24))
+    assert np.array_equal(verdicts, expected)
+    assert doc["backend"] == "software"
+    assert doc["valid"] == int(((expected & 0x1F) == 0).sum())
+    assert sum(doc["decisions"].values()) == 5000
+    assert doc["decisions"]["CAUTION"] == int((expected >> 6 == 1).sum())
+    assert doc["errors"]["BAD_CRC"] == int((expected & 4 != 0).sum())
+
+
+def test_validate_with_each_backend_agrees(tmp_path: Path, runner: CliRunner, corpus: Path) -> None:
+    outs = {}
+    for b in ("software", "naive", "reference", "software:threads=1"):
+        out = tmp_path / f"{b.replace(':', '_')}.bin"
+        r = runner.invoke(main, ["validate", str(corpus), "-b", b, "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        outs[b] = out.read_bytes()
+    assert len(set(outs.values())) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "empty"), (bytes(50), "not a multiple of 24")],
+)
+def test_validate_bad_file(tmp_path: Path, runner: CliRunner, content: bytes, message: str) -> None:
+    p = tmp_path / "bad.tcpd"
+    p.write_bytes(content)
+    out = tmp_path / "v.bin"
+    r = runner.invoke(main, ["validate", str(p), "--out", str(out)])
+    assert r.exit_code == 2
+    assert message in r.output and str(p) in r.output
+    assert not out.exists()
+
+
+def test_validate_missing_file_and_unknown_backend(runner: CliRunner, corpus: Path) -> None:
+    r = runner.invoke(main, ["validate", "/nonexistent/c.tcpd"])
+    assert r.exit_code == 2 and "no such file" in r.output
+    r = runner.invoke(main, ["validate", str(corpus), "-b", "nosuch"])
+    assert r.exit_code == 2 and "unknown backend 'nosuch'" in r.output
+    r = runner.invoke(main, ["validate", str(corpus), "-b", "software:threads"])
+    assert r.exit_code == 2 and "KEY=VALUE" in r.output
+
+
+def test_gen_bad_mix(tmp_path: Path, runner: CliRunner) -> None:
+    r = runner.invoke(main, ["gen", "-n", "10", "--mix", "valid=1,typo=2", "-o", str(tmp_path / "x.tcpd")])
+    assert r.exit_code == 2 and "unknown corpus kind 'typo'" in r.output
+    assert not (tmp_path / "x.tcpd").exists()
+
+
+def test_bench_json(runner: CliRunner) -> None:
+    r = runner.invoke(
+        main,
+        [
+            "bench",
+            "--count",
+            "20000",
+            "--compare",
+            "software:threads=1",
+            "--repeat",
+            "3",
+            "--slow-count",
+            "2000",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    names = [x["backend"] for x in doc["results"]]
+    assert names == ["software", "software:threads=1", "naive"]
+    for x in doc["results"]:
+        assert x["throughput_dps"] > 0 and x["ci95"][0] <= x["throughput_dps"] <= x["ci95"][1]
+        assert len(x["seconds"]) == 3
+    assert doc["results"][2]["count"] == 2000  # slow baseline timed on a prefix, and says so
+    assert {q["denominator"] for q in doc["ratios"]} == {"software:threads=1", "naive"}
+    assert doc["agreement"]["mismatches"] == 0
+    assert [p["compared"] for p in doc["agreement"]["pairs"]] == [20000, 2000]
+    for key in ("cpu_model", "cores", "os", "python", "numpy", "numba"):
+        assert key in doc["environment"]
+
+
+def test_bench_text_shows_ratio_against_naive(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["bench", "-n", "10000", "-r", "2", "--slow-count", "1000"])
+    assert r.exit_code == 0, r.output
+    assert "ratio software / naive" in r.output
+    assert "agreement: 0 mismatching verdicts" in r.output
+
+
+def test_decode(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["decode", "54435002000244ba5ca6000000010005000200040002590b"])
+    assert r.exit_code == 0, r.output
+    assert "verdict        0x00 = APPROVE" in r.output
+    r = runner.invoke(main, ["decode", "5443"])
+    assert r.exit_code == 2 and "24 bytes" in r.output
+    r = runner.invoke(main, ["decode", "zz"])
+    assert r.exit_code == 2 and "not hexadecimal" in r.output
+
+
+def test_backends_lists_software(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["backends"])
+    assert r.exit_code == 0 and "software" in r.output and "naive" in r.output
