@@ -2,7 +2,8 @@
 
 Speed comes from these choices, each measured with ``tcphw bench``:
 - the CRC uses per-position tables (see ``tcphw.host.crc_tables``), so its 22 lookups are
-  independent instead of a serial chain, and a descriptor is read as three 64-bit words;
+  independent instead of a serial chain, and a descriptor is read as six 32-bit words (byte
+  extraction from 32-bit words compiles to fewer instructions than from 64-bit ones: +10%);
 - a correct magic+version prefix contributes a constant CRC term, so the common case does 16
   lookups (a wrong prefix takes all 22, so BAD_CRC stays exact);
 - the risk check and the decision come from one 32-entry table indexed by flag bits 0-4;
@@ -64,19 +65,17 @@ _ZEROS_CRC, _CRC_TABLES_U16 = position_tables(CRC_COVERED_BYTES)
 _CRC_TABLES = _CRC_TABLES_U16.astype(np.int64).ravel()
 _RISK_TABLE = _risk_table().astype(np.int64)
 
-# The kernel reads each descriptor as three little-endian 64-bit words: byte i of the
-# descriptor is bits 8*(i%8).. of word i//8. These constants are the contract's fields in that view.
+# The kernel reads each descriptor as six little-endian 32-bit words: byte i of the
+# descriptor is bits 8*(i%4).. of word i//4. These constants are the contract's fields in that view.
 assert DESCRIPTOR_SIZE == 24 and CRC_COVERED_BYTES == 22 and FIELD["flags"].offset == 10
-_MAGIC_LE = _le_word(MAGIC)  # word 0, bits 0-31
-_VERSION_LE = _le_word(VERSION.to_bytes(2, "big"))  # word 0, bits 32-47
-_PREFIX_LE = _MAGIC_LE | (_VERSION_LE << 32)
+_MAGIC_LE = _le_word(MAGIC)  # word 0
+_VERSION_LE = _le_word(VERSION.to_bytes(2, "big"))  # word 1, bits 0-15
 # A valid magic+version prefix (bytes 0-5) always adds the same term to the CRC: precompute it so
 # the common case does 16 lookups instead of 22. Wrong prefixes take the full path (exact BAD_CRC).
 _PREFIX_CRC = _ZEROS_CRC
 for _i, _b in enumerate(MAGIC + VERSION.to_bytes(2, "big")):
     _PREFIX_CRC ^= int(_CRC_TABLES_U16[_i, _b])
-# Flags bytes 10..13 sit in word 1 at bits 16..47; flag bits 0-7 are byte 13 (bits 40-47),
-# flag bits 8-15 are byte 12 (bits 32-39).
+# Flag bits 8-15 are byte 12 (word 3, bits 0-7); flag bits 0-7 are byte 13 (word 3, bits 8-15).
 _RES_BYTE12 = (RESERVED_MASK >> 8) & 0xFF
 _RES_BYTE13 = RESERVED_MASK & 0xFF
 _RISK_BITS = RISK_MASK
@@ -89,58 +88,60 @@ _RESERVED_SET = int(VerdictBit.RESERVED_SET)
 
 @numba.njit(nogil=True, cache=True, boundscheck=False)
 def _validate_slice(w, out, t, risk_table, start, stop):  # type: ignore[no-untyped-def]
-    """Verdicts for descriptors [start, stop) of the flat int64 word array ``w`` (3 words each)."""
+    """Verdicts for descriptors [start, stop) of the flat uint32 word array ``w`` (6 words each)."""
     for n in range(start, stop):
-        b = 3 * n
-        w0 = w[b]
-        w1 = w[b + 1]
-        w2 = w[b + 2]
-        # t[256*i + byte_i] is position i's CRC term; written out so every lookup is independent.
+        b = 6 * n
+        u0 = w[b + 0]
+        u1 = w[b + 1]
+        u2 = w[b + 2]
+        u3 = w[b + 3]
+        u4 = w[b + 4]
+        u5 = w[b + 5]
         crc = _PREFIX_CRC
-        if (w0 & 0xFFFFFFFFFFFF) != _PREFIX_LE:
+        if u0 != _MAGIC_LE or (u1 & 0xFFFF) != _VERSION_LE:
             crc = (
                 _ZEROS_CRC
-                ^ t[0 + (w0 & 0xFF)]
-                ^ t[256 + ((w0 >> 8) & 0xFF)]
-                ^ t[512 + ((w0 >> 16) & 0xFF)]
-                ^ t[768 + ((w0 >> 24) & 0xFF)]
-                ^ t[1024 + ((w0 >> 32) & 0xFF)]
-                ^ t[1280 + ((w0 >> 40) & 0xFF)]
+                ^ t[0 + (u0 & 0xFF)]
+                ^ t[256 + ((u0 >> 8) & 0xFF)]
+                ^ t[512 + ((u0 >> 16) & 0xFF)]
+                ^ t[768 + (u0 >> 24)]
+                ^ t[1024 + (u1 & 0xFF)]
+                ^ t[1280 + ((u1 >> 8) & 0xFF)]
             )
-        crc ^= t[1536 + ((w0 >> 48) & 0xFF)]
-        crc ^= t[1792 + ((w0 >> 56) & 0xFF)]
-        crc ^= t[2048 + (w1 & 0xFF)]
-        crc ^= t[2304 + ((w1 >> 8) & 0xFF)]
-        crc ^= t[2560 + ((w1 >> 16) & 0xFF)]
-        crc ^= t[2816 + ((w1 >> 24) & 0xFF)]
-        crc ^= t[3072 + ((w1 >> 32) & 0xFF)]
-        crc ^= t[3328 + ((w1 >> 40) & 0xFF)]
-        crc ^= t[3584 + ((w1 >> 48) & 0xFF)]
-        crc ^= t[3840 + ((w1 >> 56) & 0xFF)]
-        crc ^= t[4096 + (w2 & 0xFF)]
-        crc ^= t[4352 + ((w2 >> 8) & 0xFF)]
-        crc ^= t[4608 + ((w2 >> 16) & 0xFF)]
-        crc ^= t[4864 + ((w2 >> 24) & 0xFF)]
-        crc ^= t[5120 + ((w2 >> 32) & 0xFF)]
-        crc ^= t[5376 + ((w2 >> 40) & 0xFF)]
-        stored = ((w2 >> 40) & 0xFF00) | ((w2 >> 56) & 0xFF)  # bytes 22 (high), 23 (low)
+        crc ^= t[1536 + ((u1 >> 16) & 0xFF)]
+        crc ^= t[1792 + (u1 >> 24)]
+        crc ^= t[2048 + (u2 & 0xFF)]
+        crc ^= t[2304 + ((u2 >> 8) & 0xFF)]
+        crc ^= t[2560 + ((u2 >> 16) & 0xFF)]
+        crc ^= t[2816 + (u2 >> 24)]
+        crc ^= t[3072 + (u3 & 0xFF)]
+        crc ^= t[3328 + ((u3 >> 8) & 0xFF)]
+        crc ^= t[3584 + ((u3 >> 16) & 0xFF)]
+        crc ^= t[3840 + (u3 >> 24)]
+        crc ^= t[4096 + (u4 & 0xFF)]
+        crc ^= t[4352 + ((u4 >> 8) & 0xFF)]
+        crc ^= t[4608 + ((u4 >> 16) & 0xFF)]
+        crc ^= t[4864 + (u4 >> 24)]
+        crc ^= t[5120 + (u5 & 0xFF)]
+        crc ^= t[5376 + ((u5 >> 8) & 0xFF)]
+        stored = ((u5 >> 8) & 0xFF00) | (u5 >> 24)  # bytes 22 (high), 23 (low)
         err = 0
-        if (w0 & 0xFFFFFFFF) != _MAGIC_LE:
+        if u0 != _MAGIC_LE:
             err |= _BAD_MAGIC
-        if ((w0 >> 32) & 0xFFFF) != _VERSION_LE:
+        if (u1 & 0xFFFF) != _VERSION_LE:
             err |= _BAD_VERSION
         if crc != stored:
             err |= _BAD_CRC
-        if ((w1 >> 32) & _RES_BYTE12) != 0 or ((w1 >> 40) & _RES_BYTE13) != 0:
+        if (u3 & _RES_BYTE12) != 0 or ((u3 >> 8) & _RES_BYTE13) != 0:
             err |= _RESERVED_SET
-        v = risk_table[(w1 >> 40) & _RISK_BITS] | err
+        v = risk_table[(u3 >> 8) & _RISK_BITS] | err
         if v & ERROR_MASK:
             v = (v & ERROR_MASK) | _REJECT
         out[n] = v
 
 
 def _words(descriptors: Descriptors) -> np.ndarray:
-    return np.ascontiguousarray(descriptors).view(np.int64).ravel()
+    return np.ascontiguousarray(descriptors).view(np.uint32).ravel()
 
 
 @register_backend("software", "numba kernel, multi-threaded (the fast reference)")
