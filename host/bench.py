@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from tcphw.contract import DESCRIPTOR_SIZE
+
 from .backends import Backend, open_backend
 from .backends.base import Descriptors
 from .environment import environment
@@ -33,6 +35,7 @@ class BackendRun:
     count: int
     seconds: list[float] = field(default_factory=list)
     verdicts: np.ndarray | None = None
+    breakdowns: list[dict[str, float]] = field(default_factory=list)  # backends with last_timing (gpu)
 
 
 def _timed(backend: Backend, data: Descriptors) -> tuple[float, np.ndarray]:
@@ -66,6 +69,9 @@ def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | Non
             for run in runs[k:] + runs[:k]:
                 seconds, out = _timed(run.backend, corpus[: run.count])
                 run.seconds.append(seconds)
+                timing = getattr(run.backend, "last_timing", None)
+                if timing:
+                    run.breakdowns.append(dict(timing))
                 if run.verdicts is None:
                     run.verdicts = out
                 elif not np.array_equal(out, run.verdicts):
@@ -99,6 +105,8 @@ def _report(corpus: Descriptors, plan: BenchPlan, runs: list[BackendRun], env_st
                 "seconds": run.seconds,
             }
         )
+        if run.breakdowns:
+            results[-1]["breakdown"] = _breakdown(run)
     primary = runs[0]
     ratios = []
     for run in runs[1:]:
@@ -134,6 +142,22 @@ def _report(corpus: Descriptors, plan: BenchPlan, runs: list[BackendRun], env_st
     }
 
 
+def _breakdown(run: BackendRun) -> dict[str, Any]:
+    """Median transfer and kernel times; kernel throughput as a fraction of the device's memory bandwidth."""
+    med = {k: float(np.median([b[k] for b in run.breakdowns])) for k in run.breakdowns[0]}
+    out: dict[str, Any] = {f"{k}_median": v for k, v in med.items()}
+    kernel_s = med.get("kernel_s", 0.0)
+    if kernel_s > 0:
+        out["kernel_throughput_dps"] = run.count / kernel_s
+        # every descriptor is read once (24 bytes) and its verdict written once (1 byte)
+        out["kernel_bytes_per_s"] = run.count * (DESCRIPTOR_SIZE + 1) / kernel_s
+        peak = run.backend.info().get("peak_bandwidth_bytes_s")
+        if peak:
+            out["device_peak_bytes_per_s"] = peak
+            out["fraction_of_device_bandwidth"] = out["kernel_bytes_per_s"] / peak
+    return out
+
+
 def format_rate(dps: float) -> str:
     for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if dps >= scale:
@@ -148,6 +172,19 @@ def format_report(doc: dict[str, Any]) -> str:
         lines.append(
             f"{r['backend']:<24} {r['count']:>12,} {format_rate(r['throughput_dps']):>12} {ci:>25} {r['cv']:>6.1%}"
         )
+    for r in doc["results"]:
+        bd = r.get("breakdown")
+        if bd and "kernel_throughput_dps" in bd:
+            frac = bd.get("fraction_of_device_bandwidth")
+            ms = {k: bd[f"{k}_s_median"] * 1e3 for k in ("h2d", "kernel", "d2h")}
+            line = (
+                f"{r['backend']}: host->device {ms['h2d']:.2f} ms, kernel {ms['kernel']:.2f} ms, "
+                f"device->host {ms['d2h']:.2f} ms; kernel alone {format_rate(bd['kernel_throughput_dps'])} "
+                f"= {bd['kernel_bytes_per_s'] / 1e9:.1f} GB/s"
+            )
+            if frac:
+                line += f" ({frac:.0%} of the device's {bd['device_peak_bytes_per_s'] / 1e9:.0f} GB/s)"
+            lines.append(line)
     for q in doc["ratios"]:
         lines.append(
             f"ratio {q['numerator']} / {q['denominator']}: {q['ratio']:.1f}x "

@@ -18,6 +18,7 @@ from tcphw import __version__
 from tcphw.contract import DESCRIPTOR_SIZE, FIELDS, Descriptor, DescriptorError, describe_verdict
 
 from .backends import BackendError, backend_specs, open_backend
+from .backends.gpu import gpu_available
 from .backends.reference import reference_verdict
 from .bench import BenchPlan, format_report, run_bench
 from .corpus import CorpusError, load_corpus, save_corpus, save_verdicts
@@ -116,7 +117,10 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool) -> Non
     else:
         click.echo(f"{corpus}: backend {backend}")
         click.echo(format_summary(summary))
-        click.echo(f"measured: {n:,} descriptors in {elapsed:.3f} s (includes chunking; see 'tcphw bench' for speed)")
+        click.echo(
+            f"wall time: {n:,} descriptors in {elapsed:.3f} s, including one-time start-up such as JIT "
+            "compilation (use 'tcphw bench' for throughput)"
+        )
         if out is not None:
             click.echo(f"verdicts: {out} ({n:,} bytes, one per descriptor, in order)")
 
@@ -153,6 +157,8 @@ def bench(
 ) -> None:
     """Measure throughput of backends on one corpus in one run, with ratios and a bit-for-bit agreement check."""
     specs = [backend, *compare]
+    if gpu_available() and not any(s.partition(":")[0] == "gpu" for s in specs):
+        specs.append("gpu")  # a real CUDA device is here: measure it too
     if not no_baseline and "naive" not in specs:
         specs.append("naive")
     data = load_corpus(corpus) if corpus else generate(count, seed)[0]

@@ -1,0 +1,246 @@
+"""The GPU backend: numba.cuda kernels, chunked through pinned buffers on two streams.
+
+One thread validates one descriptor (grid-stride loop). The CRC position tables live in shared
+memory (22 x 256 x 4 bytes = 22.5 KiB a block). Corpora larger than a chunk, or than GPU memory,
+stream through two pinned host buffers and two CUDA streams, so the copy of one chunk overlaps the
+kernel of the other. CUDA events time host-to-device copies, kernels and device-to-host copies
+separately; ``last_timing`` holds them for ``tcphw bench``.
+
+Without a GPU, ``NUMBA_ENABLE_CUDASIM=1`` (set before numba is imported) runs the same kernel in
+numba's CUDA simulator on the CPU: correct but ~10k descriptors/s, used by the test suite.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tcphw.contract import CRC_COVERED_BYTES, DESCRIPTOR_SIZE, ERROR_MASK
+
+from . import software as sw
+from .base import Backend, BackendUnavailable, Descriptors, Verdicts, register_backend
+
+WORDS = DESCRIPTOR_SIZE // 4
+_TABLE_WORDS = CRC_COVERED_BYTES * 256
+_kernel_cache: dict[str, Any] = {}
+
+
+def cuda_module() -> Any:
+    """numba.cuda, imported on first use (importing it costs start-up time every CLI call would pay)."""
+    from numba import cuda
+
+    return cuda
+
+
+def simulator_enabled() -> bool:
+    from numba import config
+
+    return bool(getattr(config, "ENABLE_CUDASIM", False))
+
+
+def gpu_available() -> bool:
+    """A real CUDA device is usable (the simulator does not count)."""
+    try:
+        return not simulator_enabled() and bool(cuda_module().is_available())
+    except Exception:  # a broken driver install reads as "no GPU", with the reason shown by the backend itself
+        return False
+
+
+# Verdict constants, shared with the CPU kernel (software.py documents the 32-bit word layout).
+_MAGIC_LE, _VERSION_LE, _PREFIX_CRC, _ZEROS_CRC = sw._MAGIC_LE, sw._VERSION_LE, sw._PREFIX_CRC, sw._ZEROS_CRC
+_RES_BYTE12, _RES_BYTE13, _RISK_BITS = sw._RES_BYTE12, sw._RES_BYTE13, sw._RISK_BITS
+_BAD_MAGIC, _BAD_VERSION, _BAD_CRC, _RESERVED_SET = sw._BAD_MAGIC, sw._BAD_VERSION, sw._BAD_CRC, sw._RESERVED_SET
+_REJECT = sw._REJECT
+
+# Bound on first use (see cuda_module): the kernel must name them as module globals, because
+# numba's CUDA simulator swaps the ``cuda`` global of a kernel for its fake module.
+cuda: Any = None
+uint32: Any = None
+
+
+# Plain Python until _build_kernel compiles it with cuda.jit.
+def _validate_kernel(w, out, tables, risk_table, n):  # type: ignore[no-untyped-def]
+    t = cuda.shared.array(_TABLE_WORDS, dtype=uint32)
+    for k in range(cuda.threadIdx.x, _TABLE_WORDS, cuda.blockDim.x):
+        t[k] = tables[k]
+    cuda.syncthreads()
+    i = cuda.grid(1)
+    stride = cuda.gridsize(1)
+    while i < n:
+        b = 6 * i
+        u0 = w[b]
+        u1 = w[b + 1]
+        u2 = w[b + 2]
+        u3 = w[b + 3]
+        u4 = w[b + 4]
+        u5 = w[b + 5]
+        # same arithmetic as the CPU kernel (software.py), which documents the word layout
+        crc = _PREFIX_CRC
+        if u0 != _MAGIC_LE or (u1 & 0xFFFF) != _VERSION_LE:
+            crc = (
+                _ZEROS_CRC
+                ^ t[0 + (u0 & 0xFF)]
+                ^ t[256 + ((u0 >> 8) & 0xFF)]
+                ^ t[512 + ((u0 >> 16) & 0xFF)]
+                ^ t[768 + (u0 >> 24)]
+                ^ t[1024 + (u1 & 0xFF)]
+                ^ t[1280 + ((u1 >> 8) & 0xFF)]
+            )
+        crc ^= t[1536 + ((u1 >> 16) & 0xFF)] ^ t[1792 + (u1 >> 24)]
+        crc ^= t[2048 + (u2 & 0xFF)] ^ t[2304 + ((u2 >> 8) & 0xFF)]
+        crc ^= t[2560 + ((u2 >> 16) & 0xFF)] ^ t[2816 + (u2 >> 24)]
+        crc ^= t[3072 + (u3 & 0xFF)] ^ t[3328 + ((u3 >> 8) & 0xFF)]
+        crc ^= t[3584 + ((u3 >> 16) & 0xFF)] ^ t[3840 + (u3 >> 24)]
+        crc ^= t[4096 + (u4 & 0xFF)] ^ t[4352 + ((u4 >> 8) & 0xFF)]
+        crc ^= t[4608 + ((u4 >> 16) & 0xFF)] ^ t[4864 + (u4 >> 24)]
+        crc ^= t[5120 + (u5 & 0xFF)] ^ t[5376 + ((u5 >> 8) & 0xFF)]
+        stored = ((u5 >> 8) & 0xFF00) | (u5 >> 24)
+        err = 0
+        if u0 != _MAGIC_LE:
+            err |= _BAD_MAGIC
+        if (u1 & 0xFFFF) != _VERSION_LE:
+            err |= _BAD_VERSION
+        if crc != stored:
+            err |= _BAD_CRC
+        if (u3 & _RES_BYTE12) != 0 or ((u3 >> 8) & _RES_BYTE13) != 0:
+            err |= _RESERVED_SET
+        v = risk_table[(u3 >> 8) & _RISK_BITS] | err
+        if v & ERROR_MASK:
+            v = (v & ERROR_MASK) | _REJECT
+        out[i] = v
+        i += stride
+
+
+def _build_kernel() -> Any:
+    global cuda, uint32
+    if "validate" not in _kernel_cache:
+        cuda = cuda_module()
+        from numba import uint32 as u32
+
+        uint32 = u32
+        _kernel_cache["validate"] = cuda.jit(_validate_kernel)
+    return _kernel_cache["validate"]
+
+
+def device_description(cuda: Any) -> dict[str, Any]:
+    """Name, compute capability, memory and the theoretical memory bandwidth the driver reports."""
+    info: dict[str, Any] = {"simulator": simulator_enabled()}
+    try:
+        dev = cuda.get_current_device()
+        info["device"] = dev.name.decode() if isinstance(dev.name, bytes) else str(dev.name)
+        info["compute_capability"] = list(dev.compute_capability)
+        info["multiprocessors"] = int(dev.MULTIPROCESSOR_COUNT)
+        # DDR: two transfers per memory clock; MEMORY_CLOCK_RATE is in kHz, bus width in bits.
+        info["peak_bandwidth_bytes_s"] = 2 * dev.MEMORY_CLOCK_RATE * 1e3 * dev.GLOBAL_MEMORY_BUS_WIDTH / 8
+        free, total = cuda.current_context().get_memory_info()
+        info["memory_bytes"] = int(total)
+        info["memory_free_bytes"] = int(free)
+    except Exception as e:  # the simulator lacks some of these; say so rather than guess
+        info["device_query_error"] = f"{type(e).__name__}: {e}"
+    return info
+
+
+@register_backend("gpu", "numba.cuda kernel; chunked, pinned buffers, two streams (needs an NVIDIA GPU)")
+class GpuBackend(Backend):
+    """numba.cuda kernel, chunked through pinned host buffers on two CUDA streams."""
+
+    name = "gpu"
+
+    def __init__(self, chunk: int = 1 << 24, block: int = 256, blocks: int = 0) -> None:
+        cuda = cuda_module()
+        if not cuda.is_available():
+            raise BackendUnavailable(
+                "no CUDA device is available (numba.cuda found no usable NVIDIA GPU and driver); "
+                "use --backend software, or run on a machine with a GPU "
+                "(NUMBA_ENABLE_CUDASIM=1 runs the kernel in numba's slow CPU simulator for testing)"
+            )
+        if chunk < 1 or block < 1 or blocks < 0:
+            raise ValueError(f"chunk and block must be >= 1 and blocks >= 0, got {chunk}, {block}, {blocks}")
+        self._cuda = cuda
+        self.simulator = simulator_enabled()
+        self.slow = self.simulator
+        self.block = block
+        self.device = device_description(cuda)
+        sms = int(self.device.get("multiprocessors", 1))
+        # Enough resident blocks to hide latency; each block loads the tables once (grid-stride loop).
+        self.blocks = blocks or (2 if self.simulator else sms * 8)
+        self.chunk = chunk
+        self._kernel = _build_kernel()
+        self._tables = cuda.to_device(sw._CRC_TABLES_U16.astype(np.uint32).ravel())
+        self._risk = cuda.to_device(sw._RISK_TABLE.astype(np.uint8))
+        self._streams = [cuda.stream(), cuda.stream()]
+        self._slots: list[dict[str, Any]] = []
+        self._slot_chunk = 0
+        self.last_timing: dict[str, float] | None = None
+
+    def _ensure_slots(self, per_chunk: int) -> None:
+        """Two pinned host/device buffer pairs, one per stream; reallocated only when a larger chunk is needed."""
+        if self._slot_chunk >= per_chunk:
+            return
+        cuda = self._cuda
+        self._slots = [
+            {
+                "h_in": cuda.pinned_array(per_chunk * WORDS, dtype=np.uint32),
+                "h_out": cuda.pinned_array(per_chunk, dtype=np.uint8),
+                "d_in": cuda.device_array(per_chunk * WORDS, dtype=np.uint32),
+                "d_out": cuda.device_array(per_chunk, dtype=np.uint8),
+            }
+            for _ in range(2)
+        ]
+        self._slot_chunk = per_chunk
+
+    def _validate(self, descriptors: Descriptors) -> Verdicts:
+        cuda = self._cuda
+        n = len(descriptors)
+        out = np.empty(n, dtype=np.uint8)
+        if n == 0:
+            self.last_timing = {"h2d_s": 0.0, "kernel_s": 0.0, "d2h_s": 0.0}
+            return out
+        words = np.ascontiguousarray(descriptors).view(np.uint32).ravel()
+        per_chunk = min(self.chunk, n)
+        self._ensure_slots(per_chunk)
+        timing = {"h2d_s": 0.0, "kernel_s": 0.0, "d2h_s": 0.0}
+        pending: list[tuple[int, int, list[Any]] | None] = [None, None]
+
+        def finish(slot: int) -> None:
+            job = pending[slot]
+            if job is None:
+                return
+            lo, hi, ev = job
+            ev[3].synchronize()
+            out[lo:hi] = self._slots[slot]["h_out"][: hi - lo]
+            timing["h2d_s"] += ev[0].elapsed_time(ev[1]) / 1e3
+            timing["kernel_s"] += ev[1].elapsed_time(ev[2]) / 1e3
+            timing["d2h_s"] += ev[2].elapsed_time(ev[3]) / 1e3
+            pending[slot] = None
+
+        for c, lo in enumerate(range(0, n, per_chunk)):
+            hi = min(lo + per_chunk, n)
+            m = hi - lo
+            slot = c % 2
+            finish(slot)  # the buffers of this slot are free once its previous chunk is done
+            buf, stream = self._slots[slot], self._streams[slot]
+            buf["h_in"][: m * WORDS] = words[lo * WORDS : hi * WORDS]
+            ev = [cuda.event() for _ in range(4)]
+            ev[0].record(stream)
+            buf["d_in"][: m * WORDS].copy_to_device(buf["h_in"][: m * WORDS], stream=stream)
+            ev[1].record(stream)
+            grid = min(self.blocks, math.ceil(m / self.block))
+            self._kernel[grid, self.block, stream](buf["d_in"], buf["d_out"], self._tables, self._risk, m)
+            ev[2].record(stream)
+            buf["d_out"][:m].copy_to_host(buf["h_out"][:m], stream=stream)
+            ev[3].record(stream)
+            pending[slot] = (lo, hi, ev)
+        finish(0)
+        finish(1)
+        self.last_timing = timing
+        return out
+
+    def info(self) -> dict[str, Any]:
+        return {**super().info(), **self.device, "chunk": self.chunk, "block": self.block, "blocks": self.blocks}
+
+    def close(self) -> None:
+        self._slots = []
+        self._slot_chunk = 0

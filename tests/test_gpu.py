@@ -1,0 +1,126 @@
+"""The gpu backend: its kernels checked in numba's CUDA simulator on every run, and a clear error without a GPU.
+
+The simulator must be enabled before numba is imported, and this test process has already
+imported numba for the software backend, so simulator checks run in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tcphw.host.backends import get_backend
+from tcphw.host.backends.gpu import gpu_available
+from tcphw.host.cli import main
+from tcphw.host.corpus import save_corpus
+from tcphw.host.generate import KINDS, generate
+
+SIM_ENV = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
+
+
+def _sim_python(code: str) -> str:
+    r = subprocess.run(
+        [sys.executable, "-c", code], env=SIM_ENV, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, golden_array: tuple[np.ndarray, np.ndarray]) -> Path:
+    data, _ = generate(3_000, seed=21, mix={k: 1.0 for k in KINDS})
+    p = tmp_path_factory.mktemp("gpu") / "c.tcpd"
+    save_corpus(p, np.concatenate([golden_array[0], data]))
+    return p
+
+
+def test_gpu_kernel_matches_software_in_simulator(corpus: Path) -> None:
+    # Several chunk sizes: one chunk, uneven chunks on both streams, a chunk per descriptor, exact multiple.
+    code = f"""
+import json, numpy as np
+from tcphw.host.backends import get_backend
+from tcphw.host.corpus import load_corpus
+data = np.array(load_corpus({str(corpus)!r}))
+res = {{}}
+for chunk, n in ((10_000, len(data)), (700, len(data)), (1, 5), (500, 1000), (64, 0)):
+    with get_backend("gpu", chunk=chunk, block=32) as b:
+        assert b.simulator
+        res[f"{{chunk}}/{{n}}"] = b.validate(data[:n]).tolist()
+print(json.dumps(res))
+"""
+    got = json.loads(_sim_python(code))
+    data = np.fromfile(corpus, dtype=np.uint8).reshape(-1, 24)
+    with get_backend("software") as sw:
+        expected = sw.validate(data)
+    for key, verdicts in got.items():
+        n = int(key.split("/")[1])
+        assert verdicts == expected[:n].tolist(), key
+
+
+def test_gpu_golden_vectors_in_simulator(golden_array: tuple[np.ndarray, np.ndarray]) -> None:
+    data, expected = golden_array
+    code = f"""
+import numpy as np
+from tcphw.host.backends import get_backend
+data = np.frombuffer(bytes.fromhex({data.tobytes().hex()!r}), dtype=np.uint8).reshape(-1, 24)
+with get_backend("gpu", chunk=8, block=32) as b:
+    print(b.validate(data).tobytes().hex())
+"""
+    assert bytes.fromhex(_sim_python(code).strip()) == expected.tobytes()
+
+
+def test_gpu_validate_and_bench_cli_in_simulator(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "gpu.bin"
+    cmd = [sys.executable, "-m", "tcphw.host.cli"]
+    r = subprocess.run(
+        [*cmd, "validate", str(corpus), "-b", "gpu:chunk=1000,block=32", "-o", str(out), "--json"],
+        env=SIM_ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["count"] == out.stat().st_size
+    r = subprocess.run(
+        [
+            *cmd,
+            "bench",
+            "--corpus",
+            str(corpus),
+            "-c",
+            "gpu:chunk=400,block=32",
+            "--slow-count",
+            "800",
+            "--repeat",
+            "2",
+            "--no-baseline",
+            "--json",
+        ],
+        env=SIM_ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    gpu = doc["results"][1]
+    assert gpu["backend"].startswith("gpu") and gpu["count"] == 800  # the simulator is slow: timed on a prefix
+    assert {"h2d_s_median", "kernel_s_median", "d2h_s_median"} <= set(gpu["breakdown"])
+    assert gpu["info"]["simulator"] is True
+    assert doc["agreement"]["mismatches"] == 0
+
+
+@pytest.mark.skipif(gpu_available(), reason="a CUDA device is present")
+def test_gpu_without_device_says_so(corpus: Path) -> None:
+    r = CliRunner().invoke(main, ["validate", str(corpus), "--backend", "gpu"])
+    assert r.exit_code == 2
+    assert "no CUDA device is available" in r.output
