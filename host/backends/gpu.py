@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tcphw.contract import CRC_COVERED_BYTES, DESCRIPTOR_SIZE, ERROR_MASK
+from tcphw.contract import CRC_COVERED_BYTES, DESCRIPTOR_SIZE
 
 from . import software as sw
 from .base import Backend, BackendUnavailable, Descriptors, Verdicts, register_backend
@@ -48,16 +48,11 @@ def gpu_available() -> bool:
         return False
 
 
-# Verdict constants, shared with the CPU kernel (software.py documents the 32-bit word layout).
-_MAGIC_LE, _VERSION_LE, _PREFIX_CRC, _ZEROS_CRC = sw._MAGIC_LE, sw._VERSION_LE, sw._PREFIX_CRC, sw._ZEROS_CRC
-_RES_BYTE12, _RES_BYTE13, _RISK_BITS = sw._RES_BYTE12, sw._RES_BYTE13, sw._RISK_BITS
-_BAD_MAGIC, _BAD_VERSION, _BAD_CRC, _RESERVED_SET = sw._BAD_MAGIC, sw._BAD_VERSION, sw._BAD_CRC, sw._RESERVED_SET
-_REJECT = sw._REJECT
-
 # Bound on first use (see cuda_module): the kernel must name them as module globals, because
 # numba's CUDA simulator swaps the ``cuda`` global of a kernel for its fake module.
 cuda: Any = None
 uint32: Any = None
+_verdict_device: Any = None
 
 
 # Plain Python until _build_kernel compiles it with cuda.jit.
@@ -70,56 +65,19 @@ def _validate_kernel(w, out, tables, risk_table, n):  # type: ignore[no-untyped-
     stride = cuda.gridsize(1)
     while i < n:
         b = 6 * i
-        u0 = w[b]
-        u1 = w[b + 1]
-        u2 = w[b + 2]
-        u3 = w[b + 3]
-        u4 = w[b + 4]
-        u5 = w[b + 5]
-        # same arithmetic as the CPU kernel (software.py), which documents the word layout
-        crc = _PREFIX_CRC
-        if u0 != _MAGIC_LE or (u1 & 0xFFFF) != _VERSION_LE:
-            crc = (
-                _ZEROS_CRC
-                ^ t[0 + (u0 & 0xFF)]
-                ^ t[256 + ((u0 >> 8) & 0xFF)]
-                ^ t[512 + ((u0 >> 16) & 0xFF)]
-                ^ t[768 + (u0 >> 24)]
-                ^ t[1024 + (u1 & 0xFF)]
-                ^ t[1280 + ((u1 >> 8) & 0xFF)]
-            )
-        crc ^= t[1536 + ((u1 >> 16) & 0xFF)] ^ t[1792 + (u1 >> 24)]
-        crc ^= t[2048 + (u2 & 0xFF)] ^ t[2304 + ((u2 >> 8) & 0xFF)]
-        crc ^= t[2560 + ((u2 >> 16) & 0xFF)] ^ t[2816 + (u2 >> 24)]
-        crc ^= t[3072 + (u3 & 0xFF)] ^ t[3328 + ((u3 >> 8) & 0xFF)]
-        crc ^= t[3584 + ((u3 >> 16) & 0xFF)] ^ t[3840 + (u3 >> 24)]
-        crc ^= t[4096 + (u4 & 0xFF)] ^ t[4352 + ((u4 >> 8) & 0xFF)]
-        crc ^= t[4608 + ((u4 >> 16) & 0xFF)] ^ t[4864 + (u4 >> 24)]
-        crc ^= t[5120 + (u5 & 0xFF)] ^ t[5376 + ((u5 >> 8) & 0xFF)]
-        stored = ((u5 >> 8) & 0xFF00) | (u5 >> 24)
-        err = 0
-        if u0 != _MAGIC_LE:
-            err |= _BAD_MAGIC
-        if (u1 & 0xFFFF) != _VERSION_LE:
-            err |= _BAD_VERSION
-        if crc != stored:
-            err |= _BAD_CRC
-        if (u3 & _RES_BYTE12) != 0 or ((u3 >> 8) & _RES_BYTE13) != 0:
-            err |= _RESERVED_SET
-        v = risk_table[(u3 >> 8) & _RISK_BITS] | err
-        if v & ERROR_MASK:
-            v = (v & ERROR_MASK) | _REJECT
-        out[i] = v
+        out[i] = _verdict_device(w[b], w[b + 1], w[b + 2], w[b + 3], w[b + 4], w[b + 5], t, risk_table)
         i += stride
 
 
 def _build_kernel() -> Any:
-    global cuda, uint32
+    global cuda, uint32, _verdict_device
     if "validate" not in _kernel_cache:
         cuda = cuda_module()
         from numba import uint32 as u32
 
         uint32 = u32
+        # the CPU kernel's verdict function, compiled for the GPU: one arithmetic, two targets
+        _verdict_device = cuda.jit(device=True)(sw.verdict_of_words)
         _kernel_cache["validate"] = cuda.jit(_validate_kernel)
     return _kernel_cache["validate"]
 

@@ -86,58 +86,65 @@ _BAD_CRC = int(VerdictBit.BAD_CRC)
 _RESERVED_SET = int(VerdictBit.RESERVED_SET)
 
 
+def verdict_of_words(u0, u1, u2, u3, u4, u5, t, risk_table):  # type: ignore[no-untyped-def]
+    """The verdict of one descriptor given as six little-endian 32-bit words.
+
+    Plain Python compiled twice: for the CPU below and as a CUDA device function by the gpu backend,
+    so both run the same arithmetic. ``t[256*i + byte_i]`` is position i's CRC term; the lookups are
+    written out so that every one is independent.
+    """
+    crc = _PREFIX_CRC
+    if u0 != _MAGIC_LE or (u1 & 0xFFFF) != _VERSION_LE:
+        crc = (
+            _ZEROS_CRC
+            ^ t[0 + (u0 & 0xFF)]
+            ^ t[256 + ((u0 >> 8) & 0xFF)]
+            ^ t[512 + ((u0 >> 16) & 0xFF)]
+            ^ t[768 + (u0 >> 24)]
+            ^ t[1024 + (u1 & 0xFF)]
+            ^ t[1280 + ((u1 >> 8) & 0xFF)]
+        )
+    crc ^= t[1536 + ((u1 >> 16) & 0xFF)]
+    crc ^= t[1792 + (u1 >> 24)]
+    crc ^= t[2048 + (u2 & 0xFF)]
+    crc ^= t[2304 + ((u2 >> 8) & 0xFF)]
+    crc ^= t[2560 + ((u2 >> 16) & 0xFF)]
+    crc ^= t[2816 + (u2 >> 24)]
+    crc ^= t[3072 + (u3 & 0xFF)]
+    crc ^= t[3328 + ((u3 >> 8) & 0xFF)]
+    crc ^= t[3584 + ((u3 >> 16) & 0xFF)]
+    crc ^= t[3840 + (u3 >> 24)]
+    crc ^= t[4096 + (u4 & 0xFF)]
+    crc ^= t[4352 + ((u4 >> 8) & 0xFF)]
+    crc ^= t[4608 + ((u4 >> 16) & 0xFF)]
+    crc ^= t[4864 + (u4 >> 24)]
+    crc ^= t[5120 + (u5 & 0xFF)]
+    crc ^= t[5376 + ((u5 >> 8) & 0xFF)]
+    stored = ((u5 >> 8) & 0xFF00) | (u5 >> 24)  # bytes 22 (high), 23 (low)
+    err = 0
+    if u0 != _MAGIC_LE:
+        err |= _BAD_MAGIC
+    if (u1 & 0xFFFF) != _VERSION_LE:
+        err |= _BAD_VERSION
+    if crc != stored:
+        err |= _BAD_CRC
+    if (u3 & _RES_BYTE12) != 0 or ((u3 >> 8) & _RES_BYTE13) != 0:
+        err |= _RESERVED_SET
+    v = risk_table[(u3 >> 8) & _RISK_BITS] | err
+    if v & ERROR_MASK:
+        v = (v & ERROR_MASK) | _REJECT
+    return v
+
+
+_verdict_cpu = numba.njit(inline="always")(verdict_of_words)
+
+
 @numba.njit(nogil=True, cache=True, boundscheck=False)
 def _validate_slice(w, out, t, risk_table, start, stop):  # type: ignore[no-untyped-def]
     """Verdicts for descriptors [start, stop) of the flat uint32 word array ``w`` (6 words each)."""
     for n in range(start, stop):
         b = 6 * n
-        u0 = w[b + 0]
-        u1 = w[b + 1]
-        u2 = w[b + 2]
-        u3 = w[b + 3]
-        u4 = w[b + 4]
-        u5 = w[b + 5]
-        crc = _PREFIX_CRC
-        if u0 != _MAGIC_LE or (u1 & 0xFFFF) != _VERSION_LE:
-            crc = (
-                _ZEROS_CRC
-                ^ t[0 + (u0 & 0xFF)]
-                ^ t[256 + ((u0 >> 8) & 0xFF)]
-                ^ t[512 + ((u0 >> 16) & 0xFF)]
-                ^ t[768 + (u0 >> 24)]
-                ^ t[1024 + (u1 & 0xFF)]
-                ^ t[1280 + ((u1 >> 8) & 0xFF)]
-            )
-        crc ^= t[1536 + ((u1 >> 16) & 0xFF)]
-        crc ^= t[1792 + (u1 >> 24)]
-        crc ^= t[2048 + (u2 & 0xFF)]
-        crc ^= t[2304 + ((u2 >> 8) & 0xFF)]
-        crc ^= t[2560 + ((u2 >> 16) & 0xFF)]
-        crc ^= t[2816 + (u2 >> 24)]
-        crc ^= t[3072 + (u3 & 0xFF)]
-        crc ^= t[3328 + ((u3 >> 8) & 0xFF)]
-        crc ^= t[3584 + ((u3 >> 16) & 0xFF)]
-        crc ^= t[3840 + (u3 >> 24)]
-        crc ^= t[4096 + (u4 & 0xFF)]
-        crc ^= t[4352 + ((u4 >> 8) & 0xFF)]
-        crc ^= t[4608 + ((u4 >> 16) & 0xFF)]
-        crc ^= t[4864 + (u4 >> 24)]
-        crc ^= t[5120 + (u5 & 0xFF)]
-        crc ^= t[5376 + ((u5 >> 8) & 0xFF)]
-        stored = ((u5 >> 8) & 0xFF00) | (u5 >> 24)  # bytes 22 (high), 23 (low)
-        err = 0
-        if u0 != _MAGIC_LE:
-            err |= _BAD_MAGIC
-        if (u1 & 0xFFFF) != _VERSION_LE:
-            err |= _BAD_VERSION
-        if crc != stored:
-            err |= _BAD_CRC
-        if (u3 & _RES_BYTE12) != 0 or ((u3 >> 8) & _RES_BYTE13) != 0:
-            err |= _RESERVED_SET
-        v = risk_table[(u3 >> 8) & _RISK_BITS] | err
-        if v & ERROR_MASK:
-            v = (v & ERROR_MASK) | _REJECT
-        out[n] = v
+        out[n] = _verdict_cpu(w[b], w[b + 1], w[b + 2], w[b + 3], w[b + 4], w[b + 5], t, risk_table)
 
 
 def _words(descriptors: Descriptors) -> np.ndarray:
