@@ -25,12 +25,19 @@ from tcphw.host.generate import KINDS, generate
 SIM_ENV = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
 
 
-def _sim_python(code: str) -> str:
-    r = subprocess.run(
-        [sys.executable, "-c", code], env=SIM_ENV, capture_output=True, text=True, timeout=600, check=False
-    )
+def _sim_run(*args: str) -> str:
+    """Run Python with the CUDA simulator enabled; return stdout, fail with its stderr."""
+    r = subprocess.run([sys.executable, *args], env=SIM_ENV, capture_output=True, text=True, timeout=600, check=False)
     assert r.returncode == 0, r.stderr[-3000:]
     return r.stdout
+
+
+def _sim_python(code: str) -> str:
+    return _sim_run("-c", code)
+
+
+def _sim_cli(*args: str) -> str:
+    return _sim_run("-m", "tcphw.host.cli", *args)
 
 
 @pytest.fixture(scope="module")
@@ -78,40 +85,13 @@ with get_backend("gpu", chunk=8, block=32) as b:
 
 def test_gpu_validate_and_bench_cli_in_simulator(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "gpu.bin"
-    cmd = [sys.executable, "-m", "tcphw.host.cli"]
-    r = subprocess.run(
-        [*cmd, "validate", str(corpus), "-b", "gpu:chunk=1000,block=32", "-o", str(out), "--json"],
-        env=SIM_ENV,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["count"] == out.stat().st_size
-    r = subprocess.run(
-        [
-            *cmd,
-            "bench",
-            "--corpus",
-            str(corpus),
-            "-c",
-            "gpu:chunk=400,block=32",
-            "--slow-count",
-            "800",
-            "--repeat",
-            "2",
-            "--no-baseline",
-            "--json",
-        ],
-        env=SIM_ENV,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert r.returncode == 0, r.stderr
-    doc = json.loads(r.stdout)
+    r = _sim_cli("validate", str(corpus), "-b", "gpu:chunk=1000,block=32", "-o", str(out), "--json")
+    assert json.loads(r)["count"] == out.stat().st_size
+    r = _sim_cli(
+        "bench", "--corpus", str(corpus), "-c", "gpu:chunk=400,block=32", "--slow-count", "800", "--repeat", "2",
+        "--no-baseline", "--json",
+    )  # fmt: skip
+    doc = json.loads(r)
     gpu = doc["results"][1]
     assert gpu["backend"].startswith("gpu") and gpu["count"] == 800  # the simulator is slow: timed on a prefix
     assert {"h2d_s_median", "kernel_s_median", "d2h_s_median"} <= set(gpu["breakdown"])
