@@ -13,7 +13,7 @@ from .backends.base import Descriptors
 
 
 class CorpusError(ValueError):
-    """A corpus file is missing, unreadable, empty or not a whole number of descriptors."""
+    """A corpus or verdict file is missing, unreadable, unwritable, empty or not whole descriptors."""
 
 
 def load_corpus(path: str | os.PathLike[str]) -> Descriptors:
@@ -46,8 +46,12 @@ def _write_atomic(path: str | os.PathLike[str], array: np.ndarray) -> None:
     """Write raw bytes via a temporary file so a partial file never replaces a good one."""
     p = Path(path)
     tmp = p.with_name(f".{p.name}.partial")
-    np.ascontiguousarray(array, dtype=np.uint8).tofile(tmp)
-    os.replace(tmp, p)
+    try:
+        np.ascontiguousarray(array, dtype=np.uint8).tofile(tmp)
+        os.replace(tmp, p)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise CorpusError(f"{p}: cannot write ({e.strerror or e})") from None
 
 
 def save_corpus(path: str | os.PathLike[str], descriptors: Descriptors) -> None:

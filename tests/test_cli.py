@@ -140,3 +140,10 @@ def test_decode(runner: CliRunner) -> None:
 def test_backends_lists_software(runner: CliRunner) -> None:
     r = runner.invoke(main, ["backends"])
     assert r.exit_code == 0 and "software" in r.output and "naive" in r.output
+
+
+def test_unwritable_output_is_a_clear_error(runner: CliRunner, corpus: Path, tmp_path: Path) -> None:
+    r = runner.invoke(main, ["gen", "-n", "10", "-o", str(tmp_path / "missing-dir" / "x.tcpd")])
+    assert r.exit_code == 2 and "cannot write" in r.output
+    r = runner.invoke(main, ["validate", str(corpus), "-o", str(tmp_path / "missing-dir" / "v.bin")])
+    assert r.exit_code == 2 and "cannot write" in r.output
