@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from tcphw.contract import CRC_COVERED_BYTES, DESCRIPTOR_SIZE
+from tcphw.contract import CRC_COVERED_BYTES
 
 from . import software as sw
 from .base import Backend, BackendUnavailable, Descriptors, Verdicts, register_backend
 
-WORDS = DESCRIPTOR_SIZE // 4
+WORDS = sw.WORDS
 _TABLE_WORDS = CRC_COVERED_BYTES * 256
 _kernel_cache: dict[str, Any] = {}
 
@@ -64,7 +64,7 @@ def _validate_kernel(w, out, tables, risk_table, n):  # type: ignore[no-untyped-
     i = cuda.grid(1)
     stride = cuda.gridsize(1)
     while i < n:
-        b = 6 * i
+        b = WORDS * i
         out[i] = _verdict_device(w[b], w[b + 1], w[b + 2], w[b + 3], w[b + 4], w[b + 5], t, risk_table)
         i += stride
 
@@ -156,7 +156,7 @@ class GpuBackend(Backend):
         if n == 0:
             self.last_timing = {"h2d_s": 0.0, "kernel_s": 0.0, "d2h_s": 0.0}
             return out
-        words = np.ascontiguousarray(descriptors).view(np.uint32).ravel()
+        words = sw.as_words(descriptors)
         per_chunk = min(self.chunk, n)
         self._ensure_slots(per_chunk)
         timing = {"h2d_s": 0.0, "kernel_s": 0.0, "d2h_s": 0.0}

@@ -68,6 +68,7 @@ _RISK_TABLE = _risk_table().astype(np.int64)
 # The kernel reads each descriptor as six little-endian 32-bit words: byte i of the
 # descriptor is bits 8*(i%4).. of word i//4. These constants are the contract's fields in that view.
 assert DESCRIPTOR_SIZE == 24 and CRC_COVERED_BYTES == 22 and FIELD["flags"].offset == 10
+WORDS = DESCRIPTOR_SIZE // 4
 _MAGIC_LE = _le_word(MAGIC)  # word 0
 _VERSION_LE = _le_word(VERSION.to_bytes(2, "big"))  # word 1, bits 0-15
 # A valid magic+version prefix (bytes 0-5) always adds the same term to the CRC: precompute it so
@@ -143,11 +144,12 @@ _verdict_cpu = numba.njit(inline="always")(verdict_of_words)
 def _validate_slice(w, out, t, risk_table, start, stop):  # type: ignore[no-untyped-def]
     """Verdicts for descriptors [start, stop) of the flat uint32 word array ``w`` (6 words each)."""
     for n in range(start, stop):
-        b = 6 * n
+        b = WORDS * n
         out[n] = _verdict_cpu(w[b], w[b + 1], w[b + 2], w[b + 3], w[b + 4], w[b + 5], t, risk_table)
 
 
-def _words(descriptors: Descriptors) -> np.ndarray:
+def as_words(descriptors: Descriptors) -> np.ndarray:
+    """The flat uint32 view both kernels read: WORDS consecutive words per descriptor."""
     return np.ascontiguousarray(descriptors).view(np.uint32).ravel()
 
 
@@ -169,7 +171,7 @@ class SoftwareBackend(Backend):
     def _validate(self, descriptors: Descriptors) -> Verdicts:
         n = len(descriptors)
         out = np.empty(n, dtype=np.uint8)
-        words = _words(descriptors)
+        words = as_words(descriptors)
         workers = min(self.threads, max(1, n // _MIN_PER_THREAD))
         if workers <= 1 or self._pool is None:
             _validate_slice(words, out, _CRC_TABLES, _RISK_TABLE, 0, n)
