@@ -2,53 +2,30 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 import numpy as np
 
 from tcphw import __version__
-from tcphw.contract import DESCRIPTOR_SIZE, FIELDS, Descriptor, DescriptorError, describe_verdict
+from tcphw.contract import DESCRIPTOR_SIZE, FIELDS, Descriptor, describe_verdict
 
-from .backends import BackendError, backend_specs, open_backend
+from .backends import backend_specs, open_backend
 from .backends.gpu import gpu_available
 from .backends.reference import reference_verdict
 from .bench import BenchPlan, format_report, run_bench
-from .corpus import CorpusError, load_corpus, save_corpus, save_verdicts
+from .cli_errors import InputError, input_errors
+from .corpus import load_corpus, save_corpus, save_verdicts
 from .generate import KINDS, generate, parse_mix
 from .summary import format_summary, verdict_summary
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 # Validate large corpora in chunks: bounded memory for the working set and a live progress bar.
 CHUNK = 1 << 22
-
-
-class InputError(click.ClickException):
-    """Bad input (file, option value, unavailable backend): exit code 2, like a usage error."""
-
-    exit_code = 2
-
-
-def input_errors(func: F) -> F:
-    """Turn the library's input errors into one clear line on stderr and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (CorpusError, DescriptorError, BackendError, ValueError, KeyError) as e:
-            msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-            raise InputError(msg) from e
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _progress(enabled: bool, length: int, label: str) -> Any:
@@ -213,3 +190,10 @@ def decode(hexbytes: str | None, corpus: Path | None, index: int) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# Gateware commands live in their own module; they import Amaranth only when run.
+from .cli_gateware import export, synth  # noqa: E402
+
+main.add_command(export)
+main.add_command(synth)
