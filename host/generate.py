@@ -36,6 +36,8 @@ KINDS: dict[str, str] = {
     "badversion": "wrong version field, CRC recomputed",
     "badrisk": "zero or several risk bits, CRC recomputed",
     "reserved": "a reserved flag bit set, CRC recomputed",
+    "sealed": "random hash, flags, estimates and name length with the right magic, version and CRC "
+    "(every bit position exercised under a matching CRC)",
 }
 DEFAULT_MIX: dict[str, float] = {
     "valid": 0.60,
@@ -47,6 +49,7 @@ DEFAULT_MIX: dict[str, float] = {
     "badversion": 0.05,
     "badrisk": 0.05,
     "reserved": 0.05,
+    "sealed": 0.0,  # off by default: its flags are mostly invalid, unlike a real corpus
 }
 
 # Real command names give realistic hashes and name lengths.
@@ -175,6 +178,10 @@ def corrupt(rng: np.random.Generator, kind: str, rows: Descriptors) -> None:
         reserved_bits = np.array([b for b in range(32) if RESERVED_MASK >> b & 1])
         flags = _get_be(rows, "flags") | (1 << rng.choice(reserved_bits, n))
         _put_be(rows, "flags", flags)
+        _seal(rows)
+    elif kind == "sealed":
+        prefix = FIELD["version"].end
+        rows[:, prefix:] = rng.integers(0, 256, (n, DESCRIPTOR_SIZE - prefix), dtype=np.uint8)
         _seal(rows)
     else:
         raise ValueError(f"unknown corpus kind {kind!r}")

@@ -8,6 +8,7 @@ so the simulator's own incremental build is reused across runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -111,22 +112,28 @@ def run_validator_sim(
         waves=waves,
         log_file=build_dir / "build.log",
     )
-    results = runner.test(
-        test_module=TEST_MODULE,
-        hdl_toplevel=DEFAULT_TOP,
-        build_dir=build_dir,
-        testcase=testcase,
-        waves=waves,
-        extra_env=env,
-        results_xml=str(build_dir / "results.xml"),
-    )
-    tests, failed = get_results(Path(results))
+    results = build_dir / "results.xml"
+    results.unlink(missing_ok=True)
+    # cocotb exits when a test fails; the results file says which, and the caller reports it.
+    with contextlib.suppress(SystemExit):
+        runner.test(
+            test_module=TEST_MODULE,
+            hdl_toplevel=DEFAULT_TOP,
+            build_dir=build_dir,
+            testcase=testcase,
+            waves=waves,
+            extra_env=env,
+            results_xml=str(results),
+        )
+    if not results.exists():
+        raise RuntimeError(f"the simulator wrote no results; see {build_dir}")
+    tests, failed = get_results(results)
     dump = None
     if waves:
         dump = next((p for p in (build_dir / "dump.vcd", build_dir / f"{DEFAULT_TOP}.fst") if p.exists()), None)
         if dump is not None:
             write_save_file(dump, lanes, pipeline, simulator)
-    return SimResult(lanes, pipeline, simulator, tests, failed, time.perf_counter() - started, Path(results), dump)
+    return SimResult(lanes, pipeline, simulator, tests, failed, time.perf_counter() - started, results, dump)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,8 @@ SEED = int(os.environ.get("TB_SEED", "1"))
 CORPUS = os.environ.get("TCPHW_CORPUS", "")
 GOLDEN = Path(os.environ.get("TB_GOLDEN", Path(__file__).resolve().parents[1] / "tests" / "golden_vectors.txt"))
 
-# Half valid, half spread over every corruption kind: the interesting cases dominate.
+# Half valid, half spread over every other kind (including "sealed": random fields under a correct
+# CRC, so every input bit reaches the CRC tree in descriptors whose CRC otherwise matches).
 HARD_MIX = {kind: (len(KINDS) - 1.0 if kind == "valid" else 1.0) for kind in KINDS}
 
 

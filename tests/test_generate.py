@@ -40,6 +40,15 @@ def test_kind_sets_the_intended_error(kind: str, expected_errors: int | None) ->
         assert (errors == expected_errors).all(), np.unique(errors)
 
 
+def test_sealed_kind_sets_every_bit_under_a_valid_crc() -> None:
+    data, _ = generate(4_000, seed=3, mix=parse_mix("sealed=1"))
+    with get_backend("reference") as ref:
+        errors = ref.validate(data) & 0x1F
+    assert not (errors & (VerdictBit.BAD_CRC | VerdictBit.BAD_MAGIC | VerdictBit.BAD_VERSION)).any()
+    bits = np.unpackbits(data[:, 6:], axis=1)  # after magic and version, which must stay fixed
+    assert bits.any(axis=0).all() and (~bits.astype(bool)).any(axis=0).all()  # every bit seen as 0 and as 1
+
+
 def test_valid_kind_covers_every_risk_level() -> None:
     data, _ = generate(5_000, seed=2, mix=parse_mix("valid=1"))
     with get_backend("reference") as ref:
