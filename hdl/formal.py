@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue  # the combinational core does not depend on the pipeline depth
                 r = run_formal(lanes, 0 if task == "comb" else pipeline, task)
                 print(
-                    f"{'PASS' if r.passed else 'FAIL'} {task:9} lanes={lanes} pipeline={pipeline} "
+                    f"{'PASS' if r.passed else 'FAIL'} {task:9} lanes={lanes} pipeline={r.pipeline} "
                     f"in {r.seconds:5.1f} s  ({r.log})",
                     flush=True,
                 )

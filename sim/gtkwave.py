@@ -9,14 +9,9 @@ from vcd.gtkw import GTKWSave
 from tcphw.hdl.export import DEFAULT_TOP
 
 
-def _scope(simulator: str) -> str:
-    # Verilator puts the design under a TOP scope; Icarus dumps the module at the root.
-    return f"TOP.{DEFAULT_TOP}" if simulator == "verilator" else DEFAULT_TOP
-
-
 def write_save_file(dump: Path, lanes: int, pipeline: int, simulator: str) -> Path:
     """Write ``<dump>.gtkw`` next to the dump and return its path."""
-    scope = _scope(simulator)
+    scope = DEFAULT_TOP  # both Verilator's VCD and Icarus's FST put the module at the root
     path = dump.with_suffix(".gtkw")
     with path.open("w") as f:
         save = GTKWSave(f)
