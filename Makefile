@@ -63,17 +63,5 @@ clean:
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
-distSIM    ?= verilator
-LANES  ?= 1 2 4 8
-sim: $(STAMP)
-	$(BIN)/python -m tcphw.sim.runner --sim $(SIM) --lanes $(LANES) $(if $(filter-out 0,$(WAVES)),--waves) \
-		$(if $(TESTCASE),--testcase $(TESTCASE))
-
-formal: $(STAMP)
-	$(BIN)/python -m tcphw.hdl.formal --lanes $(LANES)
-
-synth: $(STAMP)
-	$(BIN)/tcphw synth --out docs/synth
-
-clean: clean
+distclean: clean
 	rm -rf $(VENV) *.egg-info
