@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tcphw.hdl.export import DEFAULT_TOP, export_verilog
+from tcphw.host.corpus import CorpusError, load_corpus
 
 from .gtkwave import write_save_file
 
@@ -148,7 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         prepare_simulator(args.sim)
-    except SimulatorMissing as e:
+        if os.environ.get("TCPHW_CORPUS"):
+            # Check the user's corpus here, before minutes of building, with the corpus loader's own message.
+            load_corpus(Path(os.environ["TCPHW_CORPUS"]))
+    except (SimulatorMissing, CorpusError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     failures = 0
