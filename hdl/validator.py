@@ -202,6 +202,7 @@ def lane_graph(m: Module, desc: data.View, crc_style: str = "tree", prefix: str 
         VerdictBit.RESERVED_SET: bad_reserved,
     }
     order = sorted(errors_in, key=lambda b: int(b).bit_length())
+    assert [int(b) for b in order] == [1 << k for k in range(len(order))], "error bits must be 0..n-1 for Cat()"
     err_level = max(n.level for n in errors_in.values())
 
     def verdict(*args: Value) -> Value:
