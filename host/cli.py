@@ -20,6 +20,7 @@ from .backends.gpu import gpu_available
 from .backends.reference import reference_verdict
 from .bench import BenchPlan, format_report, run_bench
 from .cli_errors import InputError, input_errors
+from .cli_gateware import export, synth
 from .corpus import load_corpus, save_corpus, save_verdicts
 from .generate import KINDS, generate, parse_mix
 from .summary import format_summary, verdict_summary
@@ -193,7 +194,5 @@ if __name__ == "__main__":
 
 
 # Gateware commands live in their own module; they import Amaranth only when run.
-from .cli_gateware import export, synth  # noqa: E402
-
 main.add_command(export)
 main.add_command(synth)

@@ -27,13 +27,13 @@ from tcphw.contract import DESCRIPTOR_SIZE, describe_verdict
 from tcphw.host.backends import open_backend
 from tcphw.host.corpus import load_corpus
 from tcphw.host.generate import KINDS, generate
+from tcphw.host.golden import golden_arrays
 
 LANES = int(os.environ.get("TB_LANES", "1"))
 PIPELINE = int(os.environ.get("TB_PIPELINE", "2"))
 COUNT = int(os.environ.get("TB_COUNT", "100000"))
 SEED = int(os.environ.get("TB_SEED", "1"))
 CORPUS = os.environ.get("TCPHW_CORPUS", "")
-GOLDEN = Path(os.environ.get("TB_GOLDEN", Path(__file__).resolve().parents[1] / "tests" / "golden_vectors.txt"))
 
 # Half valid, half spread over every other kind (including "sealed": random fields under a correct
 # CRC, so every input bit reaches the CRC tree in descriptors whose CRC otherwise matches).
@@ -43,16 +43,6 @@ HARD_MIX = {kind: (len(KINDS) - 1.0 if kind == "valid" else 1.0) for kind in KIN
 def software_verdicts(descriptors: np.ndarray) -> np.ndarray:
     with open_backend("software:threads=1") as backend:
         return backend.validate(descriptors)
-
-
-def load_golden() -> tuple[np.ndarray, np.ndarray]:
-    rows, verdicts = [], []
-    for line in GOLDEN.read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            hexbytes, verdict = line.split("#", 1)[0].split()
-            rows.append(bytes.fromhex(hexbytes))
-            verdicts.append(int(verdict, 16))
-    return np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(-1, DESCRIPTOR_SIZE), np.array(verdicts, np.uint8)
 
 
 def pad_to_lanes(descriptors: np.ndarray) -> np.ndarray:
@@ -161,7 +151,7 @@ def compare(got: list[int], descriptors: np.ndarray, expected: np.ndarray, what:
 @cocotb.test()
 async def golden_vectors(dut: Any) -> None:
     """The hand-written golden vectors: hardware == file == software."""
-    descriptors, expected = load_golden()
+    descriptors, expected = golden_arrays()
     assert (software_verdicts(descriptors) == expected).all(), "software disagrees with the golden file"
     padded = pad_to_lanes(descriptors)
     await start(dut)

@@ -7,8 +7,9 @@ import pytest
 
 from tcphw.contract import DECISION_SHIFT, ERROR_MASK, VERDICT_ZERO_MASK, Decision, VerdictBit
 from tcphw.host.backends import get_backend
+from tcphw.host.golden import load_golden
 
-from .conftest import load_golden, runnable_backends
+from .conftest import runnable_backends
 
 
 def test_golden_file_covers_every_verdict_bit_and_decision() -> None:

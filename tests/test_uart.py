@@ -25,6 +25,15 @@ def run(dut: object, bench) -> None:  # type: ignore[no-untyped-def]
     sim.run()
 
 
+async def send_byte(ctx, tx: UARTTx, byte: int) -> None:  # type: ignore[no-untyped-def]
+    """Offer ``byte`` on the transmitter's stream until it is taken."""
+    ctx.set(tx.i.payload, byte)
+    ctx.set(tx.i.valid, 1)
+    await ctx.tick().until(tx.i.ready)
+    await ctx.tick()
+    ctx.set(tx.i.valid, 0)
+
+
 async def drive_line(ctx, pin, levels: list[int], bit_cycles: float) -> None:  # type: ignore[no-untyped-def]
     """Drive ``levels`` one bit each, with a (possibly fractional) bit period rounded per edge."""
     t = 0.0
@@ -42,11 +51,7 @@ def test_tx_frames_bytes_lsb_first_at_the_divisor() -> None:
     async def bench(ctx) -> None:  # type: ignore[no-untyped-def]
         assert ctx.get(dut.tx) == 1, "idle line must be high"
         for byte in sent:
-            ctx.set(dut.i.payload, byte)
-            ctx.set(dut.i.valid, 1)
-            await ctx.tick().until(dut.i.ready)
-            await ctx.tick()
-            ctx.set(dut.i.valid, 0)
+            await send_byte(ctx, dut, byte)
             levels = []
             for _ in range(10):
                 # Sample in the middle of each bit; every bit lasts exactly DIV cycles.
@@ -136,11 +141,7 @@ def test_loopback_tx_to_rx_with_backpressure() -> None:
 
     async def send(ctx) -> None:  # type: ignore[no-untyped-def]
         for b in data:
-            ctx.set(tx.i.payload, b)
-            ctx.set(tx.i.valid, 1)
-            await ctx.tick().until(tx.i.ready)
-            await ctx.tick()
-            ctx.set(tx.i.valid, 0)
+            await send_byte(ctx, tx, b)
             await ctx.tick().repeat(rng.randrange(1, 12))
 
     async def take(ctx) -> None:  # type: ignore[no-untyped-def]
