@@ -239,8 +239,8 @@ def run_formal(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tcphw.hdl.formal", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lanes", type=int, nargs="+", default=list(LANE_CHOICES))
-    parser.add_argument("--pipeline", type=int, nargs="+", default=[2])
+    parser.add_argument("--lanes", type=int, nargs="+", choices=LANE_CHOICES, default=list(LANE_CHOICES))
+    parser.add_argument("--pipeline", type=int, nargs="+", choices=range(1, 9), default=[2], metavar="1..8")
     parser.add_argument("--task", choices=TASKS, nargs="+", default=list(TASKS))
     args = parser.parse_args(argv)
     failed = 0

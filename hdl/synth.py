@@ -257,6 +257,7 @@ def run_synth(
     work_root: Path = Path("build/synth"),
     progress: Callable[[str], None] = print,
 ) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)  # fail on an unusable folder before minutes of tool runs
     results: list[SynthResult] = []
     failures: list[dict[str, Any]] = []
     jobs = [(d, n, pipeline, "tree") for d in devices for n in lanes]
@@ -288,7 +289,6 @@ def run_synth(
         "results": [asdict(r) for r in results],
         "failures": failures,
     }
-    out.mkdir(parents=True, exist_ok=True)
     (out / "validator-synth.json").write_text(json.dumps(doc, indent=2) + "\n")
     (out / "validator-synth.md").write_text(markdown_table(doc))
     return doc

@@ -81,6 +81,8 @@ def synth(
         )
     except SynthError as e:
         raise click.ClickException(str(e)) from e
+    except OSError as e:
+        raise InputError(f"cannot write to {out}: {e.strerror}") from e
     if as_json:
         json.dump(doc, sys.stdout, indent=2)
         click.echo()

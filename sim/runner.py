@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tcphw.hdl.export import DEFAULT_TOP, export_verilog
+from tcphw.hdl.validator import LANE_CHOICES
 from tcphw.host.corpus import CorpusError, load_corpus
 
 from .gtkwave import write_save_file
@@ -139,8 +140,8 @@ def run_validator_sim(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tcphw.sim.runner", description=__doc__)
-    parser.add_argument("--lanes", type=int, nargs="+", default=[1, 2, 4, 8])
-    parser.add_argument("--pipeline", type=int, default=2)
+    parser.add_argument("--lanes", type=int, nargs="+", choices=LANE_CHOICES, default=list(LANE_CHOICES))
+    parser.add_argument("--pipeline", type=int, choices=range(0, 9), default=2, metavar="0..8")
     parser.add_argument("--sim", choices=SIMULATORS, default=os.environ.get("SIM") or "verilator")
     parser.add_argument("--count", type=int, help="random descriptors in the long test (default 100000)")
     parser.add_argument("--seed", type=int, default=1)
