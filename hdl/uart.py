@@ -60,15 +60,15 @@ class UARTTx(wiring.Component):
 class UARTRx(wiring.Component):
     """Receives 8N1 bytes from the ``rx`` pin onto stream ``o`` (one byte of buffering)."""
 
-    def __init__(self, divisor: int) -> None:
+    def __init__(self, divisor: int, counter_bits: int = COUNTER_BITS) -> None:
         _check_divisor(divisor)
         self.divisor = divisor
         super().__init__(
             {
                 "rx": In(1, init=1),
                 "o": Out(stream.Signature(8)),
-                "framing_errors": Out(COUNTER_BITS),
-                "overflows": Out(COUNTER_BITS),
+                "framing_errors": Out(counter_bits),
+                "overflows": Out(counter_bits),
             }
         )
 

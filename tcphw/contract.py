@@ -311,14 +311,128 @@ class Descriptor:
 
 
 # ---------------------------------------------------------------------------
-# Serial link protocol (v1). Framing details are specified in docs/protocol.md
-# (board-link issue); the command codes are kept from the original design.
+# Serial link protocol v1 (byte by byte in docs/protocol.md)
+#
+# Every frame, in both directions:
+#
+#     0      START 0xAA
+#     1      SEQ   sequence number; a response carries the SEQ of the frame it answers
+#     2      TYPE  a Command (host -> board) or a Response (board -> host)
+#     3..4   LEN   payload length in bytes, big-endian
+#     5..6   HCRC  CRC-16 (the descriptor CRC above) over bytes 1..4
+#     7..    PAYLOAD, LEN bytes
+#     last 2 FCRC  CRC-16 over bytes 1 .. 6+LEN (everything after START)
+#
+# The header CRC lets a receiver reject a false start byte (0xAA inside garbage or inside a
+# payload) after 7 bytes instead of after a whole bogus payload; that is what makes resync fast.
 # ---------------------------------------------------------------------------
 
+PROTOCOL_VERSION: Final = 1
 LINK_START: Final = 0xAA
+HEADER_SIZE: Final = 7  # START SEQ TYPE LEN(2) HCRC(2)
+TRAILER_SIZE: Final = 2  # FCRC
+FRAME_OVERHEAD: Final = HEADER_SIZE + TRAILER_SIZE
+HEADER_FORMAT: Final = ">BBBH"  # START SEQ TYPE LEN; HCRC follows
+MAX_LEN_FIELD: Final = 0xFFFF
+SEQ_MODULO: Final = 256
+RESPONSE_FLAG: Final = 0x80  # a response's TYPE is its command's code | 0x80
 
 
 class Command(enum.IntEnum):
-    HELLO = 0x01  # also carries CONFIG
-    VALIDATE = 0x02
-    STATS = 0x03
+    HELLO = 0x01  # the original design's HELLO/CONFIG; v1 takes no configuration (LEN must be 0)
+    VALIDATE = 0x02  # payload: 1..capacity descriptors, back to back
+    STATS = 0x03  # LEN must be 0
+
+
+class Response(enum.IntEnum):
+    HELLO = Command.HELLO | RESPONSE_FLAG
+    VERDICTS = Command.VALIDATE | RESPONSE_FLAG  # payload: one verdict byte per descriptor, in order
+    STATS = Command.STATS | RESPONSE_FLAG
+    NAK = 0xFF  # payload: NakCode, then the TYPE byte of the rejected frame
+
+
+class NakCode(enum.IntEnum):
+    """Why a frame with a good header was refused; nothing of it was validated."""
+
+    BAD_CRC = 0x01  # FCRC wrong: the payload was damaged on the wire
+    TOO_LONG = 0x02  # LEN larger than this board's maximum payload (HELLO: capacity * 24)
+    BAD_LENGTH = 0x03  # LEN not allowed for the command (VALIDATE: a non-zero multiple of 24; else 0)
+    UNKNOWN_COMMAND = 0x04
+    BUSY = 0x05  # more frames in flight than the HELLO window: no room for the verdicts; resend
+    TIMEOUT = 0x06  # the line went quiet inside the frame for longer than the inactivity timeout
+
+
+NAK_SIZE: Final = 2
+
+
+@dataclass(frozen=True)
+class WireField:
+    """One field of a fixed-layout payload (HELLO, STATS): name, struct code, meaning."""
+
+    name: str
+    code: str
+    doc: str
+
+
+HELLO_FIELDS: Final = (
+    WireField("protocol_version", "B", "PROTOCOL_VERSION of the gateware"),
+    WireField("gateware_id", "8s", "first 8 bytes of SHA-256 over the design parameters and HDL sources"),
+    WireField("board", "16s", "board name, ASCII, NUL-padded"),
+    WireField("lanes", "B", "validator lanes (descriptors per clock cycle)"),
+    WireField("pipeline", "B", "validator pipeline depth, clock cycles"),
+    WireField("capacity", "H", "batch buffer size: most descriptors in one VALIDATE"),
+    WireField("window", "B", "most frames a host may have unanswered"),
+    WireField("clock_hz", "I", "system clock frequency, Hz"),
+    WireField("baud", "I", "UART baud rate"),
+    WireField("timeout_cycles", "I", "inactivity timeout inside a frame, clock cycles"),
+)
+HELLO_FORMAT: Final = ">" + "".join(f.code for f in HELLO_FIELDS)
+HELLO_SIZE: Final = struct.calcsize(HELLO_FORMAT)
+BOARD_NAME_SIZE: Final = 16
+GATEWARE_ID_SIZE: Final = 8
+
+# STATS: each counter is a u64, big-endian, counting since the last reset.
+STATS_FIELDS: Final = (
+    WireField("cycles", "Q", "clock cycles"),
+    WireField("busy_cycles", "Q", "cycles the validator spent on batches"),
+    WireField("descriptors", "Q", "descriptors validated"),
+    WireField("frames_accepted", "Q", "frames answered with HELLO, VERDICTS or STATS"),
+    WireField("rejected_header", "Q", "start bytes whose header CRC was wrong (dropped, no answer)"),
+    WireField("rejected_bad_crc", "Q", "NAK BAD_CRC"),
+    WireField("rejected_too_long", "Q", "NAK TOO_LONG"),
+    WireField("rejected_bad_length", "Q", "NAK BAD_LENGTH"),
+    WireField("rejected_unknown_command", "Q", "NAK UNKNOWN_COMMAND"),
+    WireField("rejected_busy", "Q", "NAK BUSY, plus frames dropped because even the answer queue was full"),
+    WireField("rejected_timeout", "Q", "frames cut off by the inactivity timeout"),
+    WireField("uart_framing_errors", "Q", "bytes whose stop bit was low"),
+    WireField("uart_overflows", "Q", "bytes lost because the previous one was not yet taken"),
+)
+STATS_FORMAT: Final = ">" + "".join(f.code for f in STATS_FIELDS)
+STATS_SIZE: Final = struct.calcsize(STATS_FORMAT)
+COUNTER_BITS: Final = 64
+
+NAK_COUNTER: Final = {
+    NakCode.BAD_CRC: "rejected_bad_crc",
+    NakCode.TOO_LONG: "rejected_too_long",
+    NakCode.BAD_LENGTH: "rejected_bad_length",
+    NakCode.UNKNOWN_COMMAND: "rejected_unknown_command",
+    NakCode.BUSY: "rejected_busy",
+    NakCode.TIMEOUT: "rejected_timeout",
+}
+
+
+def frame_crc(data: bytes) -> int:
+    """The link's CRC: the same CRC-16 as the descriptor's."""
+    return crc16(data)
+
+
+def encode_frame(seq: int, type_: int, payload: bytes = b"") -> bytes:
+    """One complete frame, START to FCRC."""
+    if not 0 <= seq < SEQ_MODULO:
+        raise ValueError(f"sequence number must be in 0..{SEQ_MODULO - 1}, got {seq}")
+    if len(payload) > MAX_LEN_FIELD:
+        raise ValueError(f"payload of {len(payload)} bytes does not fit the 16-bit LEN field")
+    header = struct.pack(HEADER_FORMAT, LINK_START, seq, type_, len(payload))
+    header += crc16(header[1:]).to_bytes(2, "big")
+    body = header + payload
+    return body + crc16(body[1:]).to_bytes(2, "big")

@@ -1,0 +1,182 @@
+"""The link receiver: bytes from the UART in, frames out; the gateware twin of ``FrameParser``.
+
+It hunts for START, checks the header CRC after the six header bytes (on failure it drops the
+start byte and hunts through those six bytes again, from a replay register, because one of
+them may be a real START), refuses LEN above ``max_payload`` at once, assembles VALIDATE
+payloads into whole descriptors for the batch buffer, and checks the frame CRC at the end.
+A line that stays quiet for ``timeout_cycles`` inside a frame sends the parser back to hunting.
+
+Every frame ends in exactly one pulse on ``event`` (see ``EventKind``).
+"""
+
+from __future__ import annotations
+
+import enum
+
+from amaranth.hdl import Cat, Module, Mux, Signal
+from amaranth.lib import crc, data, wiring
+from amaranth.lib.wiring import In, Out
+
+from tcphw.contract import DESCRIPTOR_SIZE, HEADER_SIZE, LINK_START, TRAILER_SIZE, NakCode
+
+from .layouts import DESCRIPTOR_BITS
+
+HEADER_BYTES = HEADER_SIZE - 1  # after START: SEQ TYPE LEN(2) HCRC(2)
+
+
+class EventKind(enum.IntEnum):
+    FRAME = 0  # both CRCs right: dispatch it
+    NAK = 1  # good header, refused for ``code`` (TOO_LONG, BAD_CRC, TIMEOUT)
+    HEADER_ERROR = 2  # wrong header CRC: no answer
+    HEADER_TIMEOUT = 3  # the line went quiet inside a header: no answer
+
+
+def event_layout(capacity: int) -> data.StructLayout:
+    return data.StructLayout(
+        {
+            "kind": 2,  # EventKind
+            "code": 8,  # NakCode when kind is NAK
+            "seq": 8,
+            "type": 8,
+            "length": 16,
+            "descriptors": range(capacity + 1),
+            "aligned": 1,  # the payload was a whole number of descriptors
+        }
+    )
+
+
+def link_crc() -> crc.Processor:
+    """A byte-wide processor for the contract's CRC-16 (a test checks the catalogue entry)."""
+    return crc.catalog.CRC16_IBM_3740(data_width=8).create()
+
+
+class FrameReceiver(wiring.Component):
+    def __init__(self, *, capacity: int, timeout_cycles: int) -> None:
+        self.capacity = capacity
+        self.max_payload = capacity * DESCRIPTOR_SIZE
+        self.timeout_cycles = timeout_cycles
+        super().__init__(
+            {
+                "byte": In(8),
+                "byte_valid": In(1),
+                "byte_ready": Out(1),
+                # A whole descriptor, written into the batch buffer at index ``desc_index``.
+                "desc": Out(DESCRIPTOR_BITS),
+                "desc_index": Out(range(capacity)),
+                "desc_we": Out(1),
+                "event": Out(event_layout(capacity)),
+                "event_valid": Out(1),
+            }
+        )
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        m.submodules.crc = proc = link_crc()
+
+        header = Signal(8 * HEADER_BYTES)  # SEQ first, in bits 40..47
+        header_count = Signal(range(HEADER_BYTES + 1))
+        replay = Signal(8 * HEADER_BYTES)
+        replay_left = Signal(range(HEADER_BYTES + 1))
+        body_left = Signal(17)  # payload + FCRC bytes still to come
+        desc_byte = Signal(range(DESCRIPTOR_SIZE))
+        descriptors = Signal(range(self.capacity + 1))
+        quiet = Signal(range(self.timeout_cycles + 1))
+
+        seq, type_ = header[40:48], header[32:40]
+        length = header[16:32]
+
+        # Byte source: the replay register first, then the UART.
+        replaying = replay_left != 0
+        byte = Signal(8)
+        valid = Signal()
+        accepting = Signal()
+        m.d.comb += [
+            byte.eq(Mux(replaying, replay[40:48], self.byte)),
+            valid.eq(replaying | self.byte_valid),
+            self.byte_ready.eq(accepting & ~replaying),
+            proc.data.eq(byte),
+        ]
+        take = valid & accepting
+        with m.If(take & replaying):
+            m.d.sync += [replay.eq(replay << 8), replay_left.eq(replay_left - 1)]
+
+        with m.If(self.byte_valid & self.byte_ready):
+            m.d.sync += quiet.eq(0)
+        with m.Elif(quiet != self.timeout_cycles):
+            m.d.sync += quiet.eq(quiet + 1)
+        timed_out = quiet == self.timeout_cycles
+
+        ev = self.event
+        m.d.sync += [self.event_valid.eq(0), self.desc_we.eq(0)]
+
+        def emit(kind: EventKind, code: NakCode | int = 0) -> None:
+            m.d.sync += [
+                self.event_valid.eq(1),
+                ev.kind.eq(kind),
+                ev.code.eq(code),
+                ev.seq.eq(seq),
+                ev.type.eq(type_),
+                ev.length.eq(length),
+                ev.descriptors.eq(descriptors),
+                ev.aligned.eq(desc_byte == 0),
+            ]
+
+        with m.FSM():
+            with m.State("HUNT"):
+                m.d.comb += accepting.eq(1)
+                with m.If(take & (byte == LINK_START)):
+                    m.d.comb += proc.start.eq(1)
+                    m.d.sync += [header_count.eq(0), quiet.eq(0)]
+                    m.next = "HEADER"
+            with m.State("HEADER"):
+                m.d.comb += accepting.eq(1)
+                with m.If(take):
+                    m.d.comb += proc.valid.eq(1)
+                    m.d.sync += [header.eq(Cat(byte, header[:-8])), header_count.eq(header_count + 1)]
+                    with m.If(header_count == HEADER_BYTES - 1):
+                        m.next = "HEADER_CHECK"
+                with m.Elif(timed_out & ~replaying):
+                    emit(EventKind.HEADER_TIMEOUT)
+                    m.next = "HUNT"
+            with m.State("HEADER_CHECK"):
+                with m.If(~proc.match_detected):
+                    emit(EventKind.HEADER_ERROR)
+                    m.d.sync += [replay.eq(header), replay_left.eq(HEADER_BYTES)]
+                    m.next = "HUNT"
+                with m.Elif(length > self.max_payload):
+                    emit(EventKind.NAK, NakCode.TOO_LONG)
+                    m.next = "HUNT"
+                with m.Else():
+                    m.d.sync += [
+                        body_left.eq(length + TRAILER_SIZE),
+                        desc_byte.eq(0),
+                        descriptors.eq(0),
+                    ]
+                    m.next = "BODY"
+            with m.State("BODY"):
+                m.d.comb += accepting.eq(1)
+                with m.If(take):
+                    m.d.comb += proc.valid.eq(1)
+                    m.d.sync += body_left.eq(body_left - 1)
+                    with m.If(body_left > TRAILER_SIZE):  # a payload byte
+                        m.d.sync += [self.desc.eq(Cat(self.desc[8:], byte)), desc_byte.eq(desc_byte + 1)]
+                        with m.If(desc_byte == DESCRIPTOR_SIZE - 1):
+                            m.d.sync += desc_byte.eq(0)
+                            # Never past the buffer: LEN <= capacity * 24 was checked above.
+                            m.d.sync += [
+                                self.desc_we.eq(1),
+                                self.desc_index.eq(descriptors),
+                                descriptors.eq(descriptors + 1),
+                            ]
+                    with m.If(body_left == 1):
+                        m.next = "FRAME_CHECK"
+                with m.Elif(timed_out):
+                    emit(EventKind.NAK, NakCode.TIMEOUT)
+                    m.next = "HUNT"
+            with m.State("FRAME_CHECK"):
+                with m.If(proc.match_detected):
+                    emit(EventKind.FRAME)
+                with m.Else():
+                    emit(EventKind.NAK, NakCode.BAD_CRC)
+                m.next = "HUNT"
+        return m

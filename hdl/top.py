@@ -1,0 +1,234 @@
+"""The board top: UART pins in and out, the link layer, the batch engine and the counters.
+
+    rx pin -> UARTRx -> FrameReceiver -> (descriptors) -> BatchEngine -> verdict slots
+                             |  event                                        |
+                             v                                               v
+                        dispatcher -> answer queue (FIFO) -> FrameSender -> UARTTx -> tx pin
+
+The dispatcher turns each receiver event into at most one queued answer and bumps one
+counter; the same rules are written in Python in ``sim/board_model.py``. A host that keeps to
+the HELLO ``window`` always finds a free verdict slot and a free queue entry; one that does
+not gets NAK BUSY (or, with the queue full too, silence and a ``rejected_busy`` count), so a
+frame is answered once or not at all, never twice and never wrongly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from amaranth.hdl import Module, Signal
+from amaranth.lib import fifo, wiring
+from amaranth.lib.wiring import In, Out
+
+from tcphw.contract import (
+    BOARD_NAME_SIZE,
+    COUNTER_BITS,
+    PROTOCOL_VERSION,
+    RESPONSE_FLAG,
+    STATS_FIELDS,
+    Command,
+    NakCode,
+    Response,
+)
+
+from .batch import BatchEngine
+from .identity import gateware_id
+from .link_rx import EventKind, FrameReceiver
+from .link_tx import ANSWER_LAYOUT, FrameSender
+from .uart import MIN_DIVISOR, UARTRx, UARTTx
+from .validator import LANE_CHOICES
+
+ANSWER_QUEUE_DEPTH = 4
+VERDICT_SLOTS = 2  # the HELLO window: one batch arriving while the last one's verdicts go out
+MAX_BAUD_ERROR = 0.02  # a UART tolerates a few percent; refuse clocks that miss by more
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """Everything that decides the gateware (and therefore its gateware ID)."""
+
+    board: str
+    clock_hz: int
+    baud: int
+    lanes: int = 1
+    pipeline: int = 2
+    capacity: int = 256
+    timeout_cycles: int = 0  # 0: ten milliseconds of clock
+
+    def __post_init__(self) -> None:
+        if len(self.board.encode("ascii")) > BOARD_NAME_SIZE:
+            raise ValueError(f"board name {self.board!r} is longer than {BOARD_NAME_SIZE} ASCII bytes")
+        if self.lanes not in LANE_CHOICES:
+            raise ValueError(f"lanes must be one of {LANE_CHOICES}, got {self.lanes}")
+        if self.divisor < MIN_DIVISOR:
+            raise ValueError(f"{self.clock_hz} Hz is too slow a clock for {self.baud} baud (need {MIN_DIVISOR}x)")
+        if abs(self.actual_baud - self.baud) > MAX_BAUD_ERROR * self.baud:
+            raise ValueError(
+                f"{self.clock_hz} Hz / {self.baud} baud gives {self.actual_baud:.0f} baud, "
+                f"more than {MAX_BAUD_ERROR:.0%} off: pick a clock that divides better"
+            )
+        if not 1 <= self.capacity <= 0xFFFF or self.capacity % self.lanes:
+            raise ValueError(f"capacity must be 1..65535 and a multiple of lanes, got {self.capacity}")
+        # The next batch's first descriptor lands in the buffer 31 bytes after the last one
+        # finished (7 header + 24 payload bytes); validation must have read the buffer by then.
+        if self.capacity // self.lanes + self.pipeline + 8 >= 31 * 10 * self.divisor:
+            raise ValueError("capacity / lanes is too large for this UART divisor: the buffer would be overwritten")
+
+    @property
+    def divisor(self) -> int:
+        return round(self.clock_hz / self.baud)
+
+    @property
+    def actual_baud(self) -> float:
+        return self.clock_hz / self.divisor
+
+    @property
+    def timeout(self) -> int:
+        return self.timeout_cycles or self.clock_hz // 100
+
+    def parameters(self) -> dict[str, int | str]:
+        return {**asdict(self), "timeout_cycles": self.timeout, "protocol": PROTOCOL_VERSION}
+
+    def gateware_id(self) -> bytes:
+        return gateware_id(self.parameters())
+
+    def hello(self) -> bytes:
+        """The HELLO payload this gateware answers with."""
+        from tcphw.host.protocol import Hello
+
+        return Hello(
+            protocol_version=PROTOCOL_VERSION,
+            gateware_id=self.gateware_id(),
+            board=self.board,
+            lanes=self.lanes,
+            pipeline=self.pipeline,
+            capacity=self.capacity,
+            window=VERDICT_SLOTS,
+            clock_hz=self.clock_hz,
+            baud=self.baud,
+            timeout_cycles=self.timeout,
+        ).encode()
+
+
+class BoardTop(wiring.Component):
+    def __init__(self, config: LinkConfig) -> None:
+        self.config = config
+        super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1)})
+
+    def elaborate(self, platform: object) -> Module:
+        cfg = self.config
+        m = Module()
+        m.submodules.uart_rx = uart_rx = UARTRx(cfg.divisor, counter_bits=COUNTER_BITS)
+        m.submodules.uart_tx = uart_tx = UARTTx(cfg.divisor)
+        m.submodules.receiver = rx = FrameReceiver(capacity=cfg.capacity, timeout_cycles=cfg.timeout)
+        m.submodules.engine = engine = BatchEngine(
+            lanes=cfg.lanes, pipeline=cfg.pipeline, capacity=cfg.capacity, slots=VERDICT_SLOTS
+        )
+        m.submodules.answers = answers = fifo.SyncFIFOBuffered(width=ANSWER_LAYOUT.size, depth=ANSWER_QUEUE_DEPTH)
+
+        counters = {f.name: Signal(COUNTER_BITS, name=f"count_{f.name}") for f in STATS_FIELDS}
+        counters["uart_framing_errors"] = uart_rx.framing_errors
+        counters["uart_overflows"] = uart_rx.overflows
+        m.submodules.sender = tx = FrameSender(
+            hello=cfg.hello(),
+            counters=[counters[f.name] for f in STATS_FIELDS],
+            lanes=cfg.lanes,
+            rows=engine.rows,
+            slots=VERDICT_SLOTS,
+        )
+
+        m.d.comb += [
+            uart_rx.rx.eq(self.rx),
+            self.tx.eq(uart_tx.tx),
+            rx.byte.eq(uart_rx.o.payload),
+            rx.byte_valid.eq(uart_rx.o.valid),
+            uart_rx.o.ready.eq(rx.byte_ready),
+            engine.desc.eq(rx.desc),
+            engine.desc_index.eq(rx.desc_index),
+            engine.desc_we.eq(rx.desc_we),
+            engine.verdict_addr.eq(tx.verdict_addr),
+            tx.verdict_data.eq(engine.verdict_data),
+            tx.verdicts_ready.eq(~engine.busy),
+            tx.answer.payload.eq(answers.r_data),
+            tx.answer.valid.eq(answers.r_rdy),
+            answers.r_en.eq(tx.answer.ready),
+        ]
+        wiring.connect(m, tx.o, uart_tx.i)
+
+        def bump(name: str) -> None:
+            m.d.sync += counters[name].eq(counters[name] + 1)
+
+        m.d.sync += counters["cycles"].eq(counters["cycles"] + 1)
+        with m.If(engine.busy):
+            bump("busy_cycles")
+        batch_size = Signal.like(rx.event.descriptors)
+        with m.If(engine.done):
+            m.d.sync += counters["descriptors"].eq(counters["descriptors"] + batch_size)
+
+        # Verdict slots: taken by a batch at dispatch, freed when its VERDICTS answer is out.
+        slot_busy = Signal(VERDICT_SLOTS)
+        free_slot = Signal(range(VERDICT_SLOTS))
+        take_slot = Signal()
+        m.d.comb += free_slot.eq(~slot_busy[0])  # slot 0 if free, else slot 1
+        freed = Signal(VERDICT_SLOTS)
+        taken = Signal(VERDICT_SLOTS)
+        with m.If(tx.slot_freed):
+            m.d.comb += freed.eq(1 << tx.freed_slot)
+        with m.If(take_slot):
+            m.d.comb += taken.eq(1 << free_slot)
+        m.d.sync += slot_busy.eq((slot_busy & ~freed) | taken)
+
+        # The dispatcher: one event in, at most one answer queued and one counter bumped.
+        ev = rx.event
+        answer = Signal(ANSWER_LAYOUT)
+        m.d.comb += [answers.w_data.eq(answer), answer.seq.eq(ev.seq), answer.nak_type.eq(ev.type)]
+
+        def queue(type_: Response, counter: str) -> None:
+            with m.If(answers.w_rdy):
+                m.d.comb += [answers.w_en.eq(1), answer.type.eq(type_)]
+                bump(counter)
+            with m.Else():
+                bump("rejected_busy")
+
+        def nak(code: NakCode | Signal) -> None:
+            m.d.comb += answer.code.eq(code)
+            with m.Switch(code):
+                for c in NakCode:
+                    with m.Case(c):
+                        queue(Response.NAK, f"rejected_{c.name.lower()}")
+
+        with m.If(rx.event_valid):
+            with m.Switch(ev.kind):
+                with m.Case(EventKind.HEADER_ERROR):
+                    bump("rejected_header")
+                with m.Case(EventKind.HEADER_TIMEOUT):
+                    bump("rejected_timeout")
+                with m.Case(EventKind.NAK):
+                    nak(ev.code)
+                with m.Case(EventKind.FRAME):
+                    with m.Switch(ev.type):
+                        with m.Case(Command.VALIDATE):
+                            with m.If((ev.length == 0) | ~ev.aligned):
+                                nak(NakCode.BAD_LENGTH)
+                            with m.Elif(slot_busy.all() | ~answers.w_rdy):
+                                nak(NakCode.BUSY)
+                            with m.Else():
+                                m.d.comb += [
+                                    take_slot.eq(1),
+                                    answer.count.eq(ev.descriptors),
+                                    answer.slot.eq(free_slot),
+                                    engine.start.eq(1),
+                                    engine.start_count.eq(ev.descriptors),
+                                    engine.start_slot.eq(free_slot),
+                                ]
+                                m.d.sync += batch_size.eq(ev.descriptors)
+                                queue(Response.VERDICTS, "frames_accepted")
+                        for command in (Command.HELLO, Command.STATS):
+                            with m.Case(command):
+                                with m.If(ev.length != 0):
+                                    nak(NakCode.BAD_LENGTH)
+                                with m.Else():
+                                    queue(Response(command | RESPONSE_FLAG), "frames_accepted")
+                        with m.Default():
+                            nak(NakCode.UNKNOWN_COMMAND)
+        return m
