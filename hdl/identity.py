@@ -25,6 +25,8 @@ GATEWARE_SOURCES = (
     "layouts.py",
     "link_rx.py",
     "link_tx.py",
+    "platform_top.py",
+    "pll.py",
     "top.py",
     "uart.py",
     "validator.py",

@@ -169,7 +169,7 @@ class BoardTop(wiring.Component):
         slot_busy = Signal(VERDICT_SLOTS)
         free_slot = Signal(range(VERDICT_SLOTS))
         take_slot = Signal()
-        m.d.comb += free_slot.eq(~slot_busy[0])  # slot 0 if free, else slot 1
+        m.d.comb += free_slot.eq(slot_busy[0])  # slot 0 if free, else slot 1
         freed = Signal(VERDICT_SLOTS)
         taken = Signal(VERDICT_SLOTS)
         with m.If(tx.slot_freed):

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import sys
 import sysconfig
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tcphw.hdl.export import DEFAULT_TOP, export_verilog
+from tcphw.hdl.top import BoardTop, LinkConfig
 from tcphw.hdl.validator import LANE_CHOICES
 from tcphw.host.corpus import CorpusError, load_corpus
 
@@ -77,6 +79,53 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text)
 
 
+def run_cocotb(
+    verilog: str,
+    toplevel: str,
+    test_module: str,
+    build_dir: Path,
+    *,
+    simulator: str = "verilator",
+    env: dict[str, str] | None = None,
+    testcase: str | None = None,
+    waves: bool = False,
+) -> Path:
+    """Build ``verilog`` and run ``test_module`` on it; returns results.xml (never raises on a failed test)."""
+    from cocotb_tools.runner import get_runner
+
+    prepare_simulator(simulator)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    source = build_dir / f"{toplevel}.v"
+    _write_if_changed(source, verilog)
+    runner = get_runner(simulator)
+    build_args = ["-Wno-fatal", "-O3"] if simulator == "verilator" else []
+    runner.build(
+        sources=[source],
+        hdl_toplevel=toplevel,
+        build_dir=build_dir,
+        build_args=build_args,
+        timescale=("1ns", "1ps"),
+        waves=waves,
+        log_file=build_dir / "build.log",
+    )
+    results = build_dir / "results.xml"
+    results.unlink(missing_ok=True)
+    # cocotb exits when a test fails; the results file says which, and the caller reports it.
+    with contextlib.suppress(SystemExit):
+        runner.test(
+            test_module=test_module,
+            hdl_toplevel=toplevel,
+            build_dir=build_dir,
+            testcase=testcase,
+            waves=waves,
+            extra_env=env or {},
+            results_xml=str(results),
+        )
+    if not results.exists():
+        raise RuntimeError(f"the simulator wrote no results; see {build_dir}")
+    return results
+
+
 def run_validator_sim(
     lanes: int,
     pipeline: int = 2,
@@ -90,45 +139,23 @@ def run_validator_sim(
 ) -> SimResult:
     """Export the core, build it with ``simulator`` and run the cocotb tests; never raises on test failure."""
     from cocotb_tools.check_results import get_results
-    from cocotb_tools.runner import get_runner
 
-    prepare_simulator(simulator)
     build_dir = (build_root or ROOT / "build" / "sim") / f"{simulator}-lanes{lanes}-p{pipeline}"
-    build_dir.mkdir(parents=True, exist_ok=True)
-    source = build_dir / f"{DEFAULT_TOP}.v"
-    _write_if_changed(source, export_verilog(lanes, pipeline))
-
     env = {"TB_LANES": str(lanes), "TB_PIPELINE": str(pipeline), "TB_SEED": str(seed)}
     if count is not None:
         env["TB_COUNT"] = str(count)
     waves = waves or os.environ.get("WAVES", "0") not in ("", "0")
-    runner = get_runner(simulator)
     started = time.perf_counter()
-    build_args = ["-Wno-fatal", "-O3"] if simulator == "verilator" else []
-    runner.build(
-        sources=[source],
-        hdl_toplevel=DEFAULT_TOP,
-        build_dir=build_dir,
-        build_args=build_args,
-        timescale=("1ns", "1ps"),
+    results = run_cocotb(
+        export_verilog(lanes, pipeline),
+        DEFAULT_TOP,
+        TEST_MODULE,
+        build_dir,
+        simulator=simulator,
+        env=env,
+        testcase=testcase,
         waves=waves,
-        log_file=build_dir / "build.log",
     )
-    results = build_dir / "results.xml"
-    results.unlink(missing_ok=True)
-    # cocotb exits when a test fails; the results file says which, and the caller reports it.
-    with contextlib.suppress(SystemExit):
-        runner.test(
-            test_module=TEST_MODULE,
-            hdl_toplevel=DEFAULT_TOP,
-            build_dir=build_dir,
-            testcase=testcase,
-            waves=waves,
-            extra_env=env,
-            results_xml=str(results),
-        )
-    if not results.exists():
-        raise RuntimeError(f"the simulator wrote no results; see {build_dir}")
     tests, failed = get_results(results)
     dump = None
     if waves:
@@ -136,6 +163,46 @@ def run_validator_sim(
         if dump is not None:
             write_save_file(dump, lanes, pipeline, simulator)
     return SimResult(lanes, pipeline, simulator, tests, failed, time.perf_counter() - started, results, dump)
+
+
+TOP_TEST_MODULE = "tcphw.sim.top_tb"
+TOP_NAME = "tcphw_board"
+
+
+def sim_link_config(lanes: int, capacity: int = 32) -> LinkConfig:
+    """The board top as the pin-level tests build it: the smallest UART divisor and a short timeout."""
+    return LinkConfig(
+        board="sim", clock_hz=4_000_000, baud=1_000_000, lanes=lanes, capacity=capacity, timeout_cycles=4000
+    )
+
+
+def run_top_sim(
+    config: LinkConfig,
+    *,
+    simulator: str = "verilator",
+    seed: int = 1,
+    testcase: str | None = None,
+    waves: bool = False,
+    build_root: Path | None = None,
+) -> SimResult:
+    """Export the board top, build it and run the pin-level tests; never raises on test failure."""
+    from amaranth.back import verilog
+    from cocotb_tools.check_results import get_results
+
+    build_dir = (build_root or ROOT / "build" / "sim") / f"{simulator}-top-lanes{config.lanes}-cap{config.capacity}"
+    env = {"TB_LINK_CONFIG": json.dumps(asdict(config)), "TB_SEED": str(seed)}
+    waves = waves or os.environ.get("WAVES", "0") not in ("", "0")
+    started = time.perf_counter()
+    source = str(verilog.convert(BoardTop(config), name=TOP_NAME, emit_src=False))
+    results = run_cocotb(
+        source, TOP_NAME, TOP_TEST_MODULE, build_dir, simulator=simulator, env=env, testcase=testcase, waves=waves
+    )
+    tests, failed = get_results(results)
+    dump = None
+    if waves:
+        dump = next((p for p in (build_dir / "dump.vcd", build_dir / f"{TOP_NAME}.fst") if p.exists()), None)
+    seconds = time.perf_counter() - started
+    return SimResult(config.lanes, config.pipeline, simulator, tests, failed, seconds, results, dump)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--testcase", default=os.environ.get("TESTCASE") or None)
     parser.add_argument("--waves", action="store_true", help="write waveforms (also WAVES=1) and a GTKWave save file")
+    parser.add_argument(
+        "--target",
+        choices=("core", "top", "all"),
+        default=os.environ.get("TARGET") or "all",
+        help="core: the validator's tests; top: the board top's pin-level link tests; all: both (default)",
+    )
     args = parser.parse_args(argv)
     try:
         prepare_simulator(args.sim)
@@ -157,20 +230,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     failures = 0
-    for lanes in args.lanes:
-        r = run_validator_sim(
-            lanes,
-            args.pipeline,
-            simulator=args.sim,
-            count=args.count,
-            seed=args.seed,
-            testcase=args.testcase,
-            waves=args.waves,
-        )
+    runs = [("core", lanes) for lanes in args.lanes if args.target in ("core", "all")]
+    runs += [("top", lanes) for lanes in args.lanes if args.target in ("top", "all")]
+    for target, lanes in runs:
+        if target == "core":
+            r = run_validator_sim(
+                lanes,
+                args.pipeline,
+                simulator=args.sim,
+                count=args.count,
+                seed=args.seed,
+                testcase=args.testcase,
+                waves=args.waves,
+            )
+        else:
+            config = sim_link_config(lanes)
+            r = run_top_sim(config, simulator=args.sim, seed=args.seed, testcase=args.testcase, waves=args.waves)
         status = "PASS" if r.ok else "FAIL"
         print(
-            f"{status} {r.simulator} lanes={lanes} pipeline={r.pipeline}: {r.tests - r.failed}/{r.tests} tests "
-            f"in {r.seconds:.1f} s ({r.results_xml})"
+            f"{status} {r.simulator} {target} lanes={lanes} pipeline={r.pipeline}: {r.tests - r.failed}/{r.tests} "
+            f"tests in {r.seconds:.1f} s ({r.results_xml})"
         )
         if r.waves:
             print(f"     waves: {r.waves}  view: gtkwave {r.waves.with_suffix('.gtkw')}")

@@ -1,0 +1,93 @@
+"""What a board definition holds, and the registry of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tcphw.hdl.top import LinkConfig
+
+
+class BoardError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Programmer:
+    """How to load a bitstream: a tool, its arguments ({bitstream} is replaced)."""
+
+    tool: str  # "openfpgaloader" or "iceprog"
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    description: str
+    platform: Callable[[], Any]  # an amaranth-boards platform class
+    family: str  # "ice40" or "ecp5"
+    clock_resource: str
+    clock_in_hz: int
+    clock_hz: int  # the system clock the PLL makes
+    baud: int
+    lanes: int
+    capacity: int
+    programmer: Programmer
+    usb_ids: tuple[tuple[int, int], ...]  # (VID, PID) of the board's USB-UART bridge
+    pipeline: int = 2
+    uart_resource: str = "uart"
+
+    @property
+    def bitstream_suffix(self) -> str:
+        return ".bin" if self.family == "ice40" else ".bit"
+
+    def link_config(self) -> LinkConfig:
+        return LinkConfig(
+            board=self.name,
+            clock_hz=self.clock_hz,
+            baud=self.baud,
+            lanes=self.lanes,
+            pipeline=self.pipeline,
+            capacity=self.capacity,
+        )
+
+    def summary(self) -> dict[str, Any]:
+        platform = self.platform()
+        return {
+            "name": self.name,
+            "description": self.description,
+            "device": f"{platform.device}-{platform.package}",
+            "family": self.family,
+            "clock_in_hz": self.clock_in_hz,
+            "clock_hz": self.clock_hz,
+            "baud": self.baud,
+            "lanes": self.lanes,
+            "pipeline": self.pipeline,
+            "capacity": self.capacity,
+            "programmer": self.programmer.tool,
+            "gateware_id": self.link_config().gateware_id().hex(),
+        }
+
+
+_BOARDS: dict[str, Board] = {}
+
+
+def register(board: Board) -> Board:
+    if board.name in _BOARDS:
+        raise BoardError(f"board {board.name!r} is defined twice")
+    board.link_config()  # refuse a board whose clock, baud or buffer cannot work
+    _BOARDS[board.name] = board
+    return board
+
+
+def all_boards() -> list[Board]:
+    return sorted(_BOARDS.values(), key=lambda b: b.name)
+
+
+def get_board(name: str) -> Board:
+    try:
+        return _BOARDS[name]
+    except KeyError:
+        known = ", ".join(sorted(_BOARDS))
+        raise BoardError(f"unknown board {name!r}; supported boards: {known} (see `tcphw boards`)") from None

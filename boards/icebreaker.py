@@ -1,0 +1,22 @@
+"""1BitSquared iCEBreaker: iCE40 UP5K, 12 MHz oscillator, FT2232H (channel B is the UART)."""
+
+from amaranth_boards.icebreaker import ICEBreakerPlatform
+
+from .board import Board, Programmer, register
+
+register(
+    Board(
+        name="icebreaker",
+        description="1BitSquared iCEBreaker (iCE40 UP5K)",
+        platform=ICEBreakerPlatform,
+        family="ice40",
+        clock_resource="clk12",
+        clock_in_hz=12_000_000,
+        clock_hz=24_000_000,  # PLL x2: 8 clocks per bit at 3 Mbaud; the 64-bit counters close at ~27 MHz
+        baud=3_000_000,  # the FT2232H's 12 MHz / 4
+        lanes=1,
+        capacity=256,  # 12 of the 30 EBRs as a 192-bit wide buffer
+        programmer=Programmer("iceprog", ("{bitstream}",)),
+        usb_ids=((0x0403, 0x6010),),
+    )
+)
