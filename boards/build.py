@@ -96,6 +96,7 @@ def build(board: Board, build_root: Path = Path("build"), *, force: bool = False
         shutil.rmtree(work)
     out.mkdir(parents=True, exist_ok=True)
     config = board.link_config()
+    gateware_id = config.gateware_id().hex()  # taken before elaboration: sources may change during the build
     platform = board.platform()
     started = time.monotonic()
     try:
@@ -124,7 +125,7 @@ def build(board: Board, build_root: Path = Path("build"), *, force: bool = False
     report = {
         "board": board.name,
         "device": f"{platform.device}-{platform.package}",
-        "gateware_id": config.gateware_id().hex(),
+        "gateware_id": gateware_id,
         "parameters": config.parameters(),
         "clock_hz": board.clock_hz,
         "fmax": fmax,

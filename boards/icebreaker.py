@@ -16,7 +16,10 @@ register(
         baud=3_000_000,  # the FT2232H's 12 MHz / 4
         lanes=1,
         capacity=256,  # 12 of the 30 EBRs as a 192-bit wide buffer
-        programmer=Programmer("iceprog", ("{bitstream}",)),
+        programmers=(
+            Programmer("openfpgaloader", ("--board", "ice40_generic", "{bitstream}"), "writes the SPI flash"),
+            Programmer("iceprog", ("{bitstream}",), "writes the SPI flash"),
+        ),
         usb_ids=((0x0403, 0x6010),),
     )
 )

@@ -28,7 +28,9 @@ for size, platform, lanes in (
             baud=3_000_000,  # the FT231X's top rate
             lanes=lanes,
             capacity=1024,
-            programmer=Programmer("openfpgaloader", ("--board", "ulx3s", "{bitstream}")),
+            programmers=(
+                Programmer("openfpgaloader", ("--board", "ulx3s", "{bitstream}"), "loads SRAM (lost at power-off)"),
+            ),
             usb_ids=((0x0403, 0x6015),),
         )
     )

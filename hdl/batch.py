@@ -64,10 +64,14 @@ class BatchEngine(wiring.Component):
             ]
             bank_data.append(rp.data)
 
+        # Block RAM outputs are slow (5.8 ns clock-to-out on ECP5): register them before any logic.
         # The verdict side always takes a transfer, so the validator never stalls.
+        read_data = Signal(DESCRIPTOR_BITS * lanes)
+        read_valid = Signal()
+        m.d.sync += [read_data.eq(Cat(*bank_data)), read_valid.eq(issued)]
         m.d.comb += [
-            validator.i.payload.eq(Cat(*bank_data)),
-            validator.i.valid.eq(issued),
+            validator.i.payload.eq(read_data),
+            validator.i.valid.eq(read_valid),
             validator.o.ready.eq(1),
         ]
         vw, vr = verdicts.write_port(), verdicts.read_port()

@@ -19,6 +19,7 @@ from .backends import backend_specs, open_backend
 from .backends.gpu import gpu_available
 from .backends.reference import reference_verdict
 from .bench import BenchPlan, format_report, run_bench
+from .cli_boards import bitstream, boards, doctor, flash
 from .cli_errors import InputError, input_errors
 from .cli_gateware import export, synth
 from .corpus import load_corpus, save_corpus, save_verdicts
@@ -196,3 +197,5 @@ if __name__ == "__main__":
 # Gateware commands live in their own module; they import Amaranth only when run.
 main.add_command(export)
 main.add_command(synth)
+for _command in (boards, bitstream, flash, doctor):
+    main.add_command(_command)
