@@ -71,7 +71,7 @@ def cached_report(board: Board, build_root: Path) -> dict[str, Any] | None:
     """The existing report if it is for this exact design and its bitstream is intact."""
     report_path = board_dir(board, build_root) / "report.json"
     try:
-        report = json.loads(report_path.read_text())
+        report: dict[str, Any] = json.loads(report_path.read_text())
         bitstream = report_path.parent / report["bitstream"]
         intact = hashlib.sha256(bitstream.read_bytes()).hexdigest() == report["bitstream_sha256"]
     except (OSError, ValueError, KeyError):

@@ -12,7 +12,7 @@ register(
         family="ice40",
         clock_resource="clk12",
         clock_in_hz=12_000_000,
-        clock_hz=24_000_000,  # PLL x2: 8 clocks per bit at 3 Mbaud; the 64-bit counters close at ~27 MHz
+        clock_hz=36_000_000,  # PLL x3: 12 clocks per bit at 3 Mbaud; 48 MHz routes at ~40 MHz here
         baud=3_000_000,  # the FT2232H's 12 MHz / 4
         lanes=1,
         capacity=256,  # 12 of the 30 EBRs as a 192-bit wide buffer

@@ -20,6 +20,7 @@ _CONTRACT = Path(contract.__file__).resolve()
 # The modules the board top elaborates; tools around it (formal, synth, export) are left out.
 GATEWARE_SOURCES = (
     "batch.py",
+    "counter.py",
     "crc_matrix.py",
     "identity.py",
     "layouts.py",

@@ -17,7 +17,7 @@ from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import crc, data, wiring
 from amaranth.lib.wiring import In, Out
 
-from tcphw.contract import DESCRIPTOR_SIZE, HEADER_SIZE, LINK_START, TRAILER_SIZE, NakCode
+from tcphw.contract import DESCRIPTOR_SIZE, HEADER_SIZE, LINK_START, TRAILER_SIZE, Command, NakCode
 
 from .layouts import DESCRIPTOR_BITS
 
@@ -41,6 +41,9 @@ def event_layout(capacity: int) -> data.StructLayout:
             "length": 16,
             "descriptors": range(capacity + 1),
             "aligned": 1,  # the payload was a whole number of descriptors
+            # Decoded here, from registers, so the dispatcher's decision is shallow logic.
+            "known": 1,  # TYPE is a command
+            "length_ok": 1,  # LEN is allowed for that command
         }
     )
 
@@ -77,7 +80,8 @@ class FrameReceiver(wiring.Component):
         header_count = Signal(range(HEADER_BYTES + 1))
         replay = Signal(8 * HEADER_BYTES)
         replay_left = Signal(range(HEADER_BYTES + 1))
-        body_left = Signal(17)  # payload + FCRC bytes still to come
+        payload_left = Signal(16)
+        trailer_left = Signal(range(TRAILER_SIZE + 1))
         desc_byte = Signal(range(DESCRIPTOR_SIZE))
         descriptors = Signal(range(self.capacity + 1))
         quiet = Signal(range(self.timeout_cycles + 1))
@@ -85,29 +89,51 @@ class FrameReceiver(wiring.Component):
         seq, type_ = header[40:48], header[32:40]
         length = header[16:32]
 
+        # The UART's byte is registered first (it arrives at most every 40 cycles), so the parser
+        # and the wide descriptor register never hang off the UART's own logic (iCE40 timing).
+        held = Signal()
+        held_byte = Signal(8)
+        m.d.comb += self.byte_ready.eq(~held)
+        with m.If(self.byte_valid & ~held):
+            m.d.sync += [held.eq(1), held_byte.eq(self.byte), quiet.eq(0)]
+        with m.Elif(quiet != self.timeout_cycles):
+            m.d.sync += quiet.eq(quiet + 1)
+        timed_out = quiet == self.timeout_cycles
+
         # Byte source: the replay register first, then the UART.
         replaying = replay_left != 0
         byte = Signal(8)
         valid = Signal()
         accepting = Signal()
         m.d.comb += [
-            byte.eq(Mux(replaying, replay[40:48], self.byte)),
-            valid.eq(replaying | self.byte_valid),
-            self.byte_ready.eq(accepting & ~replaying),
+            byte.eq(Mux(replaying, replay[40:48], held_byte)),
+            valid.eq(replaying | held),
             proc.data.eq(byte),
         ]
         take = valid & accepting
-        with m.If(take & replaying):
-            m.d.sync += [replay.eq(replay << 8), replay_left.eq(replay_left - 1)]
+        with m.If(take):
+            with m.If(replaying):
+                m.d.sync += [replay.eq(replay << 8), replay_left.eq(replay_left - 1)]
+            with m.Else():
+                m.d.sync += held.eq(0)
 
-        with m.If(self.byte_valid & self.byte_ready):
-            m.d.sync += quiet.eq(0)
-        with m.Elif(quiet != self.timeout_cycles):
-            m.d.sync += quiet.eq(quiet + 1)
-        timed_out = quiet == self.timeout_cycles
+        # A payload byte is shifted into the descriptor register a cycle after the parser takes
+        # it, from registers: the 192-bit register's enable is one flip-flop, not parser logic.
+        payload_strobe = Signal()
+        payload_byte = Signal(8)
+        m.d.sync += [payload_strobe.eq(0), self.event_valid.eq(0), self.desc_we.eq(0)]
+        with m.If(payload_strobe):
+            m.d.sync += [self.desc.eq(Cat(self.desc[8:], payload_byte)), desc_byte.eq(desc_byte + 1)]
+            with m.If(desc_byte == DESCRIPTOR_SIZE - 1):
+                # Never past the buffer: LEN <= capacity * 24 was checked at the header.
+                m.d.sync += [
+                    desc_byte.eq(0),
+                    self.desc_we.eq(1),
+                    self.desc_index.eq(descriptors),
+                    descriptors.eq(descriptors + 1),
+                ]
 
         ev = self.event
-        m.d.sync += [self.event_valid.eq(0), self.desc_we.eq(0)]
 
         def emit(kind: EventKind, code: NakCode | int = 0) -> None:
             m.d.sync += [
@@ -119,6 +145,8 @@ class FrameReceiver(wiring.Component):
                 ev.length.eq(length),
                 ev.descriptors.eq(descriptors),
                 ev.aligned.eq(desc_byte == 0),
+                ev.known.eq((type_ == Command.HELLO) | (type_ == Command.STATS) | (type_ == Command.VALIDATE)),
+                ev.length_ok.eq(Mux(type_ == Command.VALIDATE, (length != 0) & (desc_byte == 0), length == 0)),
             ]
 
         with m.FSM():
@@ -126,7 +154,7 @@ class FrameReceiver(wiring.Component):
                 m.d.comb += accepting.eq(1)
                 with m.If(take & (byte == LINK_START)):
                     m.d.comb += proc.start.eq(1)
-                    m.d.sync += [header_count.eq(0), quiet.eq(0)]
+                    m.d.sync += header_count.eq(0)
                     m.next = "HEADER"
             with m.State("HEADER"):
                 m.d.comb += accepting.eq(1)
@@ -148,7 +176,8 @@ class FrameReceiver(wiring.Component):
                     m.next = "HUNT"
                 with m.Else():
                     m.d.sync += [
-                        body_left.eq(length + TRAILER_SIZE),
+                        payload_left.eq(length),
+                        trailer_left.eq(TRAILER_SIZE),
                         desc_byte.eq(0),
                         descriptors.eq(0),
                     ]
@@ -157,19 +186,12 @@ class FrameReceiver(wiring.Component):
                 m.d.comb += accepting.eq(1)
                 with m.If(take):
                     m.d.comb += proc.valid.eq(1)
-                    m.d.sync += body_left.eq(body_left - 1)
-                    with m.If(body_left > TRAILER_SIZE):  # a payload byte
-                        m.d.sync += [self.desc.eq(Cat(self.desc[8:], byte)), desc_byte.eq(desc_byte + 1)]
-                        with m.If(desc_byte == DESCRIPTOR_SIZE - 1):
-                            m.d.sync += desc_byte.eq(0)
-                            # Never past the buffer: LEN <= capacity * 24 was checked above.
-                            m.d.sync += [
-                                self.desc_we.eq(1),
-                                self.desc_index.eq(descriptors),
-                                descriptors.eq(descriptors + 1),
-                            ]
-                    with m.If(body_left == 1):
-                        m.next = "FRAME_CHECK"
+                    with m.If(payload_left != 0):
+                        m.d.sync += [payload_left.eq(payload_left - 1), payload_strobe.eq(1), payload_byte.eq(byte)]
+                    with m.Else():
+                        m.d.sync += trailer_left.eq(trailer_left - 1)
+                        with m.If(trailer_left == 1):
+                            m.next = "FRAME_CHECK"
                 with m.Elif(timed_out):
                     emit(EventKind.NAK, NakCode.TIMEOUT)
                     m.next = "HUNT"

@@ -3,8 +3,9 @@
 Each queue entry names an answer (``ANSWER_LAYOUT``); the payload comes from where it lives:
 HELLO from a constant table, STATS from the live 64-bit counters, VERDICTS from the batch
 engine's verdict memory, NAK from the entry itself. Every byte goes FETCH (set addresses,
-latch a counter), LOAD (pick the byte), SEND (hold it until the UART takes it); the UART
-needs at least 40 cycles a byte, so three cycles of bookkeeping cost no throughput.
+latch a counter), PICK (register each source's byte), LOAD (choose one), SEND (hold it until
+the UART takes it); the UART needs at least 40 cycles a byte, so four cycles of bookkeeping
+cost no throughput.
 
 STATS takes each counter into a 64-bit latch when its first byte is due, so every counter
 is read at one instant (the counters keep running while the answer goes out).
@@ -13,12 +14,19 @@ is read at one instant (the counters keep running while the answer goes out).
 from __future__ import annotations
 
 from amaranth.hdl import Array, Const, Module, Mux, Signal, Value
-from amaranth.lib import data, stream, wiring
+from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from tcphw.contract import COUNTER_BITS, HEADER_SIZE, HELLO_SIZE, LINK_START, NAK_SIZE, STATS_SIZE, Response
 
 from .link_rx import link_crc
+
+
+class Phase(enum.Enum, shape=2):
+    HEADER = 0
+    PAYLOAD = 1
+    TRAILER = 2
+
 
 ANSWER_LAYOUT = data.StructLayout(
     {
@@ -33,12 +41,15 @@ ANSWER_LAYOUT = data.StructLayout(
 
 
 class FrameSender(wiring.Component):
-    def __init__(self, *, hello: bytes, counters: list[Value], lanes: int, rows: int, slots: int) -> None:
+    def __init__(
+        self, *, hello: bytes, counters: list[Value], counters_settled: Value, lanes: int, rows: int, slots: int
+    ) -> None:
         if len(hello) != HELLO_SIZE:
             raise ValueError(f"HELLO payload must be {HELLO_SIZE} bytes, got {len(hello)}")
         if len(counters) * COUNTER_BITS // 8 != STATS_SIZE:
             raise ValueError(f"STATS needs {STATS_SIZE * 8 // COUNTER_BITS} counters, got {len(counters)}")
         self.hello, self.counters, self.lanes, self.rows, self.slots = hello, counters, lanes, rows, slots
+        self.counters_settled = counters_settled
         super().__init__(
             {
                 "answer": In(stream.Signature(ANSWER_LAYOUT)),
@@ -58,15 +69,17 @@ class FrameSender(wiring.Component):
 
         cur = Signal(ANSWER_LAYOUT)
         length = Signal(16)
-        index = Signal(17)  # byte of the frame being sent, START = 0
-        pos = Signal(16)  # payload byte, valid when index >= HEADER_SIZE
+        # Where in the frame we are, kept as a phase and small counters rather than one byte
+        # index, so no wide comparison sits in front of the byte mux (the iCE40's slow path).
+        phase = Signal(Phase)
+        step = Signal(range(HEADER_SIZE))  # byte within the header or the trailer
+        pos = Signal(16)  # payload byte
+        left = Signal(16)  # payload bytes still to send
         crc_latch = Signal(16)
         counter_latch = Signal(COUNTER_BITS)
         byte = Signal(8)
 
-        payload_end = HEADER_SIZE + length
         m.d.comb += [
-            pos.eq(index - HEADER_SIZE),
             self.verdict_addr.eq(cur.slot * self.rows + (pos >> lane_bits)),
             proc.data.eq(self.o.payload),
         ]
@@ -86,58 +99,86 @@ class FrameSender(wiring.Component):
                 crc_latch[0:8],
             ]
         )
+        # Each payload source is registered on its own (PICK) before one small mux picks the byte
+        # (LOAD): the block-RAM output and the ROM never feed the byte register through a deep mux.
+        hello_byte, stats_byte, verdict_byte, nak_byte = (
+            Signal(8, name=n) for n in ("hello_b", "stats_b", "verdict_b", "nak_b")
+        )
         payload_byte = Signal(8)
         with m.Switch(cur.type):
             with m.Case(Response.HELLO):
-                m.d.comb += payload_byte.eq(hello_rom[pos])
+                m.d.comb += payload_byte.eq(hello_byte)
             with m.Case(Response.STATS):
-                m.d.comb += payload_byte.eq(counter_latch.word_select(~pos[0:3], 8))  # big-endian
+                m.d.comb += payload_byte.eq(stats_byte)
             with m.Case(Response.VERDICTS):
-                m.d.comb += payload_byte.eq(verdict_lanes[pos[:lane_bits]] if lane_bits else self.verdict_data)
+                m.d.comb += payload_byte.eq(verdict_byte)
             with m.Default():  # NAK
-                m.d.comb += payload_byte.eq(Mux(pos == 0, cur.code, cur.nak_type))
+                m.d.comb += payload_byte.eq(nak_byte)
 
         with m.FSM():
             with m.State("IDLE"):
                 with m.If(self.answer.valid & ((self.answer.payload.type != Response.VERDICTS) | self.verdicts_ready)):
                     m.d.comb += self.answer.ready.eq(1)
-                    m.d.sync += [cur.eq(self.answer.payload), index.eq(0)]
+                    m.d.sync += [cur.eq(self.answer.payload), phase.eq(Phase.HEADER), step.eq(0), pos.eq(0)]
                     with m.Switch(self.answer.payload.type):
                         with m.Case(Response.HELLO):
-                            m.d.sync += length.eq(HELLO_SIZE)
+                            m.d.sync += [length.eq(HELLO_SIZE), left.eq(HELLO_SIZE)]
                         with m.Case(Response.STATS):
-                            m.d.sync += length.eq(STATS_SIZE)
+                            m.d.sync += [length.eq(STATS_SIZE), left.eq(STATS_SIZE)]
                         with m.Case(Response.VERDICTS):
-                            m.d.sync += length.eq(self.answer.payload.count)
+                            m.d.sync += [length.eq(self.answer.payload.count), left.eq(self.answer.payload.count)]
                         with m.Default():
-                            m.d.sync += length.eq(NAK_SIZE)
+                            m.d.sync += [length.eq(NAK_SIZE), left.eq(NAK_SIZE)]
                     m.next = "FETCH"
             with m.State("FETCH"):
-                # The CRC register holds bytes 1..index-1: latch it where a CRC field starts.
-                with m.If((index == HEADER_SIZE - 2) | (index == payload_end)):
+                # The CRC register holds every byte sent after START: latch it where a CRC field starts.
+                with m.If(
+                    ((phase == Phase.HEADER) & (step == HEADER_SIZE - 2)) | ((phase == Phase.TRAILER) & (step == 0))
+                ):
                     m.d.sync += crc_latch.eq(proc.crc)
-                with m.If((cur.type == Response.STATS) & (index >= HEADER_SIZE) & (pos[0:3] == 0)):
-                    m.d.sync += counter_latch.eq(counters[pos >> 3])
+                with m.If((cur.type == Response.STATS) & (phase == Phase.PAYLOAD) & (pos[0:3] == 0)):
+                    # A carry in flight makes a counter read low for a cycle or two: wait it out.
+                    with m.If(self.counters_settled):
+                        m.d.sync += counter_latch.eq(counters[pos >> 3])
+                        m.next = "PICK"
+                with m.Else():
+                    m.next = "PICK"
+            with m.State("PICK"):
+                m.d.sync += [
+                    hello_byte.eq(hello_rom[pos]),
+                    stats_byte.eq(counter_latch.word_select(~pos[0:3], 8)),  # big-endian
+                    verdict_byte.eq(verdict_lanes[pos[:lane_bits]] if lane_bits else self.verdict_data),
+                    nak_byte.eq(Mux(pos == 0, cur.code, cur.nak_type)),
+                ]
                 m.next = "LOAD"
             with m.State("LOAD"):
-                with m.If(index < HEADER_SIZE):
-                    m.d.sync += byte.eq(header[index])
-                with m.Elif(index < payload_end):
-                    m.d.sync += byte.eq(payload_byte)
-                with m.Elif(index == payload_end):
-                    m.d.sync += byte.eq(crc_latch[8:16])
-                with m.Else():
-                    m.d.sync += byte.eq(crc_latch[0:8])
+                with m.Switch(phase):
+                    with m.Case(Phase.HEADER):
+                        m.d.sync += byte.eq(header[step])
+                    with m.Case(Phase.PAYLOAD):
+                        m.d.sync += byte.eq(payload_byte)
+                    with m.Case(Phase.TRAILER):
+                        m.d.sync += byte.eq(Mux(step == 0, crc_latch[8:16], crc_latch[0:8]))
                 m.next = "SEND"
             with m.State("SEND"):
                 m.d.comb += [self.o.valid.eq(1), self.o.payload.eq(byte)]
                 with m.If(self.o.ready):
-                    m.d.comb += [proc.start.eq(index == 0), proc.valid.eq(index != 0)]
-                    m.d.sync += index.eq(index + 1)
-                    with m.If(index == payload_end + 1):
-                        with m.If(cur.type == Response.VERDICTS):
-                            m.d.sync += [self.slot_freed.eq(1), self.freed_slot.eq(cur.slot)]
-                        m.next = "IDLE"
-                    with m.Else():
-                        m.next = "FETCH"
+                    first = (phase == Phase.HEADER) & (step == 0)
+                    m.d.comb += [proc.start.eq(first), proc.valid.eq(~first)]
+                    m.next = "FETCH"
+                    with m.Switch(phase):
+                        with m.Case(Phase.HEADER):
+                            m.d.sync += step.eq(step + 1)
+                            with m.If(step == HEADER_SIZE - 1):
+                                m.d.sync += [step.eq(0), phase.eq(Mux(left == 0, Phase.TRAILER, Phase.PAYLOAD))]
+                        with m.Case(Phase.PAYLOAD):
+                            m.d.sync += [pos.eq(pos + 1), left.eq(left - 1)]
+                            with m.If(left == 1):
+                                m.d.sync += phase.eq(Phase.TRAILER)
+                        with m.Case(Phase.TRAILER):
+                            m.d.sync += step.eq(1)
+                            with m.If(step == 1):
+                                with m.If(cur.type == Response.VERDICTS):
+                                    m.d.sync += [self.slot_freed.eq(1), self.freed_slot.eq(cur.slot)]
+                                m.next = "IDLE"
         return m

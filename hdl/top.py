@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import fifo, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -32,6 +32,7 @@ from tcphw.contract import (
 )
 
 from .batch import BatchEngine
+from .counter import WideCounter
 from .identity import gateware_id
 from .link_rx import EventKind, FrameReceiver
 from .link_tx import ANSWER_LAYOUT, FrameSender
@@ -118,7 +119,7 @@ class BoardTop(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         cfg = self.config
         m = Module()
-        m.submodules.uart_rx = uart_rx = UARTRx(cfg.divisor, counter_bits=COUNTER_BITS)
+        m.submodules.uart_rx = uart_rx = UARTRx(cfg.divisor)  # its own 32-bit counters go unused
         m.submodules.uart_tx = uart_tx = UARTTx(cfg.divisor)
         m.submodules.receiver = rx = FrameReceiver(capacity=cfg.capacity, timeout_cycles=cfg.timeout)
         m.submodules.engine = engine = BatchEngine(
@@ -126,12 +127,19 @@ class BoardTop(wiring.Component):
         )
         m.submodules.answers = answers = fifo.SyncFIFOBuffered(width=ANSWER_LAYOUT.size, depth=ANSWER_QUEUE_DEPTH)
 
-        counters = {f.name: Signal(COUNTER_BITS, name=f"count_{f.name}") for f in STATS_FIELDS}
-        counters["uart_framing_errors"] = uart_rx.framing_errors
-        counters["uart_overflows"] = uart_rx.overflows
+        batch_bits = rx.event.descriptors.shape().width
+        counters = {  # descriptors grows by a whole batch at a time; the others by one
+            f.name: WideCounter(COUNTER_BITS, delta_bits=batch_bits if f.name == "descriptors" else 1)
+            for f in STATS_FIELDS
+        }
+        for name, counter in counters.items():
+            m.submodules[f"count_{name}"] = counter
+        settled = Signal()
+        m.d.comb += settled.eq(Cat(c.settled for c in counters.values()).all())
         m.submodules.sender = tx = FrameSender(
             hello=cfg.hello(),
-            counters=[counters[f.name] for f in STATS_FIELDS],
+            counters=[counters[f.name].value for f in STATS_FIELDS],
+            counters_settled=settled,
             lanes=cfg.lanes,
             rows=engine.rows,
             slots=VERDICT_SLOTS,
@@ -156,14 +164,17 @@ class BoardTop(wiring.Component):
         wiring.connect(m, tx.o, uart_tx.i)
 
         def bump(name: str) -> None:
-            m.d.sync += counters[name].eq(counters[name] + 1)
+            m.d.comb += counters[name].inc.eq(1)
 
-        m.d.sync += counters["cycles"].eq(counters["cycles"] + 1)
-        with m.If(engine.busy):
-            bump("busy_cycles")
+        m.d.comb += [
+            counters["cycles"].inc.eq(1),
+            counters["busy_cycles"].inc.eq(engine.busy),
+            counters["uart_framing_errors"].inc.eq(uart_rx.framing_error),
+            counters["uart_overflows"].inc.eq(uart_rx.overflow),
+        ]
         batch_size = Signal.like(rx.event.descriptors)
         with m.If(engine.done):
-            m.d.sync += counters["descriptors"].eq(counters["descriptors"] + batch_size)
+            m.d.comb += counters["descriptors"].inc.eq(batch_size)
 
         # Verdict slots: taken by a batch at dispatch, freed when its VERDICTS answer is out.
         slot_busy = Signal(VERDICT_SLOTS)
@@ -206,29 +217,28 @@ class BoardTop(wiring.Component):
                 with m.Case(EventKind.NAK):
                     nak(ev.code)
                 with m.Case(EventKind.FRAME):
-                    with m.Switch(ev.type):
-                        with m.Case(Command.VALIDATE):
-                            with m.If((ev.length == 0) | ~ev.aligned):
-                                nak(NakCode.BAD_LENGTH)
-                            with m.Elif(slot_busy.all() | ~answers.w_rdy):
-                                nak(NakCode.BUSY)
-                            with m.Else():
-                                m.d.comb += [
-                                    take_slot.eq(1),
-                                    answer.count.eq(ev.descriptors),
-                                    answer.slot.eq(free_slot),
-                                    engine.start.eq(1),
-                                    engine.start_count.eq(ev.descriptors),
-                                    engine.start_slot.eq(free_slot),
-                                ]
-                                m.d.sync += batch_size.eq(ev.descriptors)
-                                queue(Response.VERDICTS, "frames_accepted")
-                        for command in (Command.HELLO, Command.STATS):
-                            with m.Case(command):
-                                with m.If(ev.length != 0):
-                                    nak(NakCode.BAD_LENGTH)
-                                with m.Else():
-                                    queue(Response(command | RESPONSE_FLAG), "frames_accepted")
-                        with m.Default():
-                            nak(NakCode.UNKNOWN_COMMAND)
+                    with m.If(~ev.known):
+                        nak(NakCode.UNKNOWN_COMMAND)
+                    with m.Elif(~ev.length_ok):
+                        nak(NakCode.BAD_LENGTH)
+                    with m.Elif(ev.type == Command.VALIDATE):
+                        with m.If(slot_busy.all() | ~answers.w_rdy):
+                            nak(NakCode.BUSY)
+                        with m.Else():
+                            m.d.comb += [
+                                take_slot.eq(1),
+                                answer.count.eq(ev.descriptors),
+                                answer.slot.eq(free_slot),
+                                engine.start.eq(1),
+                                engine.start_count.eq(ev.descriptors),
+                                engine.start_slot.eq(free_slot),
+                            ]
+                            m.d.sync += batch_size.eq(ev.descriptors)
+                            queue(Response.VERDICTS, "frames_accepted")
+                    with m.Else():  # HELLO or STATS
+                        with m.If(answers.w_rdy):
+                            m.d.comb += [answers.w_en.eq(1), answer.type.eq(ev.type | RESPONSE_FLAG)]
+                            bump("frames_accepted")
+                        with m.Else():
+                            bump("rejected_busy")
         return m

@@ -69,6 +69,9 @@ class UARTRx(wiring.Component):
                 "o": Out(stream.Signature(8)),
                 "framing_errors": Out(counter_bits),
                 "overflows": Out(counter_bits),
+                # One-cycle pulses, for counters kept elsewhere (the board top's 64-bit ones).
+                "framing_error": Out(1),
+                "overflow": Out(1),
             }
         )
 
@@ -110,10 +113,12 @@ class UARTRx(wiring.Component):
                 with m.If(timer == self.divisor - 1):
                     m.d.sync += timer.eq(0)
                     with m.If(~pin):
+                        m.d.comb += self.framing_error.eq(1)
                         m.d.sync += self.framing_errors.eq(self.framing_errors + 1)
                         m.next = "BREAK"
                     with m.Else():
                         with m.If(self.o.valid & ~self.o.ready):
+                            m.d.comb += self.overflow.eq(1)
                             m.d.sync += self.overflows.eq(self.overflows + 1)
                         with m.Else():
                             m.d.sync += [self.o.payload.eq(data), self.o.valid.eq(1)]

@@ -169,7 +169,7 @@ TOP_TEST_MODULE = "tcphw.sim.top_tb"
 TOP_NAME = "tcphw_board"
 
 
-def sim_link_config(lanes: int, capacity: int = 32) -> LinkConfig:
+def sim_link_config(lanes: int, capacity: int = 16) -> LinkConfig:
     """The board top as the pin-level tests build it: the smallest UART divisor and a short timeout."""
     return LinkConfig(
         board="sim", clock_hz=4_000_000, baud=1_000_000, lanes=lanes, capacity=capacity, timeout_cycles=4000

