@@ -110,7 +110,8 @@ def test_hello_and_stats_round_trip() -> None:
 
 def test_gateware_id_follows_the_design_parameters() -> None:
     other = LinkConfig(board="test", clock_hz=4_000_000, baud=1_000_000, capacity=16)
-    assert CONFIG.gateware_id() == LinkConfig(board="test", clock_hz=4_000_000, baud=1_000_000, capacity=8).gateware_id()
+    same = LinkConfig(board="test", clock_hz=4_000_000, baud=1_000_000, capacity=8)
+    assert CONFIG.gateware_id() == same.gateware_id()
     assert other.gateware_id() != CONFIG.gateware_id()
 
 
