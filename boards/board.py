@@ -8,6 +8,10 @@ from typing import Any
 
 from tcphw.hdl.pll import ecp5_pll, ice40_pll
 from tcphw.hdl.top import LinkConfig
+from tcphw.hdl.uart import MIN_DIVISOR
+
+
+VIRTUAL_TIMEOUT_CYCLES = 40_000  # ~1,000 byte times at the virtual UART's speed
 
 
 class BoardError(ValueError):
@@ -52,6 +56,20 @@ class Board:
             lanes=self.lanes,
             pipeline=self.pipeline,
             capacity=self.capacity,
+        )
+
+    def virtual_config(self) -> LinkConfig:
+        """The same board top for the virtual board: same lanes, pipeline, buffer and clock, but
+        the UART at its fastest (4 clocks a bit) and a shorter inactivity timeout, because a
+        simulated clock cycle costs wall time. Bench scales its figures back to the real baud."""
+        return LinkConfig(
+            board=self.name,
+            clock_hz=self.clock_hz,
+            baud=self.clock_hz // MIN_DIVISOR,
+            lanes=self.lanes,
+            pipeline=self.pipeline,
+            capacity=self.capacity,
+            timeout_cycles=VIRTUAL_TIMEOUT_CYCLES,
         )
 
     def summary(self) -> dict[str, Any]:
