@@ -3,7 +3,8 @@
 It hunts for START, checks the header CRC after the six header bytes (on failure it drops the
 start byte and hunts through those six bytes again, from a replay register, because one of
 them may be a real START), refuses LEN above ``max_payload`` at once, assembles VALIDATE
-payloads into whole descriptors for the batch buffer, and checks the frame CRC at the end.
+payloads into whole descriptors for the batch buffer, and checks the frame's CRC-32 at the end
+(a second processor that runs from the byte after START to the last byte).
 A line that stays quiet for ``timeout_cycles`` inside a frame sends the parser back to hunting.
 
 Every frame ends in exactly one pulse on ``event`` (see ``EventKind``).
@@ -48,9 +49,14 @@ def event_layout(capacity: int) -> data.StructLayout:
     )
 
 
-def link_crc() -> crc.Processor:
+def header_crc() -> crc.Processor:
     """A byte-wide processor for the contract's CRC-16 (a test checks the catalogue entry)."""
     return crc.catalog.CRC16_IBM_3740(data_width=8).create()
+
+
+def frame_crc() -> crc.Processor:
+    """A byte-wide processor for the frame check, CRC-32/ISO-HDLC (``zlib.crc32``)."""
+    return crc.catalog.CRC32_ISO_HDLC(data_width=8).create()
 
 
 class FrameReceiver(wiring.Component):
@@ -74,7 +80,8 @@ class FrameReceiver(wiring.Component):
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
-        m.submodules.crc = proc = link_crc()
+        m.submodules.hcrc = proc = header_crc()
+        m.submodules.fcrc = fcrc = frame_crc()
 
         header = Signal(8 * HEADER_BYTES)  # SEQ first, in bits 40..47
         header_count = Signal(range(HEADER_BYTES + 1))
@@ -109,6 +116,7 @@ class FrameReceiver(wiring.Component):
             byte.eq(Mux(replaying, replay[40:48], held_byte)),
             valid.eq(replaying | held),
             proc.data.eq(byte),
+            fcrc.data.eq(byte),
         ]
         take = valid & accepting
         with m.If(take):
@@ -153,13 +161,13 @@ class FrameReceiver(wiring.Component):
             with m.State("HUNT"):
                 m.d.comb += accepting.eq(1)
                 with m.If(take & (byte == LINK_START)):
-                    m.d.comb += proc.start.eq(1)
+                    m.d.comb += [proc.start.eq(1), fcrc.start.eq(1)]
                     m.d.sync += header_count.eq(0)
                     m.next = "HEADER"
             with m.State("HEADER"):
                 m.d.comb += accepting.eq(1)
                 with m.If(take):
-                    m.d.comb += proc.valid.eq(1)
+                    m.d.comb += [proc.valid.eq(1), fcrc.valid.eq(1)]
                     m.d.sync += [header.eq(Cat(byte, header[:-8])), header_count.eq(header_count + 1)]
                     with m.If(header_count == HEADER_BYTES - 1):
                         m.next = "HEADER_CHECK"
@@ -185,7 +193,7 @@ class FrameReceiver(wiring.Component):
             with m.State("BODY"):
                 m.d.comb += accepting.eq(1)
                 with m.If(take):
-                    m.d.comb += proc.valid.eq(1)
+                    m.d.comb += fcrc.valid.eq(1)
                     with m.If(payload_left != 0):
                         m.d.sync += [payload_left.eq(payload_left - 1), payload_strobe.eq(1), payload_byte.eq(byte)]
                     with m.Else():
@@ -196,7 +204,7 @@ class FrameReceiver(wiring.Component):
                     emit(EventKind.NAK, NakCode.TIMEOUT)
                     m.next = "HUNT"
             with m.State("FRAME_CHECK"):
-                with m.If(proc.match_detected):
+                with m.If(fcrc.match_detected):
                     emit(EventKind.FRAME)
                 with m.Else():
                     emit(EventKind.NAK, NakCode.BAD_CRC)

@@ -17,9 +17,18 @@ from amaranth.hdl import Array, Const, Module, Mux, Signal, Value
 from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from tcphw.contract import COUNTER_BITS, HEADER_SIZE, HELLO_SIZE, LINK_START, NAK_SIZE, STATS_SIZE, Response
+from tcphw.contract import (
+    COUNTER_BITS,
+    HEADER_SIZE,
+    HELLO_SIZE,
+    LINK_START,
+    NAK_SIZE,
+    STATS_SIZE,
+    TRAILER_SIZE,
+    Response,
+)
 
-from .link_rx import link_crc
+from .link_rx import frame_crc, header_crc
 
 
 class Phase(enum.Enum, shape=2):
@@ -64,7 +73,8 @@ class FrameSender(wiring.Component):
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
-        m.submodules.crc = proc = link_crc()
+        m.submodules.hcrc = proc = header_crc()
+        m.submodules.fcrc = fcrc = frame_crc()
         lane_bits = (self.lanes - 1).bit_length()
 
         cur = Signal(ANSWER_LAYOUT)
@@ -76,12 +86,14 @@ class FrameSender(wiring.Component):
         pos = Signal(16)  # payload byte
         left = Signal(16)  # payload bytes still to send
         crc_latch = Signal(16)
+        check_latch = Signal(32)
         counter_latch = Signal(COUNTER_BITS)
         byte = Signal(8)
 
         m.d.comb += [
             self.verdict_addr.eq(cur.slot * self.rows + (pos >> lane_bits)),
             proc.data.eq(self.o.payload),
+            fcrc.data.eq(self.o.payload),
         ]
         m.d.sync += self.slot_freed.eq(0)
 
@@ -131,11 +143,11 @@ class FrameSender(wiring.Component):
                             m.d.sync += [length.eq(NAK_SIZE), left.eq(NAK_SIZE)]
                     m.next = "FETCH"
             with m.State("FETCH"):
-                # The CRC register holds every byte sent after START: latch it where a CRC field starts.
-                with m.If(
-                    ((phase == Phase.HEADER) & (step == HEADER_SIZE - 2)) | ((phase == Phase.TRAILER) & (step == 0))
-                ):
+                # The CRC registers hold every byte sent after START: latch each where its field starts.
+                with m.If((phase == Phase.HEADER) & (step == HEADER_SIZE - 2)):
                     m.d.sync += crc_latch.eq(proc.crc)
+                with m.If((phase == Phase.TRAILER) & (step == 0)):
+                    m.d.sync += check_latch.eq(fcrc.crc)
                 with m.If((cur.type == Response.STATS) & (phase == Phase.PAYLOAD) & (pos[0:3] == 0)):
                     # A carry in flight makes a counter read low for a cycle or two: wait it out.
                     with m.If(self.counters_settled):
@@ -158,13 +170,18 @@ class FrameSender(wiring.Component):
                     with m.Case(Phase.PAYLOAD):
                         m.d.sync += byte.eq(payload_byte)
                     with m.Case(Phase.TRAILER):
-                        m.d.sync += byte.eq(Mux(step == 0, crc_latch[8:16], crc_latch[0:8]))
+                        m.d.sync += byte.eq(check_latch.word_select(step[:2], 8))  # little-endian
                 m.next = "SEND"
             with m.State("SEND"):
                 m.d.comb += [self.o.valid.eq(1), self.o.payload.eq(byte)]
                 with m.If(self.o.ready):
                     first = (phase == Phase.HEADER) & (step == 0)
-                    m.d.comb += [proc.start.eq(first), proc.valid.eq(~first)]
+                    m.d.comb += [
+                        proc.start.eq(first),
+                        proc.valid.eq(~first),
+                        fcrc.start.eq(first),
+                        fcrc.valid.eq(~first & (phase != Phase.TRAILER)),
+                    ]
                     m.next = "FETCH"
                     with m.Switch(phase):
                         with m.Case(Phase.HEADER):
@@ -176,8 +193,8 @@ class FrameSender(wiring.Component):
                             with m.If(left == 1):
                                 m.d.sync += phase.eq(Phase.TRAILER)
                         with m.Case(Phase.TRAILER):
-                            m.d.sync += step.eq(1)
-                            with m.If(step == 1):
+                            m.d.sync += step.eq(step + 1)
+                            with m.If(step == TRAILER_SIZE - 1):
                                 with m.If(cur.type == Response.VERDICTS):
                                     m.d.sync += [self.slot_freed.eq(1), self.freed_slot.eq(cur.slot)]
                                 m.next = "IDLE"

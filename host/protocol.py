@@ -88,7 +88,7 @@ class FrameParser:
             if len(self._header) < _HEADER_AFTER_START:
                 continue
             header = bytes(self._header)
-            if c.crc16(header) != 0:  # the CRC of data + its own CRC is 0 for this CRC
+            if c.header_check(header) != 0:  # the CRC of data + its own CRC is 0 for this CRC
                 self._reset()
                 events.append(HeaderRejected())
                 pending[pos:pos] = header  # hunt through the six bytes again
@@ -116,9 +116,10 @@ class FrameParser:
         header, body = bytes(self._header), bytes(self._body)
         self._reset()
         seq, type_ = header[0], header[1]
-        if c.crc16(header + body) != 0:
+        payload, check = body[: -c.TRAILER_SIZE], body[-c.TRAILER_SIZE :]
+        if c.frame_check(header + payload) != int.from_bytes(check, "little"):
             return BadFrame(seq, type_, c.NakCode.BAD_CRC)
-        return Frame(seq, type_, body[: -c.TRAILER_SIZE])
+        return Frame(seq, type_, payload)
 
     def _reset(self) -> None:
         self._in_frame = False

@@ -181,7 +181,7 @@ async def bad_crc_is_nak_and_nothing_validated(dut) -> None:  # type: ignore[no-
     host = Host(dut)
     await host.start()
     frame = bytearray(c.encode_frame(9, c.Command.VALIDATE, descriptors(4, SEED)))
-    frame[-3] ^= 0x01  # last payload byte
+    frame[-c.TRAILER_SIZE - 1] ^= 0x01  # last payload byte
     await host.exchange([bytes(frame)])
     event = host.events[-1]
     assert isinstance(event, Frame) and event.type == c.Response.NAK and event.seq == 9

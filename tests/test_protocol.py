@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 from pathlib import Path
 
 import pytest
@@ -21,14 +22,19 @@ def descriptor(name: str = "ls", risk: c.Risk = c.Risk.SAFE) -> bytes:
 
 
 def test_frame_layout_matches_the_document_example() -> None:
-    assert c.encode_frame(5, c.Command.HELLO).hex(" ") == "aa 05 01 00 00 0f b5 00 00"
+    assert c.encode_frame(5, c.Command.HELLO).hex(" ") == "aa 05 01 00 00 0f b5 6c 42 fc e0"
     frame = c.encode_frame(6, c.Command.VALIDATE, descriptor())
-    assert len(frame) == c.FRAME_OVERHEAD + c.DESCRIPTOR_SIZE
+    assert len(frame) == c.FRAME_OVERHEAD + c.DESCRIPTOR_SIZE == 35
     assert frame[:5] == bytes([0xAA, 6, 2, 0, 24])
     assert c.crc16(frame[1:5]) == int.from_bytes(frame[5:7], "big")
-    assert c.crc16(frame[1:-2]) == int.from_bytes(frame[-2:], "big")
+    assert zlib.crc32(frame[1:-4]) == int.from_bytes(frame[-4:], "little")
     text = DOC.read_text()
-    for line in ("aa 05 01 00 00 0f b5 00 00", "aa 06 82 00 01 e6 42 00 00 00", "aa 07 ff 00 02 3a cc 01 02 13 73"):
+    for line in (
+        "aa 05 01 00 00 0f b5 6c 42 fc e0",
+        "aa 06 82 00 01 e6 42 00 67 b9 58 7a",
+        "aa 07 ff 00 02 3a cc 01 02 ac e8 27 77",
+        "48 eb 80 32",
+    ):
         assert line in text
 
 
