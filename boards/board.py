@@ -10,8 +10,7 @@ from tcphw.hdl.pll import ecp5_pll, ice40_pll
 from tcphw.hdl.top import LinkConfig
 from tcphw.hdl.uart import MIN_DIVISOR
 
-
-VIRTUAL_TIMEOUT_CYCLES = 40_000  # ~1,000 byte times at the virtual UART's speed
+VIRTUAL_TIMEOUT_CYCLES = 4_000  # 100 byte times at the virtual UART's speed
 
 
 class BoardError(ValueError):

@@ -31,7 +31,7 @@ from tcphw.contract import (
 from .link_rx import frame_crc, header_crc
 
 
-class Phase(enum.Enum, shape=2):
+class Phase(enum.Enum, shape=2):  # type: ignore[call-arg]
     HEADER = 0
     PAYLOAD = 1
     TRAILER = 2

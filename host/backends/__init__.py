@@ -4,7 +4,7 @@ Importing this package registers the built-in backends. Backends that need optio
 hardware (board, gpu) register themselves too and raise ``BackendUnavailable`` on use.
 """
 
-from . import gpu, naive, reference, software  # noqa: F401  (registration side effects)
+from . import board, gpu, naive, reference, software  # noqa: F401  (registration side effects)
 from .base import (
     Backend,
     BackendError,

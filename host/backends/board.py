@@ -1,0 +1,81 @@
+"""The ``board`` backend: a tcphw board over its serial link, real or virtual.
+
+``board`` alone starts a virtual board (the iCEBreaker's gateware in Verilator) and stops it
+on close; ``board:port=URL`` uses a real board (``/dev/ttyUSB1``) or any pyserial URL.
+``board=NAME`` picks the board definition: a virtual board of that kind, or, with a port,
+the gateware ID the board must report (a stale bitstream is refused).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..link import BoardLink, LinkError
+from .base import Backend, BackendError, Descriptors, Verdicts, register_backend
+
+DEFAULT_BOARD = "icebreaker"
+
+
+@register_backend("board", "a tcphw FPGA board over its serial link; a virtual board when no port is given")
+class BoardBackend(Backend):
+    """A tcphw board (real, or virtual in Verilator) over the serial link protocol."""
+
+    name = "board"
+    slow = True
+
+    def __init__(self, port: str | None = None, board: str = DEFAULT_BOARD, timeout: float | None = None) -> None:
+        from tcphw.boards import BoardError, get_board
+
+        try:
+            self.board = get_board(board)
+        except BoardError as e:
+            raise BackendError(str(e)) from e
+        self.virtual = None
+        url = port
+        if url is None:
+            from tcphw.sim.virtual_board import VirtualBoard, VirtualBoardError
+
+            try:
+                self.virtual = VirtualBoard(self.board).start()
+            except VirtualBoardError as e:
+                raise BackendError(str(e)) from e
+            url = self.virtual.url
+        try:
+            # A virtual board runs far slower than its baud rate: wait longer for answers.
+            self.link = BoardLink(
+                url, baud=self.board.baud, answer_timeout_s=timeout or (10.0 if self.virtual else None)
+            )
+            # A port may lead to the real board or to a virtual one (tcphw board serve): either
+            # build of this checkout is current; anything else is a stale bitstream.
+            ids: tuple[bytes, ...] = (self.board.virtual_config().gateware_id(),)
+            if not self.virtual:
+                ids += (self.board.link_config().gateware_id(),)
+            self.hello = self.link.connect(ids)
+        except LinkError as e:
+            self.close()
+            raise BackendError(str(e)) from e
+        self.start_stats = self.link.stats()
+
+    def _validate(self, descriptors: Descriptors) -> Verdicts:
+        try:
+            return self.link.validate(descriptors)
+        except LinkError as e:
+            raise BackendError(str(e)) from e
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": f"{'virtual ' if self.virtual else ''}{self.board.description}",
+            "url": self.link.url,
+            "virtual": self.virtual is not None,
+            "hello": self.hello.as_dict(),
+        }
+
+    def close(self) -> None:
+        link = getattr(self, "link", None)
+        if link is not None:
+            link.close()
+            self.link = None  # type: ignore[assignment]
+        if self.virtual is not None:
+            self.virtual.stop()
+            self.virtual = None

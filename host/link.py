@@ -1,0 +1,366 @@
+"""The host side of the serial link: one driver for real boards, virtual boards and test links.
+
+``BoardLink`` opens any pyserial URL (``/dev/ttyUSB1``, ``socket://127.0.0.1:PORT``,
+``rfc2217://host:port?ign_set_control``, ``loop://``), drains stale bytes, checks HELLO, then
+streams batches with up to ``window`` frames in flight. Every verdict is matched to its batch
+by sequence number; a NAK, a damaged answer or a missing answer resends the batch under a new
+sequence number; a batch is accepted once, from the first good answer of the right length,
+and results are put back in batch order. So no verdict is lost, duplicated or reordered, and
+when the board stops answering the error says how many verdicts were confirmed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tcphw import contract as c
+
+from .protocol import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats
+
+DRAIN_QUIET_S = 0.05  # stale bytes are over once the line has been quiet this long
+HELLO_TRIES = 4
+
+
+class LinkError(RuntimeError):
+    """The link failed; the message says what happened and what to do."""
+
+
+class NotABoard(LinkError):
+    pass
+
+
+class StaleGateware(LinkError):
+    pass
+
+
+class PortFailed(LinkError):
+    """The port itself failed (unplugged, connection closed)."""
+
+
+class BoardStopped(LinkError):
+    """The board stopped answering mid-run; ``verdicts`` holds the confirmed prefix."""
+
+    def __init__(self, message: str, verdicts: np.ndarray) -> None:
+        super().__init__(message)
+        self.verdicts = verdicts
+
+
+@dataclass
+class LinkCounters:
+    frames_sent: int = 0
+    resends: int = 0
+    naks: Counter[str] = field(default_factory=Counter)
+    timeouts: int = 0
+    damaged_answers: int = 0
+    lost_frames: int = 0  # sends found unanswered when a later send's answer came
+    stray_answers: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "naks": dict(self.naks)}
+
+
+def _serial_error() -> type[Exception]:
+    import serial
+
+    return serial.SerialException  # type: ignore[no-any-return]
+
+
+def open_port(url: str, baud: int) -> Any:
+    import serial
+
+    try:
+        return serial.serial_for_url(url, baudrate=baud, timeout=0, write_timeout=10)
+    except (serial.SerialException, ValueError, OSError) as e:
+        raise LinkError(f"cannot open {url}: {e}. Check the port (tcphw doctor lists serial ports)") from e
+
+
+@dataclass
+class _Send:
+    """A chunk of descriptors sent in one VALIDATE frame."""
+
+    start: int
+    count: int
+    seq: int
+    order: int  # sends are numbered; the board answers in the order frames arrive
+    sent_at: float
+    tries: int  # sends of this chunk (or of the chunk it was split from) so far
+
+
+class BoardLink:
+    def __init__(
+        self,
+        url: str,
+        *,
+        baud: int = 3_000_000,
+        answer_timeout_s: float | None = None,
+        min_answer_timeout_s: float = 0.25,
+        dead_after_s: float = 5.0,
+        max_tries: int = 16,
+        poll_s: float = 0.002,
+        port: Any = None,
+    ) -> None:
+        self.url = url
+        self.counters = LinkCounters()
+        self.max_tries = max_tries
+        self.dead_after_s = dead_after_s
+        self.poll_s = poll_s  # how long one look at the port waits for bytes
+        self._last_byte_at = time.monotonic()
+        self._port = port if port is not None else open_port(url, baud)
+        self._baud = baud  # also what answer timeouts are reckoned from: give a virtual board its real speed
+        self._parser = FrameParser()
+        self._events: list[Frame | BadFrame | HeaderRejected] = []
+        self._seq = 0
+        self._answer_timeout = answer_timeout_s
+        self._min_answer_timeout = min_answer_timeout_s
+        # Seconds per byte of request + answer, learnt from clean round trips: it jumps up at
+        # once and decays slowly, so timeouts follow a slow link (a virtual board, ser2net).
+        self._spb = 10 / baud
+        self.hello: Hello | None = None
+
+    # -- bytes ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._port.close()
+
+    def __enter__(self) -> BoardLink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._port.write(data)
+        except (OSError, ValueError, _serial_error()) as e:
+            raise PortFailed(f"writing to {self.url} failed: {e}") from e
+        self.counters.bytes_sent += len(data)
+
+    def _pump(self, wait_s: float) -> None:
+        """Read what has arrived (waiting up to ``wait_s`` for the first byte) into events."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                waiting = self._port.in_waiting
+                data = self._port.read(waiting) if waiting else b""
+            except (OSError, ValueError, _serial_error()) as e:
+                raise PortFailed(f"reading from {self.url} failed: {e}") from e
+            if waiting:
+                self.counters.bytes_received += len(data)
+                self._last_byte_at = time.monotonic()
+                self._events += self._parser.feed(data)
+                return
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(min(0.0005, wait_s))
+
+    def drain(self) -> int:
+        """Throw away stale bytes (a previous session's answers); returns how many."""
+        dropped = 0
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < DRAIN_QUIET_S:
+            waiting = self._port.in_waiting
+            if waiting:
+                dropped += len(self._port.read(waiting))
+                quiet_since = time.monotonic()
+            else:
+                time.sleep(0.002)
+        self._parser = FrameParser()
+        self._events.clear()
+        return dropped
+
+    def _next_seq(self) -> int:
+        self._seq = (self._seq + 1) % c.SEQ_MODULO
+        return self._seq
+
+    # -- simple requests ------------------------------------------------------------------
+
+    def _request(self, command: c.Command, timeout_s: float) -> Frame:
+        """Send a payload-less command until its answer comes back (HELLO, STATS)."""
+        for _ in range(HELLO_TRIES):
+            seq = self._next_seq()
+            self._write(c.encode_frame(seq, command))
+            self.counters.frames_sent += 1
+            sent_at = time.monotonic()
+            deadline = sent_at + timeout_s
+            while time.monotonic() < deadline:
+                self._pump(0.01)
+                events, self._events = self._events, []
+                for event in events:
+                    if isinstance(event, Frame) and event.seq == seq and event.type == command | c.RESPONSE_FLAG:
+                        self._learn(time.monotonic() - sent_at, 2 * c.FRAME_OVERHEAD + len(event.payload))
+                        return event
+            self.counters.timeouts += 1
+        raise NotABoard(
+            f"no tcphw answer to {command.name} from {self.url} after {HELLO_TRIES} tries: "
+            "is it a tcphw board with its bitstream loaded (make flash BOARD=...)?"
+        )
+
+    def connect(
+        self, expected_gateware: bytes | tuple[bytes, ...] | None = None, hello_timeout_s: float = 1.0
+    ) -> Hello:
+        """HELLO, then refuse an old protocol or a gateware ID not among ``expected_gateware``."""
+        self.drain()
+        answer = self._request(c.Command.HELLO, hello_timeout_s)
+        try:
+            hello = Hello.decode(answer.payload)
+        except ValueError as e:
+            raise NotABoard(f"{self.url} answered HELLO with a malformed payload: {e}") from e
+        if hello.protocol_version != c.PROTOCOL_VERSION:
+            raise StaleGateware(
+                f"the board at {self.url} speaks link protocol v{hello.protocol_version}, this tcphw speaks "
+                f"v{c.PROTOCOL_VERSION}: reflash it with make flash BOARD={hello.board}"
+            )
+        expected = (expected_gateware,) if isinstance(expected_gateware, bytes) else expected_gateware
+        if expected is not None and hello.gateware_id not in expected:
+            wanted = " or ".join(e.hex() for e in expected)
+            raise StaleGateware(
+                f"the {hello.board} at {self.url} runs gateware {hello.gateware_id.hex()}, this tcphw builds "
+                f"{wanted}: its bitstream is stale; run make flash BOARD={hello.board}"
+            )
+        self.hello = hello
+        return hello
+
+    def stats(self, timeout_s: float = 2.0) -> Stats:
+        return Stats.decode(self._request(c.Command.STATS, timeout_s).payload)
+
+    # -- validation -----------------------------------------------------------------------
+
+    def answer_timeout(self, request_bytes: int, answer_bytes: int) -> float:
+        if self._answer_timeout is not None:
+            return self._answer_timeout
+        return max(self._min_answer_timeout, 4 * (request_bytes + answer_bytes) * self._spb)
+
+    def _learn(self, seconds: float, nbytes: int) -> None:
+        sample = seconds / nbytes
+        self._spb = max(sample, 0.95 * self._spb + 0.05 * sample)
+
+    def validate(
+        self,
+        descriptors: np.ndarray,
+        *,
+        batch: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Verdicts for ``descriptors`` (N x 24 uint8), in order; raises ``BoardStopped`` on failure.
+
+        Batches start at the board's capacity (or ``batch``). A failed send (NAK, damaged or
+        missing answer) is split in two and resent, and new batches halve; every confirmed batch
+        doubles them again, so a noisy link still makes progress. The board answers frames in the
+        order they arrive, so an answer to a later send proves every earlier unanswered send lost:
+        those are resent at once instead of after a timeout.
+        """
+        if self.hello is None:
+            raise LinkError("connect() first")
+        rows = np.ascontiguousarray(descriptors, dtype=np.uint8).reshape(-1, c.DESCRIPTOR_SIZE)
+        total = len(rows)
+        capacity = min(batch or self.hello.capacity, self.hello.capacity)
+        size = capacity
+        verdicts = np.zeros(total, dtype=np.uint8)
+        done = np.zeros(total, dtype=bool)
+        retry: list[tuple[int, int, int]] = []  # (start, count, tries) to resend, first at the end
+        next_start = 0
+        in_flight: dict[int, _Send] = {}  # seq -> send
+        orders = 0
+        confirmed = 0
+        self._last_byte_at = time.monotonic()
+
+        def stopped(reason: str) -> BoardStopped:
+            prefix = int(np.argmin(done)) if not done.all() else total
+            return BoardStopped(
+                f"{reason}; {confirmed:,} of {total:,} verdicts were confirmed ({prefix:,} in order from the start)",
+                verdicts[:prefix].copy(),
+            )
+
+        def send(start: int, count: int, tries: int) -> None:
+            nonlocal orders
+            if tries >= self.max_tries:
+                raise stopped(f"the board at {self.url} stopped answering ({tries} sends of one batch failed)")
+            seq = self._next_seq()
+            in_flight.pop(seq, None)  # 256 sends later a sequence number is free again
+            payload = rows[start : start + count].tobytes()
+            self._write(c.encode_frame(seq, c.Command.VALIDATE, payload))
+            self.counters.frames_sent += 1
+            self.counters.resends += tries > 0
+            orders += 1
+            in_flight[seq] = _Send(start, count, seq, orders, time.monotonic(), tries + 1)
+
+        def failed(s: _Send) -> None:
+            nonlocal size
+            size = max(1, size // 2)
+            if s.count == 1:  # only a single descriptor that keeps failing counts towards giving up
+                retry.append((s.start, 1, s.tries))
+            else:
+                half = s.count // 2
+                retry.extend([(s.start + half, s.count - half, 0), (s.start, half, 0)])
+
+        try:
+            while next_start < total or retry or in_flight:
+                while len(in_flight) < self.hello.window and (retry or next_start < total):
+                    if retry:
+                        send(*retry.pop())
+                    else:
+                        count = min(size, total - next_start)
+                        send(next_start, count, 0)
+                        next_start += count
+                self._pump(self.poll_s)
+                if in_flight and time.monotonic() - self._last_byte_at > self.dead_after_s:
+                    raise stopped(f"no byte from the board at {self.url} for {self.dead_after_s:g} s")
+                events, self._events = self._events, []
+                for event in events:
+                    if isinstance(event, HeaderRejected):
+                        continue
+                    if isinstance(event, BadFrame):
+                        self.counters.damaged_answers += 1
+                        continue
+                    s = in_flight.get(event.seq)
+                    if s is None:
+                        self.counters.stray_answers += 1
+                        continue
+                    if event.type == c.Response.NAK and len(event.payload) == c.NAK_SIZE:
+                        try:
+                            code: c.NakCode | None = c.NakCode(event.payload[0])
+                        except ValueError:
+                            code = None
+                        # Every NAK means "resend". TOO_LONG, BAD_LENGTH or UNKNOWN_COMMAND can only come from
+                        # a header damaged in a way its CRC-16 missed (1 in 65,536 damaged headers); a batch
+                        # that really is refused fails every try and ends in BoardStopped.
+                        self.counters.naks[code.name if code else f"0x{event.payload[0]:02x}"] += 1
+                    elif event.type != c.Response.VERDICTS or len(event.payload) != s.count:
+                        self.counters.stray_answers += 1
+                        continue
+                    # Answers come in send order: every earlier send still waiting was lost.
+                    earlier = sorted((x for x in in_flight.values() if x.order < s.order), key=lambda x: x.order)
+                    for lost in earlier:
+                        del in_flight[lost.seq]
+                        self.counters.lost_frames += 1
+                        failed(lost)
+                    del in_flight[s.seq]
+                    if event.type == c.Response.NAK:
+                        failed(s)
+                        continue
+                    if s.tries == 1 and not earlier:  # first in line: its round trip is a clean sample
+                        self._learn(time.monotonic() - s.sent_at, s.count * 25 + 2 * c.FRAME_OVERHEAD)
+                    verdicts[s.start : s.start + s.count] = np.frombuffer(event.payload, dtype=np.uint8)
+                    done[s.start : s.start + s.count] = True
+                    confirmed += s.count
+                    size = min(capacity, size * 2)
+                    if progress:
+                        progress(s.count)
+                now = time.monotonic()
+                for s in list(in_flight.values()):
+                    request = s.count * c.DESCRIPTOR_SIZE + c.FRAME_OVERHEAD
+                    if now - s.sent_at > self.answer_timeout(request, s.count + c.FRAME_OVERHEAD):
+                        self.counters.timeouts += 1
+                        del in_flight[s.seq]
+                        failed(s)
+        except PortFailed as e:  # unplugged, or the connection closed
+            raise stopped(str(e)) from e
+        return verdicts

@@ -1,0 +1,95 @@
+"""A fault-injecting TCP link proxy: host <-> proxy <-> board (virtual, or a real one behind ser2net).
+
+``tcphw link-proxy --to socket://127.0.0.1:PORT --drop 0.003 --corrupt 0.003 --insert 0.003``
+listens on 127.0.0.1, forwards every byte both ways through a ``FaultInjector`` each, and
+optionally delays each chunk. Tests start it in a thread with ``LinkProxy(...).start()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import threading
+import time
+from urllib.parse import urlparse
+
+from .faults import FaultInjector
+
+
+def _connect(url: str) -> socket.socket:
+    parsed = urlparse(url)
+    if parsed.scheme != "socket" or not parsed.hostname or not parsed.port:
+        raise ValueError(f"the proxy forwards to socket://HOST:PORT URLs, got {url!r}")
+    sock = socket.create_connection((parsed.hostname, parsed.port), timeout=10)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+class LinkProxy:
+    def __init__(
+        self,
+        target: str,
+        *,
+        to_board: FaultInjector | None = None,
+        to_host: FaultInjector | None = None,
+        delay_ms: float = 0.0,
+        port: int = 0,
+    ) -> None:
+        self.target = target
+        self.to_board = to_board or FaultInjector()
+        self.to_host = to_host or FaultInjector()
+        self.delay_s = delay_ms / 1000
+        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._server.bind(("127.0.0.1", port))
+        self._server.listen(1)
+        self.port = self._server.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"socket://127.0.0.1:{self.port}"
+
+    def start(self) -> LinkProxy:
+        self._thread = threading.Thread(target=self.serve_forever, name="link-proxy", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server.close()
+
+    def __enter__(self) -> LinkProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._server], [], [], 0.1)
+            if not ready:
+                continue
+            host, _ = self._server.accept()
+            host.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with contextlib.closing(host), contextlib.closing(_connect(self.target)) as board:
+                self._pump(host, board)
+
+    def _pump(self, host: socket.socket, board: socket.socket) -> None:
+        routes = {host: (board, self.to_board), board: (host, self.to_host)}
+        while not self._stop.is_set():
+            ready, _, _ = select.select(list(routes), [], [], 0.1)
+            for sock in ready:
+                data = sock.recv(65536)
+                if not data:
+                    return  # either side closed: drop both, like unplugging the cable
+                peer, faults = routes[sock]
+                if self.delay_s:
+                    time.sleep(self.delay_s)
+                out = faults.apply(data)
+                if out:
+                    peer.sendall(out)

