@@ -57,7 +57,7 @@ def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | Non
     try:
         for spec in plan.backends:
             b = open_backend(spec)
-            n = min(len(corpus), plan.slow_count) if b.slow else len(corpus)
+            n = min(len(corpus), getattr(b, "bench_count", plan.slow_count)) if b.slow else len(corpus)
             runs.append(BackendRun(spec, b, n))
         for run in runs:
             for _ in range(plan.warmup):  # compile (numba), fill caches, open links; discarded
