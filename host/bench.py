@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from tcphw.contract import DESCRIPTOR_SIZE
+from tcphw.contract import DESCRIPTOR_SIZE, FRAME_OVERHEAD
 
 from .backends import Backend, open_backend
 from .backends.base import Descriptors
@@ -36,6 +36,7 @@ class BackendRun:
     seconds: list[float] = field(default_factory=list)
     verdicts: np.ndarray | None = None
     breakdowns: list[dict[str, float]] = field(default_factory=list)  # backends with last_timing (gpu)
+    links: list[dict[str, float]] = field(default_factory=list)  # backends with last_link (board)
 
 
 def _timed(backend: Backend, data: Descriptors) -> tuple[float, np.ndarray]:
@@ -72,6 +73,9 @@ def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | Non
                 timing = getattr(run.backend, "last_timing", None)
                 if timing:
                     run.breakdowns.append(dict(timing))
+                link = getattr(run.backend, "last_link", None)
+                if link:
+                    run.links.append(dict(link))
                 if run.verdicts is None:
                     run.verdicts = out
                 elif not np.array_equal(out, run.verdicts):
@@ -107,6 +111,8 @@ def _report(corpus: Descriptors, plan: BenchPlan, runs: list[BackendRun], env_st
         )
         if run.breakdowns:
             results[-1]["breakdown"] = _breakdown(run)
+        if run.links:
+            results[-1]["board"] = board_figures(run.links, results[-1]["info"])
     primary = runs[0]
     ratios = []
     for run in runs[1:]:
@@ -158,6 +164,52 @@ def _breakdown(run: BackendRun) -> dict[str, Any]:
     return out
 
 
+def wire_limit_dps(baud: float, batch: int) -> float:
+    """Descriptors per second a UART at ``baud`` can carry to the board in full batches (8N1)."""
+    return baud / 10 / (DESCRIPTOR_SIZE + FRAME_OVERHEAD / batch)
+
+
+def board_figures(links: list[dict[str, float]], info: dict[str, Any]) -> dict[str, Any]:
+    """The board's figures from its own counters, summed over the timed runs.
+
+    Fabric: descriptors per busy cycle at the real board's clock (a virtual board simulates
+    the same lanes and pipeline, so this is the real board's). Link: the wire limit at the
+    real board's baud. For a virtual board the simulated figures are labelled as simulation,
+    and its link efficiency projects the real board's rate.
+    """
+    hello, real = info["hello"], info["real_board"]
+    n = sum(x["descriptors"] for x in links)
+    busy = sum(x["busy_cycles"] for x in links)
+    cycles = sum(x["cycles"] for x in links)
+    seconds = sum(x["seconds"] for x in links)
+    real_limit = wire_limit_dps(real["baud"], hello["capacity"])
+    doc: dict[str, Any] = {
+        "virtual": info["virtual"],
+        "descriptors": n,
+        "resends": sum(x["resends"] for x in links),
+        "fabric_dps": n / busy * real["clock_hz"] if busy else None,
+        "fabric_busy_fraction": busy / cycles if cycles else None,
+        "link_bound_dps": real_limit,
+        "real_baud": real["baud"],
+        "real_clock_hz": real["clock_hz"],
+    }
+    if info["virtual"]:
+        sim_s = cycles / hello["clock_hz"]
+        sim_dps = n / sim_s if sim_s else 0.0
+        efficiency = sim_dps / wire_limit_dps(hello["baud"], hello["capacity"])
+        doc["simulation"] = {
+            "simulated_seconds": sim_s,
+            "simulated_dps": sim_dps,
+            "uart_baud": hello["baud"],
+            "link_efficiency": efficiency,
+            "projected_real_board_dps": efficiency * real_limit,
+            "wall_seconds": seconds,
+        }
+    else:
+        doc["link_efficiency"] = (n / seconds) / real_limit if seconds else None
+    return doc
+
+
 def format_rate(dps: float) -> str:
     for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if dps >= scale:
@@ -185,10 +237,30 @@ def format_report(doc: dict[str, Any]) -> str:
             if frac:
                 line += f" ({frac:.0%} of the device's {bd['device_peak_bytes_per_s'] / 1e9:.0f} GB/s)"
             lines.append(line)
+    for r in doc["results"]:
+        b = r.get("board")
+        if not b:
+            continue
+        fabric = format_rate(b["fabric_dps"]) if b["fabric_dps"] else "n/a"
+        busy = b["fabric_busy_fraction"] or 0.0
+        lines.append(
+            f"{r['backend']}: fabric {fabric} at {b['real_clock_hz'] / 1e6:g} MHz (validator busy {busy:.2%} of "
+            f"cycles); link bound {format_rate(b['link_bound_dps'])} at {b['real_baud']:,} baud"
+        )
+        if b["virtual"]:
+            sim = b["simulation"]
+            lines.append(
+                f"{r['backend']}: SIMULATION ({sim['uart_baud']:,} baud virtual UART): "
+                f"{format_rate(sim['simulated_dps'])} in simulated time, link efficiency {sim['link_efficiency']:.1%}; "
+                f"projected real board: {format_rate(sim['projected_real_board_dps'])} "
+                "(the wall-clock rate above is the simulator's speed)"
+            )
+        else:
+            lines.append(f"{r['backend']}: link efficiency {b['link_efficiency']:.1%} of the wire limit")
     for q in doc["ratios"]:
         lines.append(
-            f"ratio {q['numerator']} / {q['denominator']}: {q['ratio']:.1f}x "
-            f"(95% CI {q['ci95'][0]:.1f}..{q['ci95'][1]:.1f})"
+            f"ratio {q['numerator']} / {q['denominator']}: {q['ratio']:.3g}x "
+            f"(95% CI {q['ci95'][0]:.3g}..{q['ci95'][1]:.3g})"
         )
     agree = doc["agreement"]
     checked = ", ".join(f"{p['backend']} vs {p['against']} on {p['compared']:,}" for p in agree["pairs"])

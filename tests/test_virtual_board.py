@@ -72,3 +72,19 @@ def test_stale_gateware_and_a_board_that_dies_mid_run() -> None:
         assert len(stop.value.verdicts) == 0
         link.close()
     assert np.array_equal(first, expected(rows[: BOARD.capacity]))
+
+
+@pytest.mark.slow
+def test_bench_reports_the_boards_own_figures() -> None:
+    from tcphw.host.bench import BenchPlan, run_bench, wire_limit_dps
+
+    rows, _ = generate(1_000, seed=10)
+    doc = run_bench(rows, BenchPlan(["board", "software"], repeat=2, warmup=0))
+    assert doc["agreement"]["mismatches"] == 0
+    board = doc["results"][0]["board"]
+    assert board["virtual"] and board["descriptors"] == 2 * 1_000
+    # One lane at 36 MHz: at most 36 M/s, and close to it (a few cycles of start-up per batch).
+    assert 0.8 * 36e6 < board["fabric_dps"] <= 36e6
+    assert board["link_bound_dps"] == pytest.approx(wire_limit_dps(3_000_000, BOARD.capacity))
+    sim = board["simulation"]
+    assert 0.5 < sim["link_efficiency"] <= 1.0 and sim["projected_real_board_dps"] <= board["link_bound_dps"]

@@ -8,6 +8,7 @@ the gateware ID the board must report (a stale bitstream is refused).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..link import BoardLink, LinkError
@@ -59,9 +60,23 @@ class BoardBackend(Backend):
 
     def _validate(self, descriptors: Descriptors) -> Verdicts:
         try:
-            return self.link.validate(descriptors)
+            before = self.link.stats()
+            resends = self.link.counters.resends
+            start = time.perf_counter()
+            verdicts = self.link.validate(descriptors)
+            seconds = time.perf_counter() - start
+            after = self.link.stats()
         except LinkError as e:
             raise BackendError(str(e)) from e
+        # The board's own counters for this call: what the fabric and the wire did.
+        self.last_link = {
+            "descriptors": after.descriptors - before.descriptors,
+            "cycles": after.cycles - before.cycles,
+            "busy_cycles": after.busy_cycles - before.busy_cycles,
+            "seconds": seconds,
+            "resends": self.link.counters.resends - resends,
+        }
+        return verdicts
 
     def info(self) -> dict[str, Any]:
         return {
@@ -70,6 +85,7 @@ class BoardBackend(Backend):
             "url": self.link.url,
             "virtual": self.virtual is not None,
             "hello": self.hello.as_dict(),
+            "real_board": {"clock_hz": self.board.clock_hz, "baud": self.board.baud},
         }
 
     def close(self) -> None:
