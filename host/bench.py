@@ -112,7 +112,7 @@ def _report(corpus: Descriptors, plan: BenchPlan, runs: list[BackendRun], env_st
         if run.breakdowns:
             results[-1]["breakdown"] = _breakdown(run)
         if run.links:
-            results[-1]["board"] = board_figures(run.links, results[-1]["info"])
+            results[-1]["board"] = board_figures(run.links, run.backend.info())
     primary = runs[0]
     ratios = []
     for run in runs[1:]:
