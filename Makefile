@@ -10,7 +10,7 @@ BUILD  := build
 all: test
 
 help:
-	@echo "make demo   - generate a corpus, validate it, benchmark software against the naive baseline"
+	@echo "make demo   - generate a corpus, validate it, bench a (virtual) board against software and naive"
 	@echo "make test   - run the test suite"
 	@echo "make lint   - ruff + mypy"
 	@echo "make bench  - the performance benchmark (10M descriptors, 1 thread vs all cores vs naive)"
@@ -37,7 +37,7 @@ demo: $(STAMP)
 	@mkdir -p $(BUILD)
 	$(BIN)/tcphw gen --count 1000000 --seed 1 --out $(BUILD)/demo.tcpd
 	$(BIN)/tcphw validate $(BUILD)/demo.tcpd --out $(BUILD)/demo.verdicts
-	$(BIN)/tcphw bench --count 2000000 --compare software:threads=1 --repeat 7
+	$(BIN)/tcphw bench --compare software --count 1000000 --repeat 5 --out $(BUILD)/demo-bench
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

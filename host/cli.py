@@ -106,8 +106,16 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool) -> Non
 
 
 @main.command()
-@click.option("--backend", "-b", default="software", show_default=True, help="Backend spec to measure first.")
+@click.option(
+    "--backend",
+    "-b",
+    default="board",
+    show_default=True,
+    help="Backend spec to measure first (board: a virtual board unless --port is given).",
+)
 @click.option("--compare", "-c", multiple=True, help="Further backend spec(s) to compare against (repeatable).")
+@click.option("--port", help="The board's serial URL (/dev/ttyUSB1, socket://..., rfc2217://...) for board backends.")
+@click.option("--board", "board_name", help="Board definition for board backends (default icebreaker).")
 @click.option("--count", "-n", type=click.IntRange(min=1), default=1_000_000, show_default=True)
 @click.option("--corpus", type=click.Path(path_type=Path), help="Use this .tcpd corpus instead of generating one.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -118,14 +126,21 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool) -> Non
     type=click.IntRange(min=1),
     default=200_000,
     show_default=True,
-    help="Slow backends (naive, reference) are timed on this many descriptors.",
+    help="Slow backends (naive, reference) are timed on this many descriptors (a board on 5,000).",
 )
 @click.option("--no-baseline", is_flag=True, help="Do not add the 'naive' baseline.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result document as JSON.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for bench.json and the plot (bench.png, bench.svg).",
+)
 @input_errors
 def bench(
     backend: str,
     compare: tuple[str, ...],
+    port: str | None,
+    board_name: str | None,
     count: int,
     corpus: Path | None,
     seed: int,
@@ -134,9 +149,10 @@ def bench(
     slow_count: int,
     no_baseline: bool,
     as_json: bool,
+    out: Path | None,
 ) -> None:
     """Measure throughput of backends on one corpus in one run, with ratios and a bit-for-bit agreement check."""
-    specs = [backend, *compare]
+    specs = [_board_spec(s, port, board_name) for s in (backend, *compare)]
     if gpu_available() and not any(s.partition(":")[0] == "gpu" for s in specs):
         specs.append("gpu")  # a real CUDA device is here: measure it too
     if not no_baseline and "naive" not in specs:
@@ -146,6 +162,16 @@ def bench(
     with _progress(not as_json, len(specs) * (repeat + warmup), "benchmarking") as bar:
         doc = run_bench(data, plan, progress=bar.update)
     doc["corpus"] = str(corpus) if corpus else f"generated: count={count} seed={seed} default mix"
+    if out is not None:
+        from .bench_plot import plot_bench
+
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "bench.json").write_text(json.dumps(doc, indent=2) + "\n")
+            written = [out / "bench.json", *plot_bench(doc, out / "bench")]
+        except OSError as e:
+            raise InputError(f"cannot write to {out}: {e.strerror}") from e
+        click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     else:
@@ -153,6 +179,19 @@ def bench(
         click.echo(format_report(doc))
     if doc["agreement"]["mismatches"]:
         raise click.ClickException(f"backends disagree on {doc['agreement']['mismatches']} verdicts (see agreement)")
+
+
+def _board_spec(spec: str, port: str | None, board_name: str | None) -> str:
+    """Adds --port / --board to a bare ``board`` spec (explicit options in the spec win)."""
+    if spec.partition(":")[0] != "board":
+        return spec
+    options = [o for o in spec.partition(":")[2].split(",") if o]
+    keys = {o.partition("=")[0] for o in options}
+    if port and "port" not in keys:
+        options.append(f"port={port}")
+    if board_name and "board" not in keys:
+        options.append(f"board={board_name}")
+    return "board" + (":" + ",".join(options) if options else "")
 
 
 @main.command()

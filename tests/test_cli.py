@@ -94,6 +94,8 @@ def test_bench_json(runner: CliRunner) -> None:
         main,
         [
             "bench",
+            "--backend",
+            "software",
             "--count",
             "20000",
             "--compare",
@@ -121,7 +123,7 @@ def test_bench_json(runner: CliRunner) -> None:
 
 
 def test_bench_text_shows_ratio_against_naive(runner: CliRunner) -> None:
-    r = runner.invoke(main, ["bench", "-n", "10000", "-r", "2", "--slow-count", "1000"])
+    r = runner.invoke(main, ["bench", "-b", "software", "-n", "10000", "-r", "2", "--slow-count", "1000"])
     assert r.exit_code == 0, r.output
     assert "ratio software / naive" in r.output
     assert "agreement: 0 mismatching verdicts" in r.output
@@ -147,3 +149,24 @@ def test_unwritable_output_is_a_clear_error(runner: CliRunner, corpus: Path, tmp
     assert r.exit_code == 2 and "cannot write" in r.output
     r = runner.invoke(main, ["validate", str(corpus), "-o", str(tmp_path / "missing-dir" / "v.bin")])
     assert r.exit_code == 2 and "cannot write" in r.output
+
+
+def test_bench_writes_json_and_plots(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "bench"
+    r = runner.invoke(
+        main, ["bench", "-b", "software", "-n", "5000", "-r", "2", "--slow-count", "500", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "bench.json").read_text())
+    assert [x["backend"] for x in doc["results"]] == ["software", "naive"]
+    assert (out / "bench.png").stat().st_size > 1000 and (out / "bench.svg").read_text().startswith("<?xml")
+
+
+def test_board_spec_takes_port_and_board_options() -> None:
+    from tcphw.host.cli import _board_spec
+
+    assert _board_spec("board", "/dev/ttyUSB1", None) == "board:port=/dev/ttyUSB1"
+    assert (
+        _board_spec("board:port=socket://x:1", "/dev/ttyUSB1", "ulx3s-85f") == "board:port=socket://x:1,board=ulx3s-85f"
+    )
+    assert _board_spec("software", "/dev/ttyUSB1", "x") == "software"
