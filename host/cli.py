@@ -15,7 +15,7 @@ import numpy as np
 from tcphw import __version__
 from tcphw.contract import DESCRIPTOR_SIZE, FIELDS, Descriptor, describe_verdict
 
-from .backends import backend_specs, open_backend
+from .backends import PartialResult, backend_specs, open_backend
 from .backends.gpu import gpu_available
 from .backends.reference import reference_verdict
 from .bench import BenchPlan, format_report, run_bench
@@ -66,8 +66,13 @@ def gen(count: int, seed: int, mix: str | None, out: Path) -> None:
     "--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write one verdict byte per descriptor."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (no progress bar).")
+@click.option(
+    "--keep-partial",
+    is_flag=True,
+    help="If the backend stops part-way (a board stops answering), save the confirmed verdicts to OUT.partial.",
+)
 @input_errors
-def validate(corpus: Path, backend: str, out: Path | None, as_json: bool) -> None:
+def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_partial: bool) -> None:
     """Validate every descriptor of CORPUS (.tcpd) and summarise the verdicts."""
     data = load_corpus(corpus)
     n = len(data)
@@ -76,7 +81,12 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool) -> Non
         start = time.perf_counter()
         for lo in range(0, n, CHUNK):
             hi = min(lo + CHUNK, n)
-            verdicts[lo:hi] = b.validate(data[lo:hi])
+            try:
+                verdicts[lo:hi] = b.validate(data[lo:hi])
+            except PartialResult as e:
+                done = lo + len(e.verdicts)
+                verdicts[lo:done] = e.verdicts
+                _stopped(e, verdicts[:done], n, out if keep_partial else None)
             bar.update(hi - lo)
         elapsed = time.perf_counter() - start
         info = b.info()
@@ -103,6 +113,18 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool) -> Non
         )
         if out is not None:
             click.echo(f"verdicts: {out} ({n:,} bytes, one per descriptor, in order)")
+
+
+def _stopped(error: PartialResult, confirmed: np.ndarray, total: int, out: Path | None) -> None:
+    """The run stopped: never a verdict file that looks complete; the confirmed prefix only on request."""
+    where = f"stopped after {len(confirmed):,} of {total:,} descriptors"
+    if out is None:
+        raise click.ClickException(f"{error} ({where}; --out FILE --keep-partial saves the confirmed verdicts)")
+    partial = out.with_name(out.name + ".partial")
+    save_verdicts(partial, confirmed)
+    note = {"complete": False, "confirmed": len(confirmed), "total": total, "reason": str(error)}
+    partial.with_name(partial.name + ".json").write_text(json.dumps(note, indent=2) + "\n")
+    raise click.ClickException(f"{error} ({where}; the confirmed verdicts are in {partial}, {partial}.json says why)")
 
 
 @main.command()

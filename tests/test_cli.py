@@ -170,3 +170,46 @@ def test_board_spec_takes_port_and_board_options() -> None:
         _board_spec("board:port=socket://x:1", "/dev/ttyUSB1", "ulx3s-85f") == "board:port=socket://x:1,board=ulx3s-85f"
     )
     assert _board_spec("software", "/dev/ttyUSB1", "x") == "software"
+
+
+class _StopsHalfway:
+    """A backend whose link dies after half the descriptors (what BoardStopped becomes)."""
+
+    def __init__(self) -> None:
+        from tcphw.host.backends import get_backend
+
+        self.sw = get_backend("software")
+
+    def __enter__(self) -> _StopsHalfway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sw.close()
+
+    def validate(self, data: np.ndarray) -> np.ndarray:
+        from tcphw.host.backends import PartialResult
+
+        raise PartialResult("the board stopped answering", self.sw.validate(data[: len(data) // 2]))
+
+    def info(self) -> dict[str, str]:
+        return {"name": "stops"}
+
+
+def test_a_run_that_stops_never_writes_a_complete_looking_file(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tcphw.host.cli as cli
+
+    corpus = tmp_path / "c.tcpd"
+    assert runner.invoke(main, ["gen", "-n", "1000", "-o", str(corpus)]).exit_code == 0
+    monkeypatch.setattr(cli, "open_backend", lambda spec: _StopsHalfway())
+    out = tmp_path / "v.bin"
+    r = runner.invoke(main, ["validate", str(corpus), "--out", str(out)])
+    assert r.exit_code == 1 and "stopped after 500 of 1,000" in r.output and "--keep-partial" in r.output
+    assert not out.exists() and not (tmp_path / "v.bin.partial").exists()
+    r = runner.invoke(main, ["validate", str(corpus), "--out", str(out), "--keep-partial"])
+    assert r.exit_code == 1 and "v.bin.partial" in r.output
+    assert not out.exists()
+    assert (tmp_path / "v.bin.partial").stat().st_size == 500
+    note = json.loads((tmp_path / "v.bin.partial.json").read_text())
+    assert note == {"complete": False, "confirmed": 500, "total": 1000, "reason": "the board stopped answering"}

@@ -21,6 +21,14 @@ class BackendError(RuntimeError):
     """A backend cannot do what was asked (not available, link failure, ...)."""
 
 
+class PartialResult(BackendError):
+    """The backend stopped part-way; ``verdicts`` are the confirmed ones, from the first descriptor on."""
+
+    def __init__(self, message: str, verdicts: np.ndarray) -> None:
+        super().__init__(message)
+        self.verdicts = verdicts
+
+
 class BackendUnavailable(BackendError):
     """The backend cannot run on this machine (no GPU, no board, ...)."""
 

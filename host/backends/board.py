@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..link import BoardLink, LinkError
-from .base import Backend, BackendError, Descriptors, Verdicts, register_backend
+from ..link import BoardLink, BoardStopped, LinkError
+from .base import Backend, BackendError, Descriptors, PartialResult, Verdicts, register_backend
 
 DEFAULT_BOARD = "icebreaker"
 
@@ -66,6 +66,8 @@ class BoardBackend(Backend):
             verdicts = self.link.validate(descriptors)
             seconds = time.perf_counter() - start
             after = self.link.stats()
+        except BoardStopped as e:
+            raise PartialResult(str(e), e.verdicts) from e
         except LinkError as e:
             raise BackendError(str(e)) from e
         # The board's own counters for this call: what the fabric and the wire did.
