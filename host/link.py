@@ -76,8 +76,10 @@ def _serial_error() -> type[Exception]:
 def open_port(url: str, baud: int) -> Any:
     import serial
 
+    # pyserial's rfc2217 client has no write timeout; every other kind gets one.
+    extra = {} if url.startswith("rfc2217://") else {"write_timeout": 10}
     try:
-        return serial.serial_for_url(url, baudrate=baud, timeout=0, write_timeout=10)
+        return serial.serial_for_url(url, baudrate=baud, timeout=0, **extra)
     except (serial.SerialException, ValueError, OSError) as e:
         raise LinkError(f"cannot open {url}: {e}. Check the port (tcphw doctor lists serial ports)") from e
 
