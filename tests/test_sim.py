@@ -12,7 +12,9 @@ import pytest
 
 import tcphw.hdl.validator as validator_module
 from tcphw.hdl.crc_matrix import crc_taps
-from tcphw.sim.runner import SimulatorMissing, prepare_simulator, run_validator_sim
+from tcphw.sim.runner import run_validator_sim
+
+from .conftest import require_simulator
 
 SIM = os.environ.get("SIM") or "verilator"
 COUNT = int(os.environ.get("TB_COUNT", "100000"))
@@ -20,10 +22,7 @@ COUNT = int(os.environ.get("TB_COUNT", "100000"))
 
 @pytest.fixture(scope="module", autouse=True)
 def simulator() -> None:
-    try:
-        prepare_simulator(SIM)
-    except SimulatorMissing as e:
-        pytest.fail(str(e)) if SIM == "verilator" else pytest.skip(str(e))
+    require_simulator(SIM)
 
 
 def check(result) -> None:  # type: ignore[no-untyped-def]
