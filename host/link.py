@@ -24,6 +24,7 @@ from tcphw import contract as c
 from .protocol import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats
 
 DRAIN_QUIET_S = 0.05  # stale bytes are over once the line has been quiet this long
+DRAIN_MAX_S = 2.0
 HELLO_TRIES = 4
 
 
@@ -166,11 +167,16 @@ class BoardLink:
     def drain(self) -> int:
         """Throw away stale bytes (a previous session's answers); returns how many."""
         dropped = 0
-        quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < DRAIN_QUIET_S:
-            waiting = self._port.in_waiting
-            if waiting:
-                dropped += len(self._port.read(waiting))
+        started = quiet_since = time.monotonic()
+        # A device that never stops talking is not a tcphw board: give up draining, HELLO will say so.
+        while time.monotonic() - quiet_since < DRAIN_QUIET_S and time.monotonic() - started < DRAIN_MAX_S:
+            try:
+                waiting = self._port.in_waiting
+                data = self._port.read(waiting) if waiting else b""
+            except (OSError, ValueError, _serial_error()) as e:
+                raise PortFailed(f"reading from {self.url} failed: {e}") from e
+            if data:
+                dropped += len(data)
                 quiet_since = time.monotonic()
             else:
                 time.sleep(0.002)
