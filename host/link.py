@@ -106,13 +106,14 @@ class BoardLink:
         answer_timeout_s: float | None = None,
         min_answer_timeout_s: float = 0.25,
         dead_after_s: float = 5.0,
-        max_tries: int = 16,
+        max_failures: int = 64,
         poll_s: float = 0.002,
         port: Any = None,
     ) -> None:
         self.url = url
         self.counters = LinkCounters()
-        self.max_tries = max_tries
+        # At 1% byte faults ~38% of small sends fail; 64 failures in a row is about 1 in 10^27.
+        self.max_failures = max_failures
         self.dead_after_s = dead_after_s
         self.poll_s = poll_s  # how long one look at the port waits for bytes
         self._last_byte_at = time.monotonic()
@@ -278,6 +279,7 @@ class BoardLink:
         in_flight: dict[int, _Send] = {}  # seq -> send
         orders = 0
         confirmed = 0
+        failures_in_a_row = 0  # the link gives up only when nothing at all gets through
         self._last_byte_at = time.monotonic()
 
         def stopped(reason: str) -> BoardStopped:
@@ -289,8 +291,8 @@ class BoardLink:
 
         def send(start: int, count: int, tries: int) -> None:
             nonlocal orders
-            if tries >= self.max_tries:
-                raise stopped(f"the board at {self.url} stopped answering ({tries} sends of one batch failed)")
+            if failures_in_a_row >= self.max_failures:
+                raise stopped(f"the board at {self.url} stopped answering: {failures_in_a_row} sends in a row failed")
             seq = self._next_seq()
             in_flight.pop(seq, None)  # 256 sends later a sequence number is free again
             payload = rows[start : start + count].tobytes()
@@ -301,9 +303,10 @@ class BoardLink:
             in_flight[seq] = _Send(start, count, seq, orders, time.monotonic(), tries + 1)
 
         def failed(s: _Send) -> None:
-            nonlocal size
+            nonlocal size, failures_in_a_row
+            failures_in_a_row += 1
             size = max(1, size // 2)
-            if s.count == 1:  # only a single descriptor that keeps failing counts towards giving up
+            if s.count == 1:
                 retry.append((s.start, 1, s.tries))
             else:
                 half = s.count // 2
@@ -359,6 +362,7 @@ class BoardLink:
                     verdicts[s.start : s.start + s.count] = np.frombuffer(event.payload, dtype=np.uint8)
                     done[s.start : s.start + s.count] = True
                     confirmed += s.count
+                    failures_in_a_row = 0
                     size = min(capacity, size * 2)
                     if progress:
                         progress(s.count)

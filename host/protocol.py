@@ -48,6 +48,7 @@ class HeaderRejected:
 Event = Frame | BadFrame | HeaderRejected
 
 _HEADER_AFTER_START = c.HEADER_SIZE - 1  # SEQ TYPE LEN(2) HCRC(2)
+_START = bytes([c.LINK_START])
 
 
 class FrameParser:
@@ -68,6 +69,8 @@ class FrameParser:
         events: list[Event] = []
         pending = bytearray(data)
         pos = 0
+        # Whole slices rather than single bytes wherever the state allows: this runs per byte
+        # of every frame in the link model and the host driver.
         while pos < len(pending):
             if self._need:
                 take = min(self._need, len(pending) - pos)
@@ -77,14 +80,17 @@ class FrameParser:
                 if not self._need:
                     events.append(self._finish())
                 continue
-            byte = pending[pos]
-            pos += 1
             if not self._in_frame:
-                if byte == c.LINK_START:
-                    self._in_frame = True
-                    self._header.clear()
+                start = pending.find(_START, pos)
+                if start < 0:
+                    break
+                self._in_frame = True
+                self._header.clear()
+                pos = start + 1
                 continue
-            self._header.append(byte)
+            take = min(_HEADER_AFTER_START - len(self._header), len(pending) - pos)
+            self._header += pending[pos : pos + take]
+            pos += take
             if len(self._header) < _HEADER_AFTER_START:
                 continue
             header = bytes(self._header)
