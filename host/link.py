@@ -147,16 +147,20 @@ class BoardLink:
             raise PortFailed(f"writing to {self.url} failed: {e}") from e
         self.counters.bytes_sent += len(data)
 
+    def _read_available(self) -> bytes:
+        """Whatever the port holds now, without waiting; a failing port raises ``PortFailed``."""
+        try:
+            waiting = self._port.in_waiting
+            return bytes(self._port.read(waiting)) if waiting else b""
+        except (OSError, ValueError, _serial_error()) as e:
+            raise PortFailed(f"reading from {self.url} failed: {e}") from e
+
     def _pump(self, wait_s: float) -> None:
         """Read what has arrived (waiting up to ``wait_s`` for the first byte) into events."""
         deadline = time.monotonic() + wait_s
         while True:
-            try:
-                waiting = self._port.in_waiting
-                data = self._port.read(waiting) if waiting else b""
-            except (OSError, ValueError, _serial_error()) as e:
-                raise PortFailed(f"reading from {self.url} failed: {e}") from e
-            if waiting:
+            data = self._read_available()
+            if data:
                 self.counters.bytes_received += len(data)
                 self._last_byte_at = time.monotonic()
                 self._events += self._parser.feed(data)
@@ -171,11 +175,7 @@ class BoardLink:
         started = quiet_since = time.monotonic()
         # A device that never stops talking is not a tcphw board: give up draining, HELLO will say so.
         while time.monotonic() - quiet_since < DRAIN_QUIET_S and time.monotonic() - started < DRAIN_MAX_S:
-            try:
-                waiting = self._port.in_waiting
-                data = self._port.read(waiting) if waiting else b""
-            except (OSError, ValueError, _serial_error()) as e:
-                raise PortFailed(f"reading from {self.url} failed: {e}") from e
+            data = self._read_available()
             if data:
                 dropped += len(data)
                 quiet_since = time.monotonic()
