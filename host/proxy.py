@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
+import sys
 import threading
 import time
 from urllib.parse import urlparse
@@ -17,11 +18,15 @@ from urllib.parse import urlparse
 from .faults import FaultInjector
 
 
-def _connect(url: str) -> socket.socket:
+def _address(url: str) -> tuple[str, int]:
     parsed = urlparse(url)
     if parsed.scheme != "socket" or not parsed.hostname or not parsed.port:
         raise ValueError(f"the proxy forwards to socket://HOST:PORT URLs, got {url!r}")
-    sock = socket.create_connection((parsed.hostname, parsed.port), timeout=10)
+    return parsed.hostname, parsed.port
+
+
+def _connect(address: tuple[str, int]) -> socket.socket:
+    sock = socket.create_connection(address, timeout=10)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 
@@ -37,6 +42,7 @@ class LinkProxy:
         port: int = 0,
     ) -> None:
         self.target = target
+        self._address = _address(target)  # a bad URL is refused now, not at the first connection
         self.to_board = to_board or FaultInjector()
         self.to_host = to_host or FaultInjector()
         self.delay_s = delay_ms / 1000
@@ -76,7 +82,13 @@ class LinkProxy:
                 continue
             host, _ = self._server.accept()
             host.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with contextlib.closing(host), contextlib.closing(_connect(self.target)) as board:
+            try:
+                board = _connect(self._address)
+            except OSError as e:  # nothing listens there (yet): drop this host, keep serving
+                print(f"link-proxy: cannot reach {self.target}: {e}", file=sys.stderr)
+                host.close()
+                continue
+            with contextlib.closing(host), contextlib.closing(board):
                 self._pump(host, board)
 
     def _pump(self, host: socket.socket, board: socket.socket) -> None:

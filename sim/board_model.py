@@ -64,20 +64,16 @@ class BoardModel:
         if isinstance(event, BadFrame):
             return self._nak(event.seq, event.type, event.reason)
         seq, type_, payload = event.seq, event.type, event.payload
-        if type_ == c.Command.VALIDATE:
-            if not payload or len(payload) % c.DESCRIPTOR_SIZE:
-                return self._nak(seq, type_, c.NakCode.BAD_LENGTH)
-            verdicts = self._verdicts(payload)
-            self.counts["descriptors"] += len(verdicts)
-            reply = c.encode_frame(seq, c.Response.VERDICTS, verdicts)
-        elif type_ in (c.Command.HELLO, c.Command.STATS):
-            if payload:
-                return self._nak(seq, type_, c.NakCode.BAD_LENGTH)
-            # STATS counts itself as accepted before it is answered, as the gateware does.
-            self.counts["frames_accepted"] += 1
-            body = self.hello.encode() if type_ == c.Command.HELLO else self.stats().encode()
-            return c.encode_frame(seq, c.RESPONSE_FLAG | type_, body)
-        else:
+        if type_ not in {int(command) for command in c.Command}:
             return self._nak(seq, type_, c.NakCode.UNKNOWN_COMMAND)
+        whole = bool(payload) and len(payload) % c.DESCRIPTOR_SIZE == 0
+        if not (whole if type_ == c.Command.VALIDATE else not payload):
+            return self._nak(seq, type_, c.NakCode.BAD_LENGTH)
+        # A frame counts as accepted before it is answered, as in the gateware (so STATS counts itself).
         self.counts["frames_accepted"] += 1
-        return reply
+        if type_ == c.Command.VALIDATE:
+            body = self._verdicts(payload)
+            self.counts["descriptors"] += len(body)
+        else:
+            body = self.hello.encode() if type_ == c.Command.HELLO else self.stats().encode()
+        return c.encode_frame(seq, c.RESPONSE_FLAG | type_, body)
