@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -26,6 +26,17 @@ from .protocol import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats
 DRAIN_QUIET_S = 0.05  # stale bytes are over once the line has been quiet this long
 DRAIN_MAX_S = 2.0
 HELLO_TRIES = 4
+# The longest answer before HELLO says the capacity: a false header (garbage whose header CRC
+# happens to pass) can then swallow only this many bytes of real answers.
+FIXED_ANSWER_MAX = max(c.HELLO_SIZE, c.STATS_SIZE, c.NAK_SIZE)
+
+
+class Clock(Protocol):
+    """What the driver needs of time; the ``time`` module is one. Tests pass a slow one."""
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float, /) -> None: ...
 
 
 class LinkError(RuntimeError):
@@ -109,17 +120,19 @@ class BoardLink:
         max_failures: int = 64,
         poll_s: float = 0.002,
         port: Any = None,
+        clock: Clock = time,
     ) -> None:
         self.url = url
+        self._clock = clock
         self.counters = LinkCounters()
         # At 1% byte faults ~38% of small sends fail; 64 failures in a row is about 1 in 10^27.
         self.max_failures = max_failures
         self.dead_after_s = dead_after_s
         self.poll_s = poll_s  # how long one look at the port waits for bytes
-        self._last_byte_at = time.monotonic()
+        self._last_byte_at = self._last_write_at = clock.monotonic()
         self._port = port if port is not None else open_port(url, baud)
         self._baud = baud  # also what answer timeouts are reckoned from: give a virtual board its real speed
-        self._parser = FrameParser()
+        self._parser = FrameParser(FIXED_ANSWER_MAX)
         self._events: list[Frame | BadFrame | HeaderRejected] = []
         self._seq = 0
         self._answer_timeout = answer_timeout_s
@@ -145,6 +158,7 @@ class BoardLink:
             self._port.write(data)
         except (OSError, ValueError, _serial_error()) as e:
             raise PortFailed(f"writing to {self.url} failed: {e}") from e
+        self._last_write_at = self._clock.monotonic()
         self.counters.bytes_sent += len(data)
 
     def _read_available(self) -> bytes:
@@ -157,31 +171,31 @@ class BoardLink:
 
     def _pump(self, wait_s: float) -> None:
         """Read what has arrived (waiting up to ``wait_s`` for the first byte) into events."""
-        deadline = time.monotonic() + wait_s
+        deadline = self._clock.monotonic() + wait_s
         while True:
             data = self._read_available()
             if data:
                 self.counters.bytes_received += len(data)
-                self._last_byte_at = time.monotonic()
+                self._last_byte_at = self._clock.monotonic()
                 self._events += self._parser.feed(data)
                 return
-            if time.monotonic() >= deadline:
+            if self._clock.monotonic() >= deadline:
                 return
-            time.sleep(min(0.0005, wait_s))
+            self._clock.sleep(min(0.0005, wait_s))
 
     def drain(self) -> int:
         """Throw away stale bytes (a previous session's answers); returns how many."""
         dropped = 0
-        started = quiet_since = time.monotonic()
+        started = quiet_since = self._clock.monotonic()
         # A device that never stops talking is not a tcphw board: give up draining, HELLO will say so.
-        while time.monotonic() - quiet_since < DRAIN_QUIET_S and time.monotonic() - started < DRAIN_MAX_S:
+        while self._clock.monotonic() - quiet_since < DRAIN_QUIET_S and self._clock.monotonic() - started < DRAIN_MAX_S:
             data = self._read_available()
             if data:
                 dropped += len(data)
-                quiet_since = time.monotonic()
+                quiet_since = self._clock.monotonic()
             else:
-                time.sleep(0.002)
-        self._parser = FrameParser()
+                self._clock.sleep(0.002)
+        self._parser = FrameParser(self._parser.max_payload)
         self._events.clear()
         return dropped
 
@@ -197,16 +211,17 @@ class BoardLink:
             seq = self._next_seq()
             self._write(c.encode_frame(seq, command))
             self.counters.frames_sent += 1
-            sent_at = time.monotonic()
+            sent_at = self._clock.monotonic()
             deadline = sent_at + timeout_s
-            while time.monotonic() < deadline:
+            while self._clock.monotonic() < deadline:
                 self._pump(0.01)
                 events, self._events = self._events, []
                 for event in events:
                     if isinstance(event, Frame) and event.seq == seq and event.type == command | c.RESPONSE_FLAG:
-                        self._learn(time.monotonic() - sent_at, 2 * c.FRAME_OVERHEAD + len(event.payload))
+                        self._learn(self._clock.monotonic() - sent_at, 2 * c.FRAME_OVERHEAD + len(event.payload))
                         return event
             self.counters.timeouts += 1
+            self._parser.timeout()  # a false start byte may hold the parser; the answer is late anyway
         raise NotABoard(
             f"no tcphw answer to {command.name} from {self.url} after {HELLO_TRIES} tries: "
             "is it a tcphw board with its bitstream loaded (make flash BOARD=...)?"
@@ -235,6 +250,7 @@ class BoardLink:
                 f"{wanted}: its bitstream is stale; run make flash BOARD={hello.board}"
             )
         self.hello = hello
+        self._parser.max_payload = max(FIXED_ANSWER_MAX, hello.capacity)
         return hello
 
     def stats(self, timeout_s: float = 2.0) -> Stats:
@@ -246,6 +262,15 @@ class BoardLink:
         if self._answer_timeout is not None:
             return self._answer_timeout
         return max(self._min_answer_timeout, 4 * (request_bytes + answer_bytes) * self._spb)
+
+    def quiet_needed(self) -> float:
+        """How long the line must stay quiet after an answer went missing, in case the board sits
+        in a false frame (garbage whose header CRC happened to pass): twice the board's
+        inactivity timeout at its clock, longer where this link has been seen to run slower than
+        the board's baud (a virtual board's clock runs slower than the one its HELLO states)."""
+        assert self.hello is not None
+        slowdown = max(1.0, self._spb * self.hello.baud / 10)
+        return 2 * self.hello.timeout_cycles / self.hello.clock_hz * slowdown
 
     def _learn(self, seconds: float, nbytes: int) -> None:
         sample = seconds / nbytes
@@ -280,7 +305,8 @@ class BoardLink:
         orders = 0
         confirmed = 0
         failures_in_a_row = 0  # the link gives up only when nothing at all gets through
-        self._last_byte_at = time.monotonic()
+        quiet = False  # an answer went missing: send nothing until the board's timeout has surely fired
+        self._last_byte_at = self._clock.monotonic()
 
         def stopped(reason: str) -> BoardStopped:
             prefix = int(np.argmin(done)) if not done.all() else total
@@ -300,7 +326,7 @@ class BoardLink:
             self.counters.frames_sent += 1
             self.counters.resends += tries > 0
             orders += 1
-            in_flight[seq] = _Send(start, count, seq, orders, time.monotonic(), tries + 1)
+            in_flight[seq] = _Send(start, count, seq, orders, self._clock.monotonic(), tries + 1)
 
         def failed(s: _Send) -> None:
             nonlocal size, failures_in_a_row
@@ -314,7 +340,9 @@ class BoardLink:
 
         try:
             while next_start < total or retry or in_flight:
-                while len(in_flight) < self.hello.window and (retry or next_start < total):
+                if quiet and self._clock.monotonic() - self._last_write_at >= self.quiet_needed():
+                    quiet = False
+                while not quiet and len(in_flight) < self.hello.window and (retry or next_start < total):
                     if retry:
                         send(*retry.pop())
                     else:
@@ -322,7 +350,7 @@ class BoardLink:
                         send(next_start, count, 0)
                         next_start += count
                 self._pump(self.poll_s)
-                if in_flight and time.monotonic() - self._last_byte_at > self.dead_after_s:
+                if in_flight and self._clock.monotonic() - self._last_byte_at > self.dead_after_s:
                     raise stopped(f"no byte from the board at {self.url} for {self.dead_after_s:g} s")
                 events, self._events = self._events, []
                 for event in events:
@@ -358,7 +386,7 @@ class BoardLink:
                         failed(s)
                         continue
                     if s.tries == 1 and not earlier:  # first in line: its round trip is a clean sample
-                        self._learn(time.monotonic() - s.sent_at, s.count * 25 + 2 * c.FRAME_OVERHEAD)
+                        self._learn(self._clock.monotonic() - s.sent_at, s.count * 25 + 2 * c.FRAME_OVERHEAD)
                     verdicts[s.start : s.start + s.count] = np.frombuffer(event.payload, dtype=np.uint8)
                     done[s.start : s.start + s.count] = True
                     confirmed += s.count
@@ -366,13 +394,15 @@ class BoardLink:
                     size = min(capacity, size * 2)
                     if progress:
                         progress(s.count)
-                now = time.monotonic()
+                now = self._clock.monotonic()
                 for s in list(in_flight.values()):
                     request = s.count * c.DESCRIPTOR_SIZE + c.FRAME_OVERHEAD
                     if now - s.sent_at > self.answer_timeout(request, s.count + c.FRAME_OVERHEAD):
                         self.counters.timeouts += 1
                         del in_flight[s.seq]
                         failed(s)
+                        quiet = True
+                        self._parser.timeout()  # a false start byte may hold our parser too
         except PortFailed as e:  # unplugged, or the connection closed
             raise stopped(str(e)) from e
         return verdicts

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -9,10 +12,10 @@ from tcphw import contract as c
 from tcphw.boards import get_board
 from tcphw.host.faults import FaultInjector
 from tcphw.host.generate import KINDS, generate
-from tcphw.host.link import BoardLink, BoardStopped, LinkError, NotABoard, StaleGateware
+from tcphw.host.link import BoardLink, BoardStopped, Clock, LinkError, NotABoard, StaleGateware
 from tcphw.host.protocol import Hello
 from tcphw.sim.board_model import BoardModel, software_verdicts
-from tcphw.sim.model_port import ModelPort
+from tcphw.sim.model_port import ModelPort, SteppingClock
 
 CONFIG = get_board("icebreaker").virtual_config()
 MIX = {kind: (len(KINDS) - 1.0 if kind == "valid" else 1.0) for kind in KINDS}
@@ -27,15 +30,27 @@ def expected(rows: np.ndarray) -> np.ndarray:
     return np.frombuffer(software_verdicts(rows.tobytes()), dtype=np.uint8)
 
 
-def model_link(rate: float = 0.0, seed: int = 0, port: object = None) -> BoardLink:
+def model_port(rate: float = 0.0, seed: int = 0, clock: Clock | None = None, **hello: Any) -> ModelPort:
     third = rate / 3
-    port = port or ModelPort(
-        BoardModel(Hello.decode(CONFIG.hello())),
+    return ModelPort(
+        BoardModel(dataclasses.replace(Hello.decode(CONFIG.hello()), **hello)),
         to_board=FaultInjector(third, third, third, seed=seed),
         to_host=FaultInjector(third, third, third, seed=seed + 1),
+        clock=clock or SteppingClock(LOOK_S),
     )
-    # The model answers inside write(): no answer by the next look means none is coming.
-    return BoardLink("model://", port=port, answer_timeout_s=0.0002, poll_s=0, dead_after_s=2)
+
+
+# Each look at the port costs 50 us of simulated time, whatever the machine's load: the faulty
+# runs below take the same path every time (a run on wall-clock time once failed in CI only).
+LOOK_S = 50e-6
+
+
+def model_link(rate: float = 0.0, seed: int = 0, port: ModelPort | None = None) -> BoardLink:
+    port = port or model_port(rate, seed)
+    # The model answers inside write(), so answer timeouts can be as short as the learnt round trip.
+    return BoardLink(
+        "model://", port=port, min_answer_timeout_s=4 * LOOK_S, poll_s=0, dead_after_s=2, clock=port._clock
+    )
 
 
 def test_clean_link_gives_every_verdict_in_order_with_full_batches() -> None:
@@ -61,6 +76,40 @@ def test_a_million_descriptors_through_one_percent_faults_lose_nothing() -> None
     # The faults really happened, and the driver really recovered from them.
     assert counters.resends > 10_000 and sum(counters.naks.values()) > 10_000 and counters.damaged_answers > 1_000
     print(f"\n1M descriptors, 1% faults: {counters.as_dict()}")
+
+
+def false_header(length: int) -> bytes:
+    """Garbage that looks like a frame start to a parser: a header whose CRC passes, as one in
+    65,536 random start bytes does on a noisy line, announcing ``length`` payload bytes."""
+    return c.encode_frame(0x5A, c.Command.VALIDATE, bytes(length))[: c.HEADER_SIZE]
+
+
+def test_the_board_caught_in_a_false_frame_is_let_time_out() -> None:
+    """The board swallows the host's frames as the payload of a false frame until its inactivity
+    timeout fires. A host that resends sooner than that never lets it fire (seen in CI: on a
+    loaded machine the old driver's answer timeout beat the model's); this one leaves the line
+    quiet after a lost answer, however short its own answer timeout."""
+    rows = corpus(2_000, seed=4)
+    port = model_port(timeout_cycles=CONFIG.clock_hz // 1000)  # 1 ms: 20 looks
+    with BoardLink("model://", port=port, answer_timeout_s=2 * LOOK_S, poll_s=0, clock=port._clock) as link:
+        link.connect(CONFIG.gateware_id())
+        port.model.feed(false_header(CONFIG.capacity * c.DESCRIPTOR_SIZE))
+        assert port.model.parser.in_frame
+        # One descriptor a frame: the false frame would swallow the next 175 of them.
+        assert np.array_equal(link.validate(rows, batch=1), expected(rows))
+    assert link.counters.timeouts >= 1 and port.model.counts["rejected_timeout"] == 1
+
+
+def test_a_false_header_among_the_answers_swallows_nothing() -> None:
+    """A false header among the answers announces more bytes than any answer has: refused at
+    once, so it cannot swallow the answers that follow."""
+    rows = corpus(2_000, seed=4)
+    port = model_port()
+    with model_link(port=port) as link:
+        link.connect(CONFIG.gateware_id())
+        port._rx += false_header(c.MAX_LEN_FIELD)
+        assert np.array_equal(link.validate(rows), expected(rows))
+    assert link.counters.damaged_answers == 1
 
 
 def test_a_stale_gateware_is_refused_with_the_fix() -> None:
