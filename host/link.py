@@ -21,11 +21,13 @@ import numpy as np
 
 from tcphw import contract as c
 
+from .batch_size import FaultRate, best_batch
 from .protocol import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats
 
 DRAIN_QUIET_S = 0.05  # stale bytes are over once the line has been quiet this long
 DRAIN_MAX_S = 2.0
 HELLO_TRIES = 4
+NOISY_TRIES = 32  # for a device whose answers arrive, damaged: ~1 in 10^5 for STATS at 1% byte faults
 # The longest answer before HELLO says the capacity: a false header (garbage whose header CRC
 # happens to pass) can then swallow only this many bytes of real answers.
 FIXED_ANSWER_MAX = max(c.HELLO_SIZE, c.STATS_SIZE, c.NAK_SIZE)
@@ -137,10 +139,17 @@ class BoardLink:
         self._seq = 0
         self._answer_timeout = answer_timeout_s
         self._min_answer_timeout = min_answer_timeout_s
-        # Seconds per byte of request + answer, learnt from clean round trips: it jumps up at
-        # once and decays slowly, so timeouts follow a slow link (a virtual board, ser2net).
-        self._spb = 10 / baud
+        # A round trip costs a fixed latency plus its bytes at the wire's speed; both are learnt
+        # from clean round trips (a virtual board's wire is slower than its baud, ser2net adds
+        # latency). The wire time per byte is the fastest seen: latency only ever adds to it.
+        self._wire_spb = 10 / baud
+        self._wire_learnt = False
+        self._latency = 0.0  # jumps up at once, decays slowly
+        self._backoff = 1  # doubles with every timeout in a row, so a link that slowed down is followed
         self.hello: Hello | None = None
+        # (descriptors, seconds) of every clean round trip: a frame answered at its first try with
+        # no earlier frame outstanding, from its send to its answer. Bench reports their spread.
+        self.round_trips: list[tuple[int, float]] = []
 
     # -- bytes ----------------------------------------------------------------------------
 
@@ -206,24 +215,31 @@ class BoardLink:
     # -- simple requests ------------------------------------------------------------------
 
     def _request(self, command: c.Command, timeout_s: float) -> Frame:
-        """Send a payload-less command until its answer comes back (HELLO, STATS)."""
-        for _ in range(HELLO_TRIES):
+        """Send a payload-less command until its answer comes back (HELLO, STATS).
+
+        A device that sends back nothing like a tcphw frame is given ``HELLO_TRIES`` tries; one
+        whose answers arrive damaged is a board on a noisy line and is given more."""
+        tries = 0
+        heard_frames = False
+        while tries < (NOISY_TRIES if heard_frames else HELLO_TRIES):
+            tries += 1
             seq = self._next_seq()
             self._write(c.encode_frame(seq, command))
             self.counters.frames_sent += 1
             sent_at = self._clock.monotonic()
             deadline = sent_at + timeout_s
             while self._clock.monotonic() < deadline:
-                self._pump(0.01)
+                self._pump(min(0.01, timeout_s))
                 events, self._events = self._events, []
                 for event in events:
+                    heard_frames |= not isinstance(event, HeaderRejected)
                     if isinstance(event, Frame) and event.seq == seq and event.type == command | c.RESPONSE_FLAG:
                         self._learn(self._clock.monotonic() - sent_at, 2 * c.FRAME_OVERHEAD + len(event.payload))
                         return event
             self.counters.timeouts += 1
             self._parser.timeout()  # a false start byte may hold the parser; the answer is late anyway
         raise NotABoard(
-            f"no tcphw answer to {command.name} from {self.url} after {HELLO_TRIES} tries: "
+            f"no tcphw answer to {command.name} from {self.url} after {tries} tries: "
             "is it a tcphw board with its bitstream loaded (make flash BOARD=...)?"
         )
 
@@ -253,7 +269,10 @@ class BoardLink:
         self._parser.max_payload = max(FIXED_ANSWER_MAX, hello.capacity)
         return hello
 
-    def stats(self, timeout_s: float = 2.0) -> Stats:
+    def stats(self, timeout_s: float | None = None) -> Stats:
+        if timeout_s is None:  # as long as a batch's answer may take, and long enough to let the board time out
+            answer = self.answer_timeout(c.FRAME_OVERHEAD, c.FRAME_OVERHEAD + c.STATS_SIZE)
+            timeout_s = max(answer, self.quiet_needed())
         return Stats.decode(self._request(c.Command.STATS, timeout_s).payload)
 
     # -- validation -----------------------------------------------------------------------
@@ -261,7 +280,8 @@ class BoardLink:
     def answer_timeout(self, request_bytes: int, answer_bytes: int) -> float:
         if self._answer_timeout is not None:
             return self._answer_timeout
-        return max(self._min_answer_timeout, 4 * (request_bytes + answer_bytes) * self._spb)
+        expected = self._latency + (request_bytes + answer_bytes) * self._wire_spb
+        return max(self._min_answer_timeout, 3 * expected) * self._backoff
 
     def quiet_needed(self) -> float:
         """How long the line must stay quiet after an answer went missing, in case the board sits
@@ -269,12 +289,15 @@ class BoardLink:
         inactivity timeout at its clock, longer where this link has been seen to run slower than
         the board's baud (a virtual board's clock runs slower than the one its HELLO states)."""
         assert self.hello is not None
-        slowdown = max(1.0, self._spb * self.hello.baud / 10)
+        slowdown = max(1.0, self._wire_spb * self.hello.baud / 10)
         return 2 * self.hello.timeout_cycles / self.hello.clock_hz * slowdown
 
     def _learn(self, seconds: float, nbytes: int) -> None:
         sample = seconds / nbytes
-        self._spb = max(sample, 0.95 * self._spb + 0.05 * sample)
+        self._wire_spb = min(self._wire_spb, sample) if self._wire_learnt else sample
+        self._wire_learnt = True
+        extra = seconds - nbytes * self._wire_spb
+        self._latency = max(extra, 0.9 * self._latency + 0.1 * extra)
 
     def validate(
         self,
@@ -285,9 +308,10 @@ class BoardLink:
     ) -> np.ndarray:
         """Verdicts for ``descriptors`` (N x 24 uint8), in order; raises ``BoardStopped`` on failure.
 
-        Batches start at the board's capacity (or ``batch``). A failed send (NAK, damaged or
-        missing answer) is split in two and resent, and new batches halve; every confirmed batch
-        doubles them again, so a noisy link still makes progress. The board answers frames in the
+        Batches are as large as the board's capacity (or ``batch``) while the link is clean. A
+        failed send (NAK, damaged or missing answer) is resent; the rate of failures per byte
+        sets the batch size that gets most verdicts through (``batch_size.py``), so a noisy link
+        still makes progress with small batches. The board answers frames in the
         order they arrive, so an answer to a later send proves every earlier unanswered send lost:
         those are resent at once instead of after a timeout.
         """
@@ -296,7 +320,7 @@ class BoardLink:
         rows = np.ascontiguousarray(descriptors, dtype=np.uint8).reshape(-1, c.DESCRIPTOR_SIZE)
         total = len(rows)
         capacity = min(batch or self.hello.capacity, self.hello.capacity)
-        size = capacity
+        faults = FaultRate()
         verdicts = np.zeros(total, dtype=np.uint8)
         done = np.zeros(total, dtype=bool)
         retry: list[tuple[int, int, int]] = []  # (start, count, tries) to resend, first at the end
@@ -329,14 +353,13 @@ class BoardLink:
             in_flight[seq] = _Send(start, count, seq, orders, self._clock.monotonic(), tries + 1)
 
         def failed(s: _Send) -> None:
-            nonlocal size, failures_in_a_row
+            nonlocal failures_in_a_row
             failures_in_a_row += 1
-            size = max(1, size // 2)
-            if s.count == 1:
-                retry.append((s.start, 1, s.tries))
-            else:
-                half = s.count // 2
-                retry.extend([(s.start + half, s.count - half, 0), (s.start, half, 0)])
+            faults.record(s.count, ok=False)
+            # Resent in batches of the size that now gets most through, the first at the end (popped first).
+            size = best_batch(faults.rate, capacity)
+            starts = range(s.start, s.start + s.count, size)
+            retry.extend((at, min(size, s.start + s.count - at), s.tries) for at in reversed(starts))
 
         try:
             while next_start < total or retry or in_flight:
@@ -346,7 +369,7 @@ class BoardLink:
                     if retry:
                         send(*retry.pop())
                     else:
-                        count = min(size, total - next_start)
+                        count = min(best_batch(faults.rate, capacity), total - next_start)
                         send(next_start, count, 0)
                         next_start += count
                 self._pump(self.poll_s)
@@ -356,14 +379,14 @@ class BoardLink:
                 for event in events:
                     if isinstance(event, HeaderRejected):
                         continue
-                    if isinstance(event, BadFrame):
-                        self.counters.damaged_answers += 1
-                        continue
                     s = in_flight.get(event.seq)
-                    if s is None:
+                    answer: bytes | None = None  # the verdicts, if this is a good answer to s
+                    if isinstance(event, BadFrame):
+                        # A damaged answer whose header passed its CRC still names the send it answers.
+                        self.counters.damaged_answers += 1
+                    elif s is None:
                         self.counters.stray_answers += 1
-                        continue
-                    if event.type == c.Response.NAK and len(event.payload) == c.NAK_SIZE:
+                    elif event.type == c.Response.NAK and len(event.payload) == c.NAK_SIZE:
                         try:
                             code: c.NakCode | None = c.NakCode(event.payload[0])
                         except ValueError:
@@ -375,6 +398,10 @@ class BoardLink:
                     elif event.type != c.Response.VERDICTS or len(event.payload) != s.count:
                         self.counters.stray_answers += 1
                         continue
+                    else:
+                        answer = event.payload
+                    if s is None:
+                        continue
                     # Answers come in send order: every earlier send still waiting was lost.
                     earlier = sorted((x for x in in_flight.values() if x.order < s.order), key=lambda x: x.order)
                     for lost in earlier:
@@ -382,16 +409,19 @@ class BoardLink:
                         self.counters.lost_frames += 1
                         failed(lost)
                     del in_flight[s.seq]
-                    if event.type == c.Response.NAK:
+                    if answer is None:
                         failed(s)
                         continue
                     if s.tries == 1 and not earlier:  # first in line: its round trip is a clean sample
-                        self._learn(self._clock.monotonic() - s.sent_at, s.count * 25 + 2 * c.FRAME_OVERHEAD)
-                    verdicts[s.start : s.start + s.count] = np.frombuffer(event.payload, dtype=np.uint8)
+                        seconds = self._clock.monotonic() - s.sent_at
+                        self.round_trips.append((s.count, seconds))
+                        self._learn(seconds, s.count * 25 + 2 * c.FRAME_OVERHEAD)
+                    verdicts[s.start : s.start + s.count] = np.frombuffer(answer, dtype=np.uint8)
                     done[s.start : s.start + s.count] = True
                     confirmed += s.count
                     failures_in_a_row = 0
-                    size = min(capacity, size * 2)
+                    self._backoff = 1
+                    faults.record(s.count, ok=True)
                     if progress:
                         progress(s.count)
                 now = self._clock.monotonic()
@@ -402,6 +432,7 @@ class BoardLink:
                         del in_flight[s.seq]
                         failed(s)
                         quiet = True
+                        self._backoff = min(64, 2 * self._backoff)
                         self._parser.timeout()  # a false start byte may hold our parser too
         except PortFailed as e:  # unplugged, or the connection closed
             raise stopped(str(e)) from e
