@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +37,7 @@ class BackendRun:
     seconds: list[float] = field(default_factory=list)
     verdicts: np.ndarray | None = None
     breakdowns: list[dict[str, float]] = field(default_factory=list)  # backends with last_timing (gpu)
-    links: list[dict[str, float]] = field(default_factory=list)  # backends with last_link (board)
+    links: list[dict[str, Any]] = field(default_factory=list)  # backends with last_link (board)
 
 
 def _timed(backend: Backend, data: Descriptors) -> tuple[float, np.ndarray]:
@@ -169,7 +170,7 @@ def wire_limit_dps(baud: float, batch: int) -> float:
     return baud / 10 / (DESCRIPTOR_SIZE + FRAME_OVERHEAD / batch)
 
 
-def board_figures(links: list[dict[str, float]], info: dict[str, Any]) -> dict[str, Any]:
+def board_figures(links: list[dict[str, Any]], info: dict[str, Any]) -> dict[str, Any]:
     """The board's figures from its own counters, summed over the timed runs.
 
     Fabric: descriptors per busy cycle at the real board's clock (a virtual board simulates
@@ -192,6 +193,7 @@ def board_figures(links: list[dict[str, float]], info: dict[str, Any]) -> dict[s
         "link_bound_dps": real_limit,
         "real_baud": real["baud"],
         "real_clock_hz": real["clock_hz"],
+        "round_trip": round_trip_figures([t for x in links for t in x.get("round_trips", [])]),
     }
     if info["virtual"]:
         sim_s = cycles / hello["clock_hz"]
@@ -208,6 +210,25 @@ def board_figures(links: list[dict[str, float]], info: dict[str, Any]) -> dict[s
     else:
         doc["link_efficiency"] = (n / seconds) / real_limit if seconds else None
     return doc
+
+
+def round_trip_figures(trips: list[tuple[int, float]]) -> dict[str, Any] | None:
+    """Latency of a batch, send to answer, over the clean round trips of the batch size most
+    sent (on a clean link: the board's capacity); wall-clock time, on a virtual board the
+    simulator's."""
+    if not trips:
+        return None
+    sizes = Counter(count for count, _ in trips)
+    size = max(sizes, key=lambda n: (sizes[n], n))
+    seconds = np.array([s for count, s in trips if count == size])
+    return {
+        "batch": size,
+        "samples": len(seconds),
+        "mean_s": float(seconds.mean()),
+        "stddev_s": float(seconds.std(ddof=1)) if len(seconds) > 1 else 0.0,
+        "median_s": float(np.median(seconds)),
+        "worst_s": float(seconds.max()),
+    }
 
 
 def format_rate(dps: float) -> str:
@@ -247,6 +268,15 @@ def format_report(doc: dict[str, Any]) -> str:
             f"{r['backend']}: fabric {fabric} at {b['real_clock_hz'] / 1e6:g} MHz (validator busy {busy:.2%} of "
             f"cycles); link bound {format_rate(b['link_bound_dps'])} at {b['real_baud']:,} baud"
         )
+        trip = b.get("round_trip")
+        if trip:
+            clock = "the simulator's wall clock" if b["virtual"] else "wall clock"
+            lines.append(
+                f"{r['backend']}: round trip of a {trip['batch']}-descriptor batch "
+                f"({clock}, {trip['samples']} batches): "
+                f"mean {trip['mean_s'] * 1e3:.2f} ms, stddev {trip['stddev_s'] * 1e3:.2f} ms, "
+                f"worst {trip['worst_s'] * 1e3:.2f} ms"
+            )
         if b["virtual"]:
             sim = b["simulation"]
             lines.append(

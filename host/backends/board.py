@@ -62,6 +62,7 @@ class BoardBackend(Backend):
         try:
             before = self.link.stats()
             resends = self.link.counters.resends
+            trips = len(self.link.round_trips)
             start = time.perf_counter()
             verdicts = self.link.validate(descriptors)
             seconds = time.perf_counter() - start
@@ -77,6 +78,7 @@ class BoardBackend(Backend):
             "busy_cycles": after.busy_cycles - before.busy_cycles,
             "seconds": seconds,
             "resends": self.link.counters.resends - resends,
+            "round_trips": self.link.round_trips[trips:],
         }
         return verdicts
 
