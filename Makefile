@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := build
 
-.PHONY: all setup demo test lint bench sim formal synth export bitstream flash boards doctor clean distclean help
+.PHONY: all setup demo test lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy clean distclean help
 
 all: test
 
@@ -13,6 +13,8 @@ help:
 	@echo "make demo   - generate a corpus, validate it, bench a (virtual) board against software and naive"
 	@echo "make test   - run the test suite"
 	@echo "make lint   - ruff + mypy"
+	@echo "make tools-scan     - scan this machine's tools into the registry (tcphw tools scan)"
+	@echo "make tools-accuracy - regenerate docs/tool-accuracy.md (risk classifier vs tests/data/tool_labels.csv)"
 	@echo "make bench  - the performance benchmark (10M descriptors, 1 thread vs all cores vs naive)"
 	@echo "make sim    - cocotb testbenches of the validator core (SIM=verilator|icarus, LANES=\"1 2\", WAVES=1, TESTCASE=name)"
 	@echo "make formal - SymbiYosys proofs of the validator core for every lane count"
@@ -49,6 +51,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/tcphw bench --count 10000000 --compare software:threads=1 --repeat 11
+
+tools-scan: $(STAMP)
+	$(BIN)/tcphw tools scan
+
+tools-accuracy: $(STAMP)
+	$(BIN)/python -m tcphw.host.tools.accuracy --out docs/tool-accuracy.md
 
 SIM    ?= verilator
 LANES  ?= 1 2 4 8

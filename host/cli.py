@@ -23,6 +23,7 @@ from .cli_boards import bitstream, boards, doctor, flash
 from .cli_errors import InputError, input_errors
 from .cli_gateware import export, synth
 from .cli_link import board, link_proxy
+from .cli_tools import tools
 from .corpus import load_corpus, save_corpus, save_verdicts
 from .generate import KINDS, generate, parse_mix
 from .summary import format_summary, verdict_summary
@@ -259,5 +260,5 @@ if __name__ == "__main__":
 # Gateware commands live in their own module; they import Amaranth only when run.
 main.add_command(export)
 main.add_command(synth)
-for _command in (boards, bitstream, flash, doctor, board, link_proxy):
+for _command in (boards, bitstream, flash, doctor, board, link_proxy, tools):
     main.add_command(_command)

@@ -1,0 +1,200 @@
+"""``tcphw tools``: scan the tools on this machine, register their descriptors, export, check."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
+
+from .cli_errors import InputError
+from .corpus import save_corpus
+from .tools.registry import Registry, RegistryError, ToolRow, default_db
+
+_db_option = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"registry database (default: {default_db()})",
+)
+
+
+def _open(db: Path | None) -> Registry:
+    try:
+        return Registry(db or default_db())
+    except RegistryError as e:
+        raise InputError(str(e)) from e
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2))
+
+
+@click.group()
+def tools() -> None:
+    """Real command-line tools to TCP descriptors: scan, show, list, export, check."""
+
+
+@tools.command()
+@click.option("--path", "dirs", default=None, help="directories to scan, ':'-separated (default: $PATH)")
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="print the summary as JSON")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def scan(dirs: str | None, db: Path | None, as_json: bool, quiet: bool) -> None:
+    """Discover executables, read their documentation safely, analyse and register them."""
+    from .tools.discover import path_dirs
+    from .tools.sandbox import isolation
+    from .tools.scan import scan as run_scan
+
+    directories = path_dirs(dirs)
+    missing = [str(d) for d in directories if not d.is_dir()]
+    if dirs is not None and missing:
+        raise InputError(f"not a directory: {', '.join(missing)}")
+    with _open(db) as registry:
+        bar: Any = None
+
+        def started(total: int) -> None:
+            nonlocal bar
+            if not quiet:
+                bar = click.progressbar(length=total, label="scanning tools", file=sys.stderr, show_pos=True)
+                bar.__enter__()
+
+        def step(name: str) -> None:
+            if bar is not None:
+                bar.update(1)
+
+        try:
+            summary = run_scan(registry, directories, progress=step, on_found=started)
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+        doc = {**summary.as_dict(), "db": str(registry.path), "isolation": isolation().description}
+    if as_json:
+        _emit(doc)
+        return
+    rate = f"{doc['tools_per_s']:.1f} tools/s" if doc["tools_per_s"] else "n/a"
+    click.echo(
+        f"{doc['found']} tools found, {doc['analysed']} analysed, {doc['updated']} updated, "
+        f"{doc['unchanged']} unchanged, {doc['removed']} removed, in {doc['seconds']:.1f} s ({rate})"
+    )
+    if doc["skipped"]:
+        click.echo("skipped: " + ", ".join(f"{n} {why}" for why, n in sorted(doc["skipped"].items())))
+    if doc["doc_sources"]:
+        click.echo("documentation from: " + ", ".join(f"{k} {v}" for k, v in sorted(doc["doc_sources"].items())))
+    click.echo("risk levels: " + ", ".join(f"{r.name} {doc['risks'].get(r.name, 0)}" for r in Risk))
+    cut = {name: notes for name, notes in doc["notes"].items() if any("killed" in n or "cut" in n for n in notes)}
+    if cut:
+        click.echo(f"help calls cut off: {', '.join(sorted(cut))}")
+    click.echo(f"isolation: {doc['isolation']}")
+    click.echo(f"registry: {doc['db']}")
+
+
+def _describe(row: ToolRow) -> dict[str, Any]:
+    d = Descriptor.decode(row.descriptor)
+    flags = [f.name for f in Flag if d.flags & f and f.name]
+    return {
+        **row.as_dict(),
+        "decoded": {
+            "command_hash": f"0x{d.command_hash:08x}",
+            "flags": f"0x{d.flags:08x}",
+            "flag_names": flags,
+            "exec_time_ms": d.exec_time_ms,
+            "memory_mb": d.memory_mb,
+            "output_kb": d.output_kb,
+            "name_length": d.name_length,
+            "crc": f"0x{d.crc:04x}",
+        },
+    }
+
+
+@tools.command()
+@click.argument("name")
+@_db_option
+@click.option("--json", "as_json", is_flag=True)
+def show(name: str, db: Path | None, as_json: bool) -> None:
+    """One tool: decoded descriptor, risk with its reasons, provenance and history."""
+    with _open(db) as registry:
+        row = registry.get(name)
+        if row is None:
+            raise InputError(f"{name} is not in the registry {registry.path}; run tcphw tools scan first")
+        doc = {**_describe(row), "history": registry.history(name)}
+    if as_json:
+        _emit(doc)
+        return
+    dec = doc["decoded"]
+    click.echo(f"{row.name}: {row.risk}  ({', '.join(dec['flag_names'])})")
+    click.echo("why:")
+    for reason in row.reasons:
+        click.echo(f"  - {reason}")
+    click.echo(f"path: {row.path} -> {row.resolved}")
+    click.echo(f"version: {row.version or 'unknown'}; documentation: {row.doc_source} (sha256 {row.doc_hash or '-'})")
+    click.echo(
+        f"descriptor: {row.descriptor.hex(' ')}\n  hash {dec['command_hash']}, flags {dec['flags']}, "
+        f"estimates {dec['exec_time_ms']} ms / {dec['memory_mb']} MB / {dec['output_kb']} KB (estimated, "
+        f"not measured), name length {dec['name_length']}, CRC {dec['crc']}"
+    )
+    click.echo(f"scanned: {row.scanned_at}; analysis: {row.analysis}; earlier descriptors: {len(doc['history'])}")
+
+
+@tools.command(name="list")
+@click.option("--risk", type=click.Choice([r.name for r in Risk], case_sensitive=False), default=None)
+@_db_option
+@click.option("--json", "as_json", is_flag=True)
+def list_tools(risk: str | None, db: Path | None, as_json: bool) -> None:
+    """The registered tools, optionally of one risk level."""
+    with _open(db) as registry:
+        rows = list(registry.tools(risk.upper() if risk else None))
+    if as_json:
+        _emit([{k: v for k, v in r.as_dict().items() if k != "reasons"} for r in rows])
+        return
+    for r in rows:
+        click.echo(f"{r.name:<28} {r.risk:<12} {r.version or '-':<14} {r.doc_source:<7} {r.path}")
+    click.echo(f"{len(rows)} tools", err=True)
+
+
+@tools.command(name="export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="corpus file (.tcpd)")
+@click.option("--index", type=click.Path(dir_okay=False, path_type=Path), default=None, help="record -> tool (JSON)")
+@_db_option
+def export_tools(out: Path, index: Path | None, db: Path | None) -> None:
+    """Write every registered descriptor as a binary corpus the validators read."""
+    with _open(db) as registry:
+        rows = list(registry.tools())
+    if not rows:
+        raise InputError("the registry is empty; run tcphw tools scan first")
+    corpus = np.frombuffer(b"".join(r.descriptor for r in rows), dtype=np.uint8).reshape(-1, DESCRIPTOR_SIZE)
+    save_corpus(out, corpus)
+    if index is not None:
+        entries = [
+            {"record": i, "name": r.name, "path": r.path, "risk": r.risk, "version": r.version}
+            for i, r in enumerate(rows)
+        ]
+        index.write_text(json.dumps({"corpus": str(out), "records": entries}, indent=1) + "\n")
+    click.echo(f"{len(rows)} descriptors -> {out}" + (f" (index {index})" if index else ""))
+
+
+@tools.command(name="check")
+@click.argument("command", nargs=-1, required=True)
+@_db_option
+@click.option("--json", "as_json", is_flag=True)
+def check_command(command: tuple[str, ...], db: Path | None, as_json: bool) -> None:
+    """The decision an agent would get for COMMAND: approve, caution, require approval or reject."""
+    from .tools.check import check
+
+    line = " ".join(command)
+    with _open(db) as registry:
+        result = check(registry, line)
+    if as_json:
+        _emit(result.as_dict())
+        return
+    click.echo(f"{result.decision.name}: {line}")
+    for part in result.parts:
+        click.echo(f"  {part.program}: {part.decision.name}" + (f" ({part.verdict}, {part.risk})" if part.risk else ""))
+        for reason in part.reasons[:4]:
+            click.echo(f"    - {reason}")

@@ -1,0 +1,86 @@
+"""``tcphw tools check COMMAND``: the decision an agent would get for a command line.
+
+Every simple command of the line (split at ``|``, ``;``, ``&&``, ``||``) is looked up in the
+registry by the program it runs (after ``VAR=value`` assignments; ``sudo``, ``env`` and the
+like are programs too, and judged as such). Its descriptor goes through the ``software``
+backend, the reference every hardware backend agrees with; the strictest decision wins.
+A program the registry does not know needs approval: unknown is not safe.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tcphw.contract import DESCRIPTOR_SIZE, Decision, describe_verdict, verdict_decision
+
+from .registry import Registry
+
+_SEPARATORS = re.compile(r"\|\||&&|[|;&\n]")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+@dataclass
+class Part:
+    command: str
+    program: str | None
+    decision: Decision
+    verdict: str | None
+    risk: str | None
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Check:
+    line: str
+    decision: Decision
+    parts: list[Part]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.line,
+            "decision": self.decision.name,
+            "parts": [{**p.__dict__, "decision": p.decision.name} for p in self.parts],
+        }
+
+
+def program_of(command: str) -> str | None:
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError:
+        words = command.split()
+    words = [w for w in words if not _ASSIGNMENT.match(w)]
+    return words[0].rsplit("/", 1)[-1] if words else None
+
+
+def check(registry: Registry, line: str) -> Check:
+    from tcphw.host.backends import open_backend
+
+    parts: list[Part] = []
+    with open_backend("software") as backend:
+        for command in (c.strip() for c in _SEPARATORS.split(line)):
+            if not command:
+                continue
+            program = program_of(command)
+            row = registry.get(program) if program else None
+            if program is None:
+                continue
+            if row is None:
+                parts.append(
+                    Part(command, program, Decision.REQUIRE_APPROVAL, None, None,
+                         [f"{program} is not in the registry (run tcphw tools scan): unknown is not safe"])
+                )  # fmt: skip
+                continue
+            descriptor = np.frombuffer(row.descriptor, dtype=np.uint8).reshape(1, DESCRIPTOR_SIZE)
+            verdict = int(backend.validate(descriptor)[0])
+            parts.append(
+                Part(
+                    command, program, verdict_decision(verdict), describe_verdict(verdict), row.risk, list(row.reasons)
+                )
+            )
+    decision = max((p.decision for p in parts), default=Decision.APPROVE)
+    return Check(line, decision, parts)

@@ -1,0 +1,173 @@
+"""The tool registry and the `tcphw tools` commands on a small real directory of tools."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Risk
+from tcphw.host.backends import open_backend
+from tcphw.host.cli import main
+from tcphw.host.corpus import load_corpus
+from tcphw.host.tools import scan as scan_module
+from tcphw.host.tools.registry import MIGRATIONS, SCHEMA_VERSION, Registry, RegistryError
+from tcphw.host.tools.scan import scan
+
+# Real tools, copied: their man pages are found by name, and copying lets a test change one.
+REAL = ("ls", "cat", "cp", "chmod", "rm", "dd")
+
+
+@pytest.fixture
+def tool_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="tcphw-tools-") as d:
+        bin_dir = Path(d) / "bin"
+        bin_dir.mkdir(parents=True)
+        Path(d).chmod(0o755)
+        for name in REAL:
+            src = shutil.which(name)
+            assert src, f"{name} is not installed"
+            shutil.copy2(src, bin_dir / name)
+        yield bin_dir
+
+
+def test_scan_registers_every_tool_with_a_valid_descriptor_and_reasons(tool_dir: Path, tmp_path: Path) -> None:
+    with Registry(tmp_path / "r.sqlite") as registry:
+        summary = scan(registry, [tool_dir])
+        rows = {r.name: r for r in registry.tools()}
+    assert summary.found == len(REAL) == summary.analysed == summary.updated
+    assert rows["ls"].risk == "SAFE" and rows["rm"].risk == "CRITICAL" and rows["dd"].risk == "CRITICAL"
+    assert any("curated table" in r for r in rows["rm"].reasons)
+    for row in rows.values():
+        d = Descriptor.decode(row.descriptor)
+        assert d.risk is not None and d.risk.name == row.risk and d.name_length == len(row.name)
+        assert d.encode() == Descriptor.for_command(
+            row.name, Risk[row.risk], d.flags & 0xFC0, exec_time_ms=d.exec_time_ms, memory_mb=d.memory_mb,
+            output_kb=d.output_kb,
+        ).encode()  # fmt: skip
+    # rm and dd are denylisted: their documentation is the man page, or nothing.
+    assert rows["rm"].doc_source in ("man", "none") and rows["dd"].doc_source in ("man", "none")
+
+
+def test_a_rescan_touches_only_what_changed_and_keeps_history(tool_dir: Path, tmp_path: Path) -> None:
+    with Registry(tmp_path / "r.sqlite") as registry:
+        scan(registry, [tool_dir])
+        again = scan(registry, [tool_dir])
+        assert again.unchanged == len(REAL) and again.analysed == 0 and again.updated == 0
+        # A new build of one tool (other bytes): re-analysed; same documentation, so no new row.
+        with (tool_dir / "cat").open("ab") as f:
+            f.write(b"\0")
+        third = scan(registry, [tool_dir])
+        assert third.analysed == 1 and third.unchanged == len(REAL)
+        assert registry.history("cat") == [] or registry.history("cat")[0]["why"]
+        # A tool that disappears goes to history.
+        (tool_dir / "cp").unlink()
+        fourth = scan(registry, [tool_dir])
+        assert fourth.removed == 1 and registry.get("cp") is None
+        assert registry.history("cp")[-1]["why"] == "no longer found"
+        assert len(registry.scans()) == 4
+
+
+def test_an_interrupted_scan_leaves_the_database_as_it_was(
+    tool_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "r.sqlite"
+    with Registry(db) as registry:
+        scan(registry, [tool_dir])
+        before = [r.as_dict() for r in registry.tools()]
+    (tool_dir / "new-tool").symlink_to(tool_dir / "ls")
+    for name in REAL:
+        (tool_dir / name).touch()  # every tool looks changed
+    calls = 0
+    real = scan_module.analyse_tool
+
+    def dies_halfway(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scan_module, "analyse_tool", dies_halfway)
+    with Registry(db) as registry, pytest.raises(KeyboardInterrupt):
+        scan(registry, [tool_dir])
+    with Registry(db) as registry:
+        assert [r.as_dict() for r in registry.tools()] == before
+        assert len(registry.scans()) == 1
+
+
+def test_an_old_schema_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite"
+    con = sqlite3.connect(db)
+    con.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    con.execute(
+        "INSERT INTO tools VALUES ('ls', '/bin/ls', '/usr/bin/ls', 1, 2, '9.1', 'man', 'h', 'SAFE', 1, '[]', "
+        "'table', ?, 'then')",
+        (bytes(DESCRIPTOR_SIZE),),
+    )
+    con.commit()
+    con.close()
+    with Registry(db) as registry:
+        assert registry.schema_version == SCHEMA_VERSION
+        row = registry.get("ls")
+        assert row is not None and row.version == "9.1" and row.analysis_version == 0
+    con = sqlite3.connect(db)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.commit()
+    con.close()
+    with pytest.raises(RegistryError, match="upgrade tcphw"):
+        Registry(db)
+    (tmp_path / "junk.sqlite").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(RegistryError, match="not a tcphw tool registry"):
+        Registry(tmp_path / "junk.sqlite")
+
+
+def test_the_tools_commands(tool_dir: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "r.sqlite")
+    runner = CliRunner()
+    scanned = runner.invoke(main, ["tools", "scan", "--path", str(tool_dir), "--db", db, "--json", "--quiet"])
+    assert scanned.exit_code == 0, scanned.output
+    summary = json.loads(scanned.output)
+    assert summary["found"] == len(REAL) and summary["tools_per_s"] > 0 and "isolation" in summary
+
+    shown = runner.invoke(main, ["tools", "show", "rm", "--db", db])
+    assert shown.exit_code == 0 and "CRITICAL" in shown.output and "curated table" in shown.output
+    as_json = json.loads(runner.invoke(main, ["tools", "show", "rm", "--db", db, "--json"]).output)
+    assert as_json["decoded"]["name_length"] == 2 and "DESTRUCTIVE" in as_json["decoded"]["flag_names"]
+
+    listed = json.loads(runner.invoke(main, ["tools", "list", "--risk", "critical", "--db", db, "--json"]).output)
+    assert sorted(r["name"] for r in listed) == ["dd", "rm"]
+
+    out, index = tmp_path / "tools.tcpd", tmp_path / "tools.json"
+    exported = runner.invoke(main, ["tools", "export", "--out", str(out), "--index", str(index), "--db", db])
+    assert exported.exit_code == 0, exported.output
+    corpus = load_corpus(out)
+    records = json.loads(index.read_text())["records"]
+    assert len(corpus) == len(records) == len(REAL)
+    for spec in ("software", "reference"):
+        with open_backend(spec) as backend:
+            verdicts = np.asarray(backend.validate(corpus))
+        assert not (verdicts & 0x1F).any(), f"{spec} found errors in exported descriptors"
+
+    decided = json.loads(runner.invoke(main, ["tools", "check", "ls -l | cat", "--db", db, "--json"]).output)
+    assert decided["decision"] == "APPROVE" and [p["program"] for p in decided["parts"]] == ["ls", "cat"]
+    decided = json.loads(runner.invoke(main, ["tools", "check", "ls && rm -rf /", "--db", db, "--json"]).output)
+    assert decided["decision"] == "REJECT"
+    decided = json.loads(runner.invoke(main, ["tools", "check", "FOO=1 frobnicate --all", "--db", db, "--json"]).output)
+    assert decided["decision"] == "REQUIRE_APPROVAL" and "not in the registry" in decided["parts"][0]["reasons"][0]
+    assert (
+        json.loads(runner.invoke(main, ["tools", "check", "cp a b", "--db", db, "--json"]).output)["decision"]
+        == "CAUTION"
+    )
+
+    missing = runner.invoke(main, ["tools", "show", "nonexistent", "--db", db])
+    assert missing.exit_code == 2 and "not in the registry" in missing.output
+    bad_dir = runner.invoke(main, ["tools", "scan", "--path", str(tmp_path / "nope"), "--db", db])
+    assert bad_dir.exit_code == 2 and "not a directory" in bad_dir.output
