@@ -1,0 +1,64 @@
+"""``tcphw experiment``: run an experiment file, rebuild its report from stored results."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .cli_errors import InputError
+
+
+@click.group()
+def experiment() -> None:
+    """Statistically sound comparisons across backends (see docs/experiments.md)."""
+
+
+@experiment.command(name="run")
+@click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="results directory (default: build/experiments/NAME-TIME)")  # fmt: skip
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def run_command(spec_file: Path, out: Path | None, quiet: bool) -> None:
+    """Run SPEC_FILE: every backend x corpus x batch size, warm-ups discarded, order randomised."""
+    from tcphw.host.backends import BackendError
+
+    from .experiment.report import report
+    from .experiment.runner import run
+    from .experiment.spec import SpecError, load
+
+    try:
+        spec = load(spec_file)
+    except SpecError as e:
+        raise InputError(str(e)) from e
+    out = out or Path("build") / "experiments" / f"{spec.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    total = len(spec.backends) * len(spec.corpora) * len(spec.batch_sizes) * (spec.warmup + spec.repetitions)
+    with click.progressbar(length=total, label=f"{spec.name}: runs", file=sys.stderr if not quiet else None) as bar:
+        done = 0
+
+        def step(index: int, _total: int) -> None:
+            nonlocal done
+            bar.update(index - done)
+            done = index
+
+        try:
+            run(spec, out, progress=None if quiet else step)
+        except (FileExistsError, BackendError) as e:
+            raise InputError(str(e)) from e
+    path = report(out)
+    click.echo(f"results: {out} (raw runs in runs.jsonl); report: {path}")
+
+
+@experiment.command(name="report")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
+def report_command(directory: Path) -> None:
+    """Rebuild report.md, results.json and the figures in DIRECTORY from its stored raw runs."""
+    from .experiment.report import ReportError, report
+
+    try:
+        path = report(directory)
+    except ReportError as e:
+        raise InputError(str(e)) from e
+    click.echo(f"report: {path}")
