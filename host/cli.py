@@ -24,6 +24,7 @@ from .cli_errors import InputError, input_errors
 from .cli_experiment import experiment
 from .cli_gateware import export, synth
 from .cli_link import board, link_proxy
+from .cli_project import project
 from .cli_tools import tools
 from .corpus import load_corpus, save_corpus, save_verdicts
 from .generate import KINDS, generate, parse_mix
@@ -261,5 +262,5 @@ if __name__ == "__main__":
 # Gateware commands live in their own module; they import Amaranth only when run.
 main.add_command(export)
 main.add_command(synth)
-for _command in (boards, bitstream, flash, doctor, board, link_proxy, tools, experiment):
+for _command in (boards, bitstream, flash, doctor, board, link_proxy, tools, experiment, project):
     main.add_command(_command)
