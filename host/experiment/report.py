@@ -290,8 +290,8 @@ def markdown(doc: dict[str, Any], figures: list[str]) -> str:
             "## Comparisons (throughput)",
             "",
             "The conclusion rests on Mann-Whitney U unless Shapiro-Wilk accepted normality for both samples, "
-            "then on Welch's t-test; both p-values are shown. Power: of the t-test at the repetitions run, for a "
-            f"difference of {doc['effect']:.0%} in the first backend's mean; 'needed' is the repetitions per "
+            "then on Welch's t-test; both p-values are shown. Power: of the t-test on log values at the repetitions "
+            f"run, for a ratio of {1 + doc['effect']:g} between the two; 'needed' is the repetitions per "
             "backend for 80% power.",
             "",
             "| a / b | corpus | batch | ratio of medians (95% CI) | test | p | MW p | Welch p | Cliff's delta "

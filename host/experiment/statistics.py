@@ -9,6 +9,7 @@ report states which test the conclusion rests on.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -141,8 +142,8 @@ class Comparison:
     cliffs_delta: float
     cliffs_magnitude: str
     cohens_d: float
-    effect: float  # the relative difference asked about
-    power_at_n: float  # of the t-test, at the samples we have, for that effect
+    effect: float  # the relative difference asked about: a ratio of 1 + effect
+    power_at_n: float  # of the t-test on log values, at the samples we have, for that effect
     repetitions_for_effect: int | None  # per backend, for 80% power
 
     def as_dict(self) -> dict[str, Any]:
@@ -169,9 +170,16 @@ def compare(
     ma = np.median(xa[rng.integers(0, xa.size, (boots, xa.size))], axis=1)
     mb = np.median(xb[rng.integers(0, xb.size, (boots, xb.size))], axis=1)
     lo, hi = np.quantile(ma / mb, [0.025, 0.975])
-    pooled = np.sqrt(((xa.size - 1) * xa.var(ddof=1) + (xb.size - 1) * xb.var(ddof=1)) / (xa.size + xb.size - 2))
-    # The effect asked about, standardised: a relative difference in a's mean, in pooled SDs.
-    d_effect = effect * xa.mean() / pooled if pooled else float("inf")
+    # The effect asked about is relative (a ratio of 1 + effect between the two), so it is
+    # standardised on log values: log(1 + effect) in pooled SDs of the logs (about the CVs).
+    # On raw values a 10% change of a small mean drowns in a large one's spread.
+    if (xa > 0).all() and (xb > 0).all():
+        la, lb = np.log(xa), np.log(xb)
+        pooled = np.sqrt(((la.size - 1) * la.var(ddof=1) + (lb.size - 1) * lb.var(ddof=1)) / (la.size + lb.size - 2))
+        d_effect = math.log1p(effect) / pooled if pooled else float("inf")
+    else:
+        pooled = np.sqrt(((xa.size - 1) * xa.var(ddof=1) + (xb.size - 1) * xb.var(ddof=1)) / (xa.size + xb.size - 2))
+        d_effect = effect * abs(xa.mean()) / pooled if pooled else float("inf")
     n = min(xa.size, xb.size)
     return Comparison(
         a=name_a,
