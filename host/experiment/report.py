@@ -145,6 +145,16 @@ def _seconds(x: float) -> str:
     return f"{x * 1e3:.3g} ms" if x < 1 else f"{x:.3g} s"
 
 
+def _save(fig: Any, out: Path, name: str) -> list[str]:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(out / f"{name}.{ext}")
+    plt.close(fig)
+    return [f"{name}.png", f"{name}.svg"]
+
+
 def plot(doc: dict[str, Any], out: Path) -> list[str]:
     import matplotlib
 
@@ -163,11 +173,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
     ax.set_xticks(range(len(cells)), labels, fontsize=7)
     ax.set_ylabel("descriptors / s (median, 95% bootstrap CI)")
     ax.set_title(f"{doc['name']}: throughput")
-    fig.tight_layout()
-    for ext in ("png", "svg"):
-        fig.savefig(out / f"throughput.{ext}")
-        written.append(f"throughput.{ext}")
-    plt.close(fig)
+    written += _save(fig, out, "throughput")
 
     runs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines() if line.strip()]
     batches = sorted({c["batch"] for c in cells})
@@ -186,11 +192,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
         ax.set_yscale("log")
         ax.set_ylabel("ms per validate() call")
         ax.set_title(f"latency, batch {batch or 'whole corpus'}")
-    fig.tight_layout()
-    for ext in ("png", "svg"):
-        fig.savefig(out / f"latency.{ext}")
-        written.append(f"latency.{ext}")
-    plt.close(fig)
+    written += _save(fig, out, "latency")
 
     if doc["comparisons"]:
         comps = doc["comparisons"]
@@ -207,11 +209,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
             fontsize=7,
         )
         ax.set_ylabel("throughput ratio (medians, 95% CI)")
-        fig.tight_layout()
-        for ext in ("png", "svg"):
-            fig.savefig(out / f"ratios.{ext}")
-            written.append(f"ratios.{ext}")
-        plt.close(fig)
+        written += _save(fig, out, "ratios")
     return written
 
 
