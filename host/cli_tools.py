@@ -189,7 +189,10 @@ def check_command(command: tuple[str, ...], db: Path | None, as_json: bool) -> N
 
     line = " ".join(command)
     with _open(db) as registry:
-        result = check(registry, line)
+        try:
+            result = check(registry, line)
+        except ValueError as e:
+            raise InputError(str(e)) from e
     if as_json:
         _emit(result.as_dict())
         return

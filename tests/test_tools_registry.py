@@ -167,6 +167,13 @@ def test_the_tools_commands(tool_dir: Path, tmp_path: Path) -> None:
         == "CAUTION"
     )
 
+    quoted = json.loads(runner.invoke(main, ["tools", "check", "cat 'a|b;c' && ls", "--db", db, "--json"]).output)
+    assert [p["program"] for p in quoted["parts"]] == ["cat", "ls"] and quoted["decision"] == "APPROVE"
+    hidden = json.loads(runner.invoke(main, ["tools", "check", "cat $(rm -rf /)", "--db", db, "--json"]).output)
+    assert hidden["decision"] == "REQUIRE_APPROVAL" and "cannot see" in hidden["parts"][0]["reasons"][0]
+    empty = runner.invoke(main, ["tools", "check", "  ", "--db", db])
+    assert empty.exit_code == 2 and "nothing to check" in empty.output
+
     missing = runner.invoke(main, ["tools", "show", "nonexistent", "--db", db])
     assert missing.exit_code == 2 and "not in the registry" in missing.output
     bad_dir = runner.invoke(main, ["tools", "scan", "--path", str(tmp_path / "nope"), "--db", db])

@@ -1,10 +1,11 @@
 """``tcphw tools check COMMAND``: the decision an agent would get for a command line.
 
-Every simple command of the line (split at ``|``, ``;``, ``&&``, ``||``) is looked up in the
+Every simple command of the line (split at ``|``, ``;``, ``&&``, ``||`` outside quotes) is looked up in the
 registry by the program it runs (after ``VAR=value`` assignments; ``sudo``, ``env`` and the
 like are programs too, and judged as such). Its descriptor goes through the ``software``
 backend, the reference every hardware backend agrees with; the strictest decision wins.
-A program the registry does not know needs approval: unknown is not safe.
+A program the registry does not know needs approval: unknown is not safe; so does a line with
+command or process substitution (``$(...)``, backticks, ``<(...)``), whose commands it cannot see.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .registry import Registry
 
 _SEPARATORS = re.compile(r"\|\||&&|[|;&\n]")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_HIDDEN = re.compile(r"\$\(|`|[<>]\(")
 
 
 @dataclass
@@ -48,11 +50,27 @@ class Check:
         }
 
 
-def program_of(command: str) -> str | None:
+_OPERATORS = {"|", "||", "&", "&&", ";", ";;", "|&"}
+
+
+def simple_commands(line: str) -> list[list[str]]:
+    """The words of each simple command in ``line``, split at | || & && ; outside quotes."""
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    commands: list[list[str]] = [[]]
     try:
-        words = shlex.split(command, comments=True)
-    except ValueError:
-        words = command.split()
+        for token in lexer:
+            if token in _OPERATORS:
+                commands.append([])
+            else:
+                commands[-1].append(token)
+    except ValueError:  # unbalanced quotes: fall back to plain splitting, never to "nothing to check"
+        return [part.split() for part in _SEPARATORS.split(line)]
+    return [c for c in commands if c]
+
+
+def program_of(words: list[str]) -> str | None:
     words = [w for w in words if not _ASSIGNMENT.match(w)]
     return words[0].rsplit("/", 1)[-1] if words else None
 
@@ -60,12 +78,20 @@ def program_of(command: str) -> str | None:
 def check(registry: Registry, line: str) -> Check:
     from tcphw.host.backends import open_backend
 
+    commands = simple_commands(line)
+    if not commands:
+        raise ValueError("nothing to check: the command line is empty")
     parts: list[Part] = []
+    hidden = _HIDDEN.search(line)
+    if hidden:
+        parts.append(
+            Part(hidden.group(0), None, Decision.REQUIRE_APPROVAL, None, None,
+                 [f"'{hidden.group(0)}' runs commands this check cannot see (command or process substitution)"])
+        )  # fmt: skip
     with open_backend("software") as backend:
-        for command in (c.strip() for c in _SEPARATORS.split(line)):
-            if not command:
-                continue
-            program = program_of(command)
+        for words in commands:
+            command = " ".join(words)
+            program = program_of(words)
             row = registry.get(program) if program else None
             if program is None:
                 continue
