@@ -232,7 +232,8 @@ class BoardLink:
                 self._pump(min(0.01, timeout_s))
                 events, self._events = self._events, []
                 for event in events:
-                    heard_frames |= not isinstance(event, HeaderRejected)
+                    # Damaged answers (not an echo of our own request) show a board on a noisy line.
+                    heard_frames |= not isinstance(event, HeaderRejected) and bool(event.type & c.RESPONSE_FLAG)
                     if isinstance(event, Frame) and event.seq == seq and event.type == command | c.RESPONSE_FLAG:
                         self._learn(self._clock.monotonic() - sent_at, 2 * c.FRAME_OVERHEAD + len(event.payload))
                         return event

@@ -146,6 +146,13 @@ def test_a_port_that_is_not_a_board_is_named_as_such() -> None:
         link.connect(hello_timeout_s=0.05)
 
 
+def test_an_echoing_port_is_not_taken_for_a_board() -> None:
+    """pyserial's loop:// sends every byte back: the driver sees its own HELLO, which is no answer."""
+    with BoardLink("loop://", poll_s=0.001) as link, pytest.raises(NotABoard, match="after 4 tries"):
+        link.connect(hello_timeout_s=0.05)
+    assert link.counters.frames_sent == 4 and link.counters.bytes_received == link.counters.bytes_sent
+
+
 def test_a_port_that_does_not_exist_is_a_clear_error() -> None:
     with pytest.raises(LinkError, match="cannot open /dev/ttyNOPE"):
         BoardLink("/dev/ttyNOPE")
