@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := build
 
-.PHONY: all setup demo test lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy projections clean distclean help
+.PHONY: all setup demo test lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy projections explore clean distclean help
 
 all: test
 
@@ -13,6 +13,7 @@ help:
 	@echo "make demo   - generate a corpus, validate it, bench a (virtual) board against software and naive"
 	@echo "make test   - run the test suite"
 	@echo "make lint   - ruff + mypy"
+	@echo "make explore BOARD=ulx3s-85f - build every lanes/pipeline point, measure on the virtual board, plot the trade-offs"
 	@echo "make projections    - ASIC projections per node from the measured netlist, plots + table in build/projections/"
 	@echo "make tools-scan     - scan this machine's tools into the registry (tcphw tools scan)"
 	@echo "make tools-accuracy - regenerate docs/tool-accuracy.md (risk classifier vs tests/data/tool_labels.csv)"
@@ -52,6 +53,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/tcphw bench --count 10000000 --compare software:threads=1 --repeat 11
+
+BOARD_LANES ?= 1,2,4,8
+BOARD_PIPELINE ?= 2
+explore: $(STAMP)
+	$(BIN)/tcphw explore --board $(BOARD) --lanes $(BOARD_LANES) --pipeline $(BOARD_PIPELINE) --node 28 --node 7
 
 projections: $(STAMP)
 	$(BIN)/tcphw project --out $(BUILD)/projections

@@ -22,6 +22,7 @@ from .bench import BenchPlan, format_report, run_bench
 from .cli_boards import bitstream, boards, doctor, flash
 from .cli_errors import InputError, input_errors
 from .cli_experiment import experiment
+from .cli_explore import explore
 from .cli_gateware import export, synth
 from .cli_link import board, link_proxy
 from .cli_project import project
@@ -262,5 +263,5 @@ if __name__ == "__main__":
 # Gateware commands live in their own module; they import Amaranth only when run.
 main.add_command(export)
 main.add_command(synth)
-for _command in (boards, bitstream, flash, doctor, board, link_proxy, tools, experiment, project):
+for _command in (boards, bitstream, flash, doctor, board, link_proxy, tools, experiment, project, explore):
     main.add_command(_command)
