@@ -102,10 +102,14 @@ def test_the_scanner_runs_tools_only_with_a_help_flag_and_never_the_denylist(
 
 def test_a_hung_tool_leaves_no_process_behind(fake_path: tuple[Path, Path, Path]) -> None:
     bin_dir, _log_dir, _ = fake_path
-    run = sandbox.help_text("trap-forks-and-hangs", bin_dir / "trap-forks-and-hangs", "--help")
+    # Its own sleep length: the scan test's traps may be hanging in another test worker right now.
+    trap = bin_dir / "trap-forks-and-hangs-alone"
+    trap.write_text("#!/bin/sh\n(trap '' TERM; sleep 317) & wait\n")
+    trap.chmod(0o755)
+    run = sandbox.help_text(trap.name, trap, "--help")
     assert run.timed_out and run.returncode is None
     time.sleep(0.2)
-    leftovers = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _cmdline(p).startswith("sleep 300")]
+    leftovers = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _cmdline(p).startswith("sleep 317")]
     assert leftovers == []
 
 
