@@ -14,6 +14,7 @@ bench scales the link figures to the real board's baud.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
@@ -45,6 +46,16 @@ def build_virtual_board(board: Board, build_root: Path | None = None) -> Path:
     exe = executable_path(board, build_root)
     if exe.exists():
         return exe
+    # Test workers and concurrent commands may want the same board at once: one builds, the rest wait.
+    exe.parent.parent.mkdir(parents=True, exist_ok=True)
+    with open(exe.parent.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if exe.exists():
+            return exe
+        return _build(board, exe)
+
+
+def _build(board: Board, exe: Path) -> Path:
     from amaranth.back import verilog
 
     prepare_simulator("verilator")
