@@ -31,7 +31,7 @@ import numpy as np
 from tcphw.boards import Board
 from tcphw.boards.build import BuildError, build, cached_report
 
-from .bench import wire_limit_dps
+from .bench import format_rate, wire_limit_dps
 
 MEASURE_COUNT = 2_000
 
@@ -251,12 +251,7 @@ def explore(
 
 
 def _rate(x: float | None) -> str:
-    if x is None:
-        return "-"
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if x >= scale:
-            return f"{x / scale:.3g} {unit}/s"
-    return f"{x:.3g} /s"
+    return "-" if x is None else format_rate(x)
 
 
 def markdown(doc: dict[str, Any]) -> str:

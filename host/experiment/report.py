@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from tcphw.host.bench import format_rate
+
 from .spec import parse
 from .statistics import NOISY_CV, compare, summarize
 
@@ -134,13 +136,6 @@ def analyse(out: Path) -> dict[str, Any]:
     }
 
 
-def _rate(x: float) -> str:
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if x >= scale:
-            return f"{x / scale:.3g} {unit}/s"
-    return f"{x:.3g} /s"
-
-
 def _seconds(x: float) -> str:
     return f"{x * 1e3:.3g} ms" if x < 1 else f"{x:.3g} s"
 
@@ -256,9 +251,9 @@ def markdown(doc: dict[str, Any], figures: list[str]) -> str:
         if t["noisy"]:
             noisy.append(f"{c['backend']} on {c['corpus']} (batch {c['batch'] or 'all'}): CV {t['cv']:.1%}")
         lines.append(
-            f"| {c['backend']} | {c['corpus']} | {c['batch'] or 'all'} | {t['n']} | {_rate(t['median'])} | "
-            f"{_rate(t['median_ci'][0])} .. {_rate(t['median_ci'][1])} | {_rate(t['mean'])} | "
-            f"{_rate(t['mean_ci'][0])} .. {_rate(t['mean_ci'][1])} | {t['cv']:.1%}{flag} | "
+            f"| {c['backend']} | {c['corpus']} | {c['batch'] or 'all'} | {t['n']} | {format_rate(t['median'])} | "
+            f"{format_rate(t['median_ci'][0])} .. {format_rate(t['median_ci'][1])} | {format_rate(t['mean'])} | "
+            f"{format_rate(t['mean_ci'][0])} .. {format_rate(t['mean_ci'][1])} | {t['cv']:.1%}{flag} | "
             f"{len(c['outlier_runs'])}"
             + (f" (runs {', '.join(map(str, c['outlier_runs']))})" if c["outlier_runs"] else "")
             + " |"

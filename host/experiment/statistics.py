@@ -17,6 +17,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from tcphw.host.stats import ratio_ci
+
 NOISY_CV = 0.10
 
 
@@ -165,11 +167,7 @@ def compare(
     normal_a, normal_b = _shapiro(xa, alpha), _shapiro(xb, alpha)
     both_normal = bool(normal_a) and bool(normal_b)
     test, p = ("Welch t-test", float(welch.pvalue)) if both_normal else ("Mann-Whitney U", float(mw.pvalue))
-    rng = np.random.default_rng(seed)
-    boots = 9_999
-    ma = np.median(xa[rng.integers(0, xa.size, (boots, xa.size))], axis=1)
-    mb = np.median(xb[rng.integers(0, xb.size, (boots, xb.size))], axis=1)
-    lo, hi = np.quantile(ma / mb, [0.025, 0.975])
+    ratio, lo, hi = ratio_ci(xa, xb, n_boot=9_999, seed=seed)
     # The effect asked about is relative (a ratio of 1 + effect between the two), so it is
     # standardised on log values: log(1 + effect) in pooled SDs of the logs (about the CVs).
     # On raw values a 10% change of a small mean drowns in a large one's spread.
@@ -184,8 +182,8 @@ def compare(
     return Comparison(
         a=name_a,
         b=name_b,
-        ratio_of_medians=float(np.median(xa) / np.median(xb)),
-        ratio_ci=(float(lo), float(hi)),
+        ratio_of_medians=ratio,
+        ratio_ci=(lo, hi),
         mann_whitney_p=float(mw.pvalue),
         welch_p=float(welch.pvalue),
         normal_a=normal_a,

@@ -19,6 +19,7 @@ class Candidate:
     path: Path  # where it was found
     resolved: Path  # the file it is, symlinks followed
     size: int
+    mtime_ns: int
 
 
 @dataclass
@@ -68,5 +69,5 @@ def discover(dirs: Iterable[Path]) -> Discovery:
                 found.skip("shadowed by an earlier PATH entry")
                 continue
             names.add(entry.name)
-            found.tools.append(Candidate(entry.name, path, resolved, info.st_size))
+            found.tools.append(Candidate(entry.name, path, resolved, info.st_size, info.st_mtime_ns))
     return found

@@ -187,12 +187,7 @@ class Registry:
         """Insert or replace ``row``; a replaced row goes to history with ``why``."""
         old = self.get(row.name)
         if old is not None:
-            self.db.execute(
-                "INSERT INTO history (name, path, version, doc_hash, risk, flags, descriptor, scanned_at, "
-                "replaced_at, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (old.name, old.path, old.version, old.doc_hash, old.risk, old.flags, old.descriptor,
-                 old.scanned_at, now, why),
-            )  # fmt: skip
+            self.put_history_only(old, now, why)
         values = {**row.__dict__, "reasons": json.dumps(list(row.reasons))}
         placeholders = ", ".join("?" for _ in _COLUMNS)
         self.db.execute(

@@ -114,13 +114,12 @@ def analyse_tool(tool: Candidate, now: str) -> tuple[ToolRow, Documentation]:
     descriptor = Descriptor.for_command(
         tool.name, result.risk, result.capabilities, exec_time_ms=time_ms, memory_mb=memory_mb, output_kb=output_kb
     ).encode()
-    info = tool.resolved.stat()
     row = ToolRow(
         name=tool.name,
         path=str(tool.path),
         resolved=str(tool.resolved),
-        size=info.st_size,
-        mtime_ns=info.st_mtime_ns,
+        size=tool.size,
+        mtime_ns=tool.mtime_ns,
         version=version_of(doc.text),
         doc_source=doc.source,
         doc_hash=hashlib.sha256(doc.text.encode()).hexdigest() if doc.text else None,
@@ -156,12 +155,11 @@ def scan(
         pending: list[tuple[Candidate, ToolRow | None]] = []
         for tool in found.tools:
             old = registry.get(tool.name)
-            info = tool.resolved.stat()
             same_file = old is not None and (old.path, old.resolved, old.size, old.mtime_ns) == (
                 str(tool.path),
                 str(tool.resolved),
-                info.st_size,
-                info.st_mtime_ns,
+                tool.size,
+                tool.mtime_ns,
             )
             if same_file and old is not None and old.analysis_version == ANALYSIS_VERSION:
                 summary.unchanged += 1
