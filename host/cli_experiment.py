@@ -25,7 +25,7 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool) -> None:
     """Run SPEC_FILE: every backend x corpus x batch size, warm-ups discarded, order randomised."""
     from tcphw.host.backends import BackendError
 
-    from .experiment.report import report
+    from .experiment.report import ReportError, report
     from .experiment.runner import run
     from .experiment.spec import SpecError, load
 
@@ -47,7 +47,10 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool) -> None:
             run(spec, out, progress=None if quiet else step)
         except (FileExistsError, BackendError) as e:
             raise InputError(str(e)) from e
-    path = report(out)
+    try:
+        path = report(out)
+    except ReportError as e:  # the raw runs are stored; say so, and how to rebuild the report
+        raise InputError(f"{e}; the raw runs are kept in {out} (tcphw experiment report {out})") from e
     click.echo(f"results: {out} (raw runs in runs.jsonl); report: {path}")
 
 

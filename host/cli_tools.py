@@ -12,7 +12,7 @@ import numpy as np
 
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
 
-from .cli_errors import InputError
+from .cli_errors import InputError, input_errors
 from .corpus import save_corpus
 from .tools.registry import Registry, RegistryError, ToolRow, default_db
 
@@ -162,6 +162,7 @@ def list_tools(risk: str | None, db: Path | None, as_json: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="corpus file (.tcpd)")
 @click.option("--index", type=click.Path(dir_okay=False, path_type=Path), default=None, help="record -> tool (JSON)")
 @_db_option
+@input_errors
 def export_tools(out: Path, index: Path | None, db: Path | None) -> None:
     """Write every registered descriptor as a binary corpus the validators read."""
     with _open(db) as registry:

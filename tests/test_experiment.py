@@ -160,3 +160,12 @@ def test_the_board_example_runs_on_a_virtual_board(tmp_path: Path) -> None:
     board = results["backends"]["board"]
     assert board["virtual"] and board["hello"]["board"] == "icebreaker"
     assert "gateware" in (out / "report.md").read_text()
+
+
+def test_bad_files_in_a_spec_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    (tmp_path / "short.tcpd").write_bytes(bytes(25))
+    with pytest.raises(SpecError, match=r"corpora\[0\].path: .*not a multiple of 24"):
+        parse({**GOOD, "corpora": [{"name": "c", "path": "short.tcpd"}]}, tmp_path)
+    (tmp_path / "b.csv").write_text("seconds\n0.5\nsoon\n")
+    with pytest.raises(SpecError, match=r"baselines\[0\]: .*b\.csv:3: seconds='soon'"):
+        parse({**GOOD, "baselines": [{"name": "llm", "path": "b.csv"}]}, tmp_path)

@@ -174,6 +174,9 @@ def test_the_tools_commands(tool_dir: Path, tmp_path: Path) -> None:
     empty = runner.invoke(main, ["tools", "check", "  ", "--db", db])
     assert empty.exit_code == 2 and "nothing to check" in empty.output
 
+    unwritable = runner.invoke(main, ["tools", "export", "--out", str(tmp_path / "no" / "x.tcpd"), "--db", db])
+    assert unwritable.exit_code == 2 and "cannot write" in unwritable.output
+
     missing = runner.invoke(main, ["tools", "show", "nonexistent", "--db", db])
     assert missing.exit_code == 2 and "not in the registry" in missing.output
     bad_dir = runner.invoke(main, ["tools", "scan", "--path", str(tmp_path / "nope"), "--db", db])

@@ -133,6 +133,12 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
             path = (base / str(c["path"])).resolve()
             if not path.is_file():
                 raise SpecError(f"{where}.path: no such file {path}")
+            from tcphw.host.corpus import CorpusError, load_corpus
+
+            try:
+                load_corpus(path)  # a wrong-length file is refused now, not after the runs began
+            except CorpusError as e:
+                raise SpecError(f"{where}.path: {e}") from e
             corpora.append(Corpus(name, path=path))
             continue
         mix = c.get("mix")
@@ -164,7 +170,14 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
         path = (base / str(b["path"])).resolve()
         if not path.is_file():
             raise SpecError(f"{where}.path: no such file {path}")
-        baselines.append(Baseline(_name(f"{where}.name", b["name"]), path, str(b.get("column", "seconds"))))
+        baseline = Baseline(_name(f"{where}.name", b["name"]), path, str(b.get("column", "seconds")))
+        from .report import ReportError, load_baseline
+
+        try:
+            load_baseline(path, baseline.column)  # checked before anything runs
+        except ReportError as e:
+            raise SpecError(f"{where}: {e}") from e
+        baselines.append(baseline)
     return Spec(
         name=_name("name", data["name"]),
         seed=_int("seed", data.get("seed", 0), 0),
