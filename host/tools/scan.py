@@ -27,7 +27,7 @@ from .registry import Registry, ToolRow
 from .sandbox import HELP_FLAGS, denylisted, help_text, isolation, man_page
 
 # Bump when the rules or the table change: every tool is analysed again on the next scan.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: the fail-safe policy (no evidence of read-only is never SAFE)
 
 _VERSION = re.compile(r"\b(?:version\s+|v)?(\d+\.\d+(?:\.\d+)*(?:[-+~][\w.]+)?)\b", re.IGNORECASE)
 
@@ -84,6 +84,7 @@ class ScanSummary:
     skipped: Counter[str] = field(default_factory=Counter)
     sources: Counter[str] = field(default_factory=Counter)
     risks: Counter[str] = field(default_factory=Counter)
+    decided_by: Counter[str] = field(default_factory=Counter)  # "table", "table+rules", "rules", "default"
     notes: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -97,6 +98,7 @@ class ScanSummary:
             "skipped": dict(self.skipped),
             "doc_sources": dict(self.sources),
             "risks": dict(self.risks),
+            "decided_by": dict(self.decided_by),
             "notes": self.notes,
             "seconds": self.seconds,
             "tools_per_s": self.found / self.seconds if self.seconds else None,
@@ -164,6 +166,7 @@ def scan(
             if same_file and old is not None and old.analysis_version == ANALYSIS_VERSION:
                 summary.unchanged += 1
                 summary.risks[old.risk] += 1
+                summary.decided_by[old.analysis] += 1
                 if progress:
                     progress(tool.name)
             else:
@@ -176,6 +179,7 @@ def scan(
                 summary.analysed += 1
                 summary.sources[doc.source] += 1
                 summary.risks[row.risk] += 1
+                summary.decided_by[row.analysis] += 1
                 if doc.notes:
                     summary.notes[tool.name] = doc.notes
                 changed = old is None or (old.path, old.version, old.doc_hash, old.descriptor) != (

@@ -1,0 +1,532 @@
+"""The fail-safe risk policy: signals read from a tool's documentation, and how they combine.
+
+A signal is a pattern over one part of the documentation (the man section, the one-line summary of
+what the tool is for, or the whole text with its option descriptions) and the level it gives.
+The decision is the strictest level of every signal that fired; where none fired, the tool is
+MEDIUM_RISK ("no evidence it is read-only"). APPROVE (SAFE or LOW_RISK) therefore needs positive
+evidence: a summary that says the tool reads and prints, or changes little that is easily undone.
+Absence of evidence is never SAFE.
+
+``SIGNALS`` is the one table; ``docs/tools.md`` shows it (``policy_table()``), and every reason
+quotes the words that matched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tcphw.contract import Flag, Risk
+
+S, L, M, H, C = Risk.SAFE, Risk.LOW_RISK, Risk.MEDIUM_RISK, Risk.HIGH_RISK, Risk.CRITICAL
+ROOT, DESTROY, NET, FILES, SYSTEM, PRIV = (
+    int(Flag.REQUIRES_ROOT),
+    int(Flag.DESTRUCTIVE),
+    int(Flag.NETWORK_ACCESS),
+    int(Flag.FILE_MODIFICATION),
+    int(Flag.SYSTEM_MODIFICATION),
+    int(Flag.PRIVILEGE_ESCALATION),
+)
+
+# The verbs of a summary that only reads: the tool's first verb is one of these.
+READ_VERBS = (
+    r"print|prints|display|displays|show|shows|list|lists|report|reports|output|outputs|count|search|find|locate|"
+    r"query|queries|compare|compares|dump|dumps|view|examine|identify|determine|look up|filter|concatenate|"
+    r"paginate|page through|number|sort|wrap|translate|decode|encode|calculate|compute|evaluate|estimate|"
+    r"summari[sz]e|do nothing|wait|parse|scan|reverse|demangle|convert addresses|collect statistics|strip|"
+    r"check (?:file types|whether|if)|checksum|delay|follow|produce|perform|format and print|merge lines|"
+    r"join lines|columnate|tell how|see if|detect|get|describe|play back|view|pager|"
+    r"convert (?:tabs|spaces|numbers|text)|lightweight finger|identify|investigate|look at"
+)
+_READ_SUMMARY = re.compile(
+    rf"^\W*(?:(?:GNU|BSD|simple|a|an|the|also|and|tool|utility|to|program|command)\s+){{0,3}}(?:{READ_VERBS})\b"
+    r"|\b(?:on|to) (?:the )?standard output\b|\bstdout\b|\bstatistics\b|\binformation (?:about|on|"
+    r"from)\b|\bperusal\b",
+    re.IGNORECASE,
+)
+# A summary that reads a domain but also names one of these changes it.
+MODIFY_VERBS = (
+    r"change|changes|set|sets|configure|modify|create|make|add|remove|delete|load|unload|insert|attach|detach|enable|"
+    r"disable|start|stop|restart|activate|deactivate|resize|grow|extend|shrink|reduce|move|rename|convert|"
+    r"import|export|split|merge|mount|unmount|umount|install|uninstall|upgrade|manage|manipulate|administer|"
+    r"edit|tune|adjust|configure|control|freeze|unfreeze|update|write|restore|replace|flush|reset|initiali[sz]e|"
+    r"allocate|trim|discard|repair|fix|setup|set up|assign|apply|unlock|encrypt|clear|kill|signal|"
+    r"run|execute|schedule|forget|inform|switch|alter|reorgani[sz]e|copy|wipe|erase|zap|"
+    r"backup|rebuild|defragment|enforce|resume|suspend|prepare|register|deregister|relabel"
+)
+_MODIFY = rf"\b(?:{MODIFY_VERBS})(?:s|es)?\b"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """Where ``pattern`` matches ``where``, the tool is at least ``risk`` and has ``capabilities``."""
+
+    name: str
+    where: str  # "section" (man section number), "summary" (what the tool is for), "text" (anywhere)
+    pattern: re.Pattern[str]
+    risk: Risk
+    reason: str
+    capabilities: int = 0
+    # For a domain signal: it fires only if the summary changes the domain or does not say it only reads.
+    unless_read_only: bool = False
+
+
+def _s(
+    name: str,
+    where: str,
+    pattern: str,
+    risk: Risk,
+    reason: str,
+    caps: int = 0,
+    unless_read_only: bool = False,
+) -> Signal:
+    return Signal(name, where, re.compile(pattern, re.IGNORECASE), risk, reason, caps, unless_read_only)
+
+
+_DESTROY_VERB = (
+    r"remove|removes|delete|deletes|erase|erases|wipe|wipes|overwrite|overwrites|destroy|destroys|shred|shreds"
+)
+_DEVICE_OBJECT = r"(?:devices?|disks?|drives?|partitions?|volumes?|file ?systems?|superblocks?|swap|arrays?|blocks?)"
+_DATA_OBJECT = rf"(?:files?|director(?:y|ies)|data|{_DEVICE_OBJECT}|signatures?|tables?|snapshots?|subvolumes?)"
+
+SIGNALS: tuple[Signal, ...] = (
+    # Positive evidence: the only signals that allow APPROVE.
+    _s("reads-only", "summary", _READ_SUMMARY.pattern, S, "its summary says it reads and prints"),
+    _s(
+        "small-change",
+        "summary",
+        r"^\W*(?:create|make)s?\s+(?:a\s+|an\s+|new\s+|empty\s+|temporary\s+|named\s+|hard\s+|symbolic\s+)*"
+        r"(?:director(?:y|ies)|links?|temporary files?|empty files?|fifos?|pipes?)\b|\bchange file timestamps"
+        r"|\bwrite (?:a )?messages? to\b|\bsend (?:a )?message to\b",
+        L,
+        "it creates directories, links or temporary files, or sends a message: small and easily undone",
+        FILES,
+    ),
+    # Destruction, in what the tool is for.
+    _s(
+        "erases",
+        "summary",
+        rf"\b(?:erase|wipe|destroy|shred|zap|overwrite|discard)\w*\b(?:\W+\w+){{0,4}}?\W+{_DATA_OBJECT}"
+        r"|\bsecurely delete",
+        C,
+        "its purpose is to erase, wipe or overwrite data",
+        DESTROY,
+    ),
+    _s(
+        "formats",
+        "summary",
+        r"\b(?:create|make|build|format|initiali[sz]e)\w*\b(?:\W+[\w/-]+){0,6}?\W+"
+        r"(?:(?:file ?system|partition table|swap area|swap space|physical volume)s?|disks?)\b"
+        r"|\b(?:partition table|partitions?)\b.*\b(?:manipulat|edit|creat|rewrit)|\b(?:manipulat|"
+        r"edit)\w*\b.*\bpartition",
+        C,
+        "it creates file systems, partition tables or swap (erasing what was there)",
+        DESTROY | SYSTEM | ROOT,
+    ),
+    _s(
+        "deletes-files",
+        "summary",
+        r"\b(?:remove|delete|unlink)\w*\s+(?!empty)(?:\w+\s+){0,2}(?:files?|director(?:y|ies)|entries)\b"
+        r"|\bcall the unlink\b",
+        C,
+        "its purpose is to delete files",
+        DESTROY | FILES,
+    ),
+    _s(
+        "removes-storage",
+        "summary",
+        r"\b(?:remove|delete|destroy)\w*\b(?:\W+[\w()]+){0,4}?\W+"
+        r"(?:volume|partition|array|subvolume|snapshot|device|disk|pool|label|superblock)s?\b",
+        C,
+        "its purpose is to remove volumes, partitions, arrays or devices",
+        DESTROY | SYSTEM,
+    ),
+    _s(
+        "shrinks",
+        "summary",
+        r"\b(?:shrink|reduce|cut)\w*\b.*\b(?:size|files?|volumes?)\b",
+        H,
+        "it can shrink or cut short, losing data",
+        DESTROY,
+    ),
+    _s("repairs", "summary", r"\b(?:repair|fix)\w*\b", H, "it repairs (rewrites what it finds damaged)", SYSTEM),
+    _s(
+        "power",
+        "summary",
+        r"\b(?:power ?off|reboot|halt|shut ?down|run ?level|suspend|hibernate)\b",
+        C,
+        "it stops, suspends or restarts the machine",
+        SYSTEM,
+    ),
+    _s(
+        "privilege",
+        "summary",
+        r"\b(?:run|execute|become|edit)\w*\b.*\b(?:as (?:another|the super|a different) ?user|as root|superuser|"
+        r"other privilege|privilege settings)|\bsubstitute user|\bbecome (?:another user|root|superuser)",
+        C,
+        "it runs commands with other privileges",
+        PRIV | SYSTEM,
+    ),
+    # Domains: what the tool works on. Each fires unless the summary only reads it.
+    _s(
+        "storage",
+        "summary",
+        r"\b(?:block devices?|devices?|disks?|drives?|file ?systems?|partitions?|volumes?|swap|superblock|raid|"
+        r"md arrays?|loop devices?|zram|luks|encrypted|mount\w*|unmount\w*|quotas?|tape|ext[234]|xfs|"
+        r"btrfs|fat)\b(?<!multi-volume)",
+        H,
+        "it works on block devices, file systems, partitions, volumes or swap",
+        SYSTEM | ROOT,
+        unless_read_only=True,
+    ),
+    _s(
+        "kernel",
+        "summary",
+        r"\b(?:kernel|modules?|namespaces?|sysctl|cgroups?|cpus?|memory blocks?|hotplug|watchdog|line discipline|"
+        r"selinux|security context|capabilit\w*|boot|initramfs)\b",
+        H,
+        "it changes the kernel, its modules or namespaces",
+        SYSTEM | ROOT,
+        unless_read_only=True,
+    ),
+    _s(
+        "processes",
+        "summary",
+        r"\b(?:process(?:es)?|scheduling|scheduler|priority|affinity|niceness|oom|ipc|semaphores?|"
+        r"shared memory|message queues?|resource limits?|utilization clamp\w*)\b",
+        H,
+        "it changes running processes, their scheduling or priority",
+        SYSTEM,
+        unless_read_only=True,
+    ),
+    _s(
+        "accounts",
+        "summary",
+        r"\b(?:users?|(?<!volume )groups?(?! of)|accounts?|passwords?|login shells?|shadow|sudoers|gshadow|passwd)\b",
+        H,
+        "it changes accounts, groups or passwords",
+        SYSTEM | ROOT,
+        unless_read_only=True,
+    ),
+    _s(
+        "network-config",
+        "summary",
+        r"\b(?:firewall|packet filter\w*|netfilter|iptables|nftables|ebtables|arptables|rout(?:e|es|ing)|"
+        r"network interfaces?|network devices?|network driver|hardware settings|bridge|tunnels?|"
+        r"traffic control|arp|dns records?|dynamic dns|devlink|rdma|"
+        r"tipc|vdpa|data center bridging)\b",
+        H,
+        "it changes the network configuration or the firewall",
+        SYSTEM | NET | ROOT,
+        unless_read_only=True,
+    ),
+    _s(
+        "services",
+        "summary",
+        r"\b(?:system services?|services? manager|daemons?|systemd|init scripts?|run level|cron|"
+        r"scheduled|later|at queue|batch|"
+        r"alternatives|triggers?|diversions?|getty)\b",
+        H,
+        "it changes system services, scheduled jobs or system configuration",
+        SYSTEM,
+        unless_read_only=True,
+    ),
+    _s(
+        "time",
+        "summary",
+        r"\b(?:system clock|hardware clock|rtc|time ?zone|set (?:the )?(?:date|time)|alarm)\b",
+        H,
+        "it sets the clock or time",
+        SYSTEM | ROOT,
+        unless_read_only=True,
+    ),
+    _s(
+        "packages",
+        "summary",
+        r"\b(?:packages?(?! and compress)|keyring|trusted keys|key management)\b",
+        H,
+        "it installs, removes or changes packages",
+        SYSTEM | NET,
+        unless_read_only=True,
+    ),
+    # Programs that run or attach to other programs.
+    _s(
+        "interpreter",
+        "summary",
+        r"\b(?:interpreter|programming language|scripting language|processing language|command language|"
+        r"shell|sql\w*)\b",
+        H,
+        "it runs arbitrary code",
+        FILES | NET | SYSTEM,
+    ),
+    _s(
+        "debugger",
+        "summary",
+        r"\b(?:debugger|tracer|ptrace|trace (?:system|library) calls|attach\w* to|core dumps?|"
+        r"core files?|gcore|peek\w*)\b",
+        H,
+        "a debugger or tracer that runs or attaches to other programs",
+        SYSTEM,
+    ),
+    _s(
+        "runs-programs",
+        "summary",
+        r"\b(?:run|execute|invoke|launch|start)\w*\b.*\b(?:commands?|programs?|scripts?)",
+        M,
+        "it runs other commands",
+    ),
+    # Network clients, compilers and writers of files.
+    _s(
+        "network-client",
+        "summary",
+        r"\b(?:download|upload|transfer|fetch|remote|url|https?|ssh|ftp|dns|domain name|servers?|"
+        r"clients?|network hosts?|"
+        r"ping|probes?|packets?|whois|mail|connect\w* to (?:a |the )?(?:remote|servers?|hosts?|"
+        r"network)|port scanner|network exploration|traffic on a network)\b",
+        M,
+        "it talks to the network",
+        NET,
+    ),
+    _s(
+        "compiler",
+        "summary",
+        r"\b(?:compil\w+|assembler|linker|link editor|archives?|archiver|object files?|preprocess\w*|"
+        r"makefile|maintain program|build\w*)\b",
+        M,
+        "a compiler, linker or archiver that writes files",
+        FILES,
+        unless_read_only=True,
+    ),
+    _s(
+        "writes-files",
+        "summary",
+        r"\b(?:copy|copies|move|moves|rename|renames|extract|compress|decompress|uncompress|edit|edits|patch|"
+        r"synchroni[sz]e|install|installs|compressor|decompressor|replace|replaces|rewrite|overwrite|"
+        r"write(?!\s+(?:a\s+)?messages?)|writes|"
+        r"convert|converts|recompress|split|join)\b",
+        M,
+        "it writes or replaces files",
+        FILES,
+        unless_read_only=True,
+    ),
+    # The whole text: man section, privileges, options.
+    _s(
+        "admin-section",
+        "section",
+        r"^8$",
+        M,
+        "a system administration command (man section 8)",
+        ROOT,
+        unless_read_only=True,
+    ),
+    _s(
+        "needs-root",
+        "text",
+        r"\b(?:must be (?:run as )?(?:root|superuser)|run as root|requires? (?:root|superuser)|root privileges?|"
+        r"superuser privileges?|CAP_[A-Z_]{3,}|privileged user)\b",
+        H,
+        "it needs root privileges or capabilities, and its summary does not say it only reads",
+        ROOT,
+        unless_read_only=True,
+    ),
+    _s(
+        "destroys-device-data",
+        "options",
+        rf"\b(?:{_DESTROY_VERB})\b(?:\s+(?:all|the|existing|any|whole|entire|every|its|on|of|a))*\s+"
+        r"(?:data|devices?|disks?|drives?|partitions?|volumes?|file ?systems?|superblocks?|signatures?|blocks?)\b",
+        H,
+        "an option erases or overwrites data on a device",
+        DESTROY,
+    ),
+    _s(
+        "warns-data-loss",
+        "text",
+        r"\b(?:erases?|destroys?|overwrites?)\s+(?:all\s+)?(?:the\s+)?(?:existing\s+)?data\b|"
+        r"\bdata\s+(?:will\s+be|is|are|may\s+be)\s+"
+        r"(?:lost|destroyed|overwritten)\b|\bcannot\s+be\s+undone\b|\birreversibl\w*|\b(?:test|option|"
+        r"mode)\s+is\s+destructive\b"
+        r"|\bnon-?\s*destructive\b",
+        H,
+        "its page warns that it can destroy data",
+        DESTROY,
+    ),
+    _s(
+        "kills-processes",
+        "options",
+        r"\bkill\w*\b(?:\s+\w+){0,3}?\s+process\w*|\bsends? (?:a |the )?signal\w* to (?:the )?(?:process|pid)\w*",
+        H,
+        "an option kills or signals processes",
+        SYSTEM,
+    ),
+    _s(
+        "changes-by-default",
+        "options",
+        r"(?:--read-only|--dry-run|--no-act|--simulate|\bread-only mode\b|\bno changes? (?:will be|are) made\b|"
+        r"without (?:making |writing )?(?:any )?changes)",
+        M,
+        "it has a read-only or dry-run option, so by default it changes things",
+        FILES,
+        unless_read_only=True,
+    ),
+    _s(
+        "destructive-option",
+        "options",
+        rf"\b(?:{_DESTROY_VERB})\b(?:\s+(?:all|the|existing|any|original|source|destination|target|output|input|"
+        r"matching|old|its|each))*\s+(?:files?|director(?:y|ies)|trees?|archives?|entries|snapshots?)\b",
+        M,
+        "an option removes, erases or overwrites files",
+        FILES,
+    ),
+    _s(
+        "no-preserve-root",
+        "text",
+        r"(?<![\w-])--no-preserve-root\b",
+        H,
+        "it can work recursively on / (--no-preserve-root)",
+        SYSTEM,
+    ),
+    _s(
+        "in-place",
+        "text",
+        r"(?<![\w-])(?:--in-place\b|-i\[SUFFIX\])",
+        M,
+        "it can edit files in place (--in-place)",
+        FILES,
+    ),
+    _s(
+        "runs-found",
+        "text",
+        r"(?<![\w-])-(?:delete|exec)\b",
+        M,
+        "it can delete, or run commands on, what it finds (-delete, -exec)",
+        FILES,
+    ),
+)
+
+NO_EVIDENCE = "MEDIUM_RISK: no evidence it is read-only (no signal in its documentation says it only reads)"
+
+
+@dataclass(frozen=True)
+class Fired:
+    signal: Signal
+    quote: str
+
+    def reason(self) -> str:
+        s = self.signal
+        return f"{s.risk.name}: {s.reason} [{s.name}] ({s.where}: '{self.quote}')"
+
+
+@dataclass(frozen=True)
+class Decision:
+    risk: Risk
+    capabilities: int
+    fired: tuple[Fired, ...]
+    reasons: tuple[str, ...]
+
+
+_SECTION = re.compile(r"^\s*[\w.+\[\]-]+\((\d)\w*\)")
+_NAME_SEP = re.compile(r"\s+(?:--?|—|–|\\-)\s+")
+
+
+def man_section(doc: str) -> str | None:
+    """The man section from the page's header line ("BADBLOCKS(8) ...")."""
+    first = next((line for line in doc.splitlines() if line.strip()), "")
+    match = _SECTION.match(first)
+    return match.group(1) if match else None
+
+
+def summary_line(doc: str) -> str:
+    """What the tool says it is for: the man page's NAME line, else the first non-usage line."""
+    lines = [line.strip() for line in doc.splitlines()]
+    for i, line in enumerate(lines):
+        if line == "NAME":
+            rest = []
+            for x in lines[i + 1 : i + 5]:
+                if not x or x.isupper():
+                    break
+                rest.append(x)
+            text = " ".join(rest)
+            parts = _NAME_SEP.split(text, maxsplit=1)
+            return parts[-1]
+    for line in lines:
+        if line and not re.match(r"(usage|or\b|\s*-)", line, re.IGNORECASE):
+            return line
+    return ""
+
+
+_OPTION_START = re.compile(r"^\s*(?:-{1,2}[\w?]|\+\w)")
+
+
+def option_text(doc: str) -> str:
+    """The option descriptions: paragraphs (or lines of --help) that start with an option."""
+    keep: list[str] = []
+    inside = False
+    for line in doc.splitlines():
+        if _OPTION_START.match(line):
+            inside = True
+        elif not line.strip() or (line[:1].strip() and not line.startswith(" ")):
+            inside = bool(line.strip()) and False
+        if inside:
+            keep.append(line.strip())
+    return "\n".join(keep)
+
+
+def _quote(text: str, match: re.Match[str]) -> str:
+    """The matched words, widened to whole words so a reason never quotes a cut-off word."""
+    start, end = match.start(), match.end()
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] in "_-"):
+        end += 1
+    words = " ".join(text[start:end].split())
+    return words if len(words) <= 80 else words[:77].rsplit(" ", 1)[0] + " ..."
+
+
+def decide(doc: str) -> Decision:
+    """The strictest level of every signal that fires; MEDIUM_RISK when none says it only reads."""
+    summary = summary_line(doc)
+    section = man_section(doc) or ""
+    read = _READ_SUMMARY.search(summary)
+    # Read-only: a reading verb, and no change verb outside the words that matched it ("convert tabs" reads).
+    rest = summary[: read.start()] + " " + summary[read.end() :] if read else summary
+    read_only = read is not None and not re.search(_MODIFY, rest, re.IGNORECASE)
+    parts = {"summary": summary, "section": section, "text": doc, "options": option_text(doc)}
+    fired: list[Fired] = []
+    for signal in SIGNALS:
+        match = signal.pattern.search(parts[signal.where])
+        if not match:
+            continue
+        if signal.unless_read_only and read_only:
+            continue
+        quote = f"section {section}" if signal.where == "section" else _quote(parts[signal.where], match)
+        fired.append(Fired(signal, quote))
+    caps = 0
+    for f in fired:
+        caps |= f.signal.capabilities
+    if not fired:
+        return Decision(M, 0, (), (NO_EVIDENCE + (f" (summary: '{summary[:80]}')" if summary else ""),))
+    risk = max(f.signal.risk for f in fired)
+    reasons = [f.reason() for f in sorted(fired, key=lambda f: -f.signal.risk)]
+    evidence = any(f.signal.risk <= L for f in fired)
+    if risk <= L and not evidence:  # cannot happen with the table above; kept so a new low signal fails safe
+        risk = M
+        reasons.insert(0, NO_EVIDENCE)
+    return Decision(risk, caps, tuple(fired), tuple(reasons))
+
+
+def policy_table() -> str:
+    """The signals as a Markdown table, for docs/tools.md."""
+    rows = [
+        "| signal | level | read from | fires when | capabilities |",
+        "|---|---|---|---|---|",
+    ]
+    for s in SIGNALS:
+        caps = " ".join(str(f.name) for f in Flag if f.value & s.capabilities and f.value.bit_count() == 1) or "-"
+        when = s.reason + (
+            " (unless the summary only reads: its first verb is a reading verb and no change verb)"
+            if s.unless_read_only
+            else ""
+        )
+        rows.append(f"| `{s.name}` | {s.risk.name} | {s.where} | {when} | {caps} |")
+    rows.append(f"| (none fired) | MEDIUM_RISK | - | {NO_EVIDENCE.split(': ', 1)[1]} | - |")
+    return "\n".join(rows)
