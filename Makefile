@@ -16,7 +16,7 @@ help:
 	@echo "make explore BOARD=ulx3s-85f - build every lanes/pipeline point, measure on the virtual board, plot the trade-offs"
 	@echo "make projections    - ASIC projections per node from the measured netlist, plots + table in build/projections/"
 	@echo "make tools-scan     - scan this machine's tools into the registry (tcphw tools scan)"
-	@echo "make tools-accuracy - regenerate docs/tool-accuracy.md (risk classifier vs tests/data/tool_labels.csv)"
+	@echo "make tools-accuracy - regenerate docs/tool-accuracy.md (risk levels vs the labelled tools, held-out packages first)"
 	@echo "make bench  - the performance benchmark (10M descriptors, 1 thread vs all cores vs naive)"
 	@echo "make sim    - cocotb testbenches of the validator core (SIM=verilator|icarus, LANES=\"1 2\", WAVES=1, TESTCASE=name)"
 	@echo "make formal - SymbiYosys proofs of the validator core for every lane count"
@@ -66,7 +66,7 @@ tools-scan: $(STAMP)
 	$(BIN)/tcphw tools scan
 
 tools-accuracy: $(STAMP)
-	$(BIN)/python -m tcphw.host.tools.accuracy --out docs/tool-accuracy.md
+	$(BIN)/tcphw tools accuracy --out docs/tool-accuracy.md
 
 SIM    ?= verilator
 LANES  ?= 1 2 4 8

@@ -88,6 +88,12 @@ def scan(dirs: str | None, db: Path | None, as_json: bool, quiet: bool) -> None:
     if doc["doc_sources"]:
         click.echo("documentation from: " + ", ".join(f"{k} {v}" for k, v in sorted(doc["doc_sources"].items())))
     click.echo("risk levels: " + ", ".join(f"{r.name} {doc['risks'].get(r.name, 0)}" for r in Risk))
+    by = doc["decided_by"]
+    table = by.get("table", 0) + by.get("table+rules", 0)
+    click.echo(
+        f"decided by: the curated table {table}, the documentation policy {by.get('rules', 0)}, "
+        f"no documentation (MEDIUM_RISK) {by.get('default', 0)}"
+    )
     cut = {name: notes for name, notes in doc["notes"].items() if any("killed" in n or "cut" in n for n in notes)}
     if cut:
         click.echo(f"help calls cut off: {', '.join(sorted(cut))}")
@@ -202,3 +208,49 @@ def check_command(command: tuple[str, ...], db: Path | None, as_json: bool) -> N
         click.echo(f"  {part.program}: {part.decision.name}" + (f" ({part.verdict}, {part.risk})" if part.risk else ""))
         for reason in part.reasons[:4]:
             click.echo(f"    - {reason}")
+
+
+@tools.command(name="accuracy")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="write the Markdown report here (e.g. docs/tool-accuracy.md)",
+)
+@click.option("--json", "as_json", is_flag=True, help="print every figure as JSON")
+@click.option("--no-learned", is_flag=True, help="skip the scikit-learn comparison (faster)")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+@input_errors
+def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, quiet: bool) -> None:
+    """Measure the risk levels against the labelled tools: held-out packages first, dangerous misses first."""
+    from .tools.accuracy import SET_TITLES, SETS, evaluate, load_labels, markdown
+    from .tools.atomic import write_text_atomic
+
+    if out is not None and out.exists() and not out.is_file():
+        raise InputError(f"--out {out}: not a regular file")
+    labels = load_labels()
+    bar = click.progressbar(length=len(labels), label="reading documentation", file=sys.stderr)
+    if quiet or as_json:
+        report = evaluate(labels, learned=not no_learned)
+    else:
+        with bar:
+            report = evaluate(labels, learned=not no_learned, progress=bar.update)
+    if out is not None:
+        write_text_atomic(out, markdown(report))
+    if as_json:
+        _emit(report)
+        return
+    for key in SETS:
+        for method in ("classifier", "policy"):
+            m = report["sets"][key][method]
+            lo, hi = m["decision_agreement_ci95"]
+            misses = ", ".join(d["name"] for d in m["dangerous_misses"]) or "none"
+            click.echo(
+                f"{SET_TITLES[key]:>15} {method:<10} {m['tools']:4d} tools: agreement {m['decision_agreement']:.1%} "
+                f"(95% CI {lo:.1%}..{hi:.1%}), dangerous misses {len(m['dangerous_misses'])} ({misses}), "
+                f"over-cautious {len(m['over_cautious'])}"
+            )
+    if "learned" in report and "verdict" in report["learned"]:
+        click.echo(f"learned signal: {report['learned']['verdict']}")
+    if out is not None:
+        click.echo(f"wrote {out}")

@@ -1,135 +1,347 @@
-"""Accuracy of the risk classifier against the labelled set in ``tests/data/tool_labels.csv``.
+"""How right the risk levels are, measured against a labelled set: ``tcphw tools accuracy``.
 
-Two measurements, because they answer different questions:
-- **classifier** (table + rules, what ``tcphw tools scan`` uses), on every labelled tool, with
-  its man page where this machine has one;
-- **rules alone** (no curated table), on the labelled tools whose man page this machine has:
-  how well the documentation rules do on their own, i.e. on a tool the table does not know.
+The labels (``data/tool_labels.csv``) were written from what each tool does, never from the
+classifier's output; each row names the Debian package the tool comes from. The packages in
+``data/heldout_packages.txt`` were held out while the policy was written and tuned, so their
+figures are the ones that say how the policy does on tools it has never seen.
 
-``python -m tcphw.host.tools.accuracy [--out docs/tool-accuracy.md]`` (``make tools-accuracy``)
-regenerates the report.
+Every tool is judged the way ``tcphw tools scan`` judges it: its documentation is read with the
+scanner's own reader (man page, else ``--help``/``-h`` in the sandbox; a tool that is not on PATH
+gets its man page or nothing), then the curated table or the documentation policy decides.
+Agreement is counted on the *decision* (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), the
+thing an agent acts on. A **dangerous miss** is a tool labelled REQUIRE_APPROVAL or REJECT that
+was approved; **over-caution** is an APPROVE tool given REQUIRE_APPROVAL or REJECT.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
-from dataclasses import dataclass
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
-from tcphw.contract import Risk
+import numpy as np
 
+from tcphw.contract import RISK_DECISION, Decision, Risk
+
+from ..stats import bootstrap_ci
 from .analyze import analyse, rules
+from .discover import Candidate
+from .known import lookup
 from .sandbox import man_page
+from .scan import read_documentation
 
-LABELS = Path(__file__).resolve().parents[2] / "tests" / "data" / "tool_labels.csv"
-DANGEROUS_MISSES = {Risk.SAFE, Risk.LOW_RISK}  # what a CRITICAL tool must never be called
+_DATA = files("tcphw.host.tools") / "data"
+APPROVE = Decision.APPROVE
+STRICT = (Decision.REQUIRE_APPROVAL, Decision.REJECT)
 
 
 @dataclass(frozen=True)
 class Label:
     name: str
+    package: str
     risk: Risk
     why: str
 
 
-def load_labels(path: Path = LABELS) -> list[Label]:
-    with path.open() as f:
-        rows = csv.DictReader(line for line in f if not line.startswith("#"))
-        return [Label(r["name"], Risk[r["risk"]], r["why"]) for r in rows]
+def _rows(text: str) -> Iterable[dict[str, str]]:
+    return csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def load_labels(path: Path | None = None) -> list[Label]:
+    text = path.read_text() if path else (_DATA / "tool_labels.csv").read_text()
+    return [Label(r["name"], r["package"], Risk[r["risk"]], r["why"]) for r in _rows(text)]
+
+
+def heldout_packages() -> dict[str, list[str]]:
+    """{"heldout": packages held out while the policy was written, "fresh": labelled blind after that}."""
+    out: dict[str, list[str]] = {"heldout": [], "fresh": []}
+    for line in (_DATA / "heldout_packages.txt").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, name = line.rpartition(": ")
+        out["fresh" if key == "fresh" else "heldout"].append(name)
+    return out
+
+
+@dataclass(frozen=True)
+class Doc:
+    source: str  # "man", "--help", "-h" or "none"
+    text: str | None
+
+
+def read_doc(name: str) -> Doc:
+    """The scanner's reader where the tool is on PATH; else its man page, if this machine has one."""
+    path = shutil.which(name)
+    if path:
+        st = os.stat(path)
+        tool = Candidate(name, Path(path), Path(os.path.realpath(path)), st.st_size, st.st_mtime_ns)
+        doc = read_documentation(tool)
+        return Doc(doc.source, doc.text)
+    page = man_page(name)
+    return Doc("man", page.text) if page else Doc("none", None)
+
+
+def read_docs(labels: list[Label], progress: Callable[[int], None] | None = None) -> dict[str, Doc]:
+    def one(label: Label) -> tuple[str, Doc]:
+        doc = read_doc(label.name)
+        if progress:
+            progress(1)
+        return label.name, doc
+
+    with ThreadPoolExecutor(4) as pool:
+        return dict(pool.map(one, labels))
+
+
+@dataclass(frozen=True)
+class Judged:
+    label: Label
+    doc: Doc
+    classifier: Risk  # what tcphw tools scan decides: the table where it has the tool, else the policy
+    source: str  # "table", "table+rules", "rules" or "default"
+    policy: Risk  # the documentation policy alone (MEDIUM_RISK when there is no documentation)
+
+
+def judge(labels: list[Label], docs: dict[str, Doc]) -> list[Judged]:
+    out = []
+    for label in labels:
+        doc = docs[label.name]
+        result = analyse(label.name, doc.text)
+        policy = rules(doc.text)[0] if doc.text else Risk.MEDIUM_RISK
+        out.append(Judged(label, doc, result.risk, result.source, policy))
+    return out
 
 
 @dataclass
-class Measurement:
-    name: str
-    pairs: list[tuple[Label, Risk]]  # (truth, prediction)
+class Metrics:
+    """Agreement of one method's decisions with the labels' decisions, over one set of tools."""
+
+    pairs: list[tuple[Label, Risk]]
+    table_decided: int = 0
+    undocumented: list[str] = field(default_factory=list)
 
     @property
-    def exact(self) -> float:
-        return sum(t.risk == p for t, p in self.pairs) / len(self.pairs) if self.pairs else 0.0
+    def n(self) -> int:
+        return len(self.pairs)
+
+    def _agree(self) -> np.ndarray:
+        return np.array([RISK_DECISION[t.risk] == RISK_DECISION[p] for t, p in self.pairs], dtype=float)
 
     @property
-    def critical_missed(self) -> list[str]:
-        return [t.name for t, p in self.pairs if t.risk == Risk.CRITICAL and p in DANGEROUS_MISSES]
+    def agreement(self) -> float:
+        return float(self._agree().mean()) if self.pairs else 0.0
+
+    def agreement_ci(self) -> tuple[float, float]:
+        if not self.pairs:
+            return 0.0, 0.0
+        return bootstrap_ci(self._agree(), stat="mean", n_boot=4000, seed=1)
+
+    @property
+    def exact_level(self) -> float:
+        return sum(t.risk == p for t, p in self.pairs) / self.n if self.pairs else 0.0
+
+    def dangerous(self) -> list[tuple[Label, Risk]]:
+        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] in STRICT and RISK_DECISION[p] == APPROVE]
+
+    def over_cautious(self) -> list[tuple[Label, Risk]]:
+        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] == APPROVE and RISK_DECISION[p] in STRICT]
 
     def confusion(self) -> list[list[int]]:
-        m = [[0] * len(Risk) for _ in Risk]
+        m = [[0] * len(Decision) for _ in Decision]
         for t, p in self.pairs:
-            m[t.risk][p] += 1
+            m[RISK_DECISION[t.risk]][RISK_DECISION[p]] += 1
         return m
 
-    def wrong(self) -> list[tuple[str, Risk, Risk]]:
-        return [(t.name, t.risk, p) for t, p in self.pairs if t.risk != p]
+    def as_dict(self) -> dict[str, Any]:
+        lo, hi = self.agreement_ci()
+        return {
+            "tools": self.n,
+            "decision_agreement": self.agreement,
+            "decision_agreement_ci95": [lo, hi],
+            "exact_level": self.exact_level,
+            "dangerous_misses": [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.dangerous()],
+            "over_cautious": [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.over_cautious()],
+            "confusion_by_decision": {
+                "order": [d.name for d in Decision],
+                "rows_truth_cols_predicted": self.confusion(),
+            },
+            "table_decided": self.table_decided,
+            "undocumented": self.undocumented,
+        }
 
 
-def measure(labels: list[Label] | None = None) -> tuple[Measurement, Measurement, list[str]]:
-    """(classifier, rules alone, labelled tools without a man page here)."""
+def metrics(judged: list[Judged], method: str) -> Metrics:
+    return Metrics(
+        [(j.label, j.classifier if method == "classifier" else j.policy) for j in judged],
+        table_decided=sum(j.source.startswith("table") for j in judged) if method == "classifier" else 0,
+        undocumented=[j.label.name for j in judged if j.doc.text is None],
+    )
+
+
+SETS = ("fresh", "heldout", "tuned", "all")
+SET_TITLES = {
+    "fresh": "fresh held-out",
+    "heldout": "held-out",
+    "tuned": "tuned packages",
+    "all": "whole set",
+}
+
+
+def split(judged: list[Judged], packages: dict[str, list[str]]) -> dict[str, list[Judged]]:
+    """The tools of each set: fresh held-out, held-out, the packages the policy was tuned on, and all."""
+    fresh, held = set(packages["fresh"]), set(packages["heldout"])
+    return {
+        "fresh": [j for j in judged if j.label.package in fresh],
+        "heldout": [j for j in judged if j.label.package in held],
+        "tuned": [j for j in judged if j.label.package not in fresh | held],
+        "all": judged,
+    }
+
+
+def evaluate(
+    labels: list[Label] | None = None,
+    docs: dict[str, Doc] | None = None,
+    *,
+    learned: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Every figure of the report, as plain data (the JSON of ``tcphw tools accuracy --json``)."""
     labels = labels if labels is not None else load_labels()
-    classifier = Measurement("classifier (table + rules)", [])
-    alone = Measurement("rules alone (man pages on this machine)", [])
-    no_man: list[str] = []
-    for label in labels:
-        page = man_page(label.name)
-        text = page.text if page else None
-        classifier.pairs.append((label, analyse(label.name, text).risk))
-        if text is None:
-            no_man.append(label.name)
-            continue
-        found, _, _ = rules(text)
-        alone.pairs.append((label, found if found is not None else Risk.MEDIUM_RISK))
-    return classifier, alone, no_man
+    docs = docs if docs is not None else read_docs(labels, progress)
+    judged = judge(labels, docs)
+    packages = heldout_packages()
+    parts = split(judged, packages)
+    report: dict[str, Any] = {
+        "labels": len(labels),
+        "heldout_packages": packages["heldout"],
+        "fresh_packages": packages["fresh"],
+        "documentation": {s: sum(d.source == s for d in docs.values()) for s in ("man", "--help", "-h", "none")},
+        "table_entries_in_labels": sum(lookup(label.name) is not None for label in labels),
+        "sets": {},
+    }
+    for set_name, part in parts.items():
+        report["sets"][set_name] = {
+            "classifier": metrics(part, "classifier").as_dict(),
+            "policy": metrics(part, "policy").as_dict(),
+        }
+    if learned:
+        from .learned import learned_comparison
+
+        report["learned"] = learned_comparison(judged, packages["fresh"])
+    return report
 
 
-def _matrix(m: Measurement) -> list[str]:
-    short = {r: r.name.replace("_RISK", "") for r in Risk}
-    lines = ["| truth \\ predicted | " + " | ".join(short[r] for r in Risk) + " |", "|---" * (len(Risk) + 1) + "|"]
-    for r, row in zip(Risk, m.confusion(), strict=True):
-        lines.append(f"| **{short[r]}** | " + " | ".join(str(v) for v in row) + " |")
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _agreement(m: dict[str, Any]) -> str:
+    lo, hi = m["decision_agreement_ci95"]
+    return f"{_pct(m['decision_agreement'])} ({_pct(lo)} .. {_pct(hi)})"
+
+
+def _confusion(m: dict[str, Any]) -> list[str]:
+    order = [d.replace("REQUIRE_APPROVAL", "REQ_APPROVAL") for d in m["confusion_by_decision"]["order"]]
+    lines = ["| label \\ decided | " + " | ".join(order) + " |", "|---" * (len(order) + 1) + "|"]
+    for name, row in zip(order, m["confusion_by_decision"]["rows_truth_cols_predicted"], strict=True):
+        lines.append(f"| **{name}** | " + " | ".join(str(v) for v in row) + " |")
     return lines
 
 
-def report(classifier: Measurement, alone: Measurement, no_man: list[str]) -> str:
+def _names(items: list[dict[str, str]]) -> str:
+    return ", ".join(f"{i['name']} ({i['label']} -> {i['got']})" for i in items) or "none"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    sets = report["sets"]
+    keys = SETS
+    heads = tuple(SET_TITLES[k] for k in keys)
     out = [
-        "# Tool risk classifier: accuracy",
+        "# Tool risk: measured accuracy",
         "",
-        "Regenerate with `make tools-accuracy` (`python -m tcphw.host.tools.accuracy --out docs/tool-accuracy.md`).",
-        "Labels: `tests/data/tool_labels.csv`, written from what each tool does, with a reason per tool.",
+        "Regenerate with `tcphw tools accuracy --out docs/tool-accuracy.md` (`make tools-accuracy`). "
+        "The figures depend on the documentation this machine has: CI installs the administration packages "
+        "listed in `.ci/run` first.",
         "",
-        "The documentation rules were tuned on this same set, so the rules-alone figure is a",
-        "training-set figure: expect less on tools outside it. The curated table also covers most",
-        "of these tools, so the classifier figure mostly measures the table.",
+        f"Labels: {report['labels']} tools in `host/tools/data/tool_labels.csv`, each written from what the tool "
+        "does, with its Debian package and a reason. The split is fixed in `host/tools/data/heldout_packages.txt`:",
+        "",
+        f"- **held-out**: packages held out while the policy was written and tuned "
+        f"({', '.join(report['heldout_packages'])}). Their first measurement was 64.4% agreement and 2 dangerous "
+        "misses; their errors were then read once and led to generic fixes, so they are no longer unseen.",
+        f"- **fresh held-out**: packages labelled blind after that and never tuned on "
+        f"({', '.join(report['fresh_packages'])}): the figure for tools the policy has never seen.",
+        "- **tuned packages**: the rest, on which the policy was written and tuned (a training-set figure).",
+        "",
+        "Agreement is on the decision an agent gets (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), with a "
+        "bootstrap 95% CI. A dangerous miss is a REQUIRE_APPROVAL or REJECT tool that was approved. "
+        "**classifier** is what `tcphw tools scan` does (curated table, else the documentation policy); "
+        "**policy** is the documentation policy alone, as for any tool outside the table.",
+        "",
+        "## Dangerous misses",
         "",
     ]
-    for m in (classifier, alone):
-        out += [
-            f"## {m.name}",
-            "",
-            f"{len(m.pairs)} tools; exact level: **{m.exact:.1%}**; "
-            f"CRITICAL tools called SAFE or LOW_RISK: **{len(m.critical_missed)}**"
-            + (f" ({', '.join(m.critical_missed)})" if m.critical_missed else ""),
-            "",
-            *_matrix(m),
-            "",
-        ]
-        if m.wrong():
-            out.append("Disagreements: " + "; ".join(f"{n} {t.name} -> {p.name}" for n, t, p in m.wrong()))
-            out.append("")
-    if no_man:
-        out += [f"No man page on the machine that made this report: {', '.join(no_man)}.", ""]
-    return "\n".join(out)
+    for head, key in zip(heads, keys, strict=True):
+        for method in ("classifier", "policy"):
+            out.append(f"- {head}, {method}: **{len(sets[key][method]['dangerous_misses'])}** "
+                       f"({_names(sets[key][method]['dangerous_misses'])})")  # fmt: skip
+    out += ["", "## Side by side", ""]
+    out += ["| | " + " | ".join(heads) + " |", "|---" + "|---:" * len(keys) + "|"]
+
+    def row(title: str, cell: Callable[[str], str]) -> None:
+        out.append(f"| {title} | " + " | ".join(cell(k) for k in keys) + " |")
+
+    for method in ("classifier", "policy"):
+        per = [sets[k][method] for k in keys]
+        out.append(f"| {method}: tools | " + " | ".join(str(m["tools"]) for m in per) + " |")
+        out.append(f"| {method}: decision agreement | " + " | ".join(_agreement(m) for m in per) + " |")
+        out.append(f"| {method}: exact level | " + " | ".join(_pct(m["exact_level"]) for m in per) + " |")
+        out.append(f"| {method}: dangerous misses | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |")
+        out.append(f"| {method}: over-cautious | " + " | ".join(str(len(m["over_cautious"])) for m in per) + " |")
+    row("decided by the curated table", lambda k: "{table_decided} of {tools}".format(**sets[k]["classifier"]))
+    row("no documentation here", lambda k: str(len(sets[k]["classifier"]["undocumented"])))
+    for head, key in zip(heads, keys, strict=True):
+        for method in ("classifier", "policy"):
+            m = sets[key][method]
+            out += ["", f"## {head}: {method}, decisions", "", *_confusion(m), "",
+                    f"Over-cautious: {_names(m['over_cautious'])}."]  # fmt: skip
+    undocumented = sets["all"]["classifier"]["undocumented"]
+    docs = report["documentation"]
+    out += [
+        "",
+        "## Documentation",
+        "",
+        f"Read here: man {docs['man']}, --help {docs['--help']}, -h {docs['-h']}, none {docs['none']}"
+        + (f" ({', '.join(undocumented)}: judged MEDIUM_RISK unless the table knows them)." if undocumented else "."),
+    ]
+    if "learned" in report:
+        out += ["", *learned_markdown(report["learned"])]
+    return "\n".join(out) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
-    text = report(*measure())
-    if args.out:
-        args.out.write_text(text)
-        print(f"wrote {args.out}")
-    else:
-        print(text)
-
-
-if __name__ == "__main__":
-    main()
+def learned_markdown(learned: dict[str, Any]) -> list[str]:
+    if "unavailable" in learned:
+        return ["## Learned signal", "", f"Not measured: {learned['unavailable']}."]
+    lines = [
+        "## Learned signal (scikit-learn)",
+        "",
+        learned["model"] + ". It may only raise the policy's level, never lower it. Fresh held-out: trained on every "
+        "other package, judged on the fresh held-out ones. Whole set: grouped cross-validation by package "
+        f"({learned['folds']} folds), so no tool is judged by a model that saw its package.",
+        "",
+        "| | policy | policy + learned raise |",
+        "|---|---:|---:|",
+    ]
+    for key, head in (("heldout", "fresh held-out"), ("all", "whole set (cross-validated)")):
+        a, b = learned[key]["policy"], learned[key]["policy_plus_learned"]
+        lines.append(f"| {head}: decision agreement | {_agreement(a)} | {_agreement(b)} |")
+        lines.append(f"| {head}: dangerous misses | {len(a['dangerous_misses'])} | {len(b['dangerous_misses'])} |")
+        lines.append(f"| {head}: over-cautious | {len(a['over_cautious'])} | {len(b['over_cautious'])} |")
+    lines += ["", f"Verdict: **{learned['verdict']}**."]
+    return lines
