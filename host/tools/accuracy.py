@@ -59,14 +59,15 @@ def load_labels(path: Path | None = None) -> list[Label]:
 
 
 def heldout_packages() -> dict[str, list[str]]:
-    """{"heldout": packages held out while the policy was written, "fresh": labelled blind after that}."""
-    out: dict[str, list[str]] = {"heldout": [], "fresh": []}
+    """The held-out groups of packages, oldest first: "heldout" (held out while the policy was written),
+    "fresh" and "fresh2" (each labelled blind after the previous group's first measurement)."""
+    out: dict[str, list[str]] = {"heldout": [], "fresh": [], "fresh2": []}
     for line in (_DATA / "heldout_packages.txt").read_text().splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         key, _, name = line.rpartition(": ")
-        out["fresh" if key == "fresh" else "heldout"].append(name)
+        out[key if key in out else "heldout"].append(name)
     return out
 
 
@@ -149,6 +150,10 @@ class Metrics:
     def dangerous(self) -> list[tuple[Label, Risk]]:
         return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] in STRICT and RISK_DECISION[p] == APPROVE]
 
+    def wrong_approvals(self) -> list[tuple[Label, Risk]]:
+        """Approved, but labelled CAUTION or stricter: the approvals an agent should not have had."""
+        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] != APPROVE and RISK_DECISION[p] == APPROVE]
+
     def over_cautious(self) -> list[tuple[Label, Risk]]:
         return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] == APPROVE and RISK_DECISION[p] in STRICT]
 
@@ -167,6 +172,10 @@ class Metrics:
             "exact_level": self.exact_level,
             "dangerous_misses": [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.dangerous()],
             "over_cautious": [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.over_cautious()],
+            "approvals": sum(RISK_DECISION[p] == APPROVE for _, p in self.pairs),
+            "wrong_approvals": [
+                {"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.wrong_approvals()
+            ],
             "confusion_by_decision": {
                 "order": [d.name for d in Decision],
                 "rows_truth_cols_predicted": self.confusion(),
@@ -184,8 +193,9 @@ def metrics(judged: list[Judged], method: str) -> Metrics:
     )
 
 
-SETS = ("fresh", "heldout", "tuned", "all")
+SETS = ("fresh2", "fresh", "heldout", "tuned", "all")
 SET_TITLES = {
+    "fresh2": "unseen",
     "fresh": "fresh held-out",
     "heldout": "held-out",
     "tuned": "tuned packages",
@@ -194,14 +204,11 @@ SET_TITLES = {
 
 
 def split(judged: list[Judged], packages: dict[str, list[str]]) -> dict[str, list[Judged]]:
-    """The tools of each set: fresh held-out, held-out, the packages the policy was tuned on, and all."""
-    fresh, held = set(packages["fresh"]), set(packages["heldout"])
-    return {
-        "fresh": [j for j in judged if j.label.package in fresh],
-        "heldout": [j for j in judged if j.label.package in held],
-        "tuned": [j for j in judged if j.label.package not in fresh | held],
-        "all": judged,
-    }
+    """The tools of each held-out group, of the packages the policy was tuned on, and of all."""
+    groups = {key: set(names) for key, names in packages.items()}
+    held = set().union(*groups.values())
+    out = {key: [j for j in judged if j.label.package in names] for key, names in groups.items()}
+    return {**out, "tuned": [j for j in judged if j.label.package not in held], "all": judged}
 
 
 def evaluate(
@@ -221,6 +228,7 @@ def evaluate(
         "labels": len(labels),
         "heldout_packages": packages["heldout"],
         "fresh_packages": packages["fresh"],
+        "fresh2_packages": packages["fresh2"],
         "documentation": {s: sum(d.source == s for d in docs.values()) for s in ("man", "--help", "-h", "none")},
         "table_entries_in_labels": sum(lookup(label.name) is not None for label in labels),
         "sets": {},
@@ -233,7 +241,7 @@ def evaluate(
     if learned:
         from .learned import learned_comparison
 
-        report["learned"] = learned_comparison(judged, packages["fresh"])
+        report["learned"] = learned_comparison(judged, packages["fresh2"])
     return report
 
 
@@ -275,14 +283,19 @@ def markdown(report: dict[str, Any]) -> str:
         f"- **held-out**: packages held out while the policy was written and tuned "
         f"({', '.join(report['heldout_packages'])}). Their first measurement was 64.4% agreement and 2 dangerous "
         "misses; their errors were then read once and led to generic fixes, so they are no longer unseen.",
-        f"- **fresh held-out**: packages labelled blind after that and never tuned on "
-        f"({', '.join(report['fresh_packages'])}): the figure for tools the policy has never seen.",
+        f"- **fresh held-out**: packages labelled blind after that ({', '.join(report['fresh_packages'])}). "
+        "Their first measurement was 53.2% agreement and 4 dangerous misses (networkctl, dbus-send, jmap, jstack), "
+        "which led to one structural change: a domain signal (storage, processes, accounts, ...) on a tool whose "
+        "summary only reads now gives CAUTION instead of nothing. Seen once since.",
+        f"- **unseen**: packages labelled blind after that change and never tuned on "
+        f"({', '.join(report['fresh2_packages'])}): the figure for tools the policy has never seen.",
         "- **tuned packages**: the rest, on which the policy was written and tuned (a training-set figure).",
         "",
         "Agreement is on the decision an agent gets (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), with a "
         "bootstrap 95% CI. A dangerous miss is a REQUIRE_APPROVAL or REJECT tool that was approved. "
         "**classifier** is what `tcphw tools scan` does (curated table, else the documentation policy); "
-        "**policy** is the documentation policy alone, as for any tool outside the table.",
+        "**policy** is the documentation policy alone, as for any tool outside the table. A wrong approval is any "
+        "approved tool whose label is CAUTION or stricter (dangerous misses are the worst of these).",
         "",
         "## Dangerous misses",
         "",
@@ -304,6 +317,11 @@ def markdown(report: dict[str, Any]) -> str:
         out.append(f"| {method}: exact level | " + " | ".join(_pct(m["exact_level"]) for m in per) + " |")
         out.append(f"| {method}: dangerous misses | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |")
         out.append(f"| {method}: over-cautious | " + " | ".join(str(len(m["over_cautious"])) for m in per) + " |")
+        out.append(
+            f"| {method}: approvals, of which wrong | "
+            + " | ".join(f"{m['approvals']}, {len(m['wrong_approvals'])}" for m in per)
+            + " |"
+        )
     row("decided by the curated table", lambda k: "{table_decided} of {tools}".format(**sets[k]["classifier"]))
     row("no documentation here", lambda k: str(len(sets[k]["classifier"]["undocumented"])))
     for head, key in zip(heads, keys, strict=True):
@@ -331,14 +349,14 @@ def learned_markdown(learned: dict[str, Any]) -> list[str]:
     lines = [
         "## Learned signal (scikit-learn)",
         "",
-        learned["model"] + ". It may only raise the policy's level, never lower it. Fresh held-out: trained on every "
-        "other package, judged on the fresh held-out ones. Whole set: grouped cross-validation by package "
+        learned["model"] + ". It may only raise the policy's level, never lower it. Unseen: trained on every "
+        "other package, judged on the unseen ones. Whole set: grouped cross-validation by package "
         f"({learned['folds']} folds), so no tool is judged by a model that saw its package.",
         "",
         "| | policy | policy + learned raise |",
         "|---|---:|---:|",
     ]
-    for key, head in (("heldout", "fresh held-out"), ("all", "whole set (cross-validated)")):
+    for key, head in (("heldout", "unseen"), ("all", "whole set (cross-validated)")):
         a, b = learned[key]["policy"], learned[key]["policy_plus_learned"]
         lines.append(f"| {head}: decision agreement | {_agreement(a)} | {_agreement(b)} |")
         lines.append(f"| {head}: dangerous misses | {len(a['dangerous_misses'])} | {len(b['dangerous_misses'])} |")

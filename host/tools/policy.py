@@ -57,6 +57,9 @@ MODIFY_VERBS = (
 _MODIFY = rf"\b(?:{MODIFY_VERBS})(?:s|es)?\b"
 
 
+READ_ONLY_SKIP = -1
+
+
 @dataclass(frozen=True)
 class Signal:
     """Where ``pattern`` matches ``where``, the tool is at least ``risk`` and has ``capabilities``."""
@@ -67,8 +70,9 @@ class Signal:
     risk: Risk
     reason: str
     capabilities: int = 0
-    # For a domain signal: it fires only if the summary changes the domain or does not say it only reads.
-    unless_read_only: bool = False
+    # Where the summary only reads: None fires as usual; READ_ONLY_SKIP does not fire (a writer's signal on a
+    # reader); any other level caps it (a domain signal on a reader: reading a sensitive domain is CAUTION).
+    when_read_only: int | None = None
 
 
 def _s(
@@ -78,9 +82,9 @@ def _s(
     risk: Risk,
     reason: str,
     caps: int = 0,
-    unless_read_only: bool = False,
+    when_read_only: int | None = None,
 ) -> Signal:
-    return Signal(name, where, re.compile(pattern, re.IGNORECASE), risk, reason, caps, unless_read_only)
+    return Signal(name, where, re.compile(pattern, re.IGNORECASE), risk, reason, caps, when_read_only)
 
 
 _DESTROY_VERB = (
@@ -97,7 +101,7 @@ SIGNALS: tuple[Signal, ...] = (
         "summary",
         r"^\W*(?:create|make)s?\s+(?:a\s+|an\s+|new\s+|empty\s+|temporary\s+|named\s+|hard\s+|symbolic\s+)*"
         r"(?:director(?:y|ies)|links?|temporary files?|empty files?|fifos?|pipes?)\b|\bchange file timestamps"
-        r"|\bwrite (?:a )?messages? to\b|\bsend (?:a )?message to\b",
+        r"|\b(?:write|send)s? (?:a )?messages? to (?:all |another |other )?(?:users?|terminals?|the system log)\b",
         L,
         "it creates directories, links or temporary files, or sends a message: small and easily undone",
         FILES,
@@ -177,7 +181,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it works on block devices, file systems, partitions, volumes or swap",
         SYSTEM | ROOT,
-        unless_read_only=True,
+        when_read_only=M,
     ),
     _s(
         "kernel",
@@ -187,7 +191,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it changes the kernel, its modules or namespaces",
         SYSTEM | ROOT,
-        unless_read_only=True,
+        when_read_only=M,
     ),
     _s(
         "processes",
@@ -197,7 +201,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it changes running processes, their scheduling or priority",
         SYSTEM,
-        unless_read_only=True,
+        when_read_only=M,
     ),
     _s(
         "accounts",
@@ -206,7 +210,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it changes accounts, groups or passwords",
         SYSTEM | ROOT,
-        unless_read_only=True,
+        when_read_only=M,
     ),
     _s(
         "network-config",
@@ -218,7 +222,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it changes the network configuration or the firewall",
         SYSTEM | NET | ROOT,
-        unless_read_only=True,
+        when_read_only=M,
     ),
     _s(
         "services",
@@ -229,7 +233,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it changes system services, scheduled jobs or system configuration",
         SYSTEM,
-        unless_read_only=True,
+        when_read_only=M,
     ),
     _s(
         "time",
@@ -238,7 +242,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it sets the clock or time",
         SYSTEM | ROOT,
-        unless_read_only=True,
+        when_read_only=M,
     ),
     _s(
         "packages",
@@ -247,7 +251,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it installs, removes or changes packages",
         SYSTEM | NET,
-        unless_read_only=True,
+        when_read_only=M,
     ),
     # Programs that run or attach to other programs.
     _s(
@@ -295,7 +299,7 @@ SIGNALS: tuple[Signal, ...] = (
         M,
         "a compiler, linker or archiver that writes files",
         FILES,
-        unless_read_only=True,
+        when_read_only=READ_ONLY_SKIP,
     ),
     _s(
         "writes-files",
@@ -307,7 +311,7 @@ SIGNALS: tuple[Signal, ...] = (
         M,
         "it writes or replaces files",
         FILES,
-        unless_read_only=True,
+        when_read_only=READ_ONLY_SKIP,
     ),
     # The whole text: man section, privileges, options.
     _s(
@@ -317,7 +321,7 @@ SIGNALS: tuple[Signal, ...] = (
         M,
         "a system administration command (man section 8)",
         ROOT,
-        unless_read_only=True,
+        when_read_only=M,
     ),
     _s(
         "needs-root",
@@ -327,7 +331,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it needs root privileges or capabilities, and its summary does not say it only reads",
         ROOT,
-        unless_read_only=True,
+        when_read_only=M,
     ),
     _s(
         "destroys-device-data",
@@ -366,7 +370,7 @@ SIGNALS: tuple[Signal, ...] = (
         M,
         "it has a read-only or dry-run option, so by default it changes things",
         FILES,
-        unless_read_only=True,
+        when_read_only=READ_ONLY_SKIP,
     ),
     _s(
         "destructive-option",
@@ -410,10 +414,12 @@ NO_EVIDENCE = "MEDIUM_RISK: no evidence it is read-only (no signal in its docume
 class Fired:
     signal: Signal
     quote: str
+    risk: Risk  # the signal's level, or its cap where the summary only reads
 
     def reason(self) -> str:
         s = self.signal
-        return f"{s.risk.name}: {s.reason} [{s.name}] ({s.where}: '{self.quote}')"
+        capped = " (its summary only reads, so it is capped here)" if self.risk < s.risk else ""
+        return f"{self.risk.name}: {s.reason}{capped} [{s.name}] ({s.where}: '{self.quote}')"
 
 
 @dataclass(frozen=True)
@@ -496,17 +502,20 @@ def decide(doc: str) -> Decision:
         match = signal.pattern.search(parts[signal.where])
         if not match:
             continue
-        if signal.unless_read_only and read_only:
-            continue
+        level = signal.risk
+        if read_only and signal.when_read_only is not None:
+            if signal.when_read_only == READ_ONLY_SKIP:
+                continue
+            level = min(level, Risk(signal.when_read_only))
         quote = f"section {section}" if signal.where == "section" else _quote(parts[signal.where], match)
-        fired.append(Fired(signal, quote))
+        fired.append(Fired(signal, quote, level))
     caps = 0
     for f in fired:
         caps |= f.signal.capabilities
     if not fired:
         return Decision(M, 0, (), (NO_EVIDENCE + (f" (summary: '{summary[:80]}')" if summary else ""),))
-    risk = max(f.signal.risk for f in fired)
-    reasons = [f.reason() for f in sorted(fired, key=lambda f: -f.signal.risk)]
+    risk = max(f.risk for f in fired)
+    reasons = [f.reason() for f in sorted(fired, key=lambda f: -f.risk)]
     evidence = any(f.signal.risk <= L for f in fired)
     if risk <= L and not evidence:  # cannot happen with the table above; kept so a new low signal fails safe
         risk = M
@@ -522,11 +531,11 @@ def policy_table() -> str:
     ]
     for s in SIGNALS:
         caps = " ".join(str(f.name) for f in Flag if f.value & s.capabilities and f.value.bit_count() == 1) or "-"
-        when = s.reason + (
-            " (unless the summary only reads: its first verb is a reading verb and no change verb)"
-            if s.unless_read_only
-            else ""
-        )
+        when = s.reason
+        if s.when_read_only == READ_ONLY_SKIP:
+            when += " (not where the summary only reads: a reading first verb and no change verb)"
+        elif s.when_read_only is not None:
+            when += f" (at most {Risk(s.when_read_only).name} where the summary only reads)"
         rows.append(f"| `{s.name}` | {s.risk.name} | {s.where} | {when} | {caps} |")
     rows.append(f"| (none fired) | MEDIUM_RISK | - | {NO_EVIDENCE.split(': ', 1)[1]} | - |")
     return "\n".join(rows)
