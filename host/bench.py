@@ -241,10 +241,11 @@ def format_rate(dps: float) -> str:
 def format_report(doc: dict[str, Any]) -> str:
     lines = [f"{'backend':<24} {'descriptors':>12} {'median':>12} {'95% CI':>25} {'CV':>6}"]
     for r in doc["results"]:
-        ci = f"{format_rate(r['ci95'][0])} .. {format_rate(r['ci95'][1])}"
-        lines.append(
-            f"{r['backend']:<24} {r['count']:>12,} {format_rate(r['throughput_dps']):>12} {ci:>25} {r['cv']:>6.1%}"
-        )
+        if r.get("repeat", 2) < 2:  # one timing has no spread: never print a zero-width interval
+            ci, cv = "none (1 repetition)", "-"
+        else:
+            ci, cv = f"{format_rate(r['ci95'][0])} .. {format_rate(r['ci95'][1])}", f"{r['cv']:.1%}"
+        lines.append(f"{r['backend']:<24} {r['count']:>12,} {format_rate(r['throughput_dps']):>12} {ci:>25} {cv:>6}")
     for r in doc["results"]:
         bd = r.get("breakdown")
         if bd and "kernel_throughput_dps" in bd:
@@ -266,7 +267,8 @@ def format_report(doc: dict[str, Any]) -> str:
         busy = b["fabric_busy_fraction"] or 0.0
         lines.append(
             f"{r['backend']}: fabric {fabric} at {b['real_clock_hz'] / 1e6:g} MHz (validator busy {busy:.2%} of "
-            f"cycles); link bound {format_rate(b['link_bound_dps'])} at {b['real_baud']:,} baud"
+            f"cycles); a real board's link bound: {format_rate(b['link_bound_dps'])} at its USB UART's "
+            f"{b['real_baud']:,} baud"
         )
         trip = b.get("round_trip")
         if trip:
@@ -280,17 +282,24 @@ def format_report(doc: dict[str, Any]) -> str:
         if b["virtual"]:
             sim = b["simulation"]
             lines.append(
-                f"{r['backend']}: SIMULATION ({sim['uart_baud']:,} baud virtual UART): "
-                f"{format_rate(sim['simulated_dps'])} in simulated time, link efficiency {sim['link_efficiency']:.1%}; "
-                f"projected real board: {format_rate(sim['projected_real_board_dps'])} "
-                "(the wall-clock rate above is the simulator's speed)"
+                f"{r['backend']}: SIMULATION: {format_rate(sim['simulated_dps'])} in simulated time through the "
+                f"virtual UART ({sim['uart_baud']:,} baud, faster than a real board's to simulate fewer cycles), "
+                f"link efficiency {sim['link_efficiency']:.1%}; PROJECTED real board at "
+                f"{b['real_baud']:,} baud: {format_rate(sim['projected_real_board_dps'])} "
+                "(the wall-clock rate above is the simulator's speed, not a board's)"
             )
         else:
             lines.append(f"{r['backend']}: link efficiency {b['link_efficiency']:.1%} of the wire limit")
+    virtual = {r["backend"] for r in doc["results"] if (r.get("board") or {}).get("virtual")}
     for q in doc["ratios"]:
+        caveat = (
+            " (a virtual board: this compares the simulator's speed with software, not a board's)"
+            if virtual & {q["numerator"], q["denominator"]}
+            else ""
+        )
         lines.append(
             f"ratio {q['numerator']} / {q['denominator']}: {q['ratio']:.3g}x "
-            f"(95% CI {q['ci95'][0]:.3g}..{q['ci95'][1]:.3g})"
+            f"(95% CI {q['ci95'][0]:.3g}..{q['ci95'][1]:.3g}){caveat}"
         )
     agree = doc["agreement"]
     checked = ", ".join(f"{p['backend']} vs {p['against']} on {p['compared']:,}" for p in agree["pairs"])

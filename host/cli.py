@@ -15,12 +15,13 @@ import numpy as np
 from tcphw import __version__
 from tcphw.contract import DESCRIPTOR_SIZE, FIELDS, Descriptor, describe_verdict
 
-from .backends import PartialResult, backend_specs, open_backend
+from .atomic import write_text_atomic
+from .backends import PartialResult, backend_specs, open_backend, parse_backend_spec
 from .backends.gpu import gpu_available
 from .backends.reference import reference_verdict
 from .bench import BenchPlan, format_report, run_bench
 from .cli_boards import bitstream, boards, doctor, flash
-from .cli_errors import InputError, input_errors
+from .cli_errors import InputError, check_output_dir, input_errors, refuse_same_file
 from .cli_experiment import experiment
 from .cli_explore import explore
 from .cli_gateware import export, synth
@@ -28,7 +29,7 @@ from .cli_link import board, link_proxy
 from .cli_project import project
 from .cli_tools import tools
 from .corpus import load_corpus, save_corpus, save_verdicts
-from .generate import KINDS, generate, parse_mix
+from .generate import KINDS, check_fits, generate, parse_mix
 from .summary import format_summary, verdict_summary
 
 # Validate large corpora in chunks: bounded memory for the working set and a live progress bar.
@@ -49,13 +50,17 @@ def main() -> None:
 
 @main.command()
 @click.option("--count", "-n", type=click.IntRange(min=1), required=True, help="Number of descriptors.")
-@click.option("--seed", "-s", type=int, default=0, show_default=True, help="Random seed (same seed, same bytes).")
+@click.option(
+    "--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed: same seed, same bytes."
+)
 @click.option("--mix", help=f"Weights KIND=W,...; kinds: {', '.join(KINDS)}. Default: mostly valid, every corruption.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .tcpd file.")
 @input_errors
 def gen(count: int, seed: int, mix: str | None, out: Path) -> None:
     """Generate a synthetic corpus of valid and corrupted descriptors."""
     weights = parse_mix(mix)
+    check_fits(count)
+    check_output_dir("--out", out)
     data, kinds = generate(count, seed, weights)
     save_corpus(out, data)
     counts = np.bincount(kinds, minlength=len(KINDS))
@@ -78,6 +83,12 @@ def gen(count: int, seed: int, mix: str | None, out: Path) -> None:
 @input_errors
 def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_partial: bool) -> None:
     """Validate every descriptor of CORPUS (.tcpd) and summarise the verdicts."""
+    if keep_partial and out is None:
+        raise InputError("--keep-partial needs --out FILE: the confirmed verdicts are saved to FILE.partial")
+    check_output_dir("--out", out)
+    refuse_same_file("--out", out, ("the corpus", corpus))
+    if out is not None:
+        refuse_same_file("--out", out.with_name(out.name + ".partial"), ("the corpus", corpus))
     data = load_corpus(corpus)
     n = len(data)
     verdicts = np.empty(n, dtype=np.uint8)
@@ -127,7 +138,7 @@ def _stopped(error: PartialResult, confirmed: np.ndarray, total: int, out: Path 
     partial = out.with_name(out.name + ".partial")
     save_verdicts(partial, confirmed)
     note = {"complete": False, "confirmed": len(confirmed), "total": total, "reason": str(error)}
-    partial.with_name(partial.name + ".json").write_text(json.dumps(note, indent=2) + "\n")
+    write_text_atomic(partial.with_name(partial.name + ".json"), json.dumps(note, indent=2) + "\n")
     raise click.ClickException(f"{error} ({where}; the confirmed verdicts are in {partial}, {partial}.json says why)")
 
 
@@ -144,7 +155,7 @@ def _stopped(error: PartialResult, confirmed: np.ndarray, total: int, out: Path 
 @click.option("--board", "board_name", help="Board definition for board backends (default icebreaker).")
 @click.option("--count", "-n", type=click.IntRange(min=1), default=1_000_000, show_default=True)
 @click.option("--corpus", type=click.Path(path_type=Path), help="Use this .tcpd corpus instead of generating one.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--repeat", "-r", type=click.IntRange(min=1), default=7, show_default=True, help="Timed repetitions.")
 @click.option("--warmup", type=click.IntRange(min=0), default=1, show_default=True, help="Discarded runs first.")
 @click.option(
@@ -178,11 +189,20 @@ def bench(
     out: Path | None,
 ) -> None:
     """Measure throughput of backends on one corpus in one run, with ratios and a bit-for-bit agreement check."""
+    ctx = click.get_current_context()
+    if corpus is not None and ctx.get_parameter_source("count") is click.core.ParameterSource.COMMANDLINE:
+        raise InputError("--count and --corpus: give one (a corpus's size is its count)")
+    if (port or board_name) and not any(s.partition(":")[0] == "board" for s in (backend, *compare)):
+        raise InputError("--port and --board apply to board backends, and this run has none (add --backend board)")
     specs = [_board_spec(s, port, board_name) for s in (backend, *compare)]
+    for spec in specs:
+        parse_backend_spec(spec)  # every name and option checked before the first timing
     if gpu_available() and not any(s.partition(":")[0] == "gpu" for s in specs):
         specs.append("gpu")  # a real CUDA device is here: measure it too
     if not no_baseline and "naive" not in specs:
         specs.append("naive")
+    if corpus is None:
+        check_fits(count)
     data = load_corpus(corpus) if corpus else generate(count, seed)[0]
     plan = BenchPlan(specs, repeat=repeat, warmup=warmup, slow_count=slow_count, seed=seed)
     with _progress(not as_json, len(specs) * (repeat + warmup), "benchmarking") as bar:
@@ -193,16 +213,17 @@ def bench(
 
         try:
             out.mkdir(parents=True, exist_ok=True)
-            (out / "bench.json").write_text(json.dumps(doc, indent=2) + "\n")
+            write_text_atomic((out / "bench.json"), json.dumps(doc, indent=2) + "\n")
             written = [out / "bench.json", *plot_bench(doc, out / "bench")]
         except OSError as e:
             raise InputError(f"cannot write to {out}: {e.strerror}") from e
-        click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     else:
         click.echo(f"corpus: {doc['corpus']} ({len(data):,} descriptors)")
         click.echo(format_report(doc))
+    if out is not None:  # after the results, so the report reads top to bottom
+        click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
     if doc["agreement"]["mismatches"]:
         raise click.ClickException(f"backends disagree on {doc['agreement']['mismatches']} verdicts (see agreement)")
 
@@ -222,9 +243,11 @@ def _board_spec(spec: str, port: str | None, board_name: str | None) -> str:
 
 @main.command()
 def backends() -> None:
-    """List the registered backends."""
+    """List the registered backends and the options each takes (NAME:KEY=VALUE,...)."""
     for spec in backend_specs():
         click.echo(f"{spec.name:<12} {spec.description}")
+        for option in spec.options:
+            click.echo(f"{'':<12}   {option.name}=...  {option.accepted()}: {option.help}")
 
 
 @main.command()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -34,3 +36,33 @@ def input_errors(func: F) -> F:
             raise InputError(msg) from e
 
     return wrapper  # type: ignore[return-value]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """The same file after resolving links (and hard links, where both exist)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_same_file(option: str, out: Path | None, *inputs: tuple[str, Path | None]) -> None:
+    """An output that is one of the inputs would destroy it: refuse before any work starts."""
+    if out is None:
+        return
+    for what, path in inputs:
+        if path is not None and _same_file(out, path):
+            raise InputError(f"{option} {out} is the same file as {what} {path}: refusing to overwrite it")
+
+
+def check_output_dir(option: str, out: Path | None) -> None:
+    """The folder an output goes into exists and is writable, checked before long work."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise InputError(f"{option} {out}: is a directory; give a file name")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{option} {out}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"{option} {out}: folder {parent} is not writable")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .atomic import write_text_atomic
 from .cli_errors import InputError, input_errors
 
 LANES = ("1", "2", "4", "8")
@@ -34,7 +35,7 @@ def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
         raise InputError(f"--top {top!r} is not a valid Verilog module name")
     text = export_verilog(int(lanes), pipeline, top=top)
     try:
-        out.write_text(text)
+        write_text_atomic(out, text)
     except OSError as e:
         raise InputError(f"cannot write {out}: {e.strerror}") from e
     click.echo(f"wrote {out}: module {top}, lanes={lanes}, pipeline={pipeline}, latency {pipeline} cycles", err=True)

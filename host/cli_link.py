@@ -67,7 +67,7 @@ def serve(virtual: bool, board_name: str, port: int) -> None:
 @click.option(
     "--delay", "delay_ms", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Delay per chunk, ms."
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 def link_proxy(target: str, port: int, drop: float, corrupt: float, insert: float, delay_ms: float, seed: int) -> None:
     """Forward a link through injected faults, both directions, and print the fault counts on exit."""
     from .faults import FaultInjector

@@ -12,7 +12,8 @@ import numpy as np
 
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
 
-from .cli_errors import InputError, input_errors
+from .atomic import write_text_atomic
+from .cli_errors import InputError, input_errors, refuse_same_file
 from .corpus import save_corpus
 from .tools.registry import Registry, RegistryError, ToolRow, default_db
 
@@ -171,6 +172,9 @@ def list_tools(risk: str | None, db: Path | None, as_json: bool) -> None:
 @input_errors
 def export_tools(out: Path, index: Path | None, db: Path | None) -> None:
     """Write every registered descriptor as a binary corpus the validators read."""
+    registry_file = db or default_db()
+    refuse_same_file("--out", out, ("--index", index), ("the registry", registry_file))
+    refuse_same_file("--index", index, ("the registry", registry_file))
     with _open(db) as registry:
         rows = list(registry.tools())
     if not rows:
@@ -182,32 +186,58 @@ def export_tools(out: Path, index: Path | None, db: Path | None) -> None:
             {"record": i, "name": r.name, "path": r.path, "risk": r.risk, "version": r.version}
             for i, r in enumerate(rows)
         ]
-        index.write_text(json.dumps({"corpus": str(out), "records": entries}, indent=1) + "\n")
+        write_text_atomic(index, json.dumps({"corpus": str(out), "records": entries}, indent=1) + "\n")
     click.echo(f"{len(rows)} descriptors -> {out}" + (f" (index {index})" if index else ""))
 
 
-@tools.command(name="check")
+CHECK_USAGE_EXIT = 64  # sysexits' EX_USAGE: 0..3 are the decisions, so a usage error needs its own code
+
+
+class CheckUsageError(click.ClickException):
+    exit_code = CHECK_USAGE_EXIT
+
+
+class _CheckCommand(click.Command):
+    """Usage errors of ``tools check`` exit 64, not click's 2 (which means REQUIRE_APPROVAL here)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as e:
+            setattr(e, "exit_code", CHECK_USAGE_EXIT)  # noqa: B010 - click declares exit_code a ClassVar
+            raise
+
+
+@tools.command(name="check", cls=_CheckCommand)
 @click.argument("command", nargs=-1, required=True)
 @_db_option
 @click.option("--json", "as_json", is_flag=True)
-def check_command(command: tuple[str, ...], db: Path | None, as_json: bool) -> None:
-    """The decision an agent would get for COMMAND: approve, caution, require approval or reject."""
+@click.pass_context
+def check_command(ctx: click.Context, command: tuple[str, ...], db: Path | None, as_json: bool) -> None:
+    """The decision an agent would get for COMMAND: approve, caution, require approval or reject.
+
+    \b
+    Exit code: the decision, so scripts and agents can act on it:
+      0 APPROVE, 1 CAUTION, 2 REQUIRE_APPROVAL, 3 REJECT,
+      64 a usage error (an empty or broken command line, a bad option or registry).
+    """
     from .tools.check import check
 
     line = " ".join(command)
-    with _open(db) as registry:
-        try:
+    try:
+        with _open(db) as registry:
             result = check(registry, line)
-        except ValueError as e:
-            raise InputError(str(e)) from e
+    except (ValueError, InputError) as e:
+        raise CheckUsageError(e.message if isinstance(e, InputError) else str(e)) from e
     if as_json:
         _emit(result.as_dict())
-        return
+        ctx.exit(int(result.decision))
     click.echo(f"{result.decision.name}: {line}")
     for part in result.parts:
         click.echo(f"  {part.program}: {part.decision.name}" + (f" ({part.verdict}, {part.risk})" if part.risk else ""))
         for reason in part.reasons[:4]:
             click.echo(f"    - {reason}")
+    ctx.exit(int(result.decision))
 
 
 @tools.command(name="accuracy")
@@ -224,7 +254,6 @@ def check_command(command: tuple[str, ...], db: Path | None, as_json: bool) -> N
 def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, quiet: bool) -> None:
     """Measure the risk levels against the labelled tools: held-out packages first, dangerous misses first."""
     from .tools.accuracy import SET_TITLES, SETS, evaluate, load_labels, markdown
-    from .tools.atomic import write_text_atomic
 
     if out is not None and out.exists() and not out.is_file():
         raise InputError(f"--out {out}: not a regular file")

@@ -31,6 +31,7 @@ import numpy as np
 from tcphw.boards import Board
 from tcphw.boards.build import BuildError, build, cached_report
 
+from .atomic import write_text_atomic
 from .bench import format_rate, wire_limit_dps
 
 MEASURE_COUNT = 2_000
@@ -80,7 +81,7 @@ def build_point(board: Board, point: Point, root: Path, reuse: Path | None = Pat
     if shipped is not None:
         folder.mkdir(parents=True, exist_ok=True)
         result.update(status="ok", report=shipped, build_seconds=0.0)
-        done.write_text(json.dumps(result, indent=1) + "\n")
+        write_text_atomic(done, json.dumps(result, indent=1) + "\n")
         return {**result, "cached": True}
     try:
         built, _ = build(b, folder)
@@ -92,7 +93,7 @@ def build_point(board: Board, point: Point, root: Path, reuse: Path | None = Pat
         result.update(status=status, reason=reason, report=report)
     result["build_seconds"] = round(time.monotonic() - started, 1)
     folder.mkdir(parents=True, exist_ok=True)
-    done.write_text(json.dumps(result, indent=1) + "\n")
+    write_text_atomic(done, json.dumps(result, indent=1) + "\n")
     return {**result, "cached": False}
 
 
@@ -244,8 +245,8 @@ def explore(
         "points": table,
         "seconds": round(time.monotonic() - started, 1),
     }
-    (out / "explore.json").write_text(json.dumps(doc, indent=1, default=str) + "\n")
-    (out / "explore.md").write_text(markdown(doc))
+    write_text_atomic((out / "explore.json"), json.dumps(doc, indent=1, default=str) + "\n")
+    write_text_atomic((out / "explore.md"), markdown(doc))
     plot(doc, out)
     return doc
 

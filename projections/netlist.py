@@ -19,6 +19,7 @@ from typing import Any
 
 from tcphw.hdl.export import DEFAULT_TOP, export_verilog
 from tcphw.hdl.synth import SCRIPTS, logic_levels
+from tcphw.host.atomic import write_text_atomic
 
 from .figures import FLOP_NAND2_EQUIVALENTS, NAND2_EQUIVALENTS
 
@@ -101,7 +102,7 @@ def measure(lanes: int, pipeline: int = 2, *, liberty: Path | None = None, cache
         nand2_area = _liberty_nand2_area(liberty)
         nand2 = (area or 0.0) / nand2_area if nand2_area else 0.0
     result = Netlist(lanes, pipeline, logic, flops, depth, nand2, str(liberty) if liberty else None, area, sha)
-    result_file.write_text(json.dumps(asdict(result), indent=1))
+    write_text_atomic(result_file, json.dumps(asdict(result), indent=1))
     return result
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from tcphw.host.atomic import write_text_atomic
+
 from .figures import nodes
 from .model import DEFAULT_BUS_BITS, project
 from .netlist import ROOT, measure
@@ -206,6 +208,6 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
 
 def write(doc: dict[str, Any], out: Path) -> list[str]:
     out.mkdir(parents=True, exist_ok=True)
-    (out / "projections.json").write_text(json.dumps(doc, indent=1, default=str) + "\n")
-    (out / "projections.md").write_text(markdown(doc))
+    write_text_atomic((out / "projections.json"), json.dumps(doc, indent=1, default=str) + "\n")
+    write_text_atomic((out / "projections.md"), markdown(doc))
     return [str(out / "projections.json"), str(out / "projections.md"), *plot(doc, out)]

@@ -8,6 +8,7 @@ from . import board, gpu, naive, reference, software  # noqa: F401  (registratio
 from .base import (
     Backend,
     BackendError,
+    BackendOption,
     BackendUnavailable,
     Descriptors,
     PartialResult,
@@ -24,6 +25,7 @@ from .base import (
 __all__ = [
     "Backend",
     "BackendError",
+    "BackendOption",
     "BackendUnavailable",
     "Descriptors",
     "PartialResult",

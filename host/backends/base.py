@@ -81,22 +81,70 @@ class Backend(ABC):
 
 
 @dataclass(frozen=True)
+class BackendOption:
+    """One ``KEY=VALUE`` a backend accepts in its spec: its type, range and meaning."""
+
+    name: str
+    type: type  # int, float or str
+    help: str
+    min: float | None = None
+    max: float | None = None
+
+    def accepted(self) -> str:
+        kind = {int: "an integer", float: "a number", str: "text"}[self.type]
+
+        def show(x: float) -> str:
+            return f"{int(x):,}" if self.type is int else f"{x:g}"
+
+        if self.min is not None and self.max is not None:
+            return f"{kind} from {show(self.min)} to {show(self.max)}"
+        if self.min is not None:
+            return f"{kind} >= {show(self.min)}"
+        return kind
+
+    def convert(self, backend: str, text: str) -> Any:
+        try:
+            value = self.type(text)
+        except ValueError:
+            raise ValueError(f"backend {backend}: {self.name}={text!r} is not {self.accepted()}") from None
+        if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
+            raise ValueError(
+                f"backend {backend}: {self.name}={text} is out of range; {self.name} takes {self.accepted()}"
+            )
+        return value
+
+
+@dataclass(frozen=True)
 class BackendSpec:
     name: str
     description: str
     factory: Callable[..., Backend]
+    options: tuple[BackendOption, ...] = ()
+
+    def option(self, key: str) -> BackendOption:
+        for o in self.options:
+            if o.name == key:
+                return o
+        known = ", ".join(o.name for o in self.options)
+        raise ValueError(
+            f"backend {self.name} has no option {key!r}; "
+            + (f"its options: {known} (tcphw backends lists them)" if known else "it takes no options")
+        )
 
 
 _REGISTRY: dict[str, BackendSpec] = {}
 
 
-def register_backend(name: str, description: str) -> Callable[[Callable[..., Backend]], Callable[..., Backend]]:
-    """Class decorator: make a backend available by name to the CLI, bench and experiments."""
+def register_backend(
+    name: str, description: str, options: tuple[BackendOption, ...] = ()
+) -> Callable[[Callable[..., Backend]], Callable[..., Backend]]:
+    """Class decorator: make a backend available by name to the CLI, bench and experiments, with the
+    options its spec may give (checked, converted and range-checked before the backend is built)."""
 
     def decorate(factory: Callable[..., Backend]) -> Callable[..., Backend]:
         if name in _REGISTRY:
             raise ValueError(f"backend {name!r} registered twice")
-        _REGISTRY[name] = BackendSpec(name, description, factory)
+        _REGISTRY[name] = BackendSpec(name, description, factory, options)
         return factory
 
     return decorate
@@ -119,31 +167,27 @@ def get_backend(name: str, **options: Any) -> Backend:
     return spec.factory(**options)
 
 
-def _option_value(text: str) -> Any:
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
-    return text
-
-
 def parse_backend_spec(spec: str) -> tuple[str, dict[str, Any]]:
-    """``software:threads=1`` -> ``("software", {"threads": 1})``; a bare name has no options."""
+    """``software:threads=1`` -> ``("software", {"threads": 1})``, each option checked against the ones
+    the backend declares (name, type, range); a bare name has no options."""
     name, _, rest = spec.partition(":")
+    name = name.strip()
+    if name not in _REGISTRY:
+        raise KeyError(f"unknown backend {name!r}; known: {', '.join(_REGISTRY)}")
+    declared = _REGISTRY[name]
     options: dict[str, Any] = {}
     for item in filter(None, rest.split(",")):
         key, sep, value = item.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise ValueError(f"backend option {item!r} in {spec!r} is not KEY=VALUE")
-        options[key.strip()] = _option_value(value.strip())
-    return name.strip(), options
+        key = key.strip()
+        if key in options:
+            raise ValueError(f"backend {name}: option {key} given twice in {spec!r}")
+        options[key] = declared.option(key).convert(name, value.strip())
+    return name, options
 
 
 def open_backend(spec: str) -> Backend:
     """Instantiate a backend from a ``name[:key=value,...]`` spec string."""
     name, options = parse_backend_spec(spec)
-    try:
-        return get_backend(name, **options)
-    except TypeError as e:
-        raise ValueError(f"bad options for backend {name!r}: {e}") from None
+    return get_backend(name, **options)

@@ -12,12 +12,24 @@ import time
 from typing import Any
 
 from ..link import BoardLink, BoardStopped, LinkError
-from .base import Backend, BackendError, Descriptors, PartialResult, Verdicts, register_backend
+from .base import Backend, BackendError, BackendOption, Descriptors, PartialResult, Verdicts, register_backend
 
 DEFAULT_BOARD = "icebreaker"
 
 
-@register_backend("board", "a tcphw FPGA board over its serial link; a virtual board when no port is given")
+@register_backend(
+    "board",
+    "a tcphw FPGA board over its serial link; a virtual board when no port is given",
+    (
+        BackendOption("port", str, "the board's serial URL (/dev/ttyUSB1, socket://..., rfc2217://...)"),
+        BackendOption(
+            "board", str, f"board definition, for a virtual board or to check a real one (default {DEFAULT_BOARD})"
+        ),
+        BackendOption(
+            "timeout", float, "seconds to wait for an answer before resending (default: learnt)", 0.001, 3600
+        ),
+    ),
+)
 class BoardBackend(Backend):
     """A tcphw board (real, or virtual in Verilator) over the serial link protocol."""
 

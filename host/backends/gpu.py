@@ -20,7 +20,7 @@ import numpy as np
 from tcphw.contract import CRC_COVERED_BYTES
 
 from . import software as sw
-from .base import Backend, BackendUnavailable, Descriptors, Verdicts, register_backend
+from .base import Backend, BackendOption, BackendUnavailable, Descriptors, Verdicts, register_backend
 
 WORDS = sw.WORDS
 _TABLE_WORDS = CRC_COVERED_BYTES * 256
@@ -100,7 +100,15 @@ def device_description(cuda: Any) -> dict[str, Any]:
     return info
 
 
-@register_backend("gpu", "numba.cuda kernel; chunked, pinned buffers, two streams (needs an NVIDIA GPU)")
+@register_backend(
+    "gpu",
+    "numba.cuda kernel; chunked, pinned buffers, two streams (needs an NVIDIA GPU)",
+    (
+        BackendOption("chunk", int, "descriptors per chunk through the pinned buffers", 1, 1 << 30),
+        BackendOption("block", int, "threads per block", 1, 1024),
+        BackendOption("blocks", int, "blocks in the grid (0: 8 per multiprocessor)", 0, 1 << 20),
+    ),
+)
 class GpuBackend(Backend):
     """numba.cuda kernel, chunked through pinned host buffers on two CUDA streams."""
 

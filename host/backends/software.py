@@ -39,7 +39,10 @@ from tcphw.contract import (
 )
 
 from ..crc_tables import position_tables
-from .base import Backend, BackendUnavailable, Descriptors, Verdicts, register_backend
+from .base import Backend, BackendOption, BackendUnavailable, Descriptors, Verdicts, register_backend
+
+# More threads than this is a typo, not a machine: refused with the accepted range.
+MAX_THREADS = 256
 
 # Below this many descriptors per thread, threading costs more than it saves.
 _MIN_PER_THREAD = 1 << 16
@@ -153,7 +156,11 @@ def as_words(descriptors: Descriptors) -> np.ndarray:
     return np.ascontiguousarray(descriptors).view(np.uint32).ravel()
 
 
-@register_backend("software", "numba kernel, multi-threaded (the fast reference)")
+@register_backend(
+    "software",
+    "numba kernel, multi-threaded (the fast reference)",
+    (BackendOption("threads", int, "worker threads (default: every core this process may use)", 1, MAX_THREADS),),
+)
 class SoftwareBackend(Backend):
     """numba kernel with position-table CRC, multi-threaded over contiguous slices."""
 
@@ -164,8 +171,8 @@ class SoftwareBackend(Backend):
             raise BackendUnavailable("the software kernel reads descriptors as little-endian words; use 'reference'")
         available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         self.threads = int(threads) if threads else available
-        if self.threads < 1:
-            raise ValueError(f"threads must be >= 1, got {threads}")
+        if not 1 <= self.threads <= MAX_THREADS:
+            raise ValueError(f"threads must be from 1 to {MAX_THREADS}, got {threads}")
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
 
     def _validate(self, descriptors: Descriptors) -> Verdicts:

@@ -17,6 +17,7 @@ import yaml
 
 from tcphw.host.bench import format_rate
 
+from ..atomic import write_text_atomic
 from .spec import parse
 from .statistics import NOISY_CV, compare, summarize
 
@@ -331,7 +332,7 @@ def _comparison_row(c: dict[str, Any], where: str) -> str:
 def report(out: Path) -> Path:
     doc = analyse(out)
     figures = plot(doc, out)
-    (out / "results.json").write_text(json.dumps(doc, indent=1) + "\n")
+    write_text_atomic((out / "results.json"), json.dumps(doc, indent=1) + "\n")
     path = out / "report.md"
-    path.write_text(markdown(doc, figures))
+    write_text_atomic(path, markdown(doc, figures))
     return path

@@ -37,6 +37,7 @@ from tcphw.host.corpus import load_corpus, save_corpus
 from tcphw.host.environment import environment
 from tcphw.host.generate import generate
 
+from ..atomic import write_text_atomic
 from .spec import Spec
 
 
@@ -110,7 +111,7 @@ def run(spec: Spec, out: Path, *, progress: Callable[[int, int], None] | None = 
     for c, raw in zip(spec.corpora, source["corpora"], strict=True):
         if c.path is not None:
             raw["path"] = f"corpora/{c.name}.tcpd"
-    (out / "spec.yaml").write_text(yaml.safe_dump(source, sort_keys=False))
+    write_text_atomic((out / "spec.yaml"), yaml.safe_dump(source, sort_keys=False))
     order = plan(spec)
     meta: dict[str, Any] = {
         "name": spec.name,
@@ -153,5 +154,5 @@ def run(spec: Spec, out: Path, *, progress: Callable[[int, int], None] | None = 
             if progress:
                 progress(index + 1, len(order))
     meta["state_end"] = machine_state()
-    (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    write_text_atomic((out / "meta.json"), json.dumps(meta, indent=1) + "\n")
     return out

@@ -51,10 +51,15 @@ class Check:
 
 
 _OPERATORS = {"|", "||", "&", "&&", ";", ";;", "|&"}
+_TERMINATORS = {"&", ";"}  # may end a line ("cmd &", "cmd ;"); the others need a command after them
 
 
 def simple_commands(line: str) -> list[list[str]]:
-    """The words of each simple command in ``line``, split at | || & && ; outside quotes."""
+    """The words of each simple command in ``line``, split at | || & && ; outside quotes.
+
+    A line a shell would refuse (an unterminated quote, ``ls |``, ``| wc``) raises ValueError: judging
+    a broken line as if it were fine would approve something that is not what will run."""
+    last = ""
     lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
     lexer.whitespace_split = True
     lexer.commenters = "#"
@@ -62,11 +67,19 @@ def simple_commands(line: str) -> list[list[str]]:
     try:
         for token in lexer:
             if token in _OPERATORS:
+                if not commands[-1]:
+                    raise ValueError(f"broken command line: {token!r} has no command before it")
                 commands.append([])
+                last = token
             else:
                 commands[-1].append(token)
-    except ValueError:  # unbalanced quotes: fall back to plain splitting, never to "nothing to check"
-        return [part.split() for part in _SEPARATORS.split(line)]
+    except ValueError as e:
+        if "broken command line" in str(e):
+            raise
+        # shlex's "No closing quotation" / "No escaped character": a shell would refuse it too
+        raise ValueError(f"broken command line: {e} ({line!r})") from None
+    if not commands[-1] and len(commands) > 1 and last not in _TERMINATORS:
+        raise ValueError(f"broken command line: {last!r} has no command after it")
     return [c for c in commands if c]
 
 
@@ -85,7 +98,7 @@ def check(registry: Registry, line: str) -> Check:
     hidden = _HIDDEN.search(line)
     if hidden:
         parts.append(
-            Part(hidden.group(0), None, Decision.REQUIRE_APPROVAL, None, None,
+            Part(hidden.group(0), "(substitution)", Decision.REQUIRE_APPROVAL, None, None,
                  [f"'{hidden.group(0)}' runs commands this check cannot see (command or process substitution)"])
         )  # fmt: skip
     with open_backend("software") as backend:
