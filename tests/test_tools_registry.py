@@ -171,8 +171,18 @@ def test_the_tools_commands(tool_dir: Path, tmp_path: Path) -> None:
     assert [p["program"] for p in quoted["parts"]] == ["cat", "ls"] and quoted["decision"] == "APPROVE"
     hidden = json.loads(runner.invoke(main, ["tools", "check", "cat $(rm -rf /)", "--db", db, "--json"]).output)
     assert hidden["decision"] == "REQUIRE_APPROVAL" and "cannot see" in hidden["parts"][0]["reasons"][0]
+    assert hidden["parts"][0]["program"] == "(substitution)"
     empty = runner.invoke(main, ["tools", "check", "  ", "--db", db])
-    assert empty.exit_code == 2 and "nothing to check" in empty.output
+    assert empty.exit_code == 64 and "nothing to check" in empty.output
+
+    # The exit code is the decision (0 approve .. 3 reject); a usage error is 64, never a decision's code.
+    for line, code in (("ls -l | cat", 0), ("cp a b", 1), ("frobnicate", 2), ("ls && rm -rf /", 3)):
+        assert runner.invoke(main, ["tools", "check", line, "--db", db]).exit_code == code, line
+        assert runner.invoke(main, ["tools", "check", line, "--db", db, "--json"]).exit_code == code, line
+    for broken in ("ls | ", "| wc", "ls 'abc", "ls && && cat"):
+        r = runner.invoke(main, ["tools", "check", broken, "--db", db])
+        assert r.exit_code == 64 and "broken command line" in r.output, broken
+    assert runner.invoke(main, ["tools", "check", "--no-such-option", "ls", "--db", db]).exit_code == 64
 
     unwritable = runner.invoke(main, ["tools", "export", "--out", str(tmp_path / "no" / "x.tcpd"), "--db", db])
     assert unwritable.exit_code == 2 and "cannot write" in unwritable.output

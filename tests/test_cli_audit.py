@@ -1,0 +1,88 @@
+"""A newcomer's audit (issue 16): bad input gets one clear line and exit 2, and nothing is lost."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tcphw.host.cli import main
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path, runner: CliRunner) -> Path:
+    p = tmp_path / "c.tcpd"
+    assert runner.invoke(main, ["gen", "-n", "480", "-s", "3", "-o", str(p)]).exit_code == 0
+    return p
+
+
+def test_an_output_that_is_the_input_is_refused_and_the_input_survives(
+    runner: CliRunner, corpus: Path, tmp_path: Path
+) -> None:
+    before = corpus.read_bytes()
+    link = tmp_path / "link.tcpd"
+    os.symlink(corpus, link)
+    for out in (corpus, link):
+        r = runner.invoke(main, ["validate", str(corpus), "--out", str(out)])
+        assert r.exit_code == 2 and "same file as the corpus" in r.output, r.output
+    assert corpus.read_bytes() == before
+
+
+def test_tools_export_refuses_an_index_that_is_the_corpus(runner: CliRunner, tmp_path: Path) -> None:
+    same = tmp_path / "x.tcpd"
+    r = runner.invoke(main, ["tools", "export", "--out", str(same), "--index", str(same), "--db", str(tmp_path / "r")])
+    assert r.exit_code == 2 and "same file as --index" in r.output
+
+
+def test_ignored_options_are_refused(runner: CliRunner, corpus: Path) -> None:
+    r = runner.invoke(main, ["validate", str(corpus), "--keep-partial"])
+    assert r.exit_code == 2 and "--keep-partial needs --out" in r.output
+    r = runner.invoke(main, ["bench", "--backend", "software", "--port", "/dev/ttyUSB9", "-n", "100"])
+    assert r.exit_code == 2 and "apply to board backends" in r.output
+    r = runner.invoke(main, ["bench", "--backend", "software", "--corpus", str(corpus), "--count", "5"])
+    assert r.exit_code == 2 and "--count and --corpus" in r.output
+
+
+def test_absurd_sizes_and_negative_seeds_name_the_option(runner: CliRunner, tmp_path: Path) -> None:
+    r = runner.invoke(main, ["gen", "--count", "10000000000000", "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "descriptors fit" in r.output and not (tmp_path / "x").exists()
+    r = runner.invoke(main, ["gen", "--count", "10", "--seed", "-5", "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "--seed" in r.output
+
+
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("software:bogus=1", ["no option 'bogus'", "threads"]),
+        ("software:threads=abc", ["threads='abc'", "an integer from 1 to 256"]),
+        ("naive:threads=2", ["naive has no option 'threads'", "takes no options"]),
+        ("software:threads=0", ["threads=0 is out of range"]),
+        ("software:threads=1000", ["threads=1000 is out of range"]),
+        ("software:threads", ["not KEY=VALUE"]),
+        ("nosuch", ["unknown backend 'nosuch'"]),
+    ],
+)
+def test_backend_options_are_declared_checked_and_named(
+    runner: CliRunner, corpus: Path, spec: str, words: list[str]
+) -> None:
+    r = runner.invoke(main, ["validate", str(corpus), "--backend", spec])
+    assert r.exit_code == 2 and all(w in r.output for w in words), r.output
+    assert "Traceback" not in r.output and "__init__" not in r.output
+
+
+def test_backends_lists_each_backends_options(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["backends"])
+    assert r.exit_code == 0 and "threads=" in r.output and "an integer from 1 to 256" in r.output
+
+
+def test_one_repetition_has_no_interval(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["bench", "--backend", "software", "-n", "2000", "--repeat", "1", "--no-baseline"])
+    assert r.exit_code == 0, r.output
+    assert "none (1 repetition)" in r.output and "0.0%" not in r.output
