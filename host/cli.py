@@ -13,7 +13,17 @@ import click
 import numpy as np
 
 from tcphw import __version__
-from tcphw.contract import DESCRIPTOR_SIZE, FIELDS, Descriptor, describe_verdict
+from tcphw.contract import (
+    CRC_COVERED_BYTES,
+    DESCRIPTOR_SIZE,
+    FIELDS,
+    VENDOR_MASK,
+    Descriptor,
+    Flag,
+    crc16,
+    describe_verdict,
+    verdict_decision,
+)
 
 from .atomic import write_text_atomic
 from .backends import PartialResult, backend_specs, open_backend, parse_backend_spec
@@ -254,8 +264,9 @@ def backends() -> None:
 @click.argument("hexbytes", required=False)
 @click.option("--corpus", type=click.Path(path_type=Path), help="Take the descriptor from this corpus...")
 @click.option("--index", "-i", type=click.IntRange(min=0), default=0, show_default=True, help="...at this index.")
+@click.option("--json", "as_json", is_flag=True, help="Print the fields, flag names and verdict as JSON.")
 @input_errors
-def decode(hexbytes: str | None, corpus: Path | None, index: int) -> None:
+def decode(hexbytes: str | None, corpus: Path | None, index: int, as_json: bool) -> None:
     """Show the fields and the verdict of one descriptor (24 bytes of HEX, or --corpus/--index)."""
     if (hexbytes is None) == (corpus is None):
         raise InputError("give either HEXBYTES or --corpus (with --index)")
@@ -270,12 +281,35 @@ def decode(hexbytes: str | None, corpus: Path | None, index: int) -> None:
             raw = bytes.fromhex(hexbytes.replace(":", " "))
         except ValueError:
             raise InputError(f"not hexadecimal: {hexbytes!r}") from None
+    if len(raw) != DESCRIPTOR_SIZE:
+        raise InputError(f"a descriptor is {DESCRIPTOR_SIZE} bytes; got {len(raw)}")
     d = Descriptor.decode(raw)
+    flag_names = [str(f.name) for f in Flag if d.flags & f and f.value.bit_count() == 1]
+    vendor = d.flags & VENDOR_MASK
+    expected_crc = crc16(raw[:CRC_COVERED_BYTES])
+    v = reference_verdict(raw)
+    if as_json:
+        doc = {
+            "hex": raw.hex(),
+            "fields": {f.name: (getattr(d, f.name).hex() if f.name == "magic" else getattr(d, f.name)) for f in FIELDS},
+            "flag_names": flag_names,
+            "vendor_bits": vendor,
+            "crc_expected": expected_crc,
+            "verdict": v,
+            "verdict_text": describe_verdict(v),
+            "decision": verdict_decision(v).name,
+        }
+        click.echo(json.dumps(doc, indent=2))
+        return
     for f in FIELDS:
         value = getattr(d, f.name)
         shown = value.hex(" ") if isinstance(value, bytes) else f"0x{value:0{2 * f.size}X} ({value})"
+        if f.name == "flags":
+            names = " | ".join(flag_names) or "none"
+            shown += f" = {names}" + (f" | vendor 0x{vendor:08X}" if vendor else "")
+        elif f.name == "crc" and value != expected_crc:
+            shown += f", expected 0x{expected_crc:04X} (CRC-16 of bytes 0..{CRC_COVERED_BYTES - 1})"
         click.echo(f"{f.name:<14} [{f.offset:>2}:{f.end:>2}] {shown}")
-    v = reference_verdict(raw)
     click.echo(f"verdict        0x{v:02X} = {describe_verdict(v)}")
 
 

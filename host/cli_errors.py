@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -66,3 +66,20 @@ def check_output_dir(option: str, out: Path | None) -> None:
         raise InputError(f"{option} {out}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise InputError(f"{option} {out}: folder {parent} is not writable")
+
+
+def int_list(option: str, values: Iterable[str], allowed: Iterable[int] | None = None) -> list[int]:
+    """One syntax for list options everywhere: ``--lanes 1,8``, ``--lanes 1 --lanes 8`` or ``--lanes "1 8"``."""
+    out: list[int] = []
+    for value in values:
+        for item in value.replace(",", " ").split():
+            try:
+                out.append(int(item))
+            except ValueError:
+                raise InputError(f"{option}: {item!r} is not an integer (give e.g. {option} 1,8)") from None
+    if allowed is not None:
+        choices = sorted(set(allowed))
+        bad = [n for n in out if n not in choices]
+        if bad:
+            raise InputError(f"{option}: {bad[0]} is not one of {', '.join(map(str, choices))}")
+    return list(dict.fromkeys(out))  # in the order given, each once

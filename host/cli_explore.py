@@ -7,18 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli_errors import InputError
-
-
-def _ints(text: str, name: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise InputError(f"--{name} takes comma-separated integers, got {text!r}") from None
-    if not values:
-        raise InputError(f"--{name} is empty")
-    return values
-
+from .cli_errors import InputError, int_list
 
 _SPEC_KEYS = {"board", "lanes", "pipeline", "jobs", "nodes", "measure", "out"}
 
@@ -54,21 +43,22 @@ def _int_list(spec: dict[str, object], key: str) -> list[int]:
 @click.option("--spec", "spec_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="the settings as YAML (board, lanes, pipeline, jobs, nodes, measure, out)")  # fmt: skip
 @click.option("--board", "board_name", default=None, help="a board from tcphw boards")
-@click.option("--lanes", default="1,2,4,8", show_default=True, help="lane counts to build")
-@click.option("--pipeline", default="2", show_default=True, help="pipeline depths to build")
+@click.option("--lanes", multiple=True, help="lane counts to build: 1,2,4,8 or repeated (default: all)")
+@click.option("--pipeline", multiple=True, help="pipeline depths to build: 1..4, e.g. 1,2 or repeated (default: 2)")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="builds at once (default: the core count)")
 @click.option("--node", "nodes", type=int, multiple=True, help="add the ASIC projection for this node (nm)")
 @click.option("--no-measure", is_flag=True, help="skip the virtual-board run of each point")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="results and build cache (default: build/explore/BOARD)")  # fmt: skip
-def explore(spec_file: Path | None, board_name: str | None, lanes: str, pipeline: str, jobs: int | None,
+def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ...], pipeline: tuple[str, ...],
+            jobs: int | None,
             nodes: tuple[int, ...], no_measure: bool, out: Path | None) -> None:  # fmt: skip
     """Build every lanes x pipeline point of a board, measure it, and plot the trade-offs."""
     if spec_file is not None:
         spec = _from_spec(spec_file)
         board_name = str(spec["board"])
-        lanes = ",".join(str(v) for v in _int_list(spec, "lanes") or [1, 2, 4, 8])
-        pipeline = ",".join(str(v) for v in _int_list(spec, "pipeline") or [2])
+        lanes = tuple(str(v) for v in _int_list(spec, "lanes"))
+        pipeline = tuple(str(v) for v in _int_list(spec, "pipeline"))
         jobs = int(str(spec["jobs"])) if "jobs" in spec else jobs
         nodes = tuple(_int_list(spec, "nodes")) or nodes
         no_measure = not spec.get("measure", True)
@@ -86,12 +76,13 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: str, pipeline
         board = get_board(board_name)
     except (KeyError, BoardError) as e:
         raise InputError(str(e.args[0] if e.args else e)) from e
-    lane_list, depth_list = _ints(lanes, "lanes"), _ints(pipeline, "pipeline")
-    bad = [n for n in lane_list if n not in LANE_CHOICES]
-    if bad:
-        raise InputError(f"--lanes: {bad[0]} is not one of {', '.join(map(str, LANE_CHOICES))}")
-    if any(p < 1 or p > 4 for p in depth_list):
-        raise InputError("--pipeline: depths are 1..4")
+    from tcphw.projections.figures import nodes as known_nodes
+
+    lane_list = int_list("--lanes", lanes, LANE_CHOICES) or list(LANE_CHOICES)
+    depth_list = int_list("--pipeline", pipeline, range(1, 5)) or [2]
+    unknown = sorted(set(nodes) - set(known_nodes()))
+    if unknown:  # checked before the first build, not after every point was built
+        raise InputError(f"--node: no figures for {unknown[0]} nm; nodes: {', '.join(map(str, known_nodes()))}")
     points = [Point(n, p) for n in lane_list for p in depth_list]
     out = out or Path("build") / "explore" / board.name
     doc = run(board, points, out, jobs=jobs or (os.cpu_count() or 1), nodes=list(nodes), measure=not no_measure,

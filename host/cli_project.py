@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
 
-from .cli_errors import InputError
+from .cli_errors import InputError, int_list
 
 
 @click.command()
-@click.option(
-    "--lanes", "lanes", type=click.Choice(["1", "2", "4", "8"]), multiple=True, help="lane counts (default: all)"
-)
+@click.option("--lanes", "lanes", multiple=True, help="lane counts: 1,2,4,8 or repeated (default: all)")
 @click.option("--node", "node_list", type=int, multiple=True, help="nodes in nm (default: every node with figures)")
 @click.option("--bus-bits", type=click.IntRange(24 * 8, 8192), default=512, show_default=True,
               help="input bus width per cycle (assumption: caps throughput at bus/24 bytes)")  # fmt: skip
@@ -29,13 +28,22 @@ def project(
 ) -> None:  # fmt: skip
     """PROJECTED clock, latency, throughput, area and energy per node, beside MEASURED points."""
     from tcphw.projections.figures import nodes
+    from tcphw.projections.netlist import NetlistError
     from tcphw.projections.report import markdown, run, write
 
     unknown = sorted(set(node_list) - set(nodes()))
     if unknown:
-        raise InputError(f"no figures for {unknown[0]} nm; nodes: {', '.join(str(n) for n in nodes())}")
-    doc = run([int(n) for n in lanes] or [1, 2, 4, 8], list(node_list) or None, bus_bits=bus_bits, liberty=liberty,
-              measure_software=not no_software)  # fmt: skip
+        raise InputError(f"--node: no figures for {unknown[0]} nm; nodes: {', '.join(str(n) for n in nodes())}")
+    lane_list = int_list("--lanes", lanes, (1, 2, 4, 8)) or [1, 2, 4, 8]
+    if liberty is not None:
+        head = liberty.read_bytes()[: 1 << 20].decode("utf-8", "replace")
+        if not re.search(r"\blibrary\s*\(", head):
+            raise InputError(f"--liberty {liberty}: not a Liberty cell library (no 'library (...)' group)")
+    try:
+        doc = run(lane_list, list(node_list) or None, bus_bits=bus_bits, liberty=liberty,
+                  measure_software=not no_software)  # fmt: skip
+    except NetlistError as e:
+        raise InputError(f"{e}") from e
     files = write(doc, out)
     if as_json:
         click.echo(json.dumps(doc, indent=1, default=str))

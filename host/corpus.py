@@ -30,9 +30,11 @@ def load_corpus(path: str | os.PathLike[str]) -> Descriptors:
     if size == 0:
         raise CorpusError(f"{p}: file is empty; a corpus holds one or more {DESCRIPTOR_SIZE}-byte descriptors")
     if size % DESCRIPTOR_SIZE:
+        whole = size // DESCRIPTOR_SIZE
         raise CorpusError(
             f"{p}: size {size} bytes is not a multiple of {DESCRIPTOR_SIZE} "
-            f"({size // DESCRIPTOR_SIZE} whole descriptors and {size % DESCRIPTOR_SIZE} stray bytes); "
+            f"({whole:,} whole descriptor{'' if whole == 1 else 's'} and {size % DESCRIPTOR_SIZE} stray "
+            f"byte{'' if size % DESCRIPTOR_SIZE == 1 else 's'}); "
             "the file is truncated or not a TCP v2 corpus"
         )
     try:

@@ -140,8 +140,9 @@ def markdown(doc: dict[str, Any]) -> str:
         )
     lines += ["", "## Measured", "", "| what | lanes | clock | latency | throughput |", "|---|---|---|---|---|"]
     for m in doc["measured"]["fpga"]:
+        stages = f"{m['pipeline']} stage" + ("" if m["pipeline"] == 1 else "s")
         lines.append(
-            f"| MEASURED {m['device']} post-route ({m['crc_style']} CRC, {m['pipeline']} stages) | {m['lanes']} | "
+            f"| MEASURED {m['device']} post-route ({m['crc_style']} CRC, {stages}) | {m['lanes']} | "
             f"{_fmt(m['fmax_hz'], 'Hz')} | "
             f"{_fmt(m['latency_ns'] * 1e-9, 's')} | {_fmt(m['throughput_dps'], '/s')} |"
         )

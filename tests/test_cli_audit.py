@@ -86,3 +86,39 @@ def test_one_repetition_has_no_interval(runner: CliRunner) -> None:
     r = runner.invoke(main, ["bench", "--backend", "software", "-n", "2000", "--repeat", "1", "--no-baseline"])
     assert r.exit_code == 0, r.output
     assert "none (1 repetition)" in r.output and "0.0%" not in r.output
+
+
+def test_project_refuses_a_file_that_is_not_a_liberty_library(runner: CliRunner, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n")
+    r = runner.invoke(main, ["project", "--liberty", str(notes), "--no-software", "--out", str(tmp_path / "p")])
+    assert r.exit_code == 2 and "not a Liberty cell library" in r.output and "Traceback" not in r.output
+
+
+def test_explore_checks_nodes_before_building_anything(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "ex"
+    r = runner.invoke(main, ["explore", "--board", "icebreaker", "--node", "3", "--no-measure", "--out", str(out)])
+    assert r.exit_code == 2 and "--node: no figures for 3 nm" in r.output
+    assert not out.exists(), "a build started before the options were checked"
+
+
+@pytest.mark.parametrize("command", [["explore", "--board", "icebreaker"], ["project", "--no-software"]])
+def test_lanes_take_one_syntax_everywhere(runner: CliRunner, command: list[str]) -> None:
+    for form in (["--lanes", "1,3"], ["--lanes", "1", "--lanes", "3"]):
+        r = runner.invoke(main, [*command, *form])
+        assert r.exit_code == 2 and "--lanes: 3 is not one of 1, 2, 4, 8" in r.output, (form, r.output)
+
+
+def test_decode_names_flags_and_shows_the_expected_crc(runner: CliRunner) -> None:
+    bad_crc = "54435002000244ba5ca6000000010005000200040002590c"
+    r = runner.invoke(main, ["decode", bad_crc])
+    assert r.exit_code == 0 and "= SAFE" in r.output and "expected 0x590B" in r.output
+    doc = __import__("json").loads(runner.invoke(main, ["decode", bad_crc, "--json"]).output)
+    assert doc["flag_names"] == ["SAFE"] and doc["crc_expected"] == 0x590B and doc["decision"] == "REJECT"
+
+
+def test_counts_are_spelt_in_the_singular_when_one(runner: CliRunner, tmp_path: Path) -> None:
+    p = tmp_path / "short.tcpd"
+    p.write_bytes(bytes(25))
+    r = runner.invoke(main, ["validate", str(p)])
+    assert r.exit_code == 2 and "1 whole descriptor and 1 stray byte)" in r.output
