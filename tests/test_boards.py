@@ -65,7 +65,7 @@ def fake_build(tmp_path: Path, board_name: str, **overrides: object) -> Path:
 
 def test_cache_and_flash_accept_only_the_current_design(tmp_path: Path) -> None:
     board = get_board("icebreaker")
-    with pytest.raises(FlashError, match="make bitstream BOARD=icebreaker"):
+    with pytest.raises(FlashError, match="tcphw bitstream icebreaker"):
         bitstream_for(board, tmp_path)
     fake_build(tmp_path, "icebreaker")
     assert cached_report(board, tmp_path) is not None and bitstream_for(board, tmp_path).exists()

@@ -122,3 +122,38 @@ def test_counts_are_spelt_in_the_singular_when_one(runner: CliRunner, tmp_path: 
     p.write_bytes(bytes(25))
     r = runner.invoke(main, ["validate", str(p)])
     assert r.exit_code == 2 and "1 whole descriptor and 1 stray byte)" in r.output
+
+
+def test_link_proxy_names_a_busy_port(runner: CliRunner) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        r = runner.invoke(main, ["link-proxy", "--to", "socket://127.0.0.1:1", "--port", str(port)])
+    assert r.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in r.output
+
+
+def test_doctor_shows_clean_versions_and_tcphw_commands(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["doctor"])
+    assert "vUNKNOWN" not in r.output and "/bin/clang" not in r.output and "make setup" not in r.output
+
+
+def test_link_proxy_prints_its_counts_on_sigterm() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    code = "import sys; from tcphw.host.cli import main; sys.argv[0] = 'tcphw'; main()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "link-proxy", "--to", "socket://127.0.0.1:1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("socket://127.0.0.1:")  # listening
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert "to the board: 0 bytes dropped, 0 corrupted, 0 inserted" in err and "{" not in err

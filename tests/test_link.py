@@ -113,7 +113,7 @@ def test_a_false_header_among_the_answers_swallows_nothing() -> None:
 
 
 def test_a_stale_gateware_is_refused_with_the_fix() -> None:
-    with model_link() as link, pytest.raises(StaleGateware, match="make flash BOARD=icebreaker"):
+    with model_link() as link, pytest.raises(StaleGateware, match="tcphw flash icebreaker"):
         link.connect(b"\x00" * c.GATEWARE_ID_SIZE)
 
 
