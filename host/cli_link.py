@@ -79,13 +79,13 @@ def link_proxy(target: str, port: int, drop: float, corrupt: float, insert: floa
         proxy = LinkProxy(target, to_board=to_board, to_host=to_host, delay_ms=delay_ms, port=port)
     except (ValueError, OSError) as e:
         raise InputError(str(e)) from e
-    click.echo(proxy.url)
-    click.echo(f"forwarding to {target}; Ctrl-C or SIGTERM stops and prints the fault counts", err=True)
 
     def terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # SIGTERM ends like Ctrl-C: counts printed, port closed
 
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = signal.signal(signal.SIGTERM, terminate)  # before the URL: a caller may stop us as soon as it reads it
+    click.echo(proxy.url)
+    click.echo(f"forwarding to {target}; Ctrl-C or SIGTERM stops and prints the fault counts", err=True)
     try:
         proxy.serve_forever()
     except KeyboardInterrupt:
