@@ -84,9 +84,9 @@ def link_proxy(target: str, port: int, drop: float, corrupt: float, insert: floa
         raise KeyboardInterrupt  # SIGTERM ends like Ctrl-C: counts printed, port closed
 
     previous = signal.signal(signal.SIGTERM, terminate)  # before the URL: a caller may stop us as soon as it reads it
-    click.echo(proxy.url)
-    click.echo(f"forwarding to {target}; Ctrl-C or SIGTERM stops and prints the fault counts", err=True)
     try:
+        click.echo(proxy.url)
+        click.echo(f"forwarding to {target}; Ctrl-C or SIGTERM stops and prints the fault counts", err=True)
         proxy.serve_forever()
     except KeyboardInterrupt:
         pass
