@@ -51,6 +51,12 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool) -> None:
         path = report(out)
     except ReportError as e:  # the raw runs are stored; say so, and how to rebuild the report
         raise InputError(f"{e}; the raw runs are kept in {out} (tcphw experiment report {out})") from e
+    import json
+
+    from .experiment.report import summary_lines
+
+    for line in summary_lines(json.loads((out / "results.json").read_text())):
+        click.echo(line)
     click.echo(f"results: {out} (raw runs in runs.jsonl); report: {path}")
 
 

@@ -158,7 +158,7 @@ def as_words(descriptors: Descriptors) -> np.ndarray:
 
 @register_backend(
     "software",
-    "numba kernel, multi-threaded (the fast reference)",
+    "numba kernel on one or more threads (the fast reference)",
     (BackendOption("threads", int, "worker threads (default: every core this process may use)", 1, MAX_THREADS),),
 )
 class SoftwareBackend(Backend):
@@ -193,7 +193,13 @@ class SoftwareBackend(Backend):
         return out
 
     def info(self) -> dict[str, Any]:
-        return {**super().info(), "threads": self.threads, "numba": numba.__version__}
+        threads = "1 thread" if self.threads == 1 else f"{self.threads} threads over contiguous slices"
+        return {
+            **super().info(),
+            "description": f"numba kernel with position-table CRC, {threads}",
+            "threads": self.threads,
+            "numba": numba.__version__,
+        }
 
     def close(self) -> None:
         if self._pool is not None:

@@ -284,13 +284,14 @@ def markdown(doc: dict[str, Any], figures: list[str]) -> str:
             "## Comparisons (throughput)",
             "",
             "The conclusion rests on Mann-Whitney U unless Shapiro-Wilk accepted normality for both samples, "
-            "then on Welch's t-test; both p-values are shown. Power: of the t-test on log values at the repetitions "
-            f"run, for a ratio of {1 + doc['effect']:g} between the two; 'needed' is the repetitions per "
-            "backend for 80% power.",
+            "then on Welch's t-test; both p-values are shown. Power, of the t-test on log values at the repetitions "
+            f"run: *planned* for the smallest ratio the experiment set out to detect ({1 + doc['effect']:g}, the "
+            "spec's `effect`), so a small planned power says the run was too short to see such a difference; "
+            "*observed* for the ratio measured. 'needed' is the repetitions per backend for 80% planned power.",
             "",
             "| a / b | corpus | batch | ratio of medians (95% CI) | test | p | MW p | Welch p | Cliff's delta "
-            "| Cohen's d | power | needed |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| Cohen's d | power (planned) | power (observed) | needed |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for c in doc["comparisons"]:
             lines.append(_comparison_row(c, f"{c['corpus']} | {c['batch'] or 'all'}"))
@@ -306,8 +307,8 @@ def markdown(doc: dict[str, Any], figures: list[str]) -> str:
             "time per decision at the smallest batch size (call time / batch size).",
             "",
             "| a / b | | ratio of medians (95% CI) | test | p | MW p | Welch p | Cliff's delta | Cohen's d "
-            "| power | needed |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| power (planned) | power (observed) | needed |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for c in b["comparisons"]:
             lines.append(_comparison_row(c, "per decision"))
@@ -325,8 +326,26 @@ def _comparison_row(c: dict[str, Any], where: str) -> str:
         f"({c['ratio_ci'][0]:.3g} .. {c['ratio_ci'][1]:.3g}) | "
         f"{test} | {c['p']:.2g} | {c['mann_whitney_p']:.2g} | {c['welch_p']:.2g} | "
         f"{c['cliffs_delta']:+.2f} ({c['cliffs_magnitude']}) | {c['cohens_d']:+.2f} | {c['power_at_n']:.2f} "
-        f"| {needed} |"
+        f"| {c.get('power_observed', float('nan')):.2f} | {needed} |"
     )
+
+
+def summary_lines(doc: dict[str, Any]) -> list[str]:
+    """What the terminal shows after a run: each backend's median and each comparison's verdict."""
+    lines = []
+    for c in doc["cells"]:
+        t = c["throughput_dps"]
+        lines.append(
+            f"{c['backend']:<24} {c['corpus']:<12} batch {c['batch'] or 'all'!s:<8} median {format_rate(t['median'])} "
+            f"(95% CI {format_rate(t['median_ci'][0])} .. {format_rate(t['median_ci'][1])}), {t['n']} repetitions"
+        )
+    for c in doc["comparisons"]:
+        verdict = "differ" if c["significant"] else "no significant difference"
+        lines.append(
+            f"{c['a']} / {c['b']} ({c['corpus']}, batch {c['batch'] or 'all'}): {c['ratio_of_medians']:.3g}x "
+            f"(95% CI {c['ratio_ci'][0]:.3g} .. {c['ratio_ci'][1]:.3g}), {c['test']} p = {c['p']:.2g}: {verdict}"
+        )
+    return lines
 
 
 def report(out: Path) -> Path:

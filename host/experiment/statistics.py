@@ -146,6 +146,8 @@ class Comparison:
     cohens_d: float
     effect: float  # the relative difference asked about: a ratio of 1 + effect
     power_at_n: float  # of the t-test on log values, at the samples we have, for that effect
+    # The same test's power for the ratio actually observed (log ratio in pooled SDs of the logs).
+    power_observed: float
     repetitions_for_effect: int | None  # per backend, for 80% power
 
     def as_dict(self) -> dict[str, Any]:
@@ -175,9 +177,11 @@ def compare(
         la, lb = np.log(xa), np.log(xb)
         pooled = np.sqrt(((la.size - 1) * la.var(ddof=1) + (lb.size - 1) * lb.var(ddof=1)) / (la.size + lb.size - 2))
         d_effect = math.log1p(effect) / pooled if pooled else float("inf")
+        d_observed = abs(math.log(ratio)) / pooled if pooled and ratio > 0 else float("inf")
     else:
         pooled = np.sqrt(((xa.size - 1) * xa.var(ddof=1) + (xb.size - 1) * xb.var(ddof=1)) / (xa.size + xb.size - 2))
         d_effect = effect * abs(xa.mean()) / pooled if pooled else float("inf")
+        d_observed = abs(xa.mean() - xb.mean()) / pooled if pooled else float("inf")
     n = min(xa.size, xb.size)
     return Comparison(
         a=name_a,
@@ -196,5 +200,6 @@ def compare(
         cohens_d=cohens_d(xa, xb),
         effect=effect,
         power_at_n=t_test_power(d_effect, n, alpha) if np.isfinite(d_effect) else 1.0,
+        power_observed=t_test_power(d_observed, n, alpha) if np.isfinite(d_observed) else 1.0,
         repetitions_for_effect=repetitions_needed(d_effect, alpha),
     )
