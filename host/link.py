@@ -127,6 +127,7 @@ class BoardLink:
         self.url = url
         self._clock = clock
         self.counters = LinkCounters()
+        self.last_batch = 0  # descriptors in the last VALIDATE frame sent (progress shows it)
         # At 1% byte faults ~38% of small sends fail; 64 failures in a row is about 1 in 10^27.
         self.max_failures = max_failures
         self.dead_after_s = dead_after_s
@@ -350,6 +351,7 @@ class BoardLink:
             self._write(c.encode_frame(seq, c.Command.VALIDATE, payload))
             self.counters.frames_sent += 1
             self.counters.resends += tries > 0
+            self.last_batch = count
             orders += 1
             in_flight[seq] = _Send(start, count, seq, orders, self._clock.monotonic(), tries + 1)
 

