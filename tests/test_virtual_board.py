@@ -66,7 +66,8 @@ def test_virtual_board_through_one_percent_faults_loses_nothing() -> None:
 def test_stale_gateware_and_a_board_that_dies_mid_run() -> None:
     rows, _ = generate(4 * BOARD.capacity, seed=9)
     with VirtualBoard(BOARD) as board:
-        with BoardLink(board.url, baud=board.config.baud) as link, pytest.raises(StaleGateware, match="tcphw flash icebreaker"):
+        stale = pytest.raises(StaleGateware, match="tcphw flash icebreaker")
+        with BoardLink(board.url, baud=board.config.baud) as link, stale:
             link.connect(BOARD.link_config().gateware_id())  # the real board's ID: not this gateware
         link = BoardLink(board.url, baud=board.config.baud, dead_after_s=1.0)
         link.connect(board.config.gateware_id())
