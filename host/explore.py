@@ -288,7 +288,7 @@ def markdown(doc: dict[str, Any]) -> str:
                 lines.append(
                     f"| {e['lanes']} | {e['pipeline']} | {nm} nm ({p['status']}) | "
                     f"{p['frequency_hz']['value'] / 1e9:.2f} GHz | {_rate(p['throughput_dps']['value'])}"
-                    f"{' (bus-bound)' if p['bus_bound'] else ''} | {p['area_um2']['value']:,.0f} um² | "
+                    f"{' (bus-bound)' if p['bus_bound'] else ''} | {p['area_um2']['value'] * 1e-6:.3g} mm² | "
                     f"{p['energy_per_descriptor_fj']['value']:.0f} fJ |"
                 )
     lines += ["", f"Exploration took {doc['seconds']:.0f} s (cached points take none)."]
@@ -300,22 +300,32 @@ def plot(doc: dict[str, Any], out: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.5))
     built = [e for e in doc["points"] if e["status"] == "ok" and e["luts"]]
     for e in built:
-        ax1.scatter(e["luts"], e["fabric_dps"], s=80 if e.get("pareto") else 30,
-                    color="#cc3311" if e.get("pareto") else "#4477aa", zorder=3)  # fmt: skip
+        # Filled: measured on the virtual board; hollow: only the computed memory bound (--no-measure).
+        measured = bool(e.get("virtual_board"))
+        colour = "#cc3311" if e.get("pareto") else "#4477aa"
+        ax1.scatter(e["luts"], e["fabric_dps"], s=80 if e.get("pareto") else 30, zorder=3, edgecolors=colour,
+                    facecolors=colour if measured else "none")  # fmt: skip
         ax1.annotate(f"{e['lanes']}L/p{e['pipeline']}", (e["luts"], e["fabric_dps"]), fontsize=7)
     front = sorted((e["luts"], e["fabric_dps"]) for e in built if e.get("pareto"))
     if front:
         ax1.plot(*zip(*front, strict=True), color="#cc3311", lw=1, label="Pareto front")
     if built:
         ax1.axhline(built[0]["link_dps"], color="black", ls="--", label="link bound (UART)")
+    handles = ax1.get_legend_handles_labels()[0]
+    if any(e.get("virtual_board") for e in built):
+        handles.append(Line2D([], [], marker="o", ls="", color="#4477aa", label="MEASURED on the virtual board"))
+    if any(not e.get("virtual_board") for e in built):
+        handles.append(Line2D([], [], marker="o", ls="", color="#4477aa", markerfacecolor="none",
+                              label="not measured: the computed memory bound"))  # fmt: skip
     ax1.set_xlabel("LUTs (post-route, MEASURED)")
-    ax1.set_ylabel("fabric descriptors / s (MEASURED on the virtual board)")
+    ax1.set_ylabel("fabric descriptors / s")
     ax1.set_yscale("log")
-    ax1.legend(fontsize=7)
+    ax1.legend(handles=handles, fontsize=7)
     ax1.set_title("throughput vs resources")
     labels = [f"{e['lanes']}L/p{e['pipeline']}" for e in doc["points"]]
     x = np.arange(len(labels))
@@ -326,14 +336,24 @@ def plot(doc: dict[str, Any], out: Path) -> None:
     ):
         ax2.scatter(x, [e[key] or np.nan for e in doc["points"]], marker=marker, s=80, label=f"{name} bound")
     fabric = [(e.get("virtual_board") or {}).get("fabric_dps") or np.nan for e in doc["points"]]
-    ax2.scatter(x, fabric, marker="o", color="black", label="fabric (MEASURED, virtual board)")
+    if not np.all(np.isnan(fabric)):
+        ax2.scatter(x, fabric, marker="o", color="black", label="fabric (MEASURED, virtual board)")
+    nodes = sorted({int(nm) for e in doc["points"] for nm in (e.get("projected") or {})}, reverse=True)
+    for k, nm in enumerate(nodes):
+        values = [
+            ((e.get("projected") or {}).get(nm) or (e.get("projected") or {}).get(str(nm)) or {})
+            .get("throughput_dps", {})
+            .get("value", np.nan)
+            for e in doc["points"]
+        ]
+        ax2.scatter(x, values, marker="*", s=90, color=f"C{4 + k}", label=f"PROJECTED ASIC at {nm} nm")
     for i, e in enumerate(doc["points"]):
         if e["status"] != "ok":
             ax2.annotate(e["status"], (i, e["link_dps"]), fontsize=7, color="#cc3311")
     ax2.set_xticks(x, labels, fontsize=7)
     ax2.set_yscale("log")
     ax2.set_ylabel("descriptors / s")
-    ax2.legend(fontsize=7)
+    ax2.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax2.set_title("bounds per point (roofline)")
     fig.suptitle(f"{doc['board']}: exploration")
     fig.tight_layout()
