@@ -11,6 +11,7 @@ when the board stops answering the error says how many verdicts were confirmed.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -95,7 +96,10 @@ def open_port(url: str, baud: int) -> Any:
     try:
         return serial.serial_for_url(url, baudrate=baud, timeout=0, **extra)
     except (serial.SerialException, ValueError, OSError) as e:
-        raise LinkError(f"cannot open {url}: {e}. Check the port (tcphw doctor lists serial ports)") from e
+        # pyserial repeats the URL and the errno; the OS's words are the part worth reading
+        errno = getattr(e, "errno", None)
+        reason = os.strerror(errno) if isinstance(errno, int) else str(e)
+        raise LinkError(f"cannot open {url}: {reason}. Check the port (tcphw doctor lists serial ports)") from e
 
 
 @dataclass

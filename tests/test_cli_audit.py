@@ -157,3 +157,18 @@ def test_link_proxy_prints_its_counts_on_sigterm() -> None:
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert "to the board: 0 bytes dropped, 0 corrupted, 0 inserted" in err and "{" not in err
+
+
+def test_broken_yaml_is_one_line_with_its_position(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("x: [\n")
+    for command in (["experiment", "run", str(bad)], ["explore", "--spec", str(bad)]):
+        r = runner.invoke(main, command)
+        assert r.exit_code == 2 and "not valid YAML" in r.output and "at line 2" in r.output, r.output
+        assert len(r.output.strip().splitlines()) == 1, r.output
+
+
+def test_a_missing_serial_port_is_named_once(runner: CliRunner, corpus: Path) -> None:
+    r = runner.invoke(main, ["validate", str(corpus), "--backend", "board:port=/dev/ttyUSB77"])
+    assert r.exit_code == 2 and "cannot open /dev/ttyUSB77: No such file or directory" in r.output
+    assert r.output.count("/dev/ttyUSB77") == 1

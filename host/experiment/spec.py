@@ -71,6 +71,13 @@ _REPORT = {"effect", "alpha"}
 _BASELINE = {"name", "path", "column"}
 
 
+def yaml_problem(e: yaml.YAMLError) -> str:
+    """PyYAML's error in one line: what is wrong and where (its own text spans several lines)."""
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
+
+
 def _keys(where: str, given: dict[str, Any], allowed: set[str], required: frozenset[str] = frozenset()) -> None:
     unknown = sorted(set(given) - allowed)
     if unknown:
@@ -199,5 +206,5 @@ def load(path: Path) -> Spec:
     except OSError as e:
         raise SpecError(f"{path}: cannot read ({e.strerror})") from e
     except yaml.YAMLError as e:
-        raise SpecError(f"{path}: not valid YAML: {e}") from e
+        raise SpecError(f"{path}: not valid YAML: {yaml_problem(e)}") from e
     return parse(data, path.parent)
