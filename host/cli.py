@@ -336,12 +336,12 @@ def decode(hexbytes: str | None, corpus: Path | None, index: int, as_json: bool)
     click.echo(f"verdict        0x{v:02X} = {describe_verdict(v)}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 # Gateware commands live in their own module; they import Amaranth only when run.
 main.add_command(export)
 main.add_command(synth)
 for _command in (boards, bitstream, flash, doctor, board, link_proxy, tools, experiment, project, explore):
     main.add_command(_command)
+
+
+if __name__ == "__main__":  # after every subcommand is added: python -m tcphw.host.cli synth works
+    main()

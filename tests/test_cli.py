@@ -214,3 +214,12 @@ def test_a_run_that_stops_never_writes_a_complete_looking_file(
     assert (tmp_path / "v.bin.partial").stat().st_size == 500
     note = json.loads((tmp_path / "v.bin.partial.json").read_text())
     assert note == {"complete": False, "confirmed": 500, "total": 1000, "reason": "the board stopped answering"}
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    for module in ("tcphw", "tcphw.host.cli"):
+        r = subprocess.run([sys.executable, "-m", module, "synth", "--help"], capture_output=True, text=True)
+        assert r.returncode == 0 and "Synthesize" in r.stdout, (module, r.stderr[-300:])
