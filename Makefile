@@ -7,7 +7,7 @@ BUILD  := build
 
 .PHONY: all setup demo test lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy projections explore clean distclean help
 
-all: test
+all: help  # bare `make` prints the targets instead of running the whole suite
 
 help:
 	@echo "make demo   - generate a corpus, validate it, bench a (virtual) board against software and naive"

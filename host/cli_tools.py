@@ -13,7 +13,7 @@ import numpy as np
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
 
 from .atomic import write_text_atomic
-from .cli_errors import InputError, input_errors, refuse_same_file
+from .cli_errors import InputError, check_output_dir, input_errors, refuse_same_file
 from .corpus import save_corpus
 from .tools.registry import Registry, RegistryError, ToolRow, default_db
 
@@ -127,7 +127,7 @@ def _describe(row: ToolRow) -> dict[str, Any]:
 def show(name: str, db: Path | None, as_json: bool) -> None:
     """One tool: decoded descriptor, risk with its reasons, provenance and history."""
     with _open(db) as registry:
-        row = registry.get(name)
+        row = registry.lookup(name)
         if row is None:
             raise InputError(f"{name} is not in the registry {registry.path}; run tcphw tools scan first")
         doc = {**_describe(row), "history": registry.history(name)}
@@ -177,8 +177,10 @@ def export_tools(out: Path, index: Path | None, db: Path | None) -> None:
     refuse_same_file("--index", index, ("the registry", registry_file))
     with _open(db) as registry:
         rows = list(registry.tools())
+        scanned = {r.name for r in rows}
+        rows += [r for r in registry.imported_tools() if r.name not in scanned]  # a scanned tool wins
     if not rows:
-        raise InputError("the registry is empty; run tcphw tools scan first")
+        raise InputError("the registry is empty; run tcphw tools scan (or tools import) first")
     corpus = np.frombuffer(b"".join(r.descriptor for r in rows), dtype=np.uint8).reshape(-1, DESCRIPTOR_SIZE)
     save_corpus(out, corpus)
     if index is not None:
@@ -249,9 +251,15 @@ def check_command(ctx: click.Context, command: tuple[str, ...], db: Path | None,
 )
 @click.option("--json", "as_json", is_flag=True, help="print every figure as JSON")
 @click.option("--no-learned", is_flag=True, help="skip the scikit-learn comparison (faster)")
+@click.option(
+    "--upstream",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="also judge the upstream knowledge base's labels (tcp_export.json or tcp_complete.db)",
+)
 @click.option("--quiet", is_flag=True, help="no progress bar")
 @input_errors
-def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, quiet: bool) -> None:
+def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream: Path | None, quiet: bool) -> None:
     """Measure the risk levels against the labelled tools: held-out packages first, dangerous misses first."""
     from .tools.accuracy import SET_TITLES, SETS, evaluate, load_labels, markdown
 
@@ -259,11 +267,18 @@ def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, quiet: b
         raise InputError(f"--out {out}: not a regular file")
     labels = load_labels()
     bar = click.progressbar(length=len(labels), label="reading documentation", file=sys.stderr)
+    if upstream is not None:
+        from .tools.upstream import UpstreamError, read
+
+        try:
+            read(upstream)  # a bad file is refused before minutes of reading documentation
+        except UpstreamError as e:
+            raise InputError(str(e)) from e
     if quiet or as_json:
-        report = evaluate(labels, learned=not no_learned)
+        report = evaluate(labels, learned=not no_learned, upstream=upstream)
     else:
         with bar:
-            report = evaluate(labels, learned=not no_learned, progress=bar.update)
+            report = evaluate(labels, learned=not no_learned, upstream=upstream, progress=bar.update)
     if out is not None:
         write_text_atomic(out, markdown(report))
     if as_json:
@@ -279,7 +294,100 @@ def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, quiet: b
                 f"(95% CI {lo:.1%}..{hi:.1%}), dangerous misses {len(m['dangerous_misses'])} ({misses}), "
                 f"over-cautious {len(m['over_cautious'])}"
             )
+    if "upstream" in report:
+        m = report["upstream"]["sets"]["all"]
+        click.echo(
+            f"upstream labels: {m['tools']} labelled tools, agreement {m['decision_agreement']:.1%}, "
+            f"dangerous misses {len(m['dangerous_misses'])}, over-cautious {len(m['over_cautious'])}"
+        )
     if "learned" in report and "verdict" in report["learned"]:
         click.echo(f"learned signal: {report['learned']['verdict']}")
     if out is not None:
         click.echo(f"wrote {out}")
+
+
+@tools.command(name="import")
+@click.argument("path", type=click.Path(path_type=Path))
+@_db_option
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="also write a corpus (.tcpd)"
+)
+@click.option("--index", type=click.Path(dir_okay=False, path_type=Path), default=None, help="and its index (JSON)")
+@click.option("--no-registry", is_flag=True, help="only write --out/--index; leave the registry alone")
+@click.option("--json", "as_json", is_flag=True, help="print the import report as JSON")
+@input_errors
+def import_command(
+    path: Path, db: Path | None, out: Path | None, index: Path | None, no_registry: bool, as_json: bool
+) -> None:
+    """Import the upstream TCP knowledge base (tcp_export.json or tcp_complete.db, told apart by content):
+    each entry checked against its own format, converted to contract v2, and stored as a source of its own."""
+    from datetime import UTC, datetime
+
+    from .tools.upstream import UpstreamError, import_file
+
+    if index is not None and out is None:
+        raise InputError("--index describes the corpus of --out: give --out too")
+    if no_registry and out is None:
+        raise InputError("--no-registry with no --out would import nothing")
+    registry_file = db or default_db()
+    for option, target in (("--out", out), ("--index", index)):
+        check_output_dir(option, target)
+        refuse_same_file(option, target, ("the input", path), ("the registry", registry_file))
+    refuse_same_file("--out", out, ("--index", index))
+    try:
+        report = import_file(path)
+    except UpstreamError as e:
+        raise InputError(str(e)) from e
+    if not report.converted:
+        raise InputError(f"{path}: no entry passed its checks ({len(report.rejected)} rejected); nothing imported")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    if not no_registry:
+        with _open(db) as registry, registry.transaction():  # all or nothing
+            for c in report.converted:
+                d = Descriptor.decode(c.descriptor)
+                reasons = [
+                    f"{c.risk.name}: imported from {path.name} ({report.format}); upstream label {c.upstream_risk}"
+                    + (f", not a TCP level: imported as {c.risk.name} (approval required)" if c.unknown else ""),
+                ]
+                if c.dropped_bits:
+                    reasons.append(f"upstream flag bits with no contract meaning dropped: {', '.join(c.dropped_bits)}")
+                row = ToolRow(
+                    name=c.name, path=f"upstream:{path.resolve()}", resolved=f"upstream:{path.resolve()}", size=0,
+                    mtime_ns=0, version=None, doc_source=f"upstream-{report.format}", doc_hash=None,
+                    risk=c.risk.name, flags=d.flags, reasons=tuple(reasons), analysis="imported",
+                    descriptor=c.descriptor, scanned_at=now,
+                )  # fmt: skip
+                registry.put_imported(row, c.upstream_risk, c.unknown)
+    if out is not None:
+        save_corpus(
+            out, np.frombuffer(b"".join(c.descriptor for c in report.converted), dtype=np.uint8).reshape(-1, 24)
+        )
+    if index is not None:
+        entries = [
+            {"record": i, "name": c.name, "upstream_risk": c.upstream_risk, "risk": c.risk.name, "unknown": c.unknown}
+            for i, c in enumerate(report.converted)
+        ]
+        write_text_atomic(index, json.dumps({"corpus": str(out), "source": str(path), "records": entries}, indent=1))
+    summary = report.summary()
+    if as_json:
+        _emit({**summary, "registry": None if no_registry else str(registry_file)})
+        return
+    for name, why in report.rejected:
+        click.echo(f"rejected {name}: {why}", err=True)
+    click.echo(
+        f"{summary['imported']:,} descriptors imported from {path} ({report.format}), "
+        f"{len(report.rejected)} rejected; "
+        "upstream risks: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["upstream_risks"].items()))
+    )
+    unknown = summary["upstream_risks"].get("UNKNOWN")
+    if unknown:
+        click.echo(f"UNKNOWN is not a TCP level: {unknown} imported as {summary['unknown_imported_as']}")
+    if summary["dropped_flag_bits"]:
+        click.echo(
+            "flag bits dropped (no contract meaning): "
+            + ", ".join(f"{k} on {v}" for k, v in summary["dropped_flag_bits"].items())
+        )
+    if not no_registry:
+        click.echo(f"registry: {registry_file} (imported descriptors; a scanned tool of the same name wins)")
+    if out is not None:
+        click.echo(f"corpus: {out}" + (f", index: {index}" if index else ""))

@@ -216,6 +216,7 @@ def evaluate(
     docs: dict[str, Doc] | None = None,
     *,
     learned: bool = True,
+    upstream: Path | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the report, as plain data (the JSON of ``tcphw tools accuracy --json``)."""
@@ -238,11 +239,47 @@ def evaluate(
             "classifier": metrics(part, "classifier").as_dict(),
             "policy": metrics(part, "policy").as_dict(),
         }
+    if upstream is not None:
+        report["upstream"] = upstream_comparison(labels, parts, upstream)
     if learned:
         from .learned import learned_comparison
 
         report["learned"] = learned_comparison(judged, packages["fresh2"])
     return report
+
+
+def upstream_comparison(labels: list[Label], parts: dict[str, list[Judged]], path: Path) -> dict[str, Any]:
+    """The upstream knowledge base's labels (as imported: UNKNOWN needs approval) against ours, per set,
+    on the labelled tools it has."""
+    from .upstream import import_file
+
+    imported = {c.name: c for c in import_file(path).converted}
+    out: dict[str, Any] = {"file": str(path), "commands": len(imported), "sets": {}}
+    for key, part in parts.items():
+        pairs = [(j.label, imported[j.label.name].risk) for j in part if j.label.name in imported]
+        out["sets"][key] = Metrics(pairs).as_dict()
+    return out
+
+
+def upstream_markdown(up: dict[str, Any]) -> list[str]:
+    lines = [
+        "## The upstream knowledge base's labels",
+        "",
+        f"`{Path(up['file']).name}` ({up['commands']:,} commands, labels from local language models), as "
+        "`tcphw tools import` converts them (UNKNOWN as HIGH_RISK), judged against the same labels, on the "
+        "labelled tools it has. This section appears with `--upstream PATH`; the upstream files are not shipped "
+        "(their licence is unclear): fetch `samscarrow/tool-capability-protocol`, `tcp-knowledge-base/binaries/`.",
+        "",
+        "| | " + " | ".join(SET_TITLES[k] for k in SETS) + " |",
+        "|---" + "|---:" * len(SETS) + "|",
+    ]
+    per = [up["sets"][k] for k in SETS]
+    lines.append("| tools in both | " + " | ".join(str(m["tools"]) for m in per) + " |")
+    lines.append("| decision agreement | " + " | ".join(_agreement(m) for m in per) + " |")
+    lines.append("| dangerous misses | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |")
+    lines.append("| over-cautious | " + " | ".join(str(len(m["over_cautious"])) for m in per) + " |")
+    lines += ["", f"Dangerous misses (whole set): {_names(up['sets']['all']['dangerous_misses'])}."]
+    return lines
 
 
 def _pct(x: float) -> str:
@@ -338,6 +375,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"Read here: man {docs['man']}, --help {docs['--help']}, -h {docs['-h']}, none {docs['none']}"
         + (f" ({', '.join(undocumented)}: judged MEDIUM_RISK unless the table knows them)." if undocumented else "."),
     ]
+    if "upstream" in report:
+        out += ["", *upstream_markdown(report["upstream"])]
     if "learned" in report:
         out += ["", *learned_markdown(report["learned"])]
     return "\n".join(out) + "\n"

@@ -105,7 +105,7 @@ def check(registry: Registry, line: str) -> Check:
         for words in commands:
             command = " ".join(words)
             program = program_of(words)
-            row = registry.get(program) if program else None
+            row = registry.lookup(program) if program else None
             if program is None:
                 continue
             if row is None:

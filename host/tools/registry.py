@@ -64,6 +64,30 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE tools ADD COLUMN scan_id INTEGER REFERENCES scans(id);
     ALTER TABLE tools ADD COLUMN analysis_version INTEGER NOT NULL DEFAULT 0;
     """,
+    # 2 -> 3: descriptors imported from elsewhere (the upstream TCP knowledge base), a source of their own:
+    # a scan never replaces or removes them, and a scanned tool of the same name wins a lookup.
+    """
+    CREATE TABLE imported (
+        name TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        resolved TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        version TEXT,
+        doc_source TEXT NOT NULL,
+        doc_hash TEXT,
+        risk TEXT NOT NULL,
+        flags INTEGER NOT NULL,
+        reasons TEXT NOT NULL,
+        analysis TEXT NOT NULL,
+        descriptor BLOB NOT NULL,
+        scanned_at TEXT NOT NULL,
+        scan_id INTEGER,
+        analysis_version INTEGER NOT NULL DEFAULT 0,
+        upstream_risk TEXT NOT NULL,
+        unknown INTEGER NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -155,6 +179,26 @@ class Registry:
     def get(self, name: str) -> ToolRow | None:
         row = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM tools WHERE name = ?", (name,)).fetchone()
         return self._row(row) if row else None
+
+    def imported(self, name: str) -> ToolRow | None:
+        row = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM imported WHERE name = ?", (name,)).fetchone()
+        return self._row(row) if row else None
+
+    def lookup(self, name: str) -> ToolRow | None:
+        """What an agent's check sees: the tool scanned on this machine, else an imported descriptor."""
+        return self.get(name) or self.imported(name)
+
+    def imported_tools(self) -> Iterator[ToolRow]:
+        for row in self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM imported ORDER BY name"):
+            yield self._row(row)
+
+    def put_imported(self, row: ToolRow, upstream_risk: str, unknown: bool) -> None:
+        values = {**row.__dict__, "reasons": json.dumps(list(row.reasons))}
+        columns = (*_COLUMNS, "upstream_risk", "unknown")
+        self.db.execute(
+            f"INSERT OR REPLACE INTO imported ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+            (*(values[c] for c in _COLUMNS), upstream_risk, int(unknown)),
+        )
 
     def tools(self, risk: str | None = None) -> Iterator[ToolRow]:
         query = f"SELECT {', '.join(_COLUMNS)} FROM tools"
