@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
 
 from tcphw.host.backends import BackendUnavailable, backend_names, get_backend
@@ -46,3 +47,9 @@ def require_simulator(simulator: str) -> None:
         prepare_simulator(simulator)
     except SimulatorMissing as e:
         pytest.fail(str(e)) if simulator == "verilator" else pytest.skip(str(e))
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    """The tcphw CLI in-process, for the CLI tests."""
+    return CliRunner()

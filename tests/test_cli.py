@@ -14,11 +14,6 @@ from tcphw.host.cli import main
 
 
 @pytest.fixture()
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture()
 def corpus(tmp_path: Path, runner: CliRunner) -> Path:
     p = tmp_path / "c.tcpd"
     r = runner.invoke(main, ["gen", "--count", "5000", "--seed", "9", "--out", str(p)])

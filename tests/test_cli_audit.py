@@ -12,11 +12,6 @@ from tcphw.host.cli import main
 
 
 @pytest.fixture()
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture()
 def corpus(tmp_path: Path, runner: CliRunner) -> Path:
     p = tmp_path / "c.tcpd"
     assert runner.invoke(main, ["gen", "-n", "480", "-s", "3", "-o", str(p)]).exit_code == 0

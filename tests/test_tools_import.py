@@ -60,11 +60,6 @@ def db_file(path: Path, raw: dict[str, bytes], *, cut: int = 0, magic: bytes = b
     return path
 
 
-@pytest.fixture()
-def runner() -> CliRunner:
-    return CliRunner()
-
-
 def imported(runner: CliRunner, src: Path, tmp_path: Path, tag: str) -> tuple[bytes, list[dict[str, object]]]:
     out, index = tmp_path / f"{tag}.tcpd", tmp_path / f"{tag}.json"
     r = runner.invoke(main, ["tools", "import", str(src), "--db", str(tmp_path / f"{tag}.db"),
