@@ -225,7 +225,9 @@ class BoardLink:
         A device that sends back nothing like a tcphw frame is given ``HELLO_TRIES`` tries; one
         whose answers arrive damaged is a board on a noisy line and is given more."""
         tries = 0
-        heard_frames = False
+        # A board that already answered HELLO is on a slow or noisy line when answers go missing, not absent:
+        # four lost STATS answers after thousands of good frames are no reason to call it "not a board".
+        heard_frames = self.hello is not None
         while tries < (NOISY_TRIES if heard_frames else HELLO_TRIES):
             tries += 1
             seq = self._next_seq()
@@ -244,6 +246,11 @@ class BoardLink:
                         return event
             self.counters.timeouts += 1
             self._parser.timeout()  # a false start byte may hold the parser; the answer is late anyway
+        if self.hello is not None:
+            raise LinkError(
+                f"the {self.hello.board} at {self.url} answered HELLO but nothing to {command.name} in {tries} tries: "
+                "it stopped answering, or the line loses everything"
+            )
         raise NotABoard(
             f"no tcphw answer to {command.name} from {self.url} after {tries} tries: "
             "is it a tcphw board with its bitstream loaded (tcphw flash BOARD)?"

@@ -179,3 +179,15 @@ def test_a_board_that_stops_mid_run_keeps_the_confirmed_prefix() -> None:
     done = stop.value.verdicts
     assert len(done) == 3 * CONFIG.capacity  # three batches answered, in order
     assert np.array_equal(done, expected(rows)[: len(done)])
+
+
+def test_a_connected_board_whose_answers_go_missing_gets_the_noisy_line_allowance() -> None:
+    """After HELLO, lost STATS answers mean a slow or noisy line: 32 tries, and no 'not a board' verdict."""
+    port = model_port()
+    with model_link(port=port) as link:
+        link.connect(CONFIG.gateware_id())
+        sent = link.counters.frames_sent
+        port.write = lambda data: len(data)  # type: ignore[method-assign]  # the board goes silent
+        with pytest.raises(LinkError, match="answered HELLO but nothing to STATS in 32 tries") as e:
+            link.stats(timeout_s=0.001)
+        assert not isinstance(e.value, NotABoard) and link.counters.frames_sent - sent == 32
