@@ -9,6 +9,7 @@ import numpy as np
 
 from tcphw.contract import DESCRIPTOR_SIZE
 
+from .atomic import atomic_file
 from .backends.base import Descriptors
 
 
@@ -46,14 +47,11 @@ def load_corpus(path: str | os.PathLike[str]) -> Descriptors:
 
 def _write_atomic(path: str | os.PathLike[str], array: np.ndarray) -> None:
     """Write raw bytes via a temporary file so a partial file never replaces a good one."""
-    p = Path(path)
-    tmp = p.with_name(f".{p.name}.partial")
     try:
-        np.ascontiguousarray(array, dtype=np.uint8).tofile(tmp)
-        os.replace(tmp, p)
+        with atomic_file(path) as f:
+            np.ascontiguousarray(array, dtype=np.uint8).tofile(f)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise CorpusError(f"{p}: cannot write ({e.strerror or e})") from None
+        raise CorpusError(f"{path}: cannot write ({e.strerror or e})") from None
 
 
 def save_corpus(path: str | os.PathLike[str], descriptors: Descriptors) -> None:

@@ -207,3 +207,19 @@ def test_the_experiment_summary_names_each_median_and_verdict() -> None:
     lines = summary_lines(doc)
     assert "median 2.00 M/s" in lines[0] and "5 repetitions" in lines[0]
     assert "software / naive" in lines[1] and "150x" in lines[1] and "differ" in lines[1]
+
+
+def test_outputs_appear_whole_with_ordinary_permissions(tmp_path: Path) -> None:
+    import stat
+
+    from tcphw.host.atomic import write_text_atomic
+    from tcphw.host.corpus import save_verdicts
+
+    umask = os.umask(0)
+    os.umask(umask)
+    text, raw = tmp_path / "r.md", tmp_path / "v.bin"
+    write_text_atomic(text, "report\n")
+    save_verdicts(raw, __import__("numpy").zeros(10, dtype="uint8"))
+    for p in (text, raw):
+        assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask, p  # not mkstemp's 0600
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["r.md", "v.bin"]  # no temporary file left behind
