@@ -47,9 +47,11 @@ CHUNK = 1 << 22
 
 
 def _progress(enabled: bool, length: int, label: str) -> Any:
+    """A progress bar on stderr (or nowhere); ``update(n, current_item=text)`` shows text after it."""
     return click.progressbar(
-        length=length, label=label, file=sys.stderr if enabled else io.StringIO(), show_eta=True, show_percent=True
-    )
+        length=length, label=label, file=sys.stderr if enabled else io.StringIO(), show_eta=True,
+        show_percent=True, item_show_func=lambda item: item,
+    )  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -107,11 +109,7 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_p
         slow = bool(getattr(b, "slow", False))
         chunk = 256 if slow else CHUNK
         show = not as_json and (slow or n > CHUNK)
-        bar = click.progressbar(
-            length=n, label="validating", file=sys.stderr if show else io.StringIO(), show_eta=True,
-            show_percent=True, item_show_func=lambda item: item,
-        )  # fmt: skip
-        with bar:
+        with _progress(show, n, "validating") as bar:
             start = time.perf_counter()
             lo = 0
             while lo < n:
