@@ -25,10 +25,13 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool) -> None:
     """Run SPEC_FILE: every backend x corpus x batch size, warm-ups discarded, order randomised."""
     from tcphw.host.backends import BackendError
 
+    from .experiment.decisions.spec import is_decision_spec
     from .experiment.report import ReportError, report
     from .experiment.runner import run
     from .experiment.spec import SpecError, load
 
+    if is_decision_spec(spec_file):
+        return _run_decisions(spec_file, out, quiet)
     try:
         spec = load(spec_file)
     except SpecError as e:
@@ -64,10 +67,60 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 def report_command(directory: Path) -> None:
     """Rebuild report.md, results.json and the figures in DIRECTORY from its stored raw runs."""
+    from .experiment.decisions.run import is_decision_run
     from .experiment.report import ReportError, report
+
+    if is_decision_run(directory):
+        from .experiment.decisions.report import report as decision_report
+
+        try:
+            click.echo(f"report: {decision_report(directory)}")
+        except ReportError as e:
+            raise InputError(str(e)) from e
+        return
 
     try:
         path = report(directory)
     except ReportError as e:
         raise InputError(str(e)) from e
     click.echo(f"report: {path}")
+
+
+def _run_decisions(spec_file: Path, out: Path | None, quiet: bool) -> None:
+    """A ``kind: decision-methods`` file: every method decides every labelled tool (docs/experiments.md)."""
+    from tcphw.host.backends import BackendError
+
+    from .experiment.decisions.llm import LiveError
+    from .experiment.decisions.report import report, summary_lines
+    from .experiment.decisions.run import run
+    from .experiment.decisions.spec import load
+    from .experiment.report import ReportError
+    from .experiment.spec import SpecError
+
+    try:
+        spec = load(spec_file)
+    except SpecError as e:
+        raise InputError(str(e)) from e
+    out = out or Path("build") / "experiments" / f"{spec.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    with click.progressbar(length=1, label=f"{spec.name}", file=sys.stderr if not quiet else None) as bar:
+        state = {"done": 0}
+
+        def step(done: int, total: int, what: str) -> None:
+            bar.length = total
+            bar.label = f"{spec.name}: {what}"
+            bar.update(done - state["done"])
+            state["done"] = done
+
+        try:
+            run(spec, out, progress=None if quiet else step)
+        except (FileExistsError, SpecError, LiveError, BackendError) as e:
+            raise InputError(f"{e}" + (f"; the decisions made so far are kept in {out}" if out.exists() else "")) from e
+    try:
+        doc_path = report(out)
+    except ReportError as e:
+        raise InputError(f"{e}; the raw decisions are kept in {out} (tcphw experiment report {out})") from e
+    import json
+
+    for line in summary_lines(json.loads((out / "results.json").read_text())):
+        click.echo(line)
+    click.echo(f"results: {out} (raw decisions in decisions.jsonl); report: {doc_path}")
