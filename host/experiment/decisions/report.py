@@ -128,6 +128,7 @@ def analyse(out: Path) -> dict[str, Any]:
             entry["training_s"] = {"folds": int(batch["folds"][0]), "per_fold": batch["train"],
                                    "tools_per_fold": batch["train_tools"]}  # fmt: skip
         doc["methods"][m] = entry
+    doc["documentation_read_s"] = _read_times(out)
     doc["agreement"] = {
         a: {b: _pair_agreement(by[a], by[b], decided[a] & decided[b]) for b in methods} for a in methods
     }
@@ -136,6 +137,17 @@ def analyse(out: Path) -> dict[str, Any]:
         {"tool": t, "label": labels[t][0], **{m: _named(by[m].get(t)) for m in methods}} for t in watch if t in labels
     ]
     return doc
+
+
+def _read_times(out: Path) -> dict[str, Any] | None:
+    """How long reading each tool's documentation took (a cost the rules and the models pay unless it is stored)."""
+    import gzip
+
+    path = out / "documentation.jsonl.gz"
+    if not path.is_file():
+        return None
+    with gzip.open(path, "rt") as f:
+        return _latency([d["read_seconds"] for d in map(json.loads, f) if d.get("read_seconds") is not None])
 
 
 def _named(r: dict[str, Any] | None) -> str | None:
@@ -235,7 +247,14 @@ def markdown(doc: dict[str, Any], figures: list[str]) -> str:
         f"{doc['labels']} labelled tools; {doc['common_tools']} were decided by every method. Machine: "
         f"{env.get('cpu_model', '?')}, {env.get('cores', '?')} cores, {env.get('os', '?')}. Documentation read here: "
         + ", ".join(f"{k} {v}" for k, v in doc["documentation"].items())
-        + ".",
+        + "."
+        + (
+            f" Reading it took {_time(doc['documentation_read_s']['median'])} per tool (median; p99 "
+            f"{_time(doc['documentation_read_s']['p99'])}): a cost the rules and the models pay at decision time "
+            "unless the text is stored, and the descriptor pays once, at scan time."
+            if doc.get("documentation_read_s")
+            else ""
+        ),
         "",
         "## Dangerous misses (labelled REQUIRE_APPROVAL or REJECT, approved)",
         "",
