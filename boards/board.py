@@ -17,6 +17,19 @@ class BoardError(ValueError):
     pass
 
 
+def platform_class(module: str, name: str) -> Callable[[], Any]:
+    """An amaranth-boards platform, imported when first built: a board's definition, its link and its
+    virtual board work without the ``fpga`` extra; only building and flashing need it."""
+
+    def make(*args: Any, **kwargs: Any) -> Any:
+        from tcphw.extras import require
+
+        return getattr(require("fpga", module, "building for a real board"), name)(*args, **kwargs)
+
+    make.__qualname__ = name
+    return make
+
+
 @dataclass(frozen=True)
 class Programmer:
     """How to load a bitstream: a tool, its arguments ({bitstream} is replaced)."""
@@ -72,11 +85,17 @@ class Board:
         )
 
     def summary(self) -> dict[str, Any]:
-        platform = self.platform()
+        from tcphw.extras import MissingExtra
+
+        try:
+            platform = self.platform()
+            device = f"{platform.device}-{platform.package}"
+        except MissingExtra:
+            device = "unknown without pip install 'tcphw[fpga]'"
         return {
             "name": self.name,
             "description": self.description,
-            "device": f"{platform.device}-{platform.package}",
+            "device": device,
             "family": self.family,
             "clock_in_hz": self.clock_in_hz,
             "clock_hz": self.clock_hz,

@@ -17,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from tcphw.hdl.identity import sources_key
 from tcphw.hdl.platform_top import PlatformTop
 
 from .board import Board
@@ -76,9 +77,12 @@ def cached_report(board: Board, build_root: Path) -> dict[str, Any] | None:
         intact = hashlib.sha256(bitstream.read_bytes()).hexdigest() == report["bitstream_sha256"]
     except (OSError, ValueError, KeyError):
         return None
-    if intact and report.get("timing_met") and report.get("gateware_id") == board.link_config().gateware_id().hex():
-        return report
-    return None
+    if not (intact and report.get("timing_met")):
+        return None
+    # The key: the gateware ID (the elaborated design), the platform wrapper's sources and the tools.
+    if report.get("gateware_id") != board.link_config().gateware_id().hex() or report.get("sources") != sources_key():
+        return None
+    return report if report.get("tools") == tool_versions(board.family) else None
 
 
 def _utilization(nextpnr_report: dict[str, Any]) -> dict[str, dict[str, int]]:
@@ -136,6 +140,7 @@ def build(board: Board, build_root: Path = Path("build"), *, force: bool = False
         "timing_met": timing_met,
         "utilization": _utilization(nextpnr),
         "tools": tool_versions(board.family),
+        "sources": sources_key(),
         "bitstream": bitstream_name,
         "bitstream_sha256": hashlib.sha256(bitstream.read_bytes()).hexdigest(),
         "build_seconds": round(seconds, 1),

@@ -1,14 +1,12 @@
 """1BitSquared iCEBreaker: iCE40 UP5K, 12 MHz oscillator, FT2232H (channel B is the UART)."""
 
-from amaranth_boards.icebreaker import ICEBreakerPlatform
-
-from .board import Board, Programmer, register
+from .board import Board, Programmer, platform_class, register
 
 register(
     Board(
         name="icebreaker",
         description="1BitSquared iCEBreaker (iCE40 UP5K)",
-        platform=ICEBreakerPlatform,
+        platform=platform_class("amaranth_boards.icebreaker", "ICEBreakerPlatform"),
         family="ice40",
         clock_resource="clk12",
         clock_in_hz=12_000_000,

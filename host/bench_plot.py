@@ -8,7 +8,9 @@ from typing import Any
 
 def plot_bench(doc: dict[str, Any], out_base: Path) -> list[Path]:
     """Writes ``out_base``.png and .svg; returns their paths."""
-    import matplotlib
+    from tcphw.extras import require
+
+    matplotlib = require("analysis", "matplotlib", "plotting")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

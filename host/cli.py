@@ -54,7 +54,19 @@ def _progress(enabled: bool, length: int, label: str) -> Any:
     )  # fmt: skip
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The root command: a missing optional dependency anywhere below is one line and exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from tcphw.extras import MissingExtra
+
+        try:
+            return super().invoke(ctx)
+        except MissingExtra as e:
+            raise InputError(str(e)) from e
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tcphw")
 def main() -> None:
     """tcphw: validate TCP v2 tool descriptors in software, on an FPGA, or on the virtual board."""

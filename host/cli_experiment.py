@@ -11,6 +11,26 @@ import click
 from .cli_errors import InputError
 
 
+def shipped_examples() -> dict[str, Path]:
+    from importlib.resources import files
+
+    folder = files("tcphw") / "examples"
+    return {p.name.removesuffix(".yaml"): Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml")}
+
+
+def resolve_spec(path: Path) -> Path:
+    """``path`` if it exists, else the shipped example of that name (so the README's commands work
+    from any folder once tcphw is installed)."""
+    if path.exists():
+        return path
+    examples = shipped_examples()
+    name = path.name.removesuffix(".yaml")
+    if name in examples and path.parent.name in ("", "examples"):
+        click.echo(f"using the shipped example {examples[name]}", err=True)
+        return examples[name]
+    raise InputError(f"{path}: no such file (shipped examples: {', '.join(sorted(examples))})")
+
+
 @click.group()
 def experiment() -> None:
     """Statistically sound comparisons across backends (see docs/experiments.md)."""
@@ -22,7 +42,10 @@ def experiment() -> None:
               help="results directory (default: build/experiments/NAME-TIME)")  # fmt: skip
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def run_command(spec_file: Path, out: Path | None, quiet: bool) -> None:
-    """Run SPEC_FILE: every backend x corpus x batch size, warm-ups discarded, order randomised."""
+    """Run SPEC_FILE: every backend x corpus x batch size, warm-ups discarded, order randomised.
+
+    SPEC_FILE may also name a shipped example (``software-vs-naive``, ``examples/decision-methods.yaml``)."""
+    spec_file = resolve_spec(spec_file)
     from tcphw.host.backends import BackendError
 
     from .experiment.decisions.spec import is_decision_spec

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
-#: The hand-written vectors shipped with the tests (every backend and the gateware are checked on them).
-GOLDEN_VECTORS = Path(__file__).resolve().parents[1] / "tests" / "golden_vectors.txt"
+#: The hand-written vectors, shipped beside the contract (every backend and the gateware are checked on them).
+GOLDEN_VECTORS = Path(str(files("tcphw") / "golden_vectors.txt"))
 
 
 def load_golden(path: Path = GOLDEN_VECTORS) -> list[tuple[bytes, int, str]]:

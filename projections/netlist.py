@@ -20,10 +20,10 @@ from typing import Any
 from tcphw.hdl.export import DEFAULT_TOP, export_verilog
 from tcphw.hdl.synth import SCRIPTS, logic_levels
 from tcphw.host.atomic import write_text_atomic
+from tcphw.paths import cache_dir
 
 from .figures import FLOP_NAND2_EQUIVALENTS, NAND2_EQUIVALENTS
 
-ROOT = Path(__file__).resolve().parents[1]
 GENERIC = "AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX"
 
 
@@ -60,7 +60,7 @@ def measure(lanes: int, pipeline: int = 2, *, liberty: Path | None = None, cache
     verilog = export_verilog(lanes, pipeline)
     sha = hashlib.sha256(verilog.encode()).hexdigest()
     lib_tag = hashlib.sha256(liberty.read_bytes()).hexdigest()[:12] if liberty else "generic"
-    folder = (cache or ROOT / "build" / "projections" / "netlist") / f"lanes{lanes}-p{pipeline}-{lib_tag}-{sha[:16]}"
+    folder = (cache or cache_dir("netlist")) / f"lanes{lanes}-p{pipeline}-{lib_tag}-{sha[:16]}"
     result_file = folder / "netlist.json"
     if result_file.exists():
         return Netlist(**json.loads(result_file.read_text()))

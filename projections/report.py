@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,11 @@ from tcphw.host.atomic import write_text_atomic
 
 from .figures import nodes
 from .model import DEFAULT_BUS_BITS, project
-from .netlist import ROOT, measure
+from .netlist import measure
 
-SYNTH_JSON = ROOT / "docs" / "synth" / "validator-synth.json"
+# The measured FPGA figures ship with the package (in the checkout, a link to docs/synth, which
+# `make synth` rewrites), so an installed tcphw projects with them too.
+SYNTH_JSON = Path(str(files("tcphw.projections") / "data" / "validator-synth.json"))
 
 
 def measured_fpga(path: Path = SYNTH_JSON, lanes: list[int] | None = None) -> list[dict[str, Any]]:
@@ -181,7 +184,9 @@ def markdown(doc: dict[str, Any]) -> str:
 
 
 def plot(doc: dict[str, Any], out: Path) -> list[str]:
-    import matplotlib
+    from tcphw.extras import require
+
+    matplotlib = require("analysis", "matplotlib", "plotting")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

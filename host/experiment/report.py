@@ -152,7 +152,9 @@ def _save(fig: Any, out: Path, name: str) -> list[str]:
 
 
 def plot(doc: dict[str, Any], out: Path) -> list[str]:
-    import matplotlib
+    from tcphw.extras import require
+
+    matplotlib = require("analysis", "matplotlib", "plotting")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -15,9 +15,11 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from tcphw.extras import require
 from tcphw.host.stats import ratio_ci
+
+stats = require("analysis", "scipy.stats", "experiment statistics")
 
 NOISY_CV = 0.10
 

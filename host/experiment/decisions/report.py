@@ -179,7 +179,9 @@ def _time(x: float | None) -> str:
 
 
 def plot(doc: dict[str, Any], out: Path) -> list[str]:
-    import matplotlib
+    from tcphw.extras import require
+
+    matplotlib = require("analysis", "matplotlib", "plotting")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
