@@ -223,3 +223,21 @@ def test_outputs_appear_whole_with_ordinary_permissions(tmp_path: Path) -> None:
     for p in (text, raw):
         assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask, p  # not mkstemp's 0600
     assert sorted(x.name for x in tmp_path.iterdir()) == ["r.md", "v.bin"]  # no temporary file left behind
+
+
+def test_a_missing_extra_is_one_line_naming_the_install(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scipy absent (as after `pip install tcphw` without [analysis]): one line, exit 2, no traceback."""
+    import sys
+
+    from tcphw.extras import MissingExtra, require
+
+    with pytest.raises(MissingExtra, match=r"pip install 'tcphw\[learn\]'"):
+        require("learn", "tcphw_no_such_module_xyz")
+    for name in [m for m in sys.modules if m.startswith("tcphw.host.experiment")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "scipy.stats", None)  # import scipy.stats now fails as if not installed
+    result = runner.invoke(main, ["experiment", "run", "software-vs-naive", "--out", str(tmp_path / "x"), "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert "pip install 'tcphw[analysis]'" in result.output and "Traceback" not in result.output
