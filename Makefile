@@ -78,11 +78,11 @@ SIM    ?= verilator
 LANES  ?= 1 2 4 8
 TARGET ?= all
 sim: $(STAMP)
-	$(BIN)/python -m tcphw.sim.runner --sim $(SIM) --lanes $(LANES) --target $(TARGET) \
+	$(BIN)/tcphw sim --sim $(SIM) --lanes "$(LANES)" --target $(TARGET) \
 		$(if $(filter-out 0,$(WAVES)),--waves) $(if $(TESTCASE),--testcase $(TESTCASE))
 
 formal: $(STAMP)
-	$(BIN)/python -m tcphw.hdl.formal --lanes $(LANES)
+	$(BIN)/tcphw formal --lanes "$(LANES)"
 
 synth: $(STAMP)
 	$(BIN)/tcphw synth --out docs/synth

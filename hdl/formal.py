@@ -22,16 +22,14 @@ needs the solver to prove that two differently associated 94-input XOR functions
 register contents agree, which CDCL solvers cannot do in reasonable time (it did not finish
 in 10 minutes); each part alone takes seconds.
 
-``python -m tcphw.hdl.formal`` (``make formal``) writes everything under ``build/formal/``.
+``tcphw formal`` (``make formal``) writes everything under ``formal/`` in the user cache directory.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
-import sys
 import sysconfig
 import time
 from dataclasses import dataclass
@@ -45,7 +43,7 @@ from tcphw.contract import Descriptor, Risk
 from tcphw.paths import cache_dir
 
 from .spec import spec_verdict
-from .validator import LANE_CHOICES, Validator
+from .validator import Validator
 
 TASKS = ("comb", "pipeline", "handshake", "cover")
 
@@ -238,29 +236,3 @@ def run_formal(
     log.write_text(proc.stdout + proc.stderr)
     passed = proc.returncode == 0 and "DONE (PASS" in proc.stdout
     return FormalResult(lanes, pipeline, task, passed, time.perf_counter() - started, log)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tcphw.hdl.formal", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lanes", type=int, nargs="+", choices=LANE_CHOICES, default=list(LANE_CHOICES))
-    parser.add_argument("--pipeline", type=int, nargs="+", choices=range(1, 9), default=[2], metavar="1..8")
-    parser.add_argument("--task", choices=TASKS, nargs="+", default=list(TASKS))
-    args = parser.parse_args(argv)
-    failed = 0
-    for lanes in args.lanes:
-        for pipeline in args.pipeline:
-            for task in args.task:
-                if task == "comb" and pipeline != args.pipeline[0]:
-                    continue  # the combinational core does not depend on the pipeline depth
-                r = run_formal(lanes, 0 if task == "comb" else pipeline, task)
-                print(
-                    f"{'PASS' if r.passed else 'FAIL'} {task:9} lanes={lanes} pipeline={r.pipeline} "
-                    f"in {r.seconds:5.1f} s  ({r.log})",
-                    flush=True,
-                )
-                failed += not r.passed
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -24,9 +24,12 @@ from amaranth.lib.wiring import In, Out
 from tcphw.contract import (
     BOARD_NAME_SIZE,
     COUNTER_BITS,
+    DESCRIPTOR_SIZE,
+    HEADER_SIZE,
     PROTOCOL_VERSION,
     RESPONSE_FLAG,
     STATS_FIELDS,
+    UART_FRAME_BITS,
     Command,
     NakCode,
     Response,
@@ -71,9 +74,12 @@ class LinkConfig:
             )
         if not 1 <= self.capacity <= 0xFFFF or self.capacity % self.lanes:
             raise ValueError(f"capacity must be 1..65535 and a multiple of lanes, got {self.capacity}")
-        # The next batch's first descriptor lands in the buffer 31 bytes after the last one
-        # finished (7 header + 24 payload bytes); validation must have read the buffer by then.
-        if self.capacity // self.lanes + self.pipeline + 8 >= 31 * 10 * self.divisor:
+        # The next batch's first descriptor lands in the buffer a header and a descriptor after the
+        # last one finished; validation must have read the buffer by then.
+        if (
+            self.capacity // self.lanes + self.pipeline + 8
+            >= (HEADER_SIZE + DESCRIPTOR_SIZE) * UART_FRAME_BITS * self.divisor
+        ):
             raise ValueError("capacity / lanes is too large for this UART divisor: the buffer would be overwritten")
 
     @property

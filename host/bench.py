@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tcphw.contract import DESCRIPTOR_SIZE, FRAME_OVERHEAD
+from tcphw.contract import DESCRIPTOR_SIZE, FRAME_OVERHEAD, UART_FRAME_BITS
 
 from .backends import Backend, open_backend
 from .backends.base import Descriptors
@@ -167,7 +167,7 @@ def _breakdown(run: BackendRun) -> dict[str, Any]:
 
 def wire_limit_dps(baud: float, batch: int) -> float:
     """Descriptors per second a UART at ``baud`` can carry to the board in full batches (8N1)."""
-    return baud / 10 / (DESCRIPTOR_SIZE + FRAME_OVERHEAD / batch)
+    return baud / UART_FRAME_BITS / (DESCRIPTOR_SIZE + FRAME_OVERHEAD / batch)
 
 
 def board_figures(links: list[dict[str, Any]], info: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from .cli_gateware import export, synth
 from .cli_link import board, link_proxy
 from .cli_project import project
 from .cli_tools import tools
+from .cli_verify import formal, sim
 from .corpus import load_corpus, save_corpus, save_verdicts
 from .generate import KINDS, check_fits, generate, parse_mix
 from .summary import format_summary, verdict_summary
@@ -349,7 +350,7 @@ def decode(hexbytes: str | None, corpus: Path | None, index: int, as_json: bool)
 # Gateware commands live in their own module; they import Amaranth only when run.
 main.add_command(export)
 main.add_command(synth)
-for _command in (boards, bitstream, flash, doctor, board, link_proxy, tools, experiment, project, explore):
+for _command in (boards, bitstream, flash, doctor, board, link_proxy, tools, experiment, project, explore, sim, formal):
     main.add_command(_command)
 
 

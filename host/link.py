@@ -147,7 +147,7 @@ class BoardLink:
         # A round trip costs a fixed latency plus its bytes at the wire's speed; both are learnt
         # from clean round trips (a virtual board's wire is slower than its baud, ser2net adds
         # latency). The wire time per byte is the fastest seen: latency only ever adds to it.
-        self._wire_spb = 10 / baud
+        self._wire_spb = c.UART_FRAME_BITS / baud
         self._wire_learnt = False
         self._latency = 0.0  # jumps up at once, decays slowly
         self._backoff = 1  # doubles with every timeout in a row, so a link that slowed down is followed
@@ -302,7 +302,7 @@ class BoardLink:
         inactivity timeout at its clock, longer where this link has been seen to run slower than
         the board's baud (a virtual board's clock runs slower than the one its HELLO states)."""
         assert self.hello is not None
-        slowdown = max(1.0, self._wire_spb * self.hello.baud / 10)
+        slowdown = max(1.0, self._wire_spb * self.hello.baud / c.UART_FRAME_BITS)
         return 2 * self.hello.timeout_cycles / self.hello.clock_hz * slowdown
 
     def _learn(self, seconds: float, nbytes: int) -> None:

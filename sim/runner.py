@@ -1,13 +1,12 @@
 """Run the cocotb testbenches on the exported validator Verilog (Verilator by default, Icarus on request).
 
-``python -m tcphw.sim.runner --lanes 1 2 4 8`` is what ``make sim`` calls. Each configuration
+``tcphw sim --lanes 1,2,4,8`` (``host/cli_verify.py``) is what ``make sim`` calls. Each configuration
 gets its own build folder under ``build/sim/``; the Verilog is rewritten only when it changes,
 so the simulator's own incremental build is reused across runs.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -20,8 +19,6 @@ from pathlib import Path
 
 from tcphw.hdl.export import DEFAULT_TOP, export_verilog
 from tcphw.hdl.top import BoardTop, LinkConfig
-from tcphw.hdl.validator import LANE_CHOICES
-from tcphw.host.corpus import CorpusError, load_corpus
 from tcphw.paths import cache_dir
 
 from .gtkwave import write_save_file
@@ -219,59 +216,3 @@ def run_top_sim(
         dump = next((p for p in (build_dir / "dump.vcd", build_dir / f"{TOP_NAME}.fst") if p.exists()), None)
     seconds = time.perf_counter() - started
     return SimResult(config.lanes, config.pipeline, simulator, tests, failed, seconds, results, dump)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tcphw.sim.runner", description=__doc__)
-    parser.add_argument("--lanes", type=int, nargs="+", choices=LANE_CHOICES, default=list(LANE_CHOICES))
-    parser.add_argument("--pipeline", type=int, choices=range(0, 9), default=2, metavar="0..8")
-    parser.add_argument("--sim", choices=SIMULATORS, default=os.environ.get("SIM") or "verilator")
-    parser.add_argument("--count", type=int, help="random descriptors in the long test (default 100000)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--testcase", default=os.environ.get("TESTCASE") or None)
-    parser.add_argument("--waves", action="store_true", help="write waveforms (also WAVES=1) and a GTKWave save file")
-    parser.add_argument(
-        "--target",
-        choices=("core", "top", "all"),
-        default=os.environ.get("TARGET") or "all",
-        help="core: the validator's tests; top: the board top's pin-level link tests; all: both (default)",
-    )
-    args = parser.parse_args(argv)
-    try:
-        prepare_simulator(args.sim)
-        if os.environ.get("TCPHW_CORPUS"):
-            # Check the user's corpus here, before minutes of building, with the corpus loader's own message.
-            load_corpus(Path(os.environ["TCPHW_CORPUS"]))
-    except (SimulatorMissing, CorpusError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    failures = 0
-    runs = [("core", lanes) for lanes in args.lanes if args.target in ("core", "all")]
-    runs += [("top", lanes) for lanes in args.lanes if args.target in ("top", "all")]
-    for target, lanes in runs:
-        if target == "core":
-            r = run_validator_sim(
-                lanes,
-                args.pipeline,
-                simulator=args.sim,
-                count=args.count,
-                seed=args.seed,
-                testcase=args.testcase,
-                waves=args.waves,
-            )
-        else:
-            config = sim_link_config(lanes)
-            r = run_top_sim(config, simulator=args.sim, seed=args.seed, testcase=args.testcase, waves=args.waves)
-        status = "PASS" if r.ok else "FAIL"
-        print(
-            f"{status} {r.simulator} {target} lanes={lanes} pipeline={r.pipeline}: {r.tests - r.failed}/{r.tests} "
-            f"tests in {r.seconds:.1f} s ({r.results_xml})"
-        )
-        if r.waves:
-            print(f"     waves: {r.waves}  view: gtkwave {r.waves.with_suffix('.gtkw')}")
-        failures += not r.ok
-    return 1 if failures else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -79,8 +79,8 @@ class Host:
     async def wait_events(self, count: int, *, limit_cycles: int = 2_000_000) -> None:
         waited = 0
         while len(self.events) < count:
-            await ClockCycles(self.dut.clk, 10 * D)
-            waited += 10 * D
+            await ClockCycles(self.dut.clk, c.UART_FRAME_BITS * D)
+            waited += c.UART_FRAME_BITS * D
             assert waited < limit_cycles, f"timed out waiting for answer {count} (have {len(self.events)})"
 
     async def exchange(self, frames: list[bytes], window: int = VERDICT_SLOTS) -> None:

@@ -414,6 +414,8 @@ STATS_FIELDS: Final = (
 STATS_FORMAT: Final = ">" + "".join(f.code for f in STATS_FIELDS)
 STATS_SIZE: Final = struct.calcsize(STATS_FORMAT)
 COUNTER_BITS: Final = 64
+#: Bits a byte costs on the UART (8N1: start, 8 data, stop); wire times and rates are counted in these.
+UART_FRAME_BITS: Final = 10
 
 NAK_COUNTER: Final = {
     NakCode.BAD_CRC: "rejected_bad_crc",

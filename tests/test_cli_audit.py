@@ -241,3 +241,18 @@ def test_a_missing_extra_is_one_line_naming_the_install(
     result = runner.invoke(main, ["experiment", "run", "software-vs-naive", "--out", str(tmp_path / "x"), "--quiet"])
     assert result.exit_code == 2, result.output
     assert "pip install 'tcphw[analysis]'" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["sim", "--lanes", "3"], "--lanes: 3 is not one of 1, 2, 4, 8"),
+        (["formal", "--lanes", "x"], "--lanes: 'x' is not an integer"),
+        (["formal", "--task", "proofs"], "--task: 'proofs' is not one of comb, pipeline, handshake, cover"),
+        (["formal", "--pipeline", "9"], "--pipeline: 9 is not one of 1, 2, 3, 4, 5, 6, 7, 8"),
+    ],
+)
+def test_sim_and_formal_refuse_bad_options_before_building(runner: CliRunner, args: list[str], message: str) -> None:
+    """`tcphw sim` and `tcphw formal` replace the argparse mains the Makefile called; they check first."""
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2 and message in result.output, result.output

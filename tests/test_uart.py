@@ -8,6 +8,7 @@ import pytest
 from amaranth.hdl import Module
 from amaranth.sim import Simulator
 
+from tcphw.contract import UART_FRAME_BITS
 from tcphw.hdl.uart import UARTRx, UARTTx
 
 DIV = 8
@@ -161,7 +162,7 @@ def test_loopback_tx_to_rx_with_backpressure() -> None:
     sim.add_testbench(send)
     sim.add_testbench(take)
     sim.add_process(collect)
-    sim.run_until(1e-6 * (len(data) * 10 * DIV + len(data) * 12 + 200))
+    sim.run_until(1e-6 * (len(data) * UART_FRAME_BITS * DIV + len(data) * 12 + 200))
     assert got == data
     assert errors == [0, 0]
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tcphw.boards import get_board
+from tcphw.contract import UART_FRAME_BITS
 from tcphw.host.backends import open_backend
 from tcphw.host.faults import FaultInjector
 from tcphw.host.generate import KINDS, generate
@@ -97,5 +98,5 @@ def test_bench_reports_the_boards_own_figures() -> None:
     trip = board["round_trip"]
     assert trip["batch"] == BOARD.capacity and trip["samples"] >= 4
     # No faster than the batch's bytes at the virtual UART's baud (the simulator runs slower than real time).
-    wire_s = (BOARD.capacity * 25 + 22) * 10 / sim["uart_baud"]
+    wire_s = (BOARD.capacity * 25 + 22) * UART_FRAME_BITS / sim["uart_baud"]
     assert wire_s < trip["median_s"] <= trip["worst_s"] and trip["stddev_s"] >= 0
