@@ -13,5 +13,5 @@ from .board import Board, BoardError, Programmer, all_boards, get_board, registe
 __all__ = ["Board", "BoardError", "Programmer", "all_boards", "get_board", "register"]
 
 for _module in pkgutil.iter_modules(__path__):
-    if _module.name not in ("board", "build", "flash"):
+    if _module.name not in ("board", "build", "flash", "platform_top"):
         importlib.import_module(f"{__name__}.{_module.name}")

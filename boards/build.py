@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from tcphw.hdl.identity import sources_key
-from tcphw.hdl.platform_top import PlatformTop
 
 from .board import Board
+from .platform_top import PlatformTop
 
 NAME = "tcphw"
 YOWASP_TOOLS = {

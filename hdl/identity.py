@@ -39,7 +39,7 @@ def sources_key() -> str:
     """A digest of every gateware source and the contract: the disk cache's key, not the ID."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for path in [*sorted(here.rglob("*.py")), Path(contract.__file__).resolve()]:
+    for path in [*sorted(here.rglob("*.py")), *sorted(Path(contract.__file__).resolve().parent.rglob("*.py"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:24]
 

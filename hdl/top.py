@@ -102,7 +102,7 @@ class LinkConfig:
 
     def hello(self, identity: bytes | None = None) -> bytes:
         """The HELLO payload this gateware answers with (``identity``: the ID to put in it)."""
-        from tcphw.host.protocol import Hello
+        from tcphw.contract.link import Hello
 
         return Hello(
             protocol_version=PROTOCOL_VERSION,

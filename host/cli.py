@@ -13,6 +13,7 @@ import click
 import numpy as np
 
 from tcphw import __version__
+from tcphw.atomic import write_text_atomic
 from tcphw.contract import (
     CRC_COVERED_BYTES,
     DESCRIPTOR_SIZE,
@@ -25,7 +26,6 @@ from tcphw.contract import (
     verdict_decision,
 )
 
-from .atomic import write_text_atomic
 from .backends import PartialResult, backend_specs, open_backend, parse_backend_spec
 from .backends.gpu import gpu_available
 from .backends.reference import reference_verdict

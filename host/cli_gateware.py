@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from .atomic import write_text_atomic
+from tcphw.atomic import write_text_atomic
+
 from .cli_errors import InputError, input_errors
 
 LANES = ("1", "2", "4", "8")

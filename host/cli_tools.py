@@ -10,9 +10,9 @@ from typing import Any
 import click
 import numpy as np
 
+from tcphw.atomic import write_text_atomic
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
 
-from .atomic import write_text_atomic
 from .cli_errors import InputError, check_output_dir, input_errors, refuse_same_file
 from .corpus import save_corpus
 from .tools.registry import Registry, RegistryError, ToolRow, default_db

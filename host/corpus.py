@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tcphw.atomic import atomic_file
 from tcphw.contract import DESCRIPTOR_SIZE
 
-from .atomic import atomic_file
 from .backends.base import Descriptors
 
 

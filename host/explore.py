@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from tcphw.atomic import write_text_atomic
 from tcphw.boards import Board
 from tcphw.boards.build import BuildError, build, cached_report
 
-from .atomic import write_text_atomic
 from .bench import format_rate, wire_limit_dps
 
 MEASURE_COUNT = 2_000

@@ -21,9 +21,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from tcphw import contract as c
+from tcphw.contract.link import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats
 
 from .batch_size import FaultRate, best_batch
-from .protocol import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats
 
 DRAIN_QUIET_S = 0.05  # stale bytes are over once the line has been quiet this long
 DRAIN_MAX_S = 2.0

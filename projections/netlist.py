@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from tcphw.atomic import write_text_atomic
 from tcphw.hdl.export import DEFAULT_TOP, export_verilog
 from tcphw.hdl.synth import SCRIPTS, logic_levels
-from tcphw.host.atomic import write_text_atomic
 from tcphw.paths import cache_dir
 
 from .figures import FLOP_NAND2_EQUIVALENTS, NAND2_EQUIVALENTS

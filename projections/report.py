@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tcphw.host.atomic import write_text_atomic
+from tcphw.atomic import write_text_atomic
 
 from .figures import nodes
 from .model import DEFAULT_BUS_BITS, project
@@ -51,39 +50,12 @@ def measured_fpga(path: Path = SYNTH_JSON, lanes: list[int] | None = None) -> li
     ]
 
 
-def measured_software(count: int = 1_000_000, repeat: int = 5) -> dict[str, Any]:
-    """The numba software backend on this machine, now: median of ``repeat`` timed runs."""
-    from tcphw.host.backends import open_backend
-    from tcphw.host.generate import generate
-
-    rows, _ = generate(count, seed=1)
-    with open_backend("software") as backend:
-        backend.validate(rows[:1000])  # compile
-        seconds = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            backend.validate(rows)
-            seconds.append(time.perf_counter() - started)
-        single = []
-        for _ in range(200):
-            started = time.perf_counter()
-            backend.validate(rows[:1])
-            single.append(time.perf_counter() - started)
-        info = backend.info()
-    return {
-        "kind": "measured software (this machine)",
-        "backend": info.get("description", "software"),
-        "throughput_dps": count / float(np.median(seconds)),
-        "latency_ns": float(np.median(single)) * 1e9,
-        "runs": repeat,
-        "count": count,
-    }
-
-
 def run(
     lanes: list[int], node_list: list[int] | None, *, bus_bits: int = DEFAULT_BUS_BITS, liberty: Path | None = None,
-    measure_software: bool = True,
+    software: dict[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    """The projections for ``lanes`` x nodes, beside the measured FPGA rows and ``software`` (a measurement
+    of the software backend made by the caller: projections import nothing of the host)."""
     table = nodes()
     chosen = node_list or list(table)
     netlists = {n: measure(n) for n in lanes}
@@ -95,7 +67,7 @@ def run(
         "projections": projections,
         "measured": {
             "fpga": measured_fpga(lanes=lanes),
-            "software": measured_software() if measure_software else None,
+            "software": software,
         },
     }
     if liberty is not None:

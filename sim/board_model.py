@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tcphw import contract as c
-from tcphw.host.protocol import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats, nak_payload
+from tcphw.contract.link import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats, nak_payload
 
 VerdictFn = Callable[[bytes], bytes]
 

@@ -212,7 +212,7 @@ def test_the_experiment_summary_names_each_median_and_verdict() -> None:
 def test_outputs_appear_whole_with_ordinary_permissions(tmp_path: Path) -> None:
     import stat
 
-    from tcphw.host.atomic import write_text_atomic
+    from tcphw.atomic import write_text_atomic
     from tcphw.host.corpus import save_verdicts
 
     umask = os.umask(0)

@@ -10,12 +10,12 @@ import pytest
 
 from tcphw import contract as c
 from tcphw.boards import get_board
+from tcphw.contract.link import Hello
 from tcphw.host.faults import FaultInjector
 from tcphw.host.generate import KINDS, generate
 from tcphw.host.link import BoardLink, BoardStopped, Clock, LinkError, NotABoard, StaleGateware
-from tcphw.host.protocol import Hello
+from tcphw.host.model_port import ModelPort, SteppingClock
 from tcphw.sim.board_model import BoardModel, software_verdicts
-from tcphw.sim.model_port import ModelPort, SteppingClock
 
 CONFIG = get_board("icebreaker").virtual_config()
 MIX = {kind: (len(KINDS) - 1.0 if kind == "valid" else 1.0) for kind in KINDS}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tcphw import contract as c
+from tcphw.contract.link import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats
 from tcphw.hdl.top import LinkConfig
-from tcphw.host.protocol import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats
 from tcphw.sim.board_model import BoardModel
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import yaml
 
+from tcphw.atomic import write_text_atomic
 from tcphw.host.bench import format_rate
 
-from ..atomic import write_text_atomic
 from .spec import parse
 from .statistics import NOISY_CV, compare, summarize
 

@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 import yaml
 
+from tcphw.atomic import write_text_atomic
 from tcphw.host.backends import Backend, open_backend
 from tcphw.host.corpus import load_corpus, save_corpus
 from tcphw.host.environment import environment
 from tcphw.host.generate import generate
 
-from ..atomic import write_text_atomic
 from .spec import Spec
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from tcphw.atomic import write_text_atomic
 from tcphw.contract import RISK_DECISION, Decision
 
-from ...atomic import write_text_atomic
 from ...stats import bootstrap_ci
 from ..report import ReportError, _save
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import yaml
 
+from tcphw.atomic import write_text_atomic
 from tcphw.host.environment import environment
 
-from ...atomic import write_text_atomic
 from .methods import (
     Doc,
     Outcome,

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import time
 
-from tcphw.host.faults import FaultInjector
-from tcphw.host.link import Clock
+from tcphw.sim.board_model import BoardModel
 
-from .board_model import BoardModel
+from .faults import FaultInjector
+from .link import Clock
 
 
 class ModelPort:

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from amaranth.hdl import Elaboratable, Module
 
-from .pll import sync_domain_from_pll
-from .top import BoardTop
+from tcphw.hdl.pll import sync_domain_from_pll
+from tcphw.hdl.top import BoardTop
 
 if TYPE_CHECKING:
-    from tcphw.boards import Board
+    from .board import Board
 
 
 class PlatformTop(Elaboratable):
