@@ -1,6 +1,6 @@
 """Byte-stream fault injection: drop, corrupt and insert bytes at given rates, reproducibly.
 
-Used between the host and a board: in tests through ``sim/model_port.py`` (the link model)
+Used between the host and a board: in tests through ``host/model_port.py`` (the link model)
 and, in front of a real or virtual board, through the link proxy.
 """
 

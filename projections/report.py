@@ -1,6 +1,7 @@
 """``tcphw project`` / ``make projections``: projections per node and lane count, beside measured
-points (FPGA post-route results from docs/synth/validator-synth.json, the software backend
-measured here and now), as a Markdown table, JSON and plots in ``build/projections/``.
+points (FPGA post-route results from validator-synth.json, shipped in projections/data, a link to
+docs/synth in the checkout; the software backend, measured by the caller), as a Markdown table, JSON
+and plots in ``build/projections/``.
 Projected numbers are always labelled projected; measured ones, measured.
 """
 

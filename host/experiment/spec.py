@@ -200,11 +200,15 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
     )
 
 
-def load(path: Path) -> Spec:
+def read_yaml(path: Path) -> Any:
+    """The YAML document in ``path``, or a one-line ``SpecError`` (unreadable, or not YAML, and where)."""
     try:
-        data = yaml.safe_load(path.read_text())
+        return yaml.safe_load(path.read_text())
     except OSError as e:
         raise SpecError(f"{path}: cannot read ({e.strerror})") from e
     except yaml.YAMLError as e:
         raise SpecError(f"{path}: not valid YAML: {yaml_problem(e)}") from e
-    return parse(data, path.parent)
+
+
+def load(path: Path) -> Spec:
+    return parse(read_yaml(path), path.parent)

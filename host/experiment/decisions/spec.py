@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from ..spec import SpecError, _int, _keys, _name, yaml_problem
+from ..spec import SpecError, _int, _keys, _name, read_yaml
 
 KIND = "decision-methods"
 METHODS = ("descriptor", "rules", "classifier", "llm-imported", "llm-live")
@@ -182,10 +182,4 @@ def is_decision_spec(path: Path) -> bool:
 
 
 def load(path: Path) -> DecisionSpec:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as e:
-        raise SpecError(f"{path}: cannot read ({e.strerror})") from e
-    except yaml.YAMLError as e:
-        raise SpecError(f"{path}: not valid YAML: {yaml_problem(e)}") from e
-    return parse(data, path.parent)
+    return parse(read_yaml(path), path.parent)
