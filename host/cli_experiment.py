@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from pathlib import Path
@@ -61,7 +62,9 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool) -> None:
         raise InputError(str(e)) from e
     out = out or Path("build") / "experiments" / f"{spec.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     total = len(spec.backends) * len(spec.corpora) * len(spec.batch_sizes) * (spec.warmup + spec.repetitions)
-    with click.progressbar(length=total, label=f"{spec.name}: runs", file=sys.stderr if not quiet else None) as bar:
+    with click.progressbar(
+        length=total, label=f"{spec.name}: runs", file=sys.stderr if not quiet else io.StringIO()
+    ) as bar:
         done = 0
 
         def step(index: int, _total: int) -> None:
@@ -125,7 +128,7 @@ def _run_decisions(spec_file: Path, out: Path | None, quiet: bool) -> None:
     except SpecError as e:
         raise InputError(str(e)) from e
     out = out or Path("build") / "experiments" / f"{spec.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    with click.progressbar(length=1, label=f"{spec.name}", file=sys.stderr if not quiet else None) as bar:
+    with click.progressbar(length=1, label=f"{spec.name}", file=sys.stderr if not quiet else io.StringIO()) as bar:
         state = {"done": 0}
 
         def step(done: int, total: int, what: str) -> None:
@@ -137,7 +140,8 @@ def _run_decisions(spec_file: Path, out: Path | None, quiet: bool) -> None:
         try:
             run(spec, out, progress=None if quiet else step)
         except (FileExistsError, SpecError, LiveError, BackendError) as e:
-            raise InputError(f"{e}" + (f"; the decisions made so far are kept in {out}" if out.exists() else "")) from e
+            kept = (out / "decisions.jsonl").is_file()
+            raise InputError(f"{e}" + (f"; the decisions made so far are kept in {out}" if kept else "")) from e
     try:
         doc_path = report(out)
     except ReportError as e:

@@ -228,6 +228,12 @@ def test_cli_gives_one_line_and_exit_2(workspace: Path, runner: object) -> None:
     assert result.exit_code == 0 and "report.md" in result.output
 
 
+def test_garbage_documentation_is_one_line(workspace: Path) -> None:
+    (workspace / "docs.jsonl.gz").write_bytes(b"garbage")
+    with pytest.raises(SpecError, match="is not stored documentation"):
+        run(load(spec(workspace, [{"method": "rules"}])), workspace / "run")
+
+
 def test_parse_needs_a_mapping() -> None:
     with pytest.raises(SpecError, match="must be a mapping"):
         parse([1, 2])

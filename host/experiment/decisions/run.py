@@ -50,9 +50,17 @@ def labelled(spec: DecisionSpec) -> list[Any]:
 
 
 def load_documentation(path: Path) -> dict[str, Doc]:
+    """Documentation stored by an earlier run; a file that is not one is a one-line ``SpecError``."""
+    from ..spec import SpecError
+
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt") as f:  # type: ignore[operator]
-        return {d["name"]: Doc(d["source"], d["text"]) for d in map(json.loads, f) if d}
+    try:
+        with opener(path, "rt") as f:  # type: ignore[operator]
+            return {d["name"]: Doc(d["source"], d["text"]) for d in map(json.loads, f) if d}
+    except (OSError, EOFError, ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+        raise SpecError(
+            f"documentation: {path} is not stored documentation (JSON lines of name, source, text): {e}"
+        ) from e
 
 
 def read_documentation(names: list[str], step: Callable[[], None]) -> tuple[dict[str, Doc], dict[str, float]]:
