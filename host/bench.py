@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from tcphw.contract import DESCRIPTOR_SIZE, FRAME_OVERHEAD, UART_FRAME_BITS
+from tcphw.stats import ratio_ci, summarize
 
 from .backends import Backend, open_backend
 from .backends.base import Descriptors
 from .environment import environment
-from .stats import ratio_ci, summarize
 
 ProgressHook = Callable[[int], None]
 

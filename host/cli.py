@@ -25,6 +25,8 @@ from tcphw.contract import (
     describe_verdict,
     verdict_decision,
 )
+from tcphw.descriptors.corpus import load_corpus, save_corpus, save_verdicts
+from tcphw.descriptors.generate import KINDS, check_fits, generate, parse_mix
 
 from .backends import PartialResult, backend_specs, open_backend, parse_backend_spec
 from .backends.gpu import gpu_available
@@ -39,8 +41,6 @@ from .cli_link import board, link_proxy
 from .cli_project import project
 from .cli_tools import tools
 from .cli_verify import formal, sim
-from .corpus import load_corpus, save_corpus, save_verdicts
-from .generate import KINDS, check_fits, generate, parse_mix
 from .summary import format_summary, verdict_summary
 
 # Validate large corpora in chunks: bounded memory for the working set and a live progress bar.

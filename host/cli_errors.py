@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 import click
 
 from tcphw.contract import DescriptorError
+from tcphw.descriptors.corpus import CorpusError
 
 from .backends import BackendError
-from .corpus import CorpusError
 
 F = TypeVar("F", bound=Callable[..., Any])
 

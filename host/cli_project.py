@@ -59,8 +59,8 @@ def measured_software(count: int = 1_000_000, repeat: int = 5) -> dict[str, Any]
 
     import numpy as np
 
+    from tcphw.descriptors.generate import generate
     from tcphw.host.backends import open_backend
-    from tcphw.host.generate import generate
 
     rows, _ = generate(count, seed=1)
     with open_backend("software") as backend:

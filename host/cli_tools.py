@@ -12,9 +12,9 @@ import numpy as np
 
 from tcphw.atomic import write_text_atomic
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
+from tcphw.descriptors.corpus import save_corpus
 
 from .cli_errors import InputError, check_output_dir, input_errors, refuse_same_file
-from .corpus import save_corpus
 from .tools.registry import Registry, RegistryError, ToolRow, default_db
 
 _db_option = click.option(

@@ -31,8 +31,8 @@ from .cli_errors import InputError, int_list
 def sim(lanes_raw: tuple[str, ...], pipeline: int, simulator: str, target: str, count: int | None, seed: int,
         testcase: str | None, waves: bool, as_json: bool) -> None:  # fmt: skip
     """cocotb testbenches: the validator core per lane count, and the whole board top at pin level."""
+    from tcphw.descriptors.corpus import CorpusError, load_corpus
     from tcphw.hdl.validator import LANE_CHOICES
-    from tcphw.host.corpus import CorpusError, load_corpus
     from tcphw.sim.runner import SimulatorMissing, prepare_simulator, run_top_sim, run_validator_sim, sim_link_config
 
     lanes = int_list("--lanes", lanes_raw, LANE_CHOICES) or list(LANE_CHOICES)

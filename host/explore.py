@@ -204,7 +204,7 @@ def explore(
                 + (f", {r['reason']}" if r.get("reason") else "")
                 + rest
             )
-    from tcphw.host.generate import generate
+    from tcphw.descriptors.generate import generate
 
     rows, _ = generate(MEASURE_COUNT, seed=11)
     table = []

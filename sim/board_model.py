@@ -9,10 +9,8 @@ It is also fast enough to push a million descriptors through the host driver in 
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -22,17 +20,11 @@ from tcphw.contract.link import BadFrame, Frame, FrameParser, HeaderRejected, He
 VerdictFn = Callable[[bytes], bytes]
 
 
-@functools.cache
-def _software() -> Any:
-    from tcphw.host.backends import open_backend
-
-    return open_backend("software:threads=1")  # one thread: batches are small, threads cost more
-
-
 def software_verdicts(payload: bytes) -> bytes:
-    """Verdicts from the numba ``software`` backend, the project's reference."""
-    array = np.frombuffer(payload, dtype=np.uint8).reshape(-1, c.DESCRIPTOR_SIZE)
-    return bytes(_software().validate(array))
+    """Verdicts from the numba kernel the ``software`` backend runs (one thread: batches are small)."""
+    from tcphw.descriptors.kernel import verdicts
+
+    return bytes(verdicts(np.frombuffer(payload, dtype=np.uint8).reshape(-1, c.DESCRIPTOR_SIZE)))
 
 
 class BoardModel:

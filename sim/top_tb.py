@@ -19,8 +19,8 @@ from cocotb.triggers import ClockCycles, FallingEdge
 
 from tcphw import contract as c
 from tcphw.contract.link import Event, Frame, FrameParser, Hello, Stats
+from tcphw.descriptors.generate import KINDS, generate
 from tcphw.hdl.top import ANSWER_QUEUE_DEPTH, VERDICT_SLOTS, LinkConfig
-from tcphw.host.generate import KINDS, generate
 from tcphw.sim.board_model import BoardModel
 
 CFG = LinkConfig(

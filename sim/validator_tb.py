@@ -24,10 +24,10 @@ from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from tcphw.contract import DESCRIPTOR_SIZE, describe_verdict
-from tcphw.host.backends import open_backend
-from tcphw.host.corpus import load_corpus
-from tcphw.host.generate import KINDS, generate
-from tcphw.host.golden import golden_arrays
+from tcphw.descriptors.corpus import load_corpus
+from tcphw.descriptors.generate import KINDS, generate
+from tcphw.descriptors.golden import golden_arrays
+from tcphw.descriptors.kernel import verdicts
 
 LANES = int(os.environ.get("TB_LANES", "1"))
 PIPELINE = int(os.environ.get("TB_PIPELINE", "2"))
@@ -41,8 +41,7 @@ HARD_MIX = {kind: (len(KINDS) - 1.0 if kind == "valid" else 1.0) for kind in KIN
 
 
 def software_verdicts(descriptors: np.ndarray) -> np.ndarray:
-    with open_backend("software:threads=1") as backend:
-        return backend.validate(descriptors)
+    return verdicts(np.ascontiguousarray(descriptors, dtype=np.uint8))
 
 
 def pad_to_lanes(descriptors: np.ndarray) -> np.ndarray:

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
 
+from tcphw.descriptors.golden import golden_arrays, load_golden
 from tcphw.host.backends import BackendUnavailable, backend_names, get_backend
-from tcphw.host.golden import golden_arrays, load_golden
 
 # numba compiles on first use; hypothesis must not count that against a deadline.
 settings.register_profile("tcphw", deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -213,7 +213,7 @@ def test_outputs_appear_whole_with_ordinary_permissions(tmp_path: Path) -> None:
     import stat
 
     from tcphw.atomic import write_text_atomic
-    from tcphw.host.corpus import save_verdicts
+    from tcphw.descriptors.corpus import save_verdicts
 
     umask = os.umask(0)
     os.umask(umask)

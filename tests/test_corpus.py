@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tcphw.host.corpus import CorpusError, load_corpus, save_corpus
-from tcphw.host.generate import generate
+from tcphw.descriptors.corpus import CorpusError, load_corpus, save_corpus
+from tcphw.descriptors.generate import generate
 
 
 def test_roundtrip(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tcphw.descriptors.generate import KINDS, generate, parse_mix
 from tcphw.host.backends import get_backend
-from tcphw.host.generate import KINDS, generate, parse_mix
 
 from .conftest import runnable_backends
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tcphw.contract import VerdictBit
+from tcphw.descriptors.generate import DEFAULT_MIX, generate, parse_mix
 from tcphw.host.backends import get_backend
-from tcphw.host.generate import DEFAULT_MIX, generate, parse_mix
 
 
 def test_same_seed_same_bytes() -> None:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tcphw.contract import DECISION_SHIFT, ERROR_MASK, VERDICT_ZERO_MASK, Decision, VerdictBit
+from tcphw.descriptors.golden import load_golden
 from tcphw.host.backends import get_backend
-from tcphw.host.golden import load_golden
 
 from .conftest import runnable_backends
 

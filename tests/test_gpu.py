@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from tcphw.descriptors.corpus import save_corpus
+from tcphw.descriptors.generate import KINDS, generate
 from tcphw.host.backends import get_backend
 from tcphw.host.backends.gpu import gpu_available
 from tcphw.host.cli import main
-from tcphw.host.corpus import save_corpus
-from tcphw.host.generate import KINDS, generate
 
 SIM_ENV = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
 
@@ -53,7 +53,7 @@ def test_gpu_kernel_matches_software_in_simulator(corpus: Path) -> None:
     code = f"""
 import json, numpy as np
 from tcphw.host.backends import get_backend
-from tcphw.host.corpus import load_corpus
+from tcphw.descriptors.corpus import load_corpus
 data = np.array(load_corpus({str(corpus)!r}))
 res = {{}}
 for chunk, n in ((10_000, len(data)), (700, len(data)), (1, 5), (500, 1000), (64, 0)):

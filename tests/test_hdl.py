@@ -24,13 +24,13 @@ from tcphw.contract import (
     CRC_XOR_OUT,
     crc16,
 )
+from tcphw.descriptors.generate import generate
 from tcphw.hdl.crc_matrix import crc_by_taps, crc_taps
 from tcphw.hdl.export import export_verilog
 from tcphw.hdl.spec import symbolic_crc
 from tcphw.hdl.validator import Validator
 from tcphw.host.backends import open_backend
 from tcphw.host.cli import main
-from tcphw.host.generate import generate
 
 
 def test_contract_crc_is_amaranths_crc16_ibm_3740() -> None:

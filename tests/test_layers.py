@@ -3,7 +3,7 @@ the ones inside functions and under TYPE_CHECKING included.
 
 The order, lowest first (README, "Layout"):
 
-    contract  <  paths, extras, atomic  <  hdl  <  boards  <  sim  <  projections  <  host
+    contract  <  paths, extras, atomic, stats  <  descriptors  <  hdl  <  boards  <  sim  <  projections  <  host
 
 A part may import only parts below it. The contract imports nothing of the project, and the gateware
 (hdl) nothing of host, sim or projections. ``KNOWN_DEBT`` lists the imports that still go upward,
@@ -18,13 +18,11 @@ from collections import defaultdict
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tcphw"
-ORDER = {"contract": 0, "paths": 1, "extras": 1, "atomic": 1, "hdl": 2, "boards": 3, "sim": 4, "projections": 5,
-         "host": 6, "__main__": 7, "__init__": 7}  # fmt: skip
-# The cocotb testbenches and the link model still use the host's corpus, generator, golden vectors and
-# software backend for their expected verdicts; those belong below sim (issue 17).
-KNOWN_DEBT = {
-    ("sim", "host"): {"sim/board_model.py", "sim/top_tb.py", "sim/validator_tb.py"},
-}
+ORDER = {"contract": 0, "paths": 1, "extras": 1, "atomic": 1, "stats": 1, "descriptors": 2, "hdl": 3, "boards": 4,
+         "sim": 5, "projections": 6, "host": 7, "__main__": 8, "__init__": 8}  # fmt: skip
+# Imports that still go upward, (from part, to part) -> files. Empty since the descriptor library moved
+# below sim; kept so that a debt taken on knowingly is written down here, not hidden.
+KNOWN_DEBT: dict[tuple[str, str], set[str]] = {}
 
 
 def _part(module: str) -> str | None:

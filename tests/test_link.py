@@ -11,8 +11,8 @@ import pytest
 from tcphw import contract as c
 from tcphw.boards import get_board
 from tcphw.contract.link import Hello
+from tcphw.descriptors.generate import KINDS, generate
 from tcphw.host.faults import FaultInjector
-from tcphw.host.generate import KINDS, generate
 from tcphw.host.link import BoardLink, BoardStopped, Clock, LinkError, NotABoard, StaleGateware
 from tcphw.host.model_port import ModelPort, SteppingClock
 from tcphw.sim.board_model import BoardModel, software_verdicts

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tcphw.boards import get_board
-from tcphw.host.generate import generate
+from tcphw.descriptors.generate import generate
 from tcphw.host.link import BoardLink
 from tcphw.sim.board_model import software_verdicts
 from tcphw.sim.pty_bridge import PtyBridge

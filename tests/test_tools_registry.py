@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Risk
+from tcphw.descriptors.corpus import load_corpus
 from tcphw.host.backends import open_backend
 from tcphw.host.cli import main
-from tcphw.host.corpus import load_corpus
 from tcphw.host.tools import scan as scan_module
 from tcphw.host.tools.registry import MIGRATIONS, SCHEMA_VERSION, Registry, RegistryError
 from tcphw.host.tools.scan import scan

@@ -8,10 +8,10 @@ import pytest
 
 from tcphw.boards import get_board
 from tcphw.contract import UART_FRAME_BITS
+from tcphw.descriptors.generate import KINDS, generate
+from tcphw.descriptors.golden import golden_arrays
 from tcphw.host.backends import open_backend
 from tcphw.host.faults import FaultInjector
-from tcphw.host.generate import KINDS, generate
-from tcphw.host.golden import golden_arrays
 from tcphw.host.link import BoardLink, BoardStopped, StaleGateware
 from tcphw.host.proxy import LinkProxy
 from tcphw.sim.board_model import software_verdicts

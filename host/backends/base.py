@@ -9,12 +9,9 @@ from types import TracebackType
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from tcphw.contract import DESCRIPTOR_SIZE
-
-Descriptors = NDArray[np.uint8]  # shape (N, 24)
-Verdicts = NDArray[np.uint8]  # shape (N,)
+from tcphw.descriptors import Descriptors, Verdicts
 
 
 class BackendError(RuntimeError):

@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 
 from tcphw.contract import CRC_COVERED_BYTES
+from tcphw.descriptors import WORDS, as_words
 
-from . import software as sw
 from .base import Backend, BackendOption, BackendUnavailable, Descriptors, Verdicts, register_backend
 
-WORDS = sw.WORDS
 _TABLE_WORDS = CRC_COVERED_BYTES * 256
 _kernel_cache: dict[str, Any] = {}
 
@@ -77,7 +76,9 @@ def _build_kernel() -> Any:
 
         uint32 = u32
         # the CPU kernel's verdict function, compiled for the GPU: one arithmetic, two targets
-        _verdict_device = cuda.jit(device=True)(sw.verdict_of_words)
+        from tcphw.descriptors.kernel import verdict_of_words
+
+        _verdict_device = cuda.jit(device=True)(verdict_of_words)
         _kernel_cache["validate"] = cuda.jit(_validate_kernel)
     return _kernel_cache["validate"]
 
@@ -134,8 +135,10 @@ class GpuBackend(Backend):
         self.blocks = blocks or (2 if self.simulator else sms * 8)
         self.chunk = chunk
         self._kernel = _build_kernel()
-        self._tables = cuda.to_device(sw._CRC_TABLES_U16.astype(np.uint32).ravel())
-        self._risk = cuda.to_device(sw._RISK_TABLE.astype(np.uint8))
+        from tcphw.descriptors.kernel import CRC_TABLES_U16, RISK_TABLE
+
+        self._tables = cuda.to_device(CRC_TABLES_U16.astype(np.uint32).ravel())
+        self._risk = cuda.to_device(RISK_TABLE.astype(np.uint8))
         self._streams = [cuda.stream(), cuda.stream()]
         self._slots: list[dict[str, Any]] = []
         self._slot_chunk = 0
@@ -164,7 +167,7 @@ class GpuBackend(Backend):
         if n == 0:
             self.last_timing = {"h2d_s": 0.0, "kernel_s": 0.0, "d2h_s": 0.0}
             return out
-        words = sw.as_words(descriptors)
+        words = as_words(descriptors)
         per_chunk = min(self.chunk, n)
         self._ensure_slots(per_chunk)
         timing = {"h2d_s": 0.0, "kernel_s": 0.0, "d2h_s": 0.0}

@@ -1,14 +1,8 @@
-"""The fast software backend: a numba kernel, multi-threaded, bit-identical to ``reference``.
+"""The fast software backend: the numba kernel (``tcphw.descriptors.kernel``) on one or more threads.
 
-Speed comes from these choices, each measured with ``tcphw bench``:
-- the CRC uses per-position tables (see ``tcphw.host.crc_tables``), so its 22 lookups are
-  independent instead of a serial chain, and a descriptor is read as six 32-bit words (byte
-  extraction from 32-bit words compiles to fewer instructions than from 64-bit ones: +10%);
-- a correct magic+version prefix contributes a constant CRC term, so the common case does 16
-  lookups (a wrong prefix takes all 22, so BAD_CRC stays exact);
-- the risk check and the decision come from one 32-entry table indexed by flag bits 0-4;
-- threads are plain Python threads running a ``nogil`` kernel on contiguous slices, so the
-  thread count is explicit and there is no dependency on a numba threading layer.
+Threads are plain Python threads running the ``nogil`` kernel on contiguous slices, so the thread
+count is explicit and there is no dependency on a numba threading layer. numba is imported when the
+backend is opened, not when it is registered, so listing backends (and ``tcphw --help``) stays quick.
 """
 
 from __future__ import annotations
@@ -19,26 +13,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numba
 import numpy as np
 
-from tcphw.contract import (
-    CRC_COVERED_BYTES,
-    DECISION_SHIFT,
-    DESCRIPTOR_SIZE,
-    ERROR_MASK,
-    FIELD,
-    MAGIC,
-    RESERVED_MASK,
-    RISK_DECISION,
-    RISK_MASK,
-    VERSION,
-    Decision,
-    Risk,
-    VerdictBit,
-)
-
-from ..crc_tables import position_tables
 from .base import Backend, BackendOption, BackendUnavailable, Descriptors, Verdicts, register_backend
 
 # More threads than this is a typo, not a machine: refused with the accepted range.
@@ -46,114 +22,6 @@ MAX_THREADS = 256
 
 # Below this many descriptors per thread, threading costs more than it saves.
 _MIN_PER_THREAD = 1 << 16
-
-
-def _risk_table() -> np.ndarray:
-    """Verdict contribution of flag bits 0-4: BAD_RISK unless exactly one bit is set, else the decision."""
-    table = np.empty(RISK_MASK + 1, dtype=np.uint8)
-    for bits in range(RISK_MASK + 1):
-        if bits != 0 and bits & (bits - 1) == 0:
-            table[bits] = int(RISK_DECISION[Risk(bits.bit_length() - 1)]) << DECISION_SHIFT
-        else:
-            table[bits] = VerdictBit.BAD_RISK
-    return table
-
-
-def _le_word(data: bytes) -> int:
-    return int.from_bytes(data, "little")
-
-
-_ZEROS_CRC, _CRC_TABLES_U16 = position_tables(CRC_COVERED_BYTES)
-# int64 entries let the XOR take its operand straight from memory (measured faster than uint16).
-_CRC_TABLES = _CRC_TABLES_U16.astype(np.int64).ravel()
-_RISK_TABLE = _risk_table().astype(np.int64)
-
-# The kernel reads each descriptor as six little-endian 32-bit words: byte i of the
-# descriptor is bits 8*(i%4).. of word i//4. These constants are the contract's fields in that view.
-assert DESCRIPTOR_SIZE == 24 and CRC_COVERED_BYTES == 22 and FIELD["flags"].offset == 10
-WORDS = DESCRIPTOR_SIZE // 4
-_MAGIC_LE = _le_word(MAGIC)  # word 0
-_VERSION_LE = _le_word(VERSION.to_bytes(2, "big"))  # word 1, bits 0-15
-# A valid magic+version prefix (bytes 0-5) always adds the same term to the CRC: precompute it so
-# the common case does 16 lookups instead of 22. Wrong prefixes take the full path (exact BAD_CRC).
-_PREFIX_CRC = _ZEROS_CRC
-for _i, _b in enumerate(MAGIC + VERSION.to_bytes(2, "big")):
-    _PREFIX_CRC ^= int(_CRC_TABLES_U16[_i, _b])
-# Flag bits 8-15 are byte 12 (word 3, bits 0-7); flag bits 0-7 are byte 13 (word 3, bits 8-15).
-_RES_BYTE12 = (RESERVED_MASK >> 8) & 0xFF
-_RES_BYTE13 = RESERVED_MASK & 0xFF
-_RISK_BITS = RISK_MASK
-_REJECT = int(Decision.REJECT) << DECISION_SHIFT
-_BAD_MAGIC = int(VerdictBit.BAD_MAGIC)
-_BAD_VERSION = int(VerdictBit.BAD_VERSION)
-_BAD_CRC = int(VerdictBit.BAD_CRC)
-_RESERVED_SET = int(VerdictBit.RESERVED_SET)
-
-
-def verdict_of_words(u0, u1, u2, u3, u4, u5, t, risk_table):  # type: ignore[no-untyped-def]
-    """The verdict of one descriptor given as six little-endian 32-bit words.
-
-    Plain Python compiled twice: for the CPU below and as a CUDA device function by the gpu backend,
-    so both run the same arithmetic. ``t[256*i + byte_i]`` is position i's CRC term; the lookups are
-    written out so that every one is independent.
-    """
-    crc = _PREFIX_CRC
-    if u0 != _MAGIC_LE or (u1 & 0xFFFF) != _VERSION_LE:
-        crc = (
-            _ZEROS_CRC
-            ^ t[0 + (u0 & 0xFF)]
-            ^ t[256 + ((u0 >> 8) & 0xFF)]
-            ^ t[512 + ((u0 >> 16) & 0xFF)]
-            ^ t[768 + (u0 >> 24)]
-            ^ t[1024 + (u1 & 0xFF)]
-            ^ t[1280 + ((u1 >> 8) & 0xFF)]
-        )
-    crc ^= t[1536 + ((u1 >> 16) & 0xFF)]
-    crc ^= t[1792 + (u1 >> 24)]
-    crc ^= t[2048 + (u2 & 0xFF)]
-    crc ^= t[2304 + ((u2 >> 8) & 0xFF)]
-    crc ^= t[2560 + ((u2 >> 16) & 0xFF)]
-    crc ^= t[2816 + (u2 >> 24)]
-    crc ^= t[3072 + (u3 & 0xFF)]
-    crc ^= t[3328 + ((u3 >> 8) & 0xFF)]
-    crc ^= t[3584 + ((u3 >> 16) & 0xFF)]
-    crc ^= t[3840 + (u3 >> 24)]
-    crc ^= t[4096 + (u4 & 0xFF)]
-    crc ^= t[4352 + ((u4 >> 8) & 0xFF)]
-    crc ^= t[4608 + ((u4 >> 16) & 0xFF)]
-    crc ^= t[4864 + (u4 >> 24)]
-    crc ^= t[5120 + (u5 & 0xFF)]
-    crc ^= t[5376 + ((u5 >> 8) & 0xFF)]
-    stored = ((u5 >> 8) & 0xFF00) | (u5 >> 24)  # bytes 22 (high), 23 (low)
-    err = 0
-    if u0 != _MAGIC_LE:
-        err |= _BAD_MAGIC
-    if (u1 & 0xFFFF) != _VERSION_LE:
-        err |= _BAD_VERSION
-    if crc != stored:
-        err |= _BAD_CRC
-    if (u3 & _RES_BYTE12) != 0 or ((u3 >> 8) & _RES_BYTE13) != 0:
-        err |= _RESERVED_SET
-    v = risk_table[(u3 >> 8) & _RISK_BITS] | err
-    if v & ERROR_MASK:
-        v = (v & ERROR_MASK) | _REJECT
-    return v
-
-
-_verdict_cpu = numba.njit(inline="always")(verdict_of_words)
-
-
-@numba.njit(nogil=True, cache=True, boundscheck=False)
-def _validate_slice(w, out, t, risk_table, start, stop):  # type: ignore[no-untyped-def]
-    """Verdicts for descriptors [start, stop) of the flat uint32 word array ``w`` (6 words each)."""
-    for n in range(start, stop):
-        b = WORDS * n
-        out[n] = _verdict_cpu(w[b], w[b + 1], w[b + 2], w[b + 3], w[b + 4], w[b + 5], t, risk_table)
-
-
-def as_words(descriptors: Descriptors) -> np.ndarray:
-    """The flat uint32 view both kernels read: WORDS consecutive words per descriptor."""
-    return np.ascontiguousarray(descriptors).view(np.uint32).ravel()
 
 
 @register_backend(
@@ -173,19 +41,23 @@ class SoftwareBackend(Backend):
         self.threads = int(threads) if threads else available
         if not 1 <= self.threads <= MAX_THREADS:
             raise ValueError(f"threads must be from 1 to {MAX_THREADS}, got {threads}")
+        from tcphw.descriptors import kernel
+
+        self._kernel = kernel
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
 
     def _validate(self, descriptors: Descriptors) -> Verdicts:
         n = len(descriptors)
         out = np.empty(n, dtype=np.uint8)
-        words = as_words(descriptors)
+        k = self._kernel
+        words = k.as_words(descriptors)
         workers = min(self.threads, max(1, n // _MIN_PER_THREAD))
         if workers <= 1 or self._pool is None:
-            _validate_slice(words, out, _CRC_TABLES, _RISK_TABLE, 0, n)
+            k.validate_slice(words, out, k.CRC_TABLES, k.RISK_TABLE, 0, n)
             return out
         bounds = np.linspace(0, n, workers + 1).astype(np.int64)
         futures = [
-            self._pool.submit(_validate_slice, words, out, _CRC_TABLES, _RISK_TABLE, int(a), int(b))
+            self._pool.submit(k.validate_slice, words, out, k.CRC_TABLES, k.RISK_TABLE, int(a), int(b))
             for a, b in itertools.pairwise(bounds)
         ]
         for f in futures:
@@ -198,7 +70,7 @@ class SoftwareBackend(Backend):
             **super().info(),
             "description": f"numba kernel with position-table CRC, {threads}",
             "threads": self.threads,
-            "numba": numba.__version__,
+            "numba": self._kernel.numba.__version__,
         }
 
     def close(self) -> None:

@@ -33,10 +33,10 @@ import numpy as np
 import yaml
 
 from tcphw.atomic import write_text_atomic
+from tcphw.descriptors.corpus import load_corpus, save_corpus
+from tcphw.descriptors.generate import generate
 from tcphw.host.backends import Backend, open_backend
-from tcphw.host.corpus import load_corpus, save_corpus
 from tcphw.host.environment import environment
-from tcphw.host.generate import generate
 
 from .spec import Spec
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from tcphw.host.generate import KINDS
+from tcphw.descriptors.generate import KINDS
 
 
 class SpecError(ValueError):
@@ -140,7 +140,7 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
             path = (base / str(c["path"])).resolve()
             if not path.is_file():
                 raise SpecError(f"{where}.path: no such file {path}")
-            from tcphw.host.corpus import CorpusError, load_corpus
+            from tcphw.descriptors.corpus import CorpusError, load_corpus
 
             try:
                 load_corpus(path)  # a wrong-length file is refused now, not after the runs began

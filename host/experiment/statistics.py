@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from tcphw.extras import require
-from tcphw.host.stats import ratio_ci
+from tcphw.stats import ratio_ci
 
 stats = require("analysis", "scipy.stats", "experiment statistics")
 

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from tcphw.contract import RISK_DECISION, Decision, Risk
+from tcphw.stats import bootstrap_ci
 
-from ..stats import bootstrap_ci
 from .analyze import analyse, rules
 from .discover import Candidate
 from .known import lookup

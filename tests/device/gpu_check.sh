@@ -35,7 +35,7 @@ cmp "$OUT/v-gpu.bin" "$OUT/v-sw.bin" && echo "gpu == software on 4,000,000"
 python3 - "$OUT/c4m.tcpd" <<'PY'
 import sys, numpy as np
 from tcphw.host.backends import open_backend
-from tcphw.host.corpus import load_corpus
+from tcphw.descriptors.corpus import load_corpus
 c = np.ascontiguousarray(load_corpus(sys.argv[1])[:20000])
 g = open_backend("gpu").validate(c); r = open_backend("reference").validate(c)
 print("gpu == reference on 20,000:", bool((g == r).all()))

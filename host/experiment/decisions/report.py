@@ -16,8 +16,8 @@ import numpy as np
 
 from tcphw.atomic import write_text_atomic
 from tcphw.contract import RISK_DECISION, Decision
+from tcphw.stats import bootstrap_ci
 
-from ...stats import bootstrap_ci
 from ..report import ReportError, _save
 
 APPROVE = Decision.APPROVE.name

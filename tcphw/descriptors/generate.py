@@ -22,7 +22,7 @@ from tcphw.contract import (
     command_hash,
 )
 
-from .backends.base import Descriptors
+from . import Descriptors
 from .crc_tables import crc16_rows
 
 # What each kind of descriptor is. Corruptions that keep a valid CRC test the other checks in isolation.

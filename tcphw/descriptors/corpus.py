@@ -10,7 +10,7 @@ import numpy as np
 from tcphw.atomic import atomic_file
 from tcphw.contract import DESCRIPTOR_SIZE
 
-from .backends.base import Descriptors
+from . import Descriptors
 
 
 class CorpusError(ValueError):
