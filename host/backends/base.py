@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from tcphw.contract import DESCRIPTOR_SIZE
-from tcphw.descriptors import Descriptors, Verdicts
+from tcphw.descriptors import Descriptors as Descriptors  # re-exported: backends name them from here
+from tcphw.descriptors import Verdicts as Verdicts
 
 
 class BackendError(RuntimeError):

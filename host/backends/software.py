@@ -24,6 +24,12 @@ MAX_THREADS = 256
 _MIN_PER_THREAD = 1 << 16
 
 
+def numba_version() -> str:
+    import numba
+
+    return str(numba.__version__)
+
+
 @register_backend(
     "software",
     "numba kernel on one or more threads (the fast reference)",
@@ -70,7 +76,7 @@ class SoftwareBackend(Backend):
             **super().info(),
             "description": f"numba kernel with position-table CRC, {threads}",
             "threads": self.threads,
-            "numba": self._kernel.numba.__version__,
+            "numba": numba_version(),
         }
 
     def close(self) -> None:
