@@ -1,6 +1,6 @@
 """Run the cocotb testbenches on the exported validator Verilog (Verilator by default, Icarus on request).
 
-``tcphw sim --lanes 1,2,4,8`` (``host/cli_verify.py``) is what ``make sim`` calls. Each configuration
+``tcphw sim --lanes 1,2,4,8`` (``host/cli/verify.py``) is what ``make sim`` calls. Each configuration
 gets its own build folder under ``build/sim/``; the Verilog is rewritten only when it changes,
 so the simulator's own incremental build is reused across runs.
 """
@@ -73,6 +73,33 @@ def prepare_simulator(simulator: str) -> None:
         raise SimulatorMissing(f"unknown simulator {simulator!r}; choose one of {', '.join(SIMULATORS)}")
 
 
+def toolchain_stamp(simulator: str) -> str:
+    """What a cached build depends on besides its sources: the simulator and where cocotb lives.
+
+    Verilator's makefiles record absolute paths (cocotb's verilator.cpp, VERILATOR_ROOT) in their
+    dependency files, so a build left by another virtual environment fails in make; it is rebuilt."""
+    from importlib.metadata import version
+
+    return json.dumps(
+        {
+            "simulator": simulator,
+            "cocotb": version("cocotb"),
+            "prefix": sys.prefix,
+            "verilator_root": os.environ.get("VERILATOR_ROOT", ""),
+        },
+        sort_keys=True,
+    )
+
+
+def fresh_build_dir(build_dir: Path, stamp: str) -> None:
+    """Create ``build_dir``, emptying it first if another toolchain (``stamp``) built what is there."""
+    marker = build_dir / "toolchain.json"
+    if build_dir.exists() and (not marker.exists() or marker.read_text() != stamp):
+        shutil.rmtree(build_dir)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    _write_if_changed(marker, stamp)
+
+
 def _write_if_changed(path: Path, text: str) -> None:
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
@@ -99,7 +126,7 @@ def run_cocotb(
     get_runner = require("sim", "cocotb_tools.runner", "simulation").get_runner
 
     prepare_simulator(simulator)
-    build_dir.mkdir(parents=True, exist_ok=True)
+    fresh_build_dir(build_dir, toolchain_stamp(simulator))
     source = build_dir / f"{toplevel}.v"
     _write_if_changed(source, verilog)
     runner = get_runner(simulator)

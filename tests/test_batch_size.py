@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tcphw.host.batch_size import FaultRate, best_batch, exposed_bytes, goodput
+from tcphw.host.link.batch_size import FaultRate, best_batch, exposed_bytes, goodput
 
 
 @pytest.mark.parametrize("rate", [1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 5e-2])

@@ -159,7 +159,7 @@ def test_bench_writes_json_and_plots(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_board_spec_takes_port_and_board_options() -> None:
-    from tcphw.host.cli import _board_spec
+    from tcphw.host.cli.bench import _board_spec
 
     assert _board_spec("board", "/dev/ttyUSB1", None) == "board:port=/dev/ttyUSB1"
     assert (
@@ -194,7 +194,7 @@ class _StopsHalfway:
 def test_a_run_that_stops_never_writes_a_complete_looking_file(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tcphw.host.cli as cli
+    import tcphw.host.cli.descriptors as cli
 
     corpus = tmp_path / "c.tcpd"
     assert runner.invoke(main, ["gen", "-n", "1000", "-o", str(corpus)]).exit_code == 0
@@ -218,3 +218,23 @@ def test_python_dash_m_runs_the_cli() -> None:
     for module in ("tcphw", "tcphw.host.cli"):
         r = subprocess.run([sys.executable, "-m", module, "synth", "--help"], capture_output=True, text=True)
         assert r.returncode == 0 and "Synthesize" in r.stdout, (module, r.stderr[-300:])
+
+
+def test_help_loads_no_numba_and_every_command_is_listed() -> None:
+    # The subcommands load lazily: listing them must not pay for numba, Amaranth or the tool layer.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom tcphw.host.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('numba', 'amaranth', 'scipy', 'matplotlib', 'sklearn') if m in sys.modules))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-500:]
+    help_text, _, loaded = r.stdout.rstrip().rpartition("\n")
+    assert loaded == "[]", f"tcphw --help imported {loaded}"
+    from tcphw.host.cli import COMMANDS
+
+    for name in COMMANDS:
+        assert f"\n  {name} " in help_text, name

@@ -196,7 +196,7 @@ def test_a_cached_virtual_board_is_not_announced_as_building(tmp_path: Path) -> 
 
 
 def test_the_experiment_summary_names_each_median_and_verdict() -> None:
-    from tcphw.host.experiment.report import summary_lines
+    from tcphw.host.apps.experiment.report import summary_lines
 
     t = {"median": 2e6, "median_ci": [1.9e6, 2.1e6], "n": 5}
     doc = {
@@ -235,7 +235,7 @@ def test_a_missing_extra_is_one_line_naming_the_install(
 
     with pytest.raises(MissingExtra, match=r"pip install 'tcphw\[learn\]'"):
         require("learn", "tcphw_no_such_module_xyz")
-    for name in [m for m in sys.modules if m.startswith("tcphw.host.experiment")]:
+    for name in [m for m in sys.modules if m.startswith("tcphw.host.apps.experiment")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "scipy.stats", None)  # import scipy.stats now fails as if not installed
     result = runner.invoke(main, ["experiment", "run", "software-vs-naive", "--out", str(tmp_path / "x"), "--quiet"])

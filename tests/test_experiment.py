@@ -12,11 +12,10 @@ import yaml
 from click.testing import CliRunner
 from scipy import stats
 
-from tcphw.host.cli import main
-from tcphw.host.experiment.report import ReportError, load_baseline, report
-from tcphw.host.experiment.runner import run
-from tcphw.host.experiment.spec import SpecError, parse
-from tcphw.host.experiment.statistics import (
+from tcphw.host.apps.experiment.report import ReportError, load_baseline, report
+from tcphw.host.apps.experiment.runner import run
+from tcphw.host.apps.experiment.spec import SpecError, parse
+from tcphw.host.apps.experiment.statistics import (
     bootstrap_ci,
     cliffs_delta,
     cohens_d,
@@ -25,6 +24,7 @@ from tcphw.host.experiment.statistics import (
     summarize,
     t_test_power,
 )
+from tcphw.host.cli import main
 
 GOOD: dict[str, Any] = {
     "name": "t",

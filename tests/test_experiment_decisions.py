@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tcphw.host.apps.experiment.decisions.llm import ImportError_, level_in, read_judgments
+from tcphw.host.apps.experiment.decisions.report import report
+from tcphw.host.apps.experiment.decisions.run import run
+from tcphw.host.apps.experiment.decisions.spec import load, parse
+from tcphw.host.apps.experiment.spec import SpecError
 from tcphw.host.cli import main
-from tcphw.host.experiment.decisions.llm import ImportError_, level_in, read_judgments
-from tcphw.host.experiment.decisions.report import report
-from tcphw.host.experiment.decisions.run import run
-from tcphw.host.experiment.decisions.spec import load, parse
-from tcphw.host.experiment.spec import SpecError
 
 
 def man(name: str, summary: str, options: str = "") -> str:

@@ -14,8 +14,8 @@ import pytest
 
 from tcphw.boards import get_board
 from tcphw.boards.build import BuildError
-from tcphw.host import explore as explore_module
-from tcphw.host.explore import Point, explore, pareto
+from tcphw.host.apps import explore as explore_module
+from tcphw.host.apps.explore import Point, explore, pareto
 
 
 def test_the_pareto_front_keeps_only_undominated_points() -> None:

@@ -37,7 +37,7 @@ def _sim_python(code: str) -> str:
 
 
 def _sim_cli(*args: str) -> str:
-    return _sim_run("-m", "tcphw.host.cli", *args)
+    return _sim_run("-m", "tcphw", *args)
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from tcphw import contract as c
 from tcphw.boards import get_board
 from tcphw.contract.link import Hello
 from tcphw.descriptors.generate import KINDS, generate
-from tcphw.host.faults import FaultInjector
 from tcphw.host.link import BoardLink, BoardStopped, Clock, LinkError, NotABoard, StaleGateware
-from tcphw.host.model_port import ModelPort, SteppingClock
+from tcphw.host.link.faults import FaultInjector
+from tcphw.host.link.model_port import ModelPort, SteppingClock
 from tcphw.sim.board_model import BoardModel, software_verdicts
 
 CONFIG = get_board("icebreaker").virtual_config()

@@ -56,3 +56,21 @@ def test_testbench_catches_a_wrong_crc(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(validator_module, "crc_taps", lambda: mutated)
     r = run_validator_sim(1, 2, simulator=SIM, testcase="random_with_backpressure", count=2000, build_root=tmp_path)
     assert r.tests == 1 and r.failed == 1
+
+
+def test_a_build_left_by_another_toolchain_is_rebuilt(tmp_path: Path) -> None:
+    # Verilator's dependency files name absolute paths; a build from another venv fails in make.
+    from tcphw.sim.runner import fresh_build_dir
+
+    build = tmp_path / "verilator-lanes1-p2"
+    fresh_build_dir(build, "venv A")
+    (build / "Vtop__ver.d").write_text("/elsewhere/cocotb/verilator.cpp")
+    fresh_build_dir(build, "venv A")  # same toolchain: the build is kept
+    assert (build / "Vtop__ver.d").exists()
+    fresh_build_dir(build, "venv B")
+    assert not (build / "Vtop__ver.d").exists() and (build / "toolchain.json").read_text() == "venv B"
+    legacy = tmp_path / "older"  # made before the marker existed
+    legacy.mkdir()
+    (legacy / "Vtop.mk").write_text("")
+    fresh_build_dir(legacy, "venv A")
+    assert not (legacy / "Vtop.mk").exists()

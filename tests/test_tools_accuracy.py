@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tcphw.contract import RISK_DECISION, Decision, Risk
-from tcphw.host.tools.accuracy import evaluate, heldout_packages, load_labels
-from tcphw.host.tools.analyze import analyse
-from tcphw.host.tools.policy import NO_EVIDENCE, decide, policy_table
+from tcphw.host.apps.tools.accuracy import evaluate, heldout_packages, load_labels
+from tcphw.host.apps.tools.analyze import analyse
+from tcphw.host.apps.tools.policy import NO_EVIDENCE, decide, policy_table
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from tcphw.contract import RISK_DECISION, Descriptor, Flag, Risk, verdict_decision
+from tcphw.host.apps.tools.registry import Registry
 from tcphw.host.backends import open_backend
 from tcphw.host.cli import main
-from tcphw.host.tools.registry import Registry
 
 RISK_BITS = {"SAFE": 0x01, "LOW_RISK": 0x02, "MEDIUM_RISK": 0x04, "HIGH_RISK": 0x08, "CRITICAL": 0x10, "UNKNOWN": 0}
 
@@ -176,7 +176,7 @@ def test_imported_commands_work_with_show_check_and_export_and_survive_a_scan(
 
 
 def test_the_upstream_labels_are_judged_against_ours(tmp_path: Path) -> None:
-    from tcphw.host.tools.accuracy import Doc, Judged, Label, upstream_comparison
+    from tcphw.host.apps.tools.accuracy import Doc, Judged, Label, upstream_comparison
 
     labels = [Label("rm", "coreutils", Risk.CRITICAL, "deletes"), Label("ls", "coreutils", Risk.SAFE, "lists"),
               Label("mkfs", "util-linux", Risk.CRITICAL, "formats"), Label("absent", "x", Risk.SAFE, "-")]  # fmt: skip

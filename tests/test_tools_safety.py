@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tcphw.host.tools import sandbox
-from tcphw.host.tools.registry import Registry
-from tcphw.host.tools.scan import scan
+from tcphw.host.apps.tools import sandbox
+from tcphw.host.apps.tools.registry import Registry
+from tcphw.host.apps.tools.scan import scan
 
 # Each trap appends its arguments (one line per run) to $LOG/<name>, then does its trick.
 TRAPS = {
@@ -55,7 +55,7 @@ def fake_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pa
         script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     monkeypatch.setattr(sandbox, "HELP_TIMEOUT_S", 1.0)
     monkeypatch.setattr(sandbox, "man_page", lambda name: None)  # the traps have none: every one gets help calls
-    from tcphw.host.tools import scan as scan_module
+    from tcphw.host.apps.tools import scan as scan_module
 
     monkeypatch.setattr(scan_module, "man_page", lambda name: None)
     return bin_dir, log_dir, protected

@@ -11,9 +11,9 @@ from tcphw.contract import UART_FRAME_BITS
 from tcphw.descriptors.generate import KINDS, generate
 from tcphw.descriptors.golden import golden_arrays
 from tcphw.host.backends import open_backend
-from tcphw.host.faults import FaultInjector
 from tcphw.host.link import BoardLink, BoardStopped, StaleGateware
-from tcphw.host.proxy import LinkProxy
+from tcphw.host.link.faults import FaultInjector
+from tcphw.host.link.proxy import LinkProxy
 from tcphw.sim.board_model import software_verdicts
 from tcphw.sim.virtual_board import VirtualBoard
 
@@ -83,7 +83,7 @@ def test_stale_gateware_and_a_board_that_dies_mid_run() -> None:
 
 @pytest.mark.slow
 def test_bench_reports_the_boards_own_figures() -> None:
-    from tcphw.host.bench import BenchPlan, run_bench, wire_limit_dps
+    from tcphw.host.apps.bench import BenchPlan, run_bench, wire_limit_dps
 
     rows, _ = generate(1_000, seed=10)
     doc = run_bench(rows, BenchPlan(["board", "software"], repeat=2, warmup=0))

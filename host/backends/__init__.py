@@ -4,8 +4,8 @@ Importing this package registers the built-in backends. Backends that need optio
 hardware (board, gpu) register themselves too and raise ``BackendUnavailable`` on use.
 """
 
-from . import board, gpu, naive, reference, software  # noqa: F401  (registration side effects)
-from .base import (
+from tcphw.host.backends import board, gpu, naive, reference, software  # noqa: F401  (registration side effects)
+from tcphw.host.backends.base import (
     Backend,
     BackendError,
     BackendOption,

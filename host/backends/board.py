@@ -11,8 +11,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..link import BoardLink, BoardStopped, LinkError
-from .base import Backend, BackendError, BackendOption, Descriptors, PartialResult, Verdicts, register_backend
+from tcphw.host.backends.base import (
+    Backend,
+    BackendError,
+    BackendOption,
+    Descriptors,
+    PartialResult,
+    Verdicts,
+    register_backend,
+)
+from tcphw.host.link import BoardLink, BoardStopped, LinkError
 
 DEFAULT_BOARD = "icebreaker"
 

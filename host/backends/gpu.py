@@ -19,8 +19,7 @@ import numpy as np
 
 from tcphw.contract import CRC_COVERED_BYTES
 from tcphw.descriptors import WORDS, as_words
-
-from .base import Backend, BackendOption, BackendUnavailable, Descriptors, Verdicts, register_backend
+from tcphw.host.backends.base import Backend, BackendOption, BackendUnavailable, Descriptors, Verdicts, register_backend
 
 _TABLE_WORDS = CRC_COVERED_BYTES * 256
 _kernel_cache: dict[str, Any] = {}

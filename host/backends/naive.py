@@ -8,8 +8,7 @@ import struct
 import numpy as np
 
 from tcphw.contract import CRC_COVERED_BYTES, CRC_INIT, MAGIC_U32, RESERVED_MASK, RISK_MASK, VERSION
-
-from .base import Backend, Descriptors, Verdicts, register_backend
+from tcphw.host.backends.base import Backend, Descriptors, Verdicts, register_backend
 
 _LAYOUT = struct.Struct(">IHIIHHHHH")
 

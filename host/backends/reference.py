@@ -17,8 +17,7 @@ from tcphw.contract import (
     crc16,
     make_verdict,
 )
-
-from .base import Backend, Descriptors, Verdicts, register_backend
+from tcphw.host.backends.base import Backend, Descriptors, Verdicts, register_backend
 
 
 def reference_verdict(raw: bytes) -> int:

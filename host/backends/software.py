@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Backend, BackendOption, BackendUnavailable, Descriptors, Verdicts, register_backend
+from tcphw.host.backends.base import Backend, BackendOption, BackendUnavailable, Descriptors, Verdicts, register_backend
 
 # More threads than this is a typo, not a machine: refused with the accepted range.
 MAX_THREADS = 256

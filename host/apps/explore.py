@@ -1,0 +1,363 @@
+"""``tcphw explore``: build every (lanes, pipeline) point of a board, measure it, show the trade-offs.
+
+For each point: the board's top-level gateware with those parameters is synthesized, placed
+and routed (YoWASP; cached by gateware ID under ``OUT/points/``, so an interrupted
+exploration resumes), its resources and post-route Fmax read from the report; a point that
+misses timing or does not fit is kept, with the reason. A point that built is then run on the
+virtual board (the same top in Verilator) on a short shared corpus: its verdicts are checked
+against the software backend and its STATS counters give the fabric rate at the real clock.
+
+Bounds per point, all in descriptors/s:
+- link: the UART at the board's baud, in full batches (24 bytes + framing each);
+- memory: the batch buffer hands the lanes one 192-bit row per bank per cycle: lanes x clock;
+- logic: lanes x post-route Fmax (what the lanes could do if the clock were raised to Fmax);
+- fabric (measured): descriptors per busy cycle of the validator x the board's clock.
+ASIC projections for chosen nodes come from ``projections/`` and are labelled PROJECTED.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tcphw.atomic import write_text_atomic
+from tcphw.boards import Board
+from tcphw.boards.build import BuildError, build, cached_report
+from tcphw.host.apps.bench import format_rate, wire_limit_dps
+
+MEASURE_COUNT = 2_000
+
+
+@dataclass(frozen=True)
+class Point:
+    lanes: int
+    pipeline: int
+
+    @property
+    def label(self) -> str:
+        return f"lanes={self.lanes} pipeline={self.pipeline}"
+
+
+def variant(board: Board, point: Point) -> Board:
+    return dataclasses.replace(board, lanes=point.lanes, pipeline=point.pipeline)
+
+
+def pareto(points: list[tuple[float, float]]) -> list[int]:
+    """Indices of the points no other point beats: fewer or equal resources (x) and more or
+    equal throughput (y), strictly better in one."""
+    front = []
+    for i, (x, y) in enumerate(points):
+        dominated = any((x2 <= x and y2 >= y) and (x2 < x or y2 > y) for j, (x2, y2) in enumerate(points) if j != i)
+        if not dominated:
+            front.append(i)
+    return front
+
+
+def build_point(board: Board, point: Point, root: Path, reuse: Path | None = Path("build")) -> dict[str, Any]:
+    """Build one point (or reuse its cached build); never raises for a point that fails."""
+    b = variant(board, point)
+    gid = b.link_config().gateware_id().hex()
+    folder = root / "points" / f"{board.name}-l{point.lanes}-p{point.pipeline}-{gid}"
+    done = folder / "point.json"
+    if done.exists():
+        cached = json.loads(done.read_text())
+        if cached["status"] in ("error", "no-fit"):  # classified again: the rules may have learnt since
+            cached.update(
+                zip(("status", "reason"), _classify(folder, cached["reason"], cached.get("report")), strict=True)
+            )
+        return {**cached, "cached": True}
+    started = time.monotonic()
+    result: dict[str, Any] = {"lanes": point.lanes, "pipeline": point.pipeline, "gateware_id": gid}
+    shipped = cached_report(b, reuse) if reuse else None  # make bitstream's build, when it is this point
+    if shipped is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        result.update(status="ok", report=shipped, build_seconds=0.0)
+        write_text_atomic(done, json.dumps(result, indent=1) + "\n")
+        return {**result, "cached": True}
+    try:
+        built, _ = build(b, folder)
+        result.update(status="ok", report=built)
+    except BuildError as e:
+        report_file = folder / board.name / "report.json"
+        report: dict[str, Any] | None = json.loads(report_file.read_text()) if report_file.exists() else None
+        status, reason = _classify(folder, str(e), report)
+        result.update(status=status, reason=reason, report=report)
+    result["build_seconds"] = round(time.monotonic() - started, 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(done, json.dumps(result, indent=1) + "\n")
+    return {**result, "cached": False}
+
+
+# nextpnr's ways of saying the design is larger than the device
+_NO_FIT = ("Unable to place", "Failed to expand region", "Unable to find a placement", "failed to place")
+
+
+def _classify(folder: Path, error: str, report: dict[str, Any] | None) -> tuple[str, str]:
+    """(status, reason) of a failed build: missed timing, did not fit, or another error."""
+    if report is not None and not report.get("timing_met", True):
+        return "timing", error
+    log = _log_tail(folder)
+    if any(marker in log for marker in _NO_FIT):
+        where = next((line.strip() for line in log.splitlines() if "ERROR" in line), "")
+        return "no-fit", f"does not fit the device ({where})"
+    return "error", error
+
+
+def _log_tail(folder: Path) -> str:
+    """The end of nextpnr's log (Amaranth's build script names it NAME.tim)."""
+    logs = sorted(folder.rglob("*.tim")) if folder.exists() else []
+    return "".join(p.read_text(errors="replace")[-4000:] for p in logs)
+
+
+def measure_point(board: Board, point: Point, rows: np.ndarray) -> dict[str, Any]:
+    """The point on the virtual board: agreement with software and the fabric rate from STATS."""
+    from tcphw.host.link import BoardLink
+    from tcphw.sim.board_model import software_verdicts
+    from tcphw.sim.virtual_board import VirtualBoard
+
+    b = variant(board, point)
+    with VirtualBoard(b) as vb, BoardLink(vb.url, baud=vb.config.baud) as link:
+        link.connect(vb.config.gateware_id())
+        before = link.stats()
+        verdicts = link.validate(rows)
+        after = link.stats()
+    expected = np.frombuffer(software_verdicts(rows.tobytes()), dtype=np.uint8)
+    busy = after.busy_cycles - before.busy_cycles
+    n = after.descriptors - before.descriptors
+    return {
+        "descriptors": int(n),
+        "mismatches": int(np.count_nonzero(verdicts != expected)),
+        "busy_cycles": int(busy),
+        "fabric_dps": n / busy * board.clock_hz if busy else None,
+    }
+
+
+def bounds(board: Board, point: Point, report: dict[str, Any] | None) -> dict[str, float | None]:
+    fmax = None
+    if report:
+        achieved = [v["achieved_mhz"] for v in report["fmax"].values()]
+        fmax = min(achieved) * 1e6 if achieved else None
+    return {
+        "link_dps": wire_limit_dps(board.baud, board.capacity),
+        "memory_dps": float(point.lanes * board.clock_hz),
+        "logic_dps": point.lanes * fmax if fmax else None,
+        "fmax_hz": fmax,
+    }
+
+
+def _luts(report: dict[str, Any] | None) -> int | None:
+    if not report:
+        return None
+    util = report.get("utilization", {})
+    for key in ("ICESTORM_LC", "TRELLIS_COMB", "LUT4"):
+        if key in util:
+            return int(util[key]["used"])
+    return None
+
+
+def explore(
+    board: Board,
+    points: list[Point],
+    out: Path,
+    *,
+    jobs: int = 2,
+    nodes: list[int] | None = None,
+    measure: bool = True,
+    say: Callable[[str], None] = print,
+    reuse: Path | None = Path("build"),
+) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    results: dict[Point, dict[str, Any]] = {}
+    fresh_seconds: list[float] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+
+        def start(p: Point) -> dict[str, Any]:
+            say(f"building {p.label} ({board.name}, gateware {variant(board, p).link_config().gateware_id().hex()})")
+            return build_point(board, p, out, reuse)
+
+        futures = {pool.submit(start, p): p for p in points}
+        for i, future in enumerate(as_completed(futures), start=1):
+            p = futures[future]
+            r = future.result()
+            results[p] = r
+            if not r["cached"]:
+                fresh_seconds.append(r["build_seconds"])
+            left = len(points) - i
+            if not left:
+                rest = ""
+            elif fresh_seconds:
+                rest = f"; about {np.mean(fresh_seconds) * left / max(1, jobs) / 60:.0f} min left for {left} point(s)"
+            else:
+                rest = f"; {left} point(s) left (time unknown until one has built)"
+            say(
+                f"[{i}/{len(points)}] {p.label}: {r['status']}{' (cached)' if r['cached'] else ''}"
+                + (f", {r['reason']}" if r.get("reason") else "")
+                + rest
+            )
+    from tcphw.descriptors.generate import generate
+
+    rows, _ = generate(MEASURE_COUNT, seed=11)
+    table = []
+    for p in points:
+        r = results[p]
+        entry: dict[str, Any] = {
+            "lanes": p.lanes,
+            "pipeline": p.pipeline,
+            "status": r["status"],
+            "reason": r.get("reason"),
+            "gateware_id": r["gateware_id"],
+            "luts": _luts(r.get("report")),
+            "utilization": (r.get("report") or {}).get("utilization"),
+            "build_seconds": r.get("build_seconds"),
+            **bounds(board, p, r.get("report")),
+        }
+        if measure and r["status"] == "ok":
+            say(f"measuring {p.label} on the virtual board ({MEASURE_COUNT:,} descriptors)")
+            entry["virtual_board"] = measure_point(board, p, rows)
+        if nodes:
+            from tcphw.projections.model import project
+            from tcphw.projections.netlist import measure as measure_netlist
+
+            net = measure_netlist(p.lanes, p.pipeline)
+            entry["projected"] = {nm: project(net, nm).as_dict() for nm in nodes}
+        table.append(entry)
+    ok = [i for i, e in enumerate(table) if e["status"] == "ok" and e["luts"]]
+    for e in table:  # what the fabric takes: measured on the virtual board where it ran, else its memory bound
+        e["fabric_dps"] = (e.get("virtual_board") or {}).get("fabric_dps") or e["memory_dps"]
+    front = pareto([(table[i]["luts"], table[i]["fabric_dps"]) for i in ok])
+    for k in front:
+        table[ok[k]]["pareto"] = True
+    doc = {
+        "board": board.name,
+        "clock_hz": board.clock_hz,
+        "baud": board.baud,
+        "capacity": board.capacity,
+        "points": table,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    write_text_atomic((out / "explore.json"), json.dumps(doc, indent=1, default=str) + "\n")
+    write_text_atomic((out / "explore.md"), markdown(doc))
+    plot(doc, out)
+    return doc
+
+
+def _rate(x: float | None) -> str:
+    return "-" if x is None else format_rate(x)
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    lines = [
+        f"# Exploration: {doc['board']} ({doc['clock_hz'] / 1e6:g} MHz, {doc['baud']:,} baud, batch {doc['capacity']})",
+        "",
+        "MEASURED: resources and Fmax (post-route), fabric rate (virtual board STATS at the board's clock). "
+        "Bounds are computed from them; PROJECTED figures come from projections/.",
+        "",
+        "| lanes | pipeline | status | LUTs | Fmax | fabric (measured) | link bound | memory bound | logic bound "
+        "| mismatches | Pareto |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for e in doc["points"]:
+        vb = e.get("virtual_board") or {}
+        status = e["status"] if e["status"] == "ok" else f"{e['status']}: {e['reason']}".replace("|", "\\|")
+        fmax = f"{e['fmax_hz'] / 1e6:.1f} MHz" if e["fmax_hz"] else "-"
+        lines.append(
+            f"| {e['lanes']} | {e['pipeline']} | {status} | {e['luts'] or '-'} | {fmax} | "
+            f"{_rate(vb.get('fabric_dps'))} | "
+            f"{_rate(e['link_dps'])} | {_rate(e['memory_dps'])} | {_rate(e['logic_dps'])} | "
+            f"{vb.get('mismatches', '-')} | {'yes' if e.get('pareto') else ''} |"
+        )
+    projected = [e for e in doc["points"] if e.get("projected")]
+    if projected:
+        lines += ["", "PROJECTED as an ASIC core (projections/, 512-bit input bus; not measured):", ""]
+        lines += [
+            "| lanes | pipeline | node | clock | throughput | area | energy/descriptor |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for e in projected:
+            for nm, p in e["projected"].items():
+                lines.append(
+                    f"| {e['lanes']} | {e['pipeline']} | {nm} nm ({p['status']}) | "
+                    f"{p['frequency_hz']['value'] / 1e9:.2f} GHz | {_rate(p['throughput_dps']['value'])}"
+                    f"{' (bus-bound)' if p['bus_bound'] else ''} | {p['area_um2']['value'] * 1e-6:.3g} mm² | "
+                    f"{p['energy_per_descriptor_fj']['value']:.0f} fJ |"
+                )
+    lines += ["", f"Exploration took {doc['seconds']:.0f} s (cached points take none)."]
+    return "\n".join(lines) + "\n"
+
+
+def plot(doc: dict[str, Any], out: Path) -> None:
+    from tcphw.extras import require
+
+    matplotlib = require("analysis", "matplotlib", "plotting")
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.5))
+    built = [e for e in doc["points"] if e["status"] == "ok" and e["luts"]]
+    for e in built:
+        # Filled: measured on the virtual board; hollow: only the computed memory bound (--no-measure).
+        measured = bool(e.get("virtual_board"))
+        colour = "#cc3311" if e.get("pareto") else "#4477aa"
+        ax1.scatter(e["luts"], e["fabric_dps"], s=80 if e.get("pareto") else 30, zorder=3, edgecolors=colour,
+                    facecolors=colour if measured else "none")  # fmt: skip
+        ax1.annotate(f"{e['lanes']}L/p{e['pipeline']}", (e["luts"], e["fabric_dps"]), fontsize=7)
+    front = sorted((e["luts"], e["fabric_dps"]) for e in built if e.get("pareto"))
+    if front:
+        ax1.plot(*zip(*front, strict=True), color="#cc3311", lw=1, label="Pareto front")
+    if built:
+        ax1.axhline(built[0]["link_dps"], color="black", ls="--", label="link bound (UART)")
+    handles = ax1.get_legend_handles_labels()[0]
+    if any(e.get("virtual_board") for e in built):
+        handles.append(Line2D([], [], marker="o", ls="", color="#4477aa", label="MEASURED on the virtual board"))
+    if any(not e.get("virtual_board") for e in built):
+        handles.append(Line2D([], [], marker="o", ls="", color="#4477aa", markerfacecolor="none",
+                              label="not measured: the computed memory bound"))  # fmt: skip
+    ax1.set_xlabel("LUTs (post-route, MEASURED)")
+    ax1.set_ylabel("fabric descriptors / s")
+    ax1.set_yscale("log")
+    ax1.legend(handles=handles, fontsize=7)
+    ax1.set_title("throughput vs resources")
+    labels = [f"{e['lanes']}L/p{e['pipeline']}" for e in doc["points"]]
+    x = np.arange(len(labels))
+    for key, name, marker in (
+        ("link_dps", "link", "_"),
+        ("memory_dps", "memory", "^"),
+        ("logic_dps", "logic (Fmax)", "v"),
+    ):
+        ax2.scatter(x, [e[key] or np.nan for e in doc["points"]], marker=marker, s=80, label=f"{name} bound")
+    fabric = [(e.get("virtual_board") or {}).get("fabric_dps") or np.nan for e in doc["points"]]
+    if not np.all(np.isnan(fabric)):
+        ax2.scatter(x, fabric, marker="o", color="black", label="fabric (MEASURED, virtual board)")
+    nodes = sorted({int(nm) for e in doc["points"] for nm in (e.get("projected") or {})}, reverse=True)
+    for k, nm in enumerate(nodes):
+        values = [
+            ((e.get("projected") or {}).get(nm) or (e.get("projected") or {}).get(str(nm)) or {})
+            .get("throughput_dps", {})
+            .get("value", np.nan)
+            for e in doc["points"]
+        ]
+        ax2.scatter(x, values, marker="*", s=90, color=f"C{4 + k}", label=f"PROJECTED ASIC at {nm} nm")
+    for i, e in enumerate(doc["points"]):
+        if e["status"] != "ok":
+            ax2.annotate(e["status"], (i, e["link_dps"]), fontsize=7, color="#cc3311")
+    ax2.set_xticks(x, labels, fontsize=7)
+    ax2.set_yscale("log")
+    ax2.set_ylabel("descriptors / s")
+    ax2.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax2.set_title("bounds per point (roofline)")
+    fig.suptitle(f"{doc['board']}: exploration")
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(out / f"explore.{ext}")
+    plt.close(fig)

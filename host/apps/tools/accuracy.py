@@ -1,0 +1,404 @@
+"""How right the risk levels are, measured against a labelled set: ``tcphw tools accuracy``.
+
+The labels (``data/tool_labels.csv``) were written from what each tool does, never from the
+classifier's output; each row names the Debian package the tool comes from. The packages in
+``data/heldout_packages.txt`` were held out while the policy was written and tuned, so their
+figures are the ones that say how the policy does on tools it has never seen.
+
+Every tool is judged the way ``tcphw tools scan`` judges it: its documentation is read with the
+scanner's own reader (man page, else ``--help``/``-h`` in the sandbox; a tool that is not on PATH
+gets its man page or nothing), then the curated table or the documentation policy decides.
+Agreement is counted on the *decision* (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), the
+thing an agent acts on. A **dangerous miss** is a tool labelled REQUIRE_APPROVAL or REJECT that
+was approved; **over-caution** is an APPROVE tool given REQUIRE_APPROVAL or REJECT.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tcphw.contract import RISK_DECISION, Decision, Risk
+from tcphw.host.apps.tools.analyze import analyse, rules
+from tcphw.host.apps.tools.discover import Candidate
+from tcphw.host.apps.tools.known import lookup
+from tcphw.host.apps.tools.sandbox import man_page
+from tcphw.host.apps.tools.scan import read_documentation
+from tcphw.stats import bootstrap_ci
+
+_DATA = files("tcphw.host.apps.tools") / "data"
+APPROVE = Decision.APPROVE
+STRICT = (Decision.REQUIRE_APPROVAL, Decision.REJECT)
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    package: str
+    risk: Risk
+    why: str
+
+
+def _rows(text: str) -> Iterable[dict[str, str]]:
+    return csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def load_labels(path: Path | None = None) -> list[Label]:
+    text = path.read_text() if path else (_DATA / "tool_labels.csv").read_text()
+    return [Label(r["name"], r["package"], Risk[r["risk"]], r["why"]) for r in _rows(text)]
+
+
+def heldout_packages() -> dict[str, list[str]]:
+    """The held-out groups of packages, oldest first: "heldout" (held out while the policy was written),
+    "fresh" and "fresh2" (each labelled blind after the previous group's first measurement)."""
+    out: dict[str, list[str]] = {"heldout": [], "fresh": [], "fresh2": []}
+    for line in (_DATA / "heldout_packages.txt").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, name = line.rpartition(": ")
+        out[key if key in out else "heldout"].append(name)
+    return out
+
+
+@dataclass(frozen=True)
+class Doc:
+    source: str  # "man", "--help", "-h" or "none"
+    text: str | None
+
+
+def read_doc(name: str) -> Doc:
+    """The scanner's reader where the tool is on PATH; else its man page, if this machine has one."""
+    path = shutil.which(name)
+    if path:
+        st = os.stat(path)
+        tool = Candidate(name, Path(path), Path(os.path.realpath(path)), st.st_size, st.st_mtime_ns)
+        doc = read_documentation(tool)
+        return Doc(doc.source, doc.text)
+    page = man_page(name)
+    return Doc("man", page.text) if page else Doc("none", None)
+
+
+def read_docs(labels: list[Label], progress: Callable[[int], None] | None = None) -> dict[str, Doc]:
+    def one(label: Label) -> tuple[str, Doc]:
+        doc = read_doc(label.name)
+        if progress:
+            progress(1)
+        return label.name, doc
+
+    with ThreadPoolExecutor(4) as pool:
+        return dict(pool.map(one, labels))
+
+
+@dataclass(frozen=True)
+class Judged:
+    label: Label
+    doc: Doc
+    classifier: Risk  # what tcphw tools scan decides: the table where it has the tool, else the policy
+    source: str  # "table", "table+rules", "rules" or "default"
+    policy: Risk  # the documentation policy alone (MEDIUM_RISK when there is no documentation)
+
+
+def judge(labels: list[Label], docs: dict[str, Doc]) -> list[Judged]:
+    out = []
+    for label in labels:
+        doc = docs[label.name]
+        result = analyse(label.name, doc.text)
+        policy = rules(doc.text)[0] if doc.text else Risk.MEDIUM_RISK
+        out.append(Judged(label, doc, result.risk, result.source, policy))
+    return out
+
+
+@dataclass
+class Metrics:
+    """Agreement of one method's decisions with the labels' decisions, over one set of tools."""
+
+    pairs: list[tuple[Label, Risk]]
+    table_decided: int = 0
+    undocumented: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.pairs)
+
+    def _agree(self) -> np.ndarray:
+        return np.array([RISK_DECISION[t.risk] == RISK_DECISION[p] for t, p in self.pairs], dtype=float)
+
+    @property
+    def agreement(self) -> float:
+        return float(self._agree().mean()) if self.pairs else 0.0
+
+    def agreement_ci(self) -> tuple[float, float]:
+        if not self.pairs:
+            return 0.0, 0.0
+        return bootstrap_ci(self._agree(), stat="mean", n_boot=4000, seed=1)
+
+    @property
+    def exact_level(self) -> float:
+        return sum(t.risk == p for t, p in self.pairs) / self.n if self.pairs else 0.0
+
+    def dangerous(self) -> list[tuple[Label, Risk]]:
+        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] in STRICT and RISK_DECISION[p] == APPROVE]
+
+    def wrong_approvals(self) -> list[tuple[Label, Risk]]:
+        """Approved, but labelled CAUTION or stricter: the approvals an agent should not have had."""
+        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] != APPROVE and RISK_DECISION[p] == APPROVE]
+
+    def over_cautious(self) -> list[tuple[Label, Risk]]:
+        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] == APPROVE and RISK_DECISION[p] in STRICT]
+
+    def confusion(self) -> list[list[int]]:
+        m = [[0] * len(Decision) for _ in Decision]
+        for t, p in self.pairs:
+            m[RISK_DECISION[t.risk]][RISK_DECISION[p]] += 1
+        return m
+
+    def as_dict(self) -> dict[str, Any]:
+        lo, hi = self.agreement_ci()
+        return {
+            "tools": self.n,
+            "decision_agreement": self.agreement,
+            "decision_agreement_ci95": [lo, hi],
+            "exact_level": self.exact_level,
+            "dangerous_misses": [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.dangerous()],
+            "over_cautious": [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.over_cautious()],
+            "approvals": sum(RISK_DECISION[p] == APPROVE for _, p in self.pairs),
+            "wrong_approvals": [
+                {"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.wrong_approvals()
+            ],
+            "confusion_by_decision": {
+                "order": [d.name for d in Decision],
+                "rows_truth_cols_predicted": self.confusion(),
+            },
+            "table_decided": self.table_decided,
+            "undocumented": self.undocumented,
+        }
+
+
+def metrics(judged: list[Judged], method: str) -> Metrics:
+    return Metrics(
+        [(j.label, j.classifier if method == "classifier" else j.policy) for j in judged],
+        table_decided=sum(j.source.startswith("table") for j in judged) if method == "classifier" else 0,
+        undocumented=[j.label.name for j in judged if j.doc.text is None],
+    )
+
+
+SETS = ("fresh2", "fresh", "heldout", "tuned", "all")
+SET_TITLES = {
+    "fresh2": "unseen",
+    "fresh": "fresh held-out",
+    "heldout": "held-out",
+    "tuned": "tuned packages",
+    "all": "whole set",
+}
+
+
+def split(judged: list[Judged], packages: dict[str, list[str]]) -> dict[str, list[Judged]]:
+    """The tools of each held-out group, of the packages the policy was tuned on, and of all."""
+    groups = {key: set(names) for key, names in packages.items()}
+    held = set().union(*groups.values())
+    out = {key: [j for j in judged if j.label.package in names] for key, names in groups.items()}
+    return {**out, "tuned": [j for j in judged if j.label.package not in held], "all": judged}
+
+
+def evaluate(
+    labels: list[Label] | None = None,
+    docs: dict[str, Doc] | None = None,
+    *,
+    learned: bool = True,
+    upstream: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Every figure of the report, as plain data (the JSON of ``tcphw tools accuracy --json``)."""
+    labels = labels if labels is not None else load_labels()
+    docs = docs if docs is not None else read_docs(labels, progress)
+    judged = judge(labels, docs)
+    packages = heldout_packages()
+    parts = split(judged, packages)
+    report: dict[str, Any] = {
+        "labels": len(labels),
+        "heldout_packages": packages["heldout"],
+        "fresh_packages": packages["fresh"],
+        "fresh2_packages": packages["fresh2"],
+        "documentation": {s: sum(d.source == s for d in docs.values()) for s in ("man", "--help", "-h", "none")},
+        "table_entries_in_labels": sum(lookup(label.name) is not None for label in labels),
+        "sets": {},
+    }
+    for set_name, part in parts.items():
+        report["sets"][set_name] = {
+            "classifier": metrics(part, "classifier").as_dict(),
+            "policy": metrics(part, "policy").as_dict(),
+        }
+    if upstream is not None:
+        report["upstream"] = upstream_comparison(labels, parts, upstream)
+    if learned:
+        from tcphw.host.apps.tools.learned import learned_comparison
+
+        report["learned"] = learned_comparison(judged, packages["fresh2"])
+    return report
+
+
+def upstream_comparison(labels: list[Label], parts: dict[str, list[Judged]], path: Path) -> dict[str, Any]:
+    """The upstream knowledge base's labels (as imported: UNKNOWN needs approval) against ours, per set,
+    on the labelled tools it has."""
+    from tcphw.host.apps.tools.upstream import import_file
+
+    imported = {c.name: c for c in import_file(path).converted}
+    out: dict[str, Any] = {"file": str(path), "commands": len(imported), "sets": {}}
+    for key, part in parts.items():
+        pairs = [(j.label, imported[j.label.name].risk) for j in part if j.label.name in imported]
+        out["sets"][key] = Metrics(pairs).as_dict()
+    return out
+
+
+def upstream_markdown(up: dict[str, Any]) -> list[str]:
+    lines = [
+        "## The upstream knowledge base's labels",
+        "",
+        f"`{Path(up['file']).name}` ({up['commands']:,} commands, labels from local language models), as "
+        "`tcphw tools import` converts them (UNKNOWN as HIGH_RISK), judged against the same labels, on the "
+        "labelled tools it has. This section appears with `--upstream PATH`; the upstream files are not shipped "
+        "(their licence is unclear): fetch `samscarrow/tool-capability-protocol`, `tcp-knowledge-base/binaries/`.",
+        "",
+        "| | " + " | ".join(SET_TITLES[k] for k in SETS) + " |",
+        "|---" + "|---:" * len(SETS) + "|",
+    ]
+    per = [up["sets"][k] for k in SETS]
+    lines.append("| tools in both | " + " | ".join(str(m["tools"]) for m in per) + " |")
+    lines.append("| decision agreement | " + " | ".join(_agreement(m) for m in per) + " |")
+    lines.append("| dangerous misses | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |")
+    lines.append("| over-cautious | " + " | ".join(str(len(m["over_cautious"])) for m in per) + " |")
+    lines += ["", f"Dangerous misses (whole set): {_names(up['sets']['all']['dangerous_misses'])}."]
+    return lines
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _agreement(m: dict[str, Any]) -> str:
+    lo, hi = m["decision_agreement_ci95"]
+    return f"{_pct(m['decision_agreement'])} ({_pct(lo)} .. {_pct(hi)})"
+
+
+def _confusion(m: dict[str, Any]) -> list[str]:
+    order = [d.replace("REQUIRE_APPROVAL", "REQ_APPROVAL") for d in m["confusion_by_decision"]["order"]]
+    lines = ["| label \\ decided | " + " | ".join(order) + " |", "|---" * (len(order) + 1) + "|"]
+    for name, row in zip(order, m["confusion_by_decision"]["rows_truth_cols_predicted"], strict=True):
+        lines.append(f"| **{name}** | " + " | ".join(str(v) for v in row) + " |")
+    return lines
+
+
+def _names(items: list[dict[str, str]]) -> str:
+    return ", ".join(f"{i['name']} ({i['label']} -> {i['got']})" for i in items) or "none"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    sets = report["sets"]
+    keys = SETS
+    heads = tuple(SET_TITLES[k] for k in keys)
+    out = [
+        "# Tool risk: measured accuracy",
+        "",
+        "Regenerate with `tcphw tools accuracy --out docs/tool-accuracy.md` (`make tools-accuracy`). "
+        "The figures depend on the documentation this machine has: CI installs the administration packages "
+        "listed in `.ci/run` first.",
+        "",
+        f"Labels: {report['labels']} tools in `host/apps/tools/data/tool_labels.csv`, each written from what the tool "
+        "does, with its Debian package and a reason. The split is fixed in "
+        "`host/apps/tools/data/heldout_packages.txt`:",
+        "",
+        f"- **held-out**: packages held out while the policy was written and tuned "
+        f"({', '.join(report['heldout_packages'])}). Their first measurement was 64.4% agreement and 2 dangerous "
+        "misses; their errors were then read once and led to generic fixes, so they are no longer unseen.",
+        f"- **fresh held-out**: packages labelled blind after that ({', '.join(report['fresh_packages'])}). "
+        "Their first measurement was 53.2% agreement and 4 dangerous misses (networkctl, dbus-send, jmap, jstack), "
+        "which led to one structural change: a domain signal (storage, processes, accounts, ...) on a tool whose "
+        "summary only reads now gives CAUTION instead of nothing. Seen once since.",
+        f"- **unseen**: packages labelled blind after that change and never tuned on "
+        f"({', '.join(report['fresh2_packages'])}): the figure for tools the policy has never seen.",
+        "- **tuned packages**: the rest, on which the policy was written and tuned (a training-set figure).",
+        "",
+        "Agreement is on the decision an agent gets (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), with a "
+        "bootstrap 95% CI. A dangerous miss is a REQUIRE_APPROVAL or REJECT tool that was approved. "
+        "**classifier** is what `tcphw tools scan` does (curated table, else the documentation policy); "
+        "**policy** is the documentation policy alone, as for any tool outside the table. A wrong approval is any "
+        "approved tool whose label is CAUTION or stricter (dangerous misses are the worst of these).",
+        "",
+        "## Dangerous misses",
+        "",
+    ]
+    for head, key in zip(heads, keys, strict=True):
+        for method in ("classifier", "policy"):
+            out.append(f"- {head}, {method}: **{len(sets[key][method]['dangerous_misses'])}** "
+                       f"({_names(sets[key][method]['dangerous_misses'])})")  # fmt: skip
+    out += ["", "## Side by side", ""]
+    out += ["| | " + " | ".join(heads) + " |", "|---" + "|---:" * len(keys) + "|"]
+
+    def row(title: str, cell: Callable[[str], str]) -> None:
+        out.append(f"| {title} | " + " | ".join(cell(k) for k in keys) + " |")
+
+    for method in ("classifier", "policy"):
+        per = [sets[k][method] for k in keys]
+        out.append(f"| {method}: tools | " + " | ".join(str(m["tools"]) for m in per) + " |")
+        out.append(f"| {method}: decision agreement | " + " | ".join(_agreement(m) for m in per) + " |")
+        out.append(f"| {method}: exact level | " + " | ".join(_pct(m["exact_level"]) for m in per) + " |")
+        out.append(f"| {method}: dangerous misses | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |")
+        out.append(f"| {method}: over-cautious | " + " | ".join(str(len(m["over_cautious"])) for m in per) + " |")
+        out.append(
+            f"| {method}: approvals, of which wrong | "
+            + " | ".join(f"{m['approvals']}, {len(m['wrong_approvals'])}" for m in per)
+            + " |"
+        )
+    row("decided by the curated table", lambda k: "{table_decided} of {tools}".format(**sets[k]["classifier"]))
+    row("no documentation here", lambda k: str(len(sets[k]["classifier"]["undocumented"])))
+    for head, key in zip(heads, keys, strict=True):
+        for method in ("classifier", "policy"):
+            m = sets[key][method]
+            out += ["", f"## {head}: {method}, decisions", "", *_confusion(m), "",
+                    f"Over-cautious: {_names(m['over_cautious'])}."]  # fmt: skip
+    undocumented = sets["all"]["classifier"]["undocumented"]
+    docs = report["documentation"]
+    out += [
+        "",
+        "## Documentation",
+        "",
+        f"Read here: man {docs['man']}, --help {docs['--help']}, -h {docs['-h']}, none {docs['none']}"
+        + (f" ({', '.join(undocumented)}: judged MEDIUM_RISK unless the table knows them)." if undocumented else "."),
+    ]
+    if "upstream" in report:
+        out += ["", *upstream_markdown(report["upstream"])]
+    if "learned" in report:
+        out += ["", *learned_markdown(report["learned"])]
+    return "\n".join(out) + "\n"
+
+
+def learned_markdown(learned: dict[str, Any]) -> list[str]:
+    if "unavailable" in learned:
+        return ["## Learned signal", "", f"Not measured: {learned['unavailable']}."]
+    lines = [
+        "## Learned signal (scikit-learn)",
+        "",
+        learned["model"] + ". It may only raise the policy's level, never lower it. Unseen: trained on every "
+        "other package, judged on the unseen ones. Whole set: grouped cross-validation by package "
+        f"({learned['folds']} folds), so no tool is judged by a model that saw its package.",
+        "",
+        "| | policy | policy + learned raise |",
+        "|---|---:|---:|",
+    ]
+    for key, head in (("heldout", "unseen"), ("all", "whole set (cross-validated)")):
+        a, b = learned[key]["policy"], learned[key]["policy_plus_learned"]
+        lines.append(f"| {head}: decision agreement | {_agreement(a)} | {_agreement(b)} |")
+        lines.append(f"| {head}: dangerous misses | {len(a['dangerous_misses'])} | {len(b['dangerous_misses'])} |")
+        lines.append(f"| {head}: over-cautious | {len(a['over_cautious'])} | {len(b['over_cautious'])} |")
+    lines += ["", f"Verdict: **{learned['verdict']}**."]
+    return lines

@@ -1,0 +1,85 @@
+"""Risk and capabilities of a tool from its documentation, with the reason for every decision.
+
+Two sources, both explainable:
+- the fail-safe policy over the documentation (``policy.py``): signals from the man section, the
+  one-line summary of what the tool is for, and the option descriptions, each with its level; the
+  strictest wins, and a tool with no evidence that it only reads is at least MEDIUM_RISK;
+- the curated table of well-known tools (``known.py``), an override with its own reason, because
+  documentation does not always say how dangerous a tool is (``rm`` never calls itself destructive).
+A tool with no documentation and no table entry is MEDIUM_RISK: unknown is not safe.
+
+Estimates (descriptor fields exec_time_ms, memory_mb, output_kb) are class defaults
+(``ESTIMATES``: interpreters and network tools run long, readers are quick), with memory
+raised for large executables (twice the file size plus 2 MB). They are estimates, not
+measurements: the scanner never runs a tool for real.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tcphw.contract import Risk
+from tcphw.host.apps.tools.known import lookup
+from tcphw.host.apps.tools.policy import DESTROY, FILES, NET, PRIV, ROOT, SYSTEM, decide, summary_line
+
+__all__ = ["ESTIMATES", "Analysis", "analyse", "estimates", "rules", "summary_line"]
+
+H, M = Risk.HIGH_RISK, Risk.MEDIUM_RISK
+_ = (DESTROY, PRIV)  # capability bits named in the policy table; estimates read the others
+
+ESTIMATES = {  # exec_time_ms, memory_mb, output_kb by the highest capability class
+    "interpreter": (1000, 64, 64),
+    "network": (5000, 32, 1024),
+    "system": (500, 16, 4),
+    "files": (200, 8, 4),
+    "reader": (50, 4, 64),
+}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    risk: Risk
+    capabilities: int
+    reasons: tuple[str, ...]
+    source: str  # "table", "rules", "table+rules" or "default"
+    estimates: tuple[int, int, int] = field(default=(0, 0, 0))
+
+
+def rules(doc: str) -> tuple[Risk, int, list[str]]:
+    """The documentation policy alone: its level, the capabilities, and a reason per signal that fired."""
+    decision = decide(doc)
+    return decision.risk, decision.capabilities, list(decision.reasons)
+
+
+def estimates(capabilities: int, risk: Risk, executable_bytes: int) -> tuple[int, int, int]:
+    if risk >= H and capabilities & NET and capabilities & SYSTEM and capabilities & FILES:
+        cls = "interpreter"
+    elif capabilities & NET:
+        cls = "network"
+    elif capabilities & (SYSTEM | ROOT | PRIV):
+        cls = "system"
+    elif capabilities & (FILES | DESTROY):
+        cls = "files"
+    else:
+        cls = "reader"
+    time_ms, memory_mb, output_kb = ESTIMATES[cls]
+    memory_mb = max(memory_mb, 2 * executable_bytes // (1 << 20) + 2)
+    return time_ms, memory_mb, output_kb
+
+
+def analyse(name: str, doc: str | None, executable_bytes: int = 0) -> Analysis:
+    """The tool's risk, capabilities and reasons: the table where it knows the tool, else the policy."""
+    known = lookup(name)
+    found, caps, reasons = rules(doc) if doc else (None, 0, [])
+    if known is not None:
+        why = [f"{known.risk.name}: curated table: {name} {known.reason}"]
+        if found is not None and found != known.risk:
+            why.append(f"(the documentation policy alone says {found.name})")
+        risk, capabilities, source = known.risk, known.capabilities | caps, "table" if not doc else "table+rules"
+        reasons = why + reasons
+    elif found is not None:
+        risk, capabilities, source = found, caps, "rules"
+    else:
+        risk, capabilities, source = M, 0, "default"
+        reasons = ["MEDIUM_RISK: no documentation could be read and the tool is not in the table; unknown is not safe"]
+    return Analysis(risk, capabilities, tuple(reasons), source, estimates(capabilities, risk, executable_bytes))

@@ -1,0 +1,116 @@
+"""``tcphw bench``: throughput of backends on one corpus in one run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from tcphw.atomic import write_text_atomic
+from tcphw.descriptors.corpus import load_corpus
+from tcphw.descriptors.generate import check_fits, generate
+from tcphw.host.apps.bench import BenchPlan, format_report, run_bench
+from tcphw.host.backends import parse_backend_spec
+from tcphw.host.backends.gpu import gpu_available
+from tcphw.host.cli.descriptors import _progress
+from tcphw.host.cli.errors import InputError, input_errors
+
+
+@click.command()
+@click.option(
+    "--backend",
+    "-b",
+    default="board",
+    show_default=True,
+    help="Backend spec to measure first (board: a virtual board unless --port is given).",
+)
+@click.option("--compare", "-c", multiple=True, help="Further backend spec(s) to compare against (repeatable).")
+@click.option("--port", help="The board's serial URL (/dev/ttyUSB1, socket://..., rfc2217://...) for board backends.")
+@click.option("--board", "board_name", help="Board definition for board backends (default icebreaker).")
+@click.option("--count", "-n", type=click.IntRange(min=1), default=1_000_000, show_default=True)
+@click.option("--corpus", type=click.Path(path_type=Path), help="Use this .tcpd corpus instead of generating one.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--repeat", "-r", type=click.IntRange(min=1), default=7, show_default=True, help="Timed repetitions.")
+@click.option("--warmup", type=click.IntRange(min=0), default=1, show_default=True, help="Discarded runs first.")
+@click.option(
+    "--slow-count",
+    type=click.IntRange(min=1),
+    default=200_000,
+    show_default=True,
+    help="Slow backends (naive, reference) are timed on this many descriptors (a board on 5,000).",
+)
+@click.option("--no-baseline", is_flag=True, help="Do not add the 'naive' baseline.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result document as JSON.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for bench.json and the plot (bench.png, bench.svg).",
+)
+@input_errors
+def bench(
+    backend: str,
+    compare: tuple[str, ...],
+    port: str | None,
+    board_name: str | None,
+    count: int,
+    corpus: Path | None,
+    seed: int,
+    repeat: int,
+    warmup: int,
+    slow_count: int,
+    no_baseline: bool,
+    as_json: bool,
+    out: Path | None,
+) -> None:
+    """Measure throughput of backends on one corpus in one run, with ratios and a bit-for-bit agreement check."""
+    ctx = click.get_current_context()
+    if corpus is not None and ctx.get_parameter_source("count") is click.core.ParameterSource.COMMANDLINE:
+        raise InputError("--count and --corpus: give one (a corpus's size is its count)")
+    if (port or board_name) and not any(s.partition(":")[0] == "board" for s in (backend, *compare)):
+        raise InputError("--port and --board apply to board backends, and this run has none (add --backend board)")
+    specs = [_board_spec(s, port, board_name) for s in (backend, *compare)]
+    for spec in specs:
+        parse_backend_spec(spec)  # every name and option checked before the first timing
+    if gpu_available() and not any(s.partition(":")[0] == "gpu" for s in specs):
+        specs.append("gpu")  # a real CUDA device is here: measure it too
+    if not no_baseline and "naive" not in specs:
+        specs.append("naive")
+    if corpus is None:
+        check_fits(count)
+    data = load_corpus(corpus) if corpus else generate(count, seed)[0]
+    plan = BenchPlan(specs, repeat=repeat, warmup=warmup, slow_count=slow_count, seed=seed)
+    with _progress(not as_json, len(specs) * (repeat + warmup), "benchmarking") as bar:
+        doc = run_bench(data, plan, progress=bar.update)
+    doc["corpus"] = str(corpus) if corpus else f"generated: count={count} seed={seed} default mix"
+    if out is not None:
+        from tcphw.host.apps.bench_plot import plot_bench
+
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            write_text_atomic((out / "bench.json"), json.dumps(doc, indent=2) + "\n")
+            written = [out / "bench.json", *plot_bench(doc, out / "bench")]
+        except OSError as e:
+            raise InputError(f"cannot write to {out}: {e.strerror}") from e
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        click.echo(f"corpus: {doc['corpus']} ({len(data):,} descriptors)")
+        click.echo(format_report(doc))
+    if out is not None:  # after the results, so the report reads top to bottom
+        click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
+    if doc["agreement"]["mismatches"]:
+        raise click.ClickException(f"backends disagree on {doc['agreement']['mismatches']} verdicts (see agreement)")
+
+
+def _board_spec(spec: str, port: str | None, board_name: str | None) -> str:
+    """Adds --port / --board to a bare ``board`` spec (explicit options in the spec win)."""
+    if spec.partition(":")[0] != "board":
+        return spec
+    options = [o for o in spec.partition(":")[2].split(",") if o]
+    keys = {o.partition("=")[0] for o in options}
+    if port and "port" not in keys:
+        options.append(f"port={port}")
+    if board_name and "board" not in keys:
+        options.append(f"board={board_name}")
+    return "board" + (":" + ",".join(options) if options else "")

@@ -1,0 +1,94 @@
+"""``tcphw explore``: sweep a board's design space (lanes x pipeline) and show the trade-offs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from tcphw.host.cli.errors import InputError, int_list
+
+_SPEC_KEYS = {"board", "lanes", "pipeline", "jobs", "nodes", "measure", "out"}
+
+
+def _from_spec(path: Path) -> dict[str, object]:
+    """The YAML form: the same settings as the options, e.g. {board: ulx3s-85f, lanes: [1, 2, 4, 8]}."""
+    import yaml
+
+    from tcphw.host.apps.experiment.spec import yaml_problem
+
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from e
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: not valid YAML: {yaml_problem(e)}") from e
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping with keys {', '.join(sorted(_SPEC_KEYS))}")
+    unknown = sorted(set(data) - _SPEC_KEYS)
+    if unknown:
+        raise InputError(f"{path}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_SPEC_KEYS))})")
+    if "board" not in data:
+        raise InputError(f"{path}: missing key 'board'")
+    for key in ("lanes", "pipeline", "nodes"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+            raise InputError(f"{path}: {key} must be a list of integers")
+    return data
+
+
+def _int_list(spec: dict[str, object], key: str) -> list[int]:
+    value = spec.get(key) or []
+    return [int(v) for v in value] if isinstance(value, list) else []
+
+
+@click.command()
+@click.option("--spec", "spec_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="the settings as YAML (board, lanes, pipeline, jobs, nodes, measure, out)")  # fmt: skip
+@click.option("--board", "board_name", default=None, help="a board from tcphw boards")
+@click.option("--lanes", multiple=True, help="lane counts to build: 1,2,4,8 or repeated (default: all)")
+@click.option("--pipeline", multiple=True, help="pipeline depths to build: 1..4, e.g. 1,2 or repeated (default: 2)")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="builds at once (default: the core count)")
+@click.option("--node", "nodes", type=int, multiple=True, help="add the ASIC projection for this node (nm)")
+@click.option("--no-measure", is_flag=True, help="skip the virtual-board run of each point")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="results and build cache (default: build/explore/BOARD)")  # fmt: skip
+def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ...], pipeline: tuple[str, ...],
+            jobs: int | None,
+            nodes: tuple[int, ...], no_measure: bool, out: Path | None) -> None:  # fmt: skip
+    """Build every lanes x pipeline point of a board, measure it, and plot the trade-offs."""
+    if spec_file is not None:
+        spec = _from_spec(spec_file)
+        board_name = str(spec["board"])
+        lanes = tuple(str(v) for v in _int_list(spec, "lanes"))
+        pipeline = tuple(str(v) for v in _int_list(spec, "pipeline"))
+        jobs = int(str(spec["jobs"])) if "jobs" in spec else jobs
+        nodes = tuple(_int_list(spec, "nodes")) or nodes
+        no_measure = not spec.get("measure", True)
+        out = Path(str(spec["out"])) if spec.get("out") else out
+    if not board_name:
+        raise InputError("give --board NAME (tcphw boards lists them) or --spec FILE.yaml")
+    from tcphw.boards import get_board
+    from tcphw.boards.board import BoardError
+    from tcphw.hdl.validator import LANE_CHOICES
+    from tcphw.host.apps.explore import Point
+    from tcphw.host.apps.explore import explore as run
+
+    try:
+        board = get_board(board_name)
+    except (KeyError, BoardError) as e:
+        raise InputError(str(e.args[0] if e.args else e)) from e
+    from tcphw.projections.figures import nodes as known_nodes
+
+    lane_list = int_list("--lanes", lanes, LANE_CHOICES) or list(LANE_CHOICES)
+    depth_list = int_list("--pipeline", pipeline, range(1, 5)) or [2]
+    unknown = sorted(set(nodes) - set(known_nodes()))
+    if unknown:  # checked before the first build, not after every point was built
+        raise InputError(f"--node: no figures for {unknown[0]} nm; nodes: {', '.join(map(str, known_nodes()))}")
+    points = [Point(n, p) for n in lane_list for p in depth_list]
+    out = out or Path("build") / "explore" / board.name
+    doc = run(board, points, out, jobs=jobs or (os.cpu_count() or 1), nodes=list(nodes), measure=not no_measure,
+              say=lambda line: click.echo(line, err=True))  # fmt: skip
+    click.echo((out / "explore.md").read_text())
+    click.echo(f"wrote {out / 'explore.json'}, {out / 'explore.md'}, {out / 'explore.png'} ({doc['seconds']:.0f} s)")

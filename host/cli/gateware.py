@@ -1,0 +1,91 @@
+"""``tcphw export`` and ``tcphw synth``: the validator core for other toolchains, and its synthesis figures."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from tcphw.atomic import write_text_atomic
+from tcphw.host.cli.errors import InputError, input_errors
+
+LANES = ("1", "2", "4", "8")
+
+
+@click.command()
+@click.option("--lanes", "-l", type=click.Choice(LANES), default="1", show_default=True, help="Descriptors per cycle.")
+@click.option(
+    "--pipeline",
+    "-p",
+    type=click.IntRange(0, 8),
+    default=2,
+    show_default=True,
+    help="Register stages = latency in cycles (0: combinational).",
+)
+@click.option("--top", default="tcphw_validator", show_default=True, help="Verilog module name.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .v file.")
+@input_errors
+def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
+    """Write the validator core as standalone Verilog with a documented port list."""
+    from tcphw.hdl.export import export_verilog
+
+    if not top.isidentifier():
+        raise InputError(f"--top {top!r} is not a valid Verilog module name")
+    text = export_verilog(int(lanes), pipeline, top=top)
+    try:
+        write_text_atomic(out, text)
+    except OSError as e:
+        raise InputError(f"cannot write {out}: {e.strerror}") from e
+    click.echo(f"wrote {out}: module {top}, lanes={lanes}, pipeline={pipeline}, latency {pipeline} cycles", err=True)
+
+
+@click.command()
+@click.option(
+    "--device",
+    "-d",
+    "devices",
+    multiple=True,
+    type=click.Choice(["ice40-up5k", "ecp5-85f"]),
+    help="Device (repeatable; default both).",
+)
+@click.option(
+    "--lanes", "-l", "lanes", multiple=True, type=click.Choice(LANES), help="Lane count (repeatable; default all)."
+)
+@click.option("--pipeline", "-p", type=click.IntRange(1, 8), default=2, show_default=True)
+@click.option("--no-serial", is_flag=True, help="Skip the bit-serial CRC comparison build.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/synth"),
+    show_default=True,
+    help="Folder for validator-synth.json and .md.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON document on stdout.")
+@input_errors
+def synth(
+    devices: tuple[str, ...], lanes: tuple[str, ...], pipeline: int, no_serial: bool, out: Path, as_json: bool
+) -> None:
+    """Synthesize, place and route the core (YoWASP Yosys + nextpnr): LUTs, FFs, logic levels, Fmax."""
+    from tcphw.hdl.synth import SynthError, run_synth
+
+    try:
+        doc = run_synth(
+            devices or ("ice40-up5k", "ecp5-85f"),
+            [int(n) for n in (lanes or LANES)],
+            pipeline,
+            out,
+            compare_serial=not no_serial,
+            progress=lambda line: click.echo(line, err=True),
+        )
+    except SynthError as e:
+        raise click.ClickException(str(e)) from e
+    except OSError as e:
+        raise InputError(f"cannot write to {out}: {e.strerror}") from e
+    if as_json:
+        json.dump(doc, sys.stdout, indent=2)
+        click.echo()
+    else:
+        click.echo((out / "validator-synth.md").read_text())
