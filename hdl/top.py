@@ -6,7 +6,7 @@
                         dispatcher -> answer queue (FIFO) -> FrameSender -> UARTTx -> tx pin
 
 The dispatcher turns each receiver event into at most one queued answer and bumps one
-counter; the same rules are written in Python in ``sim/board_model.py``. A host that keeps to
+counter (``hdl/link/dispatch.py``); the same rules are written in Python in ``sim/link/model.py``. A host that keeps to
 the HELLO ``window`` always finds a free verdict slot and a free queue entry; one that does
 not gets NAK BUSY (or, with the queue full too, silence and a ``rejected_busy`` count), so a
 frame is answered once or not at all, never twice and never wrongly.
@@ -27,24 +27,21 @@ from tcphw.contract import (
     DESCRIPTOR_SIZE,
     HEADER_SIZE,
     PROTOCOL_VERSION,
-    RESPONSE_FLAG,
     STATS_FIELDS,
     UART_FRAME_BITS,
-    Command,
-    NakCode,
-    Response,
 )
 
 from .batch import BatchEngine
 from .counter import WideCounter
 from .identity import PLACEHOLDER, gateware_id
-from .link_rx import EventKind, FrameReceiver
-from .link_tx import ANSWER_LAYOUT, FrameSender
+from .link.dispatch import COUNTERS as DISPATCH_COUNTERS
+from .link.dispatch import VERDICT_SLOTS, Dispatcher
+from .link.rx import FrameReceiver
+from .link.tx import ANSWER_LAYOUT, FrameSender
 from .uart import MIN_DIVISOR, UARTRx, UARTTx
 from .validator import LANE_CHOICES
 
 ANSWER_QUEUE_DEPTH = 4
-VERDICT_SLOTS = 2  # the HELLO window: one batch arriving while the last one's verdicts go out
 MAX_BAUD_ERROR = 0.02  # a UART tolerates a few percent; refuse clocks that miss by more
 
 
@@ -189,69 +186,23 @@ class BoardTop(wiring.Component):
         with m.If(engine.done):
             m.d.comb += counters["descriptors"].inc.eq(batch_size)
 
-        # Verdict slots: taken by a batch at dispatch, freed when its VERDICTS answer is out.
-        slot_busy = Signal(VERDICT_SLOTS)
-        free_slot = Signal(range(VERDICT_SLOTS))
-        take_slot = Signal()
-        m.d.comb += free_slot.eq(slot_busy[0])  # slot 0 if free, else slot 1
-        freed = Signal(VERDICT_SLOTS)
-        taken = Signal(VERDICT_SLOTS)
-        with m.If(tx.slot_freed):
-            m.d.comb += freed.eq(1 << tx.freed_slot)
-        with m.If(take_slot):
-            m.d.comb += taken.eq(1 << free_slot)
-        m.d.sync += slot_busy.eq((slot_busy & ~freed) | taken)
-
-        # The dispatcher: one event in, at most one answer queued and one counter bumped.
-        ev = rx.event
-        answer = Signal(ANSWER_LAYOUT)
-        m.d.comb += [answers.w_data.eq(answer), answer.seq.eq(ev.seq), answer.nak_type.eq(ev.type)]
-
-        def queue(type_: Response, counter: str) -> None:
-            with m.If(answers.w_rdy):
-                m.d.comb += [answers.w_en.eq(1), answer.type.eq(type_)]
-                bump(counter)
-            with m.Else():
-                bump("rejected_busy")
-
-        def nak(code: NakCode | Signal) -> None:
-            m.d.comb += answer.code.eq(code)
-            with m.Switch(code):
-                for c in NakCode:
-                    with m.Case(c):
-                        queue(Response.NAK, f"rejected_{c.name.lower()}")
-
-        with m.If(rx.event_valid):
-            with m.Switch(ev.kind):
-                with m.Case(EventKind.HEADER_ERROR):
-                    bump("rejected_header")
-                with m.Case(EventKind.HEADER_TIMEOUT):
-                    bump("rejected_timeout")
-                with m.Case(EventKind.NAK):
-                    nak(ev.code)
-                with m.Case(EventKind.FRAME):
-                    with m.If(~ev.known):
-                        nak(NakCode.UNKNOWN_COMMAND)
-                    with m.Elif(~ev.length_ok):
-                        nak(NakCode.BAD_LENGTH)
-                    with m.Elif(ev.type == Command.VALIDATE):
-                        with m.If(slot_busy.all() | ~answers.w_rdy):
-                            nak(NakCode.BUSY)
-                        with m.Else():
-                            m.d.comb += [
-                                take_slot.eq(1),
-                                answer.count.eq(ev.descriptors),
-                                answer.slot.eq(free_slot),
-                                engine.start.eq(1),
-                                engine.start_count.eq(ev.descriptors),
-                                engine.start_slot.eq(free_slot),
-                            ]
-                            m.d.sync += batch_size.eq(ev.descriptors)
-                            queue(Response.VERDICTS, "frames_accepted")
-                    with m.Else():  # HELLO or STATS
-                        with m.If(answers.w_rdy):
-                            m.d.comb += [answers.w_en.eq(1), answer.type.eq(ev.type | RESPONSE_FLAG)]
-                            bump("frames_accepted")
-                        with m.Else():
-                            bump("rejected_busy")
+        # The dispatcher (hdl/link/dispatch.py): one event in, at most one answer queued, one counter bumped.
+        m.submodules.dispatch = dispatch = Dispatcher(capacity=cfg.capacity)
+        m.d.comb += [
+            dispatch.event.eq(rx.event),
+            dispatch.event_valid.eq(rx.event_valid),
+            dispatch.queue_ready.eq(answers.w_rdy),
+            answers.w_en.eq(dispatch.queue_write),
+            answers.w_data.eq(dispatch.answer),
+            dispatch.slot_freed.eq(tx.slot_freed),
+            dispatch.freed_slot.eq(tx.freed_slot),
+            engine.start.eq(dispatch.start),
+            engine.start_count.eq(dispatch.start_count),
+            engine.start_slot.eq(dispatch.start_slot),
+        ]
+        for name in DISPATCH_COUNTERS:
+            with m.If(dispatch.bump[name]):
+                bump(name)
+        with m.If(dispatch.start):
+            m.d.sync += batch_size.eq(dispatch.start_count)
         return m

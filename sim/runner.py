@@ -205,7 +205,7 @@ def run_validator_sim(
     return SimResult(lanes, pipeline, simulator, tests, failed, time.perf_counter() - started, results, dump)
 
 
-TOP_TEST_MODULE = "tcphw.sim.top_tb"
+TOP_TEST_MODULE = "tcphw.sim.link.top_tb"
 TOP_NAME = "tcphw_board"
 
 

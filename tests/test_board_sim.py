@@ -2,7 +2,7 @@
 
 The run covers HELLO, VALIDATE of every batch size 1..capacity against the ``software``
 backend, STATS, bad CRC, garbage and truncated frames, an oversize frame, window overrun
-(BUSY and retry) and a UART framing error; ``sim/top_tb.py`` has the details.
+(BUSY and retry) and a UART framing error; ``sim/link/top_tb.py`` has the details.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from tcphw.descriptors.generate import KINDS, generate
 from tcphw.host.link import BoardLink, BoardStopped, Clock, LinkError, NotABoard, StaleGateware
 from tcphw.host.link.faults import FaultInjector
 from tcphw.host.link.model_port import ModelPort, SteppingClock
-from tcphw.sim.board_model import BoardModel, software_verdicts
+from tcphw.sim.link.model import BoardModel, software_verdicts
 
 CONFIG = get_board("icebreaker").virtual_config()
 MIX = {kind: (len(KINDS) - 1.0 if kind == "valid" else 1.0) for kind in KINDS}

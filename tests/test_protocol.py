@@ -11,7 +11,7 @@ import pytest
 from tcphw import contract as c
 from tcphw.contract.link import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats
 from tcphw.hdl.top import LinkConfig
-from tcphw.sim.board_model import BoardModel
+from tcphw.sim.link.model import BoardModel
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"
 CONFIG = LinkConfig(board="test", clock_hz=4_000_000, baud=1_000_000, capacity=8)

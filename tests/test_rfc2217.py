@@ -15,7 +15,7 @@ import pytest
 from tcphw.boards import get_board
 from tcphw.descriptors.generate import generate
 from tcphw.host.link import BoardLink
-from tcphw.sim.board_model import software_verdicts
+from tcphw.sim.link.model import software_verdicts
 from tcphw.sim.pty_bridge import PtyBridge
 from tcphw.sim.virtual_board import VirtualBoard
 

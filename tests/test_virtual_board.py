@@ -14,7 +14,7 @@ from tcphw.host.backends import open_backend
 from tcphw.host.link import BoardLink, BoardStopped, StaleGateware
 from tcphw.host.link.faults import FaultInjector
 from tcphw.host.link.proxy import LinkProxy
-from tcphw.sim.board_model import software_verdicts
+from tcphw.sim.link.model import software_verdicts
 from tcphw.sim.virtual_board import VirtualBoard
 
 BOARD = get_board("icebreaker")

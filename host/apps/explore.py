@@ -120,7 +120,7 @@ def _log_tail(folder: Path) -> str:
 def measure_point(board: Board, point: Point, rows: np.ndarray) -> dict[str, Any]:
     """The point on the virtual board: agreement with software and the fabric rate from STATS."""
     from tcphw.host.link import BoardLink
-    from tcphw.sim.board_model import software_verdicts
+    from tcphw.sim.link.model import software_verdicts
     from tcphw.sim.virtual_board import VirtualBoard
 
     b = variant(board, point)

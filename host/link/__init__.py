@@ -4,7 +4,7 @@
   retries), over any pyserial URL;
 - ``batch_size``: how big a batch to send on a line that loses bytes;
 - ``faults``, ``proxy``: a link that drops, flips and delays bytes on purpose (``tcphw link-proxy``);
-- ``model_port``: a pyserial-shaped port backed by the link model (``tcphw.sim.board_model``), for tests.
+- ``model_port``: a pyserial-shaped port backed by the link model (``tcphw.sim.link.model``), for tests.
 
 The protocol itself (frames, HELLO, STATS, NAK codes) is the contract's (``tcphw.contract.link``); the
 gateware side is ``tcphw.hdl.link``. ``docs/protocol.md`` has the table of where each part lives.

@@ -14,7 +14,7 @@ import time
 
 from tcphw.host.link.board_link import Clock
 from tcphw.host.link.faults import FaultInjector
-from tcphw.sim.board_model import BoardModel
+from tcphw.sim.link.model import BoardModel
 
 
 class ModelPort:

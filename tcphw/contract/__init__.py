@@ -348,6 +348,11 @@ class Command(enum.IntEnum):
     STATS = 0x03  # LEN must be 0
 
 
+#: Commands whose payload is descriptors: LEN a non-zero multiple of DESCRIPTOR_SIZE. Every other command
+#: takes LEN 0 (NAK BAD_LENGTH otherwise).
+DESCRIPTOR_COMMANDS: Final = frozenset({Command.VALIDATE})
+
+
 class Response(enum.IntEnum):
     HELLO = Command.HELLO | RESPONSE_FLAG
     VERDICTS = Command.VALIDATE | RESPONSE_FLAG  # payload: one verdict byte per descriptor, in order

@@ -1,7 +1,7 @@
 """Link protocol v1 in Python: the streaming frame parser and the HELLO/STATS payloads.
 
 The parser follows the gateware's receiver byte for byte (``hdl/link.py``), so the host can
-use it to read responses and the board model (``sim/board_model.py``) to read requests:
+use it to read responses and the board model (``sim/link/model.py``) to read requests:
 
 - hunting: every byte other than START is skipped;
 - header: SEQ TYPE LEN HCRC; a wrong HCRC drops the start byte and the six bytes after it are

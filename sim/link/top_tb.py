@@ -1,7 +1,7 @@
 """Pin-level cocotb tests of the whole board top: bytes in on ``rx``, answers out on ``tx``.
 
 The host side is a bit-banged UART at the gateware's own divisor. Expected answers come from
-the link model (``sim/board_model.py``), whose verdicts come from the numba ``software``
+the link model (``sim/link/model.py``), whose verdicts come from the numba ``software``
 backend; the tests compare the answer bytes exactly, except where timing decides the answer
 (BUSY, the inactivity timeout, STATS cycle counters), which the tests check on their own.
 The runner (``tcphw.sim.top_runner``) passes the design in ``TB_LINK_CONFIG`` (JSON).
@@ -20,8 +20,9 @@ from cocotb.triggers import ClockCycles, FallingEdge
 from tcphw import contract as c
 from tcphw.contract.link import Event, Frame, FrameParser, Hello, Stats
 from tcphw.descriptors.generate import KINDS, generate
-from tcphw.hdl.top import ANSWER_QUEUE_DEPTH, VERDICT_SLOTS, LinkConfig
-from tcphw.sim.board_model import BoardModel
+from tcphw.hdl.link.dispatch import VERDICT_SLOTS
+from tcphw.hdl.top import ANSWER_QUEUE_DEPTH, LinkConfig
+from tcphw.sim.link.model import BoardModel
 
 CFG = LinkConfig(
     **json.loads(os.environ.get("TB_LINK_CONFIG", '{"board": "sim", "clock_hz": 4000000, "baud": 1000000}'))

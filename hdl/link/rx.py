@@ -18,9 +18,16 @@ from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import crc, data, wiring
 from amaranth.lib.wiring import In, Out
 
-from tcphw.contract import DESCRIPTOR_SIZE, HEADER_SIZE, LINK_START, TRAILER_SIZE, Command, NakCode
-
-from .layouts import DESCRIPTOR_BITS
+from tcphw.contract import (
+    DESCRIPTOR_COMMANDS,
+    DESCRIPTOR_SIZE,
+    HEADER_SIZE,
+    LINK_START,
+    TRAILER_SIZE,
+    Command,
+    NakCode,
+)
+from tcphw.hdl.layouts import DESCRIPTOR_BITS
 
 HEADER_BYTES = HEADER_SIZE - 1  # after START: SEQ TYPE LEN(2) HCRC(2)
 
@@ -153,8 +160,15 @@ class FrameReceiver(wiring.Component):
                 ev.length.eq(length),
                 ev.descriptors.eq(descriptors),
                 ev.aligned.eq(desc_byte == 0),
-                ev.known.eq((type_ == Command.HELLO) | (type_ == Command.STATS) | (type_ == Command.VALIDATE)),
-                ev.length_ok.eq(Mux(type_ == Command.VALIDATE, (length != 0) & (desc_byte == 0), length == 0)),
+                # from the contract's enums: a command added there is known here, with its length rule
+                ev.known.eq(Cat(type_ == command for command in Command).any()),
+                ev.length_ok.eq(
+                    Mux(
+                        Cat(type_ == command for command in DESCRIPTOR_COMMANDS).any(),
+                        (length != 0) & (desc_byte == 0),
+                        length == 0,
+                    )
+                ),
             ]
 
         with m.FSM():

@@ -27,8 +27,7 @@ from tcphw.contract import (
     TRAILER_SIZE,
     Response,
 )
-
-from .link_rx import frame_crc, header_crc
+from tcphw.hdl.link.rx import frame_crc, header_crc
 
 
 class Phase(enum.Enum, shape=2):  # type: ignore[call-arg]

@@ -59,7 +59,7 @@ class BoardModel:
         if type_ not in {int(command) for command in c.Command}:
             return self._nak(seq, type_, c.NakCode.UNKNOWN_COMMAND)
         whole = bool(payload) and len(payload) % c.DESCRIPTOR_SIZE == 0
-        if not (whole if type_ == c.Command.VALIDATE else not payload):
+        if not (whole if type_ in c.DESCRIPTOR_COMMANDS else not payload):
             return self._nak(seq, type_, c.NakCode.BAD_LENGTH)
         # A frame counts as accepted before it is answered, as in the gateware (so STATS counts itself).
         self.counts["frames_accepted"] += 1

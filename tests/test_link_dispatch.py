@@ -1,0 +1,199 @@
+"""The frame dispatcher in the Amaranth simulator, answer for answer against the link model.
+
+Frames of every kind go through the contract's ``FrameParser`` (the receiver's Python reference);
+each event drives the gateware dispatcher and the link model (``tcphw.sim.link.model``), and the
+two must queue the same answer (type, sequence number, NAK code, verdict count) and count it in
+the same STATS counter. No Verilator build: a change to the link's rules is checked in seconds.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from amaranth.sim import Simulator
+
+from tcphw import contract as c
+from tcphw.contract.link import BadFrame, Frame, FrameParser, HeaderRejected, Hello
+from tcphw.hdl.link import dispatch
+from tcphw.hdl.link.dispatch import COUNTERS, VERDICT_SLOTS, Dispatcher
+from tcphw.hdl.link.rx import EventKind
+from tcphw.sim.link.model import BoardModel
+
+CAPACITY = 8
+ANSWER_FIELDS = ("seq", "type", "count", "code", "nak_type", "slot")
+Event = Frame | BadFrame | HeaderRejected
+
+
+def _hello() -> Hello:
+    return Hello(
+        protocol_version=c.PROTOCOL_VERSION, gateware_id=bytes(8), board="test", lanes=1, pipeline=2,
+        capacity=CAPACITY, window=VERDICT_SLOTS, clock_hz=12_000_000, baud=1_000_000, timeout_cycles=1000,
+    )  # fmt: skip
+
+
+def _frames(rng: random.Random, count: int) -> list[bytes | None]:
+    """Frames of every kind a host (or a noisy line) sends; ``None`` is a quiet line (the timeout)."""
+    out: list[bytes | None] = []
+    for seq in range(count):
+        seq %= c.SEQ_MODULO
+        kind = rng.choice(["hello", "stats", "validate", "validate", "unknown", "bad_length", "too_long",
+                           "bad_fcrc", "bad_hcrc", "cut"])  # fmt: skip
+        if kind == "hello":
+            out.append(c.encode_frame(seq, c.Command.HELLO))
+        elif kind == "stats":
+            out.append(c.encode_frame(seq, c.Command.STATS))
+        elif kind == "validate":
+            out.append(
+                c.encode_frame(seq, c.Command.VALIDATE, rng.randbytes(c.DESCRIPTOR_SIZE * rng.randint(1, CAPACITY)))
+            )
+        elif kind == "unknown":
+            commands = {int(x) for x in c.Command}
+            out.append(c.encode_frame(seq, rng.choice([t for t in range(0x7F) if t not in commands])))
+        elif kind == "bad_length":
+            command = rng.choice(list(c.Command))
+            size = rng.choice([1, 23, 25]) if command == c.Command.VALIDATE else rng.randint(1, 30)
+            if command == c.Command.VALIDATE and rng.random() < 0.3:
+                size = 0
+            out.append(c.encode_frame(seq, command, rng.randbytes(size)))
+        elif kind == "too_long":
+            out.append(c.encode_frame(seq, c.Command.VALIDATE, bytes(c.DESCRIPTOR_SIZE * (CAPACITY + 1))))
+        elif kind == "bad_fcrc":
+            frame = bytearray(c.encode_frame(seq, c.Command.VALIDATE, rng.randbytes(c.DESCRIPTOR_SIZE)))
+            frame[-1] ^= 1 << rng.randrange(8)
+            out.append(bytes(frame))
+        elif kind == "bad_hcrc":
+            frame = bytearray(c.encode_frame(seq, c.Command.HELLO))
+            frame[c.HEADER_SIZE - 1] ^= 1 << rng.randrange(8)
+            out.append(bytes(frame))
+        else:  # the line goes quiet inside a header or a payload
+            whole = c.encode_frame(seq, c.Command.VALIDATE, rng.randbytes(c.DESCRIPTOR_SIZE))
+            out.append(whole[: rng.randrange(1, len(whole) - 1)])
+            out.append(None)
+    return out
+
+
+def _events(frames: Sequence[bytes | None]) -> list[Event]:
+    parser = FrameParser(max_payload=CAPACITY * c.DESCRIPTOR_SIZE)
+    events: list[Event] = []
+    for frame in frames:
+        events += parser.timeout() if frame is None else parser.feed(frame)
+    return events
+
+
+def _drive(event: Event) -> dict[str, int]:
+    """The receiver's event fields for ``event``: what ``hdl/link/rx.py`` hands the dispatcher."""
+    if isinstance(event, HeaderRejected):
+        return {"kind": EventKind.HEADER_TIMEOUT if event.timed_out else EventKind.HEADER_ERROR}
+    if isinstance(event, BadFrame):
+        return {"kind": EventKind.NAK, "code": event.reason, "seq": event.seq, "type": event.type}
+    size = len(event.payload)
+    known = event.type in {int(x) for x in c.Command}
+    descriptor_command = event.type == c.Command.VALIDATE
+    whole = size > 0 and size % c.DESCRIPTOR_SIZE == 0
+    return {
+        "kind": EventKind.FRAME, "seq": event.seq, "type": event.type, "length": size,
+        "descriptors": size // c.DESCRIPTOR_SIZE if whole else 0, "aligned": int(size % c.DESCRIPTOR_SIZE == 0),
+        "known": int(known), "length_ok": int(whole if descriptor_command else size == 0),
+    }  # fmt: skip
+
+
+def _model_answer(model: BoardModel, event: Event) -> tuple[dict[str, int] | None, set[str]]:
+    """The model's answer (as the dispatcher's answer fields) and the counters it bumped."""
+    before = dict(model.counts)
+    raw = model._answer(event)
+    bumped = {k for k, v in model.counts.items() if v != before.get(k, 0) and k != "descriptors"}
+    if not raw:
+        return None, bumped
+    (frame,) = FrameParser(max_payload=c.MAX_LEN_FIELD).feed(raw)
+    assert isinstance(frame, Frame)
+    answer = {"seq": frame.seq, "type": frame.type}
+    if frame.type == c.Response.NAK:
+        answer |= {"code": frame.payload[0], "nak_type": frame.payload[1]}
+    elif frame.type == c.Response.VERDICTS:
+        answer["count"] = len(frame.payload)
+    return answer, bumped
+
+
+def _simulate(events: list[Event], queue_ready: list[bool], free_slots: bool) -> list[dict[str, Any]]:
+    """Each event for one cycle; what the dispatcher queued and bumped in that cycle."""
+    dut = Dispatcher(capacity=CAPACITY)
+    seen: list[dict[str, Any]] = []
+
+    async def bench(ctx: Any) -> None:
+        for event, ready in zip(events, queue_ready, strict=True):
+            fields = {"kind": 0, "code": 0, "seq": 0, "type": 0, "length": 0, "descriptors": 0, "aligned": 0,
+                      "known": 0, "length_ok": 0} | _drive(event)  # fmt: skip
+            for name, value in fields.items():
+                ctx.set(getattr(dut.event, name), int(value))
+            ctx.set(dut.event_valid, 1)
+            ctx.set(dut.queue_ready, int(ready))
+            answer = {
+                name: ctx.get(getattr(dut.answer, name))
+                for name in ("seq", "type", "count", "code", "nak_type", "slot")
+            }
+            seen.append({
+                "write": ctx.get(dut.queue_write), "answer": answer, "start": ctx.get(dut.start),
+                "start_count": ctx.get(dut.start_count), "start_slot": ctx.get(dut.start_slot),
+                "bumped": {name for name in COUNTERS if ctx.get(getattr(dut.bump, name))},
+            })  # fmt: skip
+            await ctx.tick()
+            ctx.set(dut.event_valid, 0)
+            if free_slots and seen[-1]["start"]:  # the verdicts went out: the slot is free again
+                ctx.set(dut.slot_freed, 1)
+                ctx.set(dut.freed_slot, seen[-1]["start_slot"])
+                await ctx.tick()
+                ctx.set(dut.slot_freed, 0)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    return seen
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_dispatcher_answers_as_the_model_does(seed: int) -> None:
+    events = _events(_frames(random.Random(seed), 300))
+    kinds = {type(e).__name__ for e in events}
+    assert kinds == {"Frame", "BadFrame", "HeaderRejected"}, kinds  # every path is exercised
+    model = BoardModel(_hello(), verdicts=lambda payload: bytes(len(payload) // c.DESCRIPTOR_SIZE))
+    seen = _simulate(events, [True] * len(events), free_slots=True)
+    answered = 0
+    for event, got in zip(events, seen, strict=True):
+        want, bumped = _model_answer(model, event)
+        assert got["bumped"] == bumped, (event, got, bumped)
+        assert bool(got["write"]) == (want is not None), (event, got, want)
+        if want is not None:
+            answered += 1
+            assert {k: got["answer"][k] for k in want} == want, (event, got["answer"], want)
+            assert bool(got["start"]) == (want["type"] == c.Response.VERDICTS)
+            if got["start"]:
+                assert got["start_count"] == want["count"]
+    assert answered > 200
+
+
+def test_busy_when_every_slot_is_taken_or_the_queue_is_full() -> None:
+    # Outside the model's domain (it has no clock and no slots): a host past the HELLO window.
+    batch = c.encode_frame(0, c.Command.VALIDATE, bytes(c.DESCRIPTOR_SIZE))
+    events = _events([batch] * (VERDICT_SLOTS + 1) + [c.encode_frame(1, c.Command.HELLO)] * 2)
+    seen = _simulate(events, [True] * (VERDICT_SLOTS + 2) + [False], free_slots=False)
+    for i in range(VERDICT_SLOTS):  # each batch takes its own slot
+        assert seen[i]["start"] and seen[i]["start_slot"] == i and seen[i]["bumped"] == {"frames_accepted"}
+    nak = seen[VERDICT_SLOTS]  # no slot left: NAK BUSY, no batch started
+    assert nak["write"] and not nak["start"] and nak["bumped"] == {"rejected_busy"}
+    assert nak["answer"]["type"] == c.Response.NAK and nak["answer"]["code"] == c.NakCode.BUSY
+    assert seen[-2]["write"] and seen[-2]["answer"]["type"] == c.Response.HELLO  # HELLO needs no slot
+    assert not seen[-1]["write"] and seen[-1]["bumped"] == {"rejected_busy"}  # queue full: dropped, counted
+
+
+@pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable")
+def test_a_command_the_gateware_does_not_handle_fails_elaboration(monkeypatch: pytest.MonkeyPatch) -> None:
+    members = [(x.name, int(x)) for x in c.Command] + [("RESET", 0x04)]
+    extended = enum.IntEnum("Command", members)  # type: ignore[misc]
+    monkeypatch.setattr(dispatch, "Command", extended)
+    with pytest.raises(NotImplementedError, match="RESET"):
+        Simulator(Dispatcher(capacity=CAPACITY))
