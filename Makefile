@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := build
 
-.PHONY: all setup demo test test-install lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy projections explore clean clean-cache distclean help
+.PHONY: all setup labgrid demo test test-install lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy projections explore clean clean-cache distclean help
 
 all: help  # bare `make` prints the targets instead of running the whole suite
 
 help:
 	@echo "make demo   - generate a corpus, validate it, bench a (virtual) board against software and naive"
 	@echo "make test   - run the test suite"
+	@echo "make labgrid - labgrid in its own environment (.venv-labgrid), for board:place=... and the lab tests"
 	@echo "make test-install - build the wheel, install it with [all] in a fresh venv, use it as an unprivileged user"
 	@echo "make clean-cache - remove the caches tcphw keeps in the user cache directory (TCPHW_CACHE_DIR)"
 	@echo "make lint   - ruff + mypy"
@@ -39,14 +40,25 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# labgrid in its own environment: its package replaces pyserial's files with a fork (pyserial-labgrid),
+# so it never shares tcphw's. tcphw drives its commands (TCPHW_LABGRID_BIN); the labgrid tests need it.
+LABGRID       := .venv-labgrid
+LABGRID_STAMP := $(LABGRID)/.installed-stamp
+$(LABGRID_STAMP):
+	$(PYTHON) -m venv $(LABGRID)
+	$(LABGRID)/bin/python -m pip install --quiet 'labgrid>=25'
+	@touch $@
+
+labgrid: $(LABGRID_STAMP)
+
 demo: $(STAMP)
 	@mkdir -p $(BUILD)
 	$(BIN)/tcphw gen --count 1000000 --seed 1 --out $(BUILD)/demo.tcpd
 	$(BIN)/tcphw validate $(BUILD)/demo.tcpd --out $(BUILD)/demo.verdicts
 	$(BIN)/tcphw bench --compare software --count 1000000 --repeat 5 --out $(BUILD)/demo-bench
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+test: $(STAMP) $(LABGRID_STAMP)
+	TCPHW_LABGRID_BIN=$(CURDIR)/$(LABGRID)/bin $(BIN)/python -m pytest
 
 # The wheel, installed with [all] into a fresh venv and used by an unprivileged user (minutes; CI runs it).
 test-install: $(STAMP)
@@ -110,4 +122,4 @@ clean-cache: $(STAMP)
 	$(BIN)/python -c "import shutil; from tcphw.paths import cache_root; print('removing', cache_root()); shutil.rmtree(cache_root(), ignore_errors=True)"
 
 distclean: clean
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) $(LABGRID) *.egg-info

@@ -54,6 +54,7 @@ class Board:
     programmers: tuple[Programmer, ...]  # in order of preference; the first one installed is used
     usb_ids: tuple[tuple[int, int], ...]  # (VID, PID) of the board's USB-UART bridge
     pipeline: int = 2
+    usb_uart_interface: int = 0  # the bridge's USB interface that carries the UART (FT2232H: 1, channel B)
     uart_resource: str = "uart"
 
     @property

@@ -19,5 +19,6 @@ register(
             Programmer("iceprog", ("{bitstream}",), "writes the SPI flash"),
         ),
         usb_ids=((0x0403, 0x6010),),
+        usb_uart_interface=1,  # channel A programs the flash, channel B is the UART (ttyUSB1)
     )
 )

@@ -4,10 +4,16 @@
 on close; ``board:port=URL`` uses a real board (``/dev/ttyUSB1``) or any pyserial URL.
 ``board=NAME`` picks the board definition: a virtual board of that kind, or, with a port,
 the gateware ID the board must report (a stale bitstream is refused).
+
+``board:place=NAME[,coordinator=HOST:PORT][,wait=SECONDS]`` takes the board from a labgrid place
+(``tcphw.host.lab.labgrid``): the place is acquired, its serial resource becomes the port, HELLO and
+the gateware ID are checked again (someone may have reflashed the board since the last run), and the
+place is released on close, however the run ends.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -36,6 +42,9 @@ DEFAULT_BOARD = "icebreaker"
         BackendOption(
             "timeout", float, "seconds to wait for an answer before resending (default: learnt)", 0.001, 3600
         ),
+        BackendOption("place", str, "a labgrid place to acquire for the run; its serial port is the board's"),
+        BackendOption("coordinator", str, "the labgrid coordinator HOST:PORT (default: LG_COORDINATOR, or labgrid's)"),
+        BackendOption("wait", float, "seconds to wait for a labgrid place someone else holds (default 0)", 0, 86400),
     ),
 )
 class BoardBackend(Backend):
@@ -45,15 +54,37 @@ class BoardBackend(Backend):
     slow = True
     bench_count = 5_000  # a virtual board does ~1,300 descriptors a second; a real one ~12,000
 
-    def __init__(self, port: str | None = None, board: str = DEFAULT_BOARD, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        port: str | None = None,
+        board: str = DEFAULT_BOARD,
+        timeout: float | None = None,
+        place: str | None = None,
+        coordinator: str | None = None,
+        wait: float | None = None,
+    ) -> None:
         from tcphw.boards import BoardError, get_board
 
+        if place is None and (coordinator is not None or wait is not None):
+            raise BackendError("coordinator= and wait= go with place= (a labgrid place)")
+        if place is not None and port is not None:
+            raise BackendError("give port= or place=, not both: a labgrid place brings its own port")
         try:
             self.board = get_board(board)
         except BoardError as e:
             raise BackendError(str(e)) from e
         self.virtual = None
+        self.place: Any = None
         url = port
+        if place is not None:
+            from tcphw.host.lab.labgrid import LabgridError, Place
+
+            try:
+                self.place = Place(place, coordinator, wait or 0.0).acquire()
+                url = self.place.url()
+            except LabgridError as e:
+                self.close()
+                raise BackendError(str(e)) from e
         if url is None:
             from tcphw.sim.virtual_board import VirtualBoard, VirtualBoardError
 
@@ -112,6 +143,7 @@ class BoardBackend(Backend):
             "virtual": self.virtual is not None,
             "hello": self.hello.as_dict(),
             "real_board": {"clock_hz": self.board.clock_hz, "baud": self.board.baud},
+            **({"place": self.place.name, "coordinator": self.place.coordinator} if self.place else {}),
         }
 
     def close(self) -> None:
@@ -122,3 +154,11 @@ class BoardBackend(Backend):
         if self.virtual is not None:
             self.virtual.stop()
             self.virtual = None
+        if self.place is not None:
+            from tcphw.host.lab.labgrid import LabgridError
+
+            place, self.place = self.place, None
+            try:
+                place.release()
+            except LabgridError as e:  # said, not raised: it must not hide why the run ended
+                print(f"warning: {e}; release it with 'labgrid-client -p {place.name} release'", file=sys.stderr)

@@ -9,6 +9,8 @@ that ``tcphw --help`` imports no numba.
 from __future__ import annotations
 
 import importlib
+import signal
+import threading
 from typing import Any
 
 import click
@@ -39,6 +41,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 class _Main(click.Group):
     """The root command: loads subcommands lazily; a missing optional dependency anywhere below is
     one line and exit 2."""
@@ -58,6 +64,11 @@ class _Main(click.Group):
         from tcphw.extras import MissingExtra
         from tcphw.host.cli.errors import InputError
 
+        # SIGTERM ends a command as Ctrl-C does, through every cleanup: a virtual board stops, a
+        # labgrid place is released. Commands that handle it themselves (board serve) set their own.
+        main_thread = threading.current_thread() is threading.main_thread()
+        if main_thread and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _terminated)
         try:
             return super().invoke(ctx)
         except MissingExtra as e:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from pathlib import Path
 
 import click
 
@@ -12,7 +13,7 @@ from tcphw.host.cli.errors import InputError
 
 @click.group()
 def board() -> None:
-    """Boards as link endpoints: serve a virtual one."""
+    """Boards as link endpoints: serve a virtual one, export one to a labgrid lab."""
 
 
 @board.command()
@@ -99,3 +100,129 @@ def link_proxy(target: str, port: int, drop: float, corrupt: float, insert: floa
                 f"{c['inserted']:,} inserted",
                 err=True,
             )
+
+
+@board.command("export")
+@click.argument("board_name", metavar="BOARD", required=False)
+@click.option("--virtual", is_flag=True, help="Export a virtual board, served from this host while the command runs.")
+@click.option("--board", "virtual_board", default="icebreaker", show_default=True, help="With --virtual: which board.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the exporter configuration here.")
+@click.option("--coordinator", help="Start labgrid-exporter against this coordinator HOST:PORT (--virtual: required).")
+@click.option("--name", help="The exporter's name in the lab (default: this host's name).")
+def export_board(
+    board_name: str | None,
+    virtual: bool,
+    virtual_board: str,
+    out: Path | None,
+    coordinator: str | None,
+    name: str | None,
+) -> None:
+    """Write (or run) a labgrid exporter for BOARD on this host, or for a virtual board (--virtual).
+
+    A real board is a USBSerialPort matched by its bridge's USB IDs; labgrid's exporter serves it through
+    ser2net while a place holds it. A virtual board is a NetworkSerialPort on this host's loopback: the
+    Verilator model runs, and labgrid-exporter publishes it, until Ctrl-C or SIGTERM.
+    """
+    from tcphw.boards import BoardError, get_board
+    from tcphw.host.lab.labgrid import LabgridError, exporter_config, labgrid_command
+
+    if virtual == (board_name is not None):
+        raise InputError("give a BOARD, or --virtual (with --board), not both and not neither")
+    if virtual and coordinator is None:
+        raise InputError("--virtual needs --coordinator HOST:PORT: the board lives only while the exporter runs")
+    if out is not None and out.is_dir():
+        raise InputError(f"--out {out} is a folder; name the configuration file")
+    try:
+        definition = get_board(virtual_board if virtual else str(board_name))
+        exporter = labgrid_command("labgrid-exporter") if coordinator else None
+    except (BoardError, LabgridError) as e:
+        raise InputError(str(e)) from e
+    if not virtual:
+        vid, pid = definition.usb_ids[0]
+        config = exporter_config(
+            f"tcphw-{definition.name}",
+            {
+                "USBSerialPort": {
+                    "match": {
+                        "ID_VENDOR_ID": f"{vid:04x}",
+                        "ID_MODEL_ID": f"{pid:04x}",
+                        "ID_USB_INTERFACE_NUM": f"{definition.usb_uart_interface:02d}",
+                    },
+                    "speed": definition.baud,
+                }
+            },
+        )
+        _write_or_print(config, out)
+        if exporter is not None:
+            _run_exporter(exporter, coordinator, name, out, config, loopback=False)
+        return
+
+    from tcphw.sim.virtual_board import VirtualBoard, VirtualBoardError
+
+    try:
+        vb = VirtualBoard(definition, say=lambda line: click.echo(line, err=True)).start()
+    except VirtualBoardError as e:
+        raise InputError(str(e)) from e
+    try:
+        config = exporter_config(
+            f"tcphw-virtual-{definition.name}",
+            {"NetworkSerialPort": {"host": "127.0.0.1", "port": vb.port, "speed": definition.baud, "protocol": "raw"}},
+        )
+        _write_or_print(config, out)
+        assert exporter is not None
+        _run_exporter(exporter, coordinator, name, out, config, loopback=True)
+    finally:
+        vb.stop()
+
+
+def _write_or_print(config: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(config, nl=False)
+        return
+    from tcphw.atomic import write_text_atomic
+
+    try:
+        write_text_atomic(out, config)
+    except OSError as e:
+        raise InputError(f"cannot write {out}: {e.strerror}") from e
+    click.echo(f"wrote {out}", err=True)
+
+
+def _run_exporter(
+    exporter: str, coordinator: str | None, name: str | None, out: Path | None, config: str, *, loopback: bool
+) -> None:
+    """labgrid-exporter on ``config`` until it ends, Ctrl-C or SIGTERM; then it is stopped too.
+
+    A virtual board listens on loopback only (an unauthenticated port stays off the network), so its
+    exporter publishes 127.0.0.1; clients on other hosts reach it through an SSH tunnel."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="tcphw-exporter-") as work:
+        path = out if out is not None else Path(work) / "exporter.yaml"
+        if out is None:
+            path.write_text(config)
+        command = [exporter, "-c", str(coordinator)]
+        command += ["--hostname", "127.0.0.1"] if loopback else []
+        command += ["-n", name] if name else []
+        process = subprocess.Popen([*command, str(path)])
+        click.echo(f"labgrid-exporter serving for {coordinator}; Ctrl-C or SIGTERM stops it", err=True)
+
+        def terminate(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, terminate)
+        try:
+            code = process.wait()
+        except KeyboardInterrupt:
+            code = 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        if code not in (0, -signal.SIGTERM):
+            raise click.ClickException(f"labgrid-exporter exited {code}")
