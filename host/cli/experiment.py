@@ -42,7 +42,9 @@ def experiment() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="results directory (default: build/experiments/NAME-TIME)")  # fmt: skip
 @click.option("--quiet", is_flag=True, help="no progress bar")
-def run_command(spec_file: Path, out: Path | None, quiet: bool) -> None:
+@click.option("--cluster", metavar="tcp://HOST:PORT",
+              help="a Dask scheduler: each backend runs on a worker that has it (a worker resource)")  # fmt: skip
+def run_command(spec_file: Path, out: Path | None, quiet: bool, cluster: str | None) -> None:
     """Run SPEC_FILE: every backend x corpus x batch size, warm-ups discarded, order randomised.
 
     SPEC_FILE may also name a shipped example (``software-vs-naive``, ``examples/decision-methods.yaml``)."""
@@ -54,11 +56,21 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool) -> None:
     from tcphw.host.backends import BackendError
 
     if is_decision_spec(spec_file):
+        if cluster:
+            raise InputError("--cluster runs backend experiments; a decision-methods experiment runs here")
         return _run_decisions(spec_file, out, quiet)
     try:
         spec = load(spec_file)
     except SpecError as e:
         raise InputError(str(e)) from e
+    client = None
+    if cluster:
+        from tcphw.host.lab.cluster import ClusterError, connect
+
+        try:
+            client = connect(cluster)
+        except ClusterError as e:
+            raise InputError(str(e)) from e
     out = out or Path("build") / "experiments" / f"{spec.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     total = len(spec.backends) * len(spec.corpora) * len(spec.batch_sizes) * (spec.warmup + spec.repetitions)
     with click.progressbar(
@@ -71,10 +83,15 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool) -> None:
             bar.update(index - done)
             done = index
 
+        from tcphw.host.lab.cluster import ClusterError
+
         try:
-            run(spec, out, progress=None if quiet else step)
-        except (FileExistsError, BackendError) as e:
+            run(spec, out, progress=None if quiet else step, cluster=client)
+        except (FileExistsError, BackendError, ClusterError) as e:
             raise InputError(str(e)) from e
+        finally:
+            if client is not None:
+                client.close()
     try:
         path = report(out)
     except ReportError as e:  # the raw runs are stored; say so, and how to rebuild the report

@@ -54,9 +54,11 @@ def _int_list(spec: dict[str, object], key: str) -> list[int]:
 @click.option("--no-measure", is_flag=True, help="skip the virtual-board run of each point")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="results and build cache (default: build/explore/BOARD)")  # fmt: skip
+@click.option("--cluster", metavar="tcp://HOST:PORT",
+              help="a Dask scheduler: builds go to its workers, measurements to the one with the board")  # fmt: skip
 def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ...], pipeline: tuple[str, ...],
             jobs: int | None,
-            nodes: tuple[int, ...], no_measure: bool, out: Path | None) -> None:  # fmt: skip
+            nodes: tuple[int, ...], no_measure: bool, out: Path | None, cluster: str | None) -> None:  # fmt: skip
     """Build every lanes x pipeline point of a board, measure it, and plot the trade-offs."""
     if spec_file is not None:
         spec = _from_spec(spec_file)
@@ -88,7 +90,20 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ..
         raise InputError(f"--node: no figures for {unknown[0]} nm; nodes: {', '.join(map(str, known_nodes()))}")
     points = [Point(n, p) for n in lane_list for p in depth_list]
     out = out or Path("build") / "explore" / board.name
-    doc = run(board, points, out, jobs=jobs or (os.cpu_count() or 1), nodes=list(nodes), measure=not no_measure,
-              say=lambda line: click.echo(line, err=True))  # fmt: skip
+    from tcphw.host.apps.explore import PointsLost
+    from tcphw.host.lab.cluster import ClusterError, connect
+
+    client = None
+    try:
+        client = connect(cluster) if cluster else None
+        doc = run(board, points, out, jobs=jobs or (os.cpu_count() or 1), nodes=list(nodes), measure=not no_measure,
+                  say=lambda line: click.echo(line, err=True), cluster=client)  # fmt: skip
+    except ClusterError as e:
+        raise InputError(str(e)) from e
+    except PointsLost as e:
+        raise click.ClickException(str(e)) from e
+    finally:
+        if client is not None:
+            client.close()
     click.echo((out / "explore.md").read_text())
     click.echo(f"wrote {out / 'explore.json'}, {out / 'explore.md'}, {out / 'explore.png'} ({doc['seconds']:.0f} s)")

@@ -96,10 +96,19 @@ def machine_state() -> dict[str, Any]:
     return {"time": time.time(), "loadavg": env["loadavg"], "cpu_governor": env["cpu_governor"]}
 
 
-def run(spec: Spec, out: Path, *, progress: Callable[[int, int], None] | None = None) -> Path:
-    """Run ``spec`` into ``out`` (created; an existing run there is refused) and return ``out``."""
+def run(spec: Spec, out: Path, *, progress: Callable[[int, int], None] | None = None, cluster: Any = None) -> Path:
+    """Run ``spec`` into ``out`` (created; an existing run there is refused) and return ``out``.
+
+    With ``cluster`` (a ``distributed.Client``) each backend opens once on a worker that has what it
+    needs (its board, a GPU: worker resources) as a Dask actor, and the runs go to it one at a time in
+    the planned order, so the interleaving, the warm-ups and ``runs.jsonl`` are the same as here."""
     if (out / "runs.jsonl").exists():
         raise FileExistsError(f"{out} already holds an experiment; give another --out")
+    if cluster is not None:
+        from tcphw.host.lab.cluster import backend_resources, check_resources
+
+        for name in spec.backends:  # before any file is written: a backend no worker can run is refused
+            check_resources(cluster, backend_resources(name), f"backend {name}")
     out.mkdir(parents=True, exist_ok=True)
     # The folder is self-contained: the spec as run, pointing at copies of its corpora and baselines.
     source = copy.deepcopy(spec.source)
@@ -122,8 +131,23 @@ def run(spec: Spec, out: Path, *, progress: Callable[[int, int], None] | None = 
         "backends": {},
     }
     with ExitStack() as stack, (out / "runs.jsonl").open("w") as log:
-        backends = {name: stack.enter_context(open_backend(name)) for name in spec.backends}
-        meta["backends"] = {name: b.info() for name, b in backends.items()}
+        if cluster is None:
+            backends = {name: stack.enter_context(open_backend(name)) for name in spec.backends}
+            meta["backends"] = {name: b.info() for name, b in backends.items()}
+
+            def timed(cell: Cell, rows: np.ndarray) -> tuple[float, list[float], np.ndarray]:
+                return time_run(backends[cell.backend], rows, cell.batch)
+        else:
+            actors = _open_on_cluster(cluster, spec, corpora, stack)
+            meta["backends"] = {name: actor.info().result() for name, actor in actors.items()}
+            meta["cluster"] = {"scheduler": cluster.scheduler.address}
+
+            def timed(cell: Cell, rows: np.ndarray) -> tuple[float, list[float], np.ndarray]:
+                result: tuple[float, list[float], np.ndarray] = (
+                    actors[cell.backend].time_run(cell.corpus, cell.batch).result()
+                )
+                return result
+
         # Every run is checked against the software backend, the reference all backends agree with.
         with open_backend("software") as reference:
             digests = {
@@ -132,7 +156,7 @@ def run(spec: Spec, out: Path, *, progress: Callable[[int, int], None] | None = 
             }
         for index, (cell, rep, warmup) in enumerate(order):
             rows = corpora[cell.corpus]
-            total, calls, verdicts = time_run(backends[cell.backend], rows, cell.batch)
+            total, calls, verdicts = timed(cell, rows)
             digest = hashlib.sha256(verdicts.tobytes()).hexdigest()
             record = {
                 "index": index,
@@ -155,3 +179,22 @@ def run(spec: Spec, out: Path, *, progress: Callable[[int, int], None] | None = 
     meta["state_end"] = machine_state()
     write_text_atomic((out / "meta.json"), json.dumps(meta, indent=1) + "\n")
     return out
+
+
+def _open_on_cluster(cluster: Any, spec: Spec, corpora: dict[str, np.ndarray], stack: ExitStack) -> dict[str, Any]:
+    """Each backend as an actor on a worker that can run it, holding every corpus; closed on exit."""
+    from tcphw.host.lab.cluster import BackendActor, backend_resources
+
+    actors: dict[str, Any] = {}
+    for name in spec.backends:
+        future = cluster.submit(BackendActor, name, actor=True, resources=backend_resources(name) or None, pure=False)
+        actor = future.result()
+        actors[name] = actor
+        stack.callback(_close_actor, actor)
+        for corpus, rows in corpora.items():
+            actor.load(corpus, rows).result()
+    return actors
+
+
+def _close_actor(actor: Any) -> None:
+    actor.close().result()

@@ -1,0 +1,97 @@
+"""Work spread over a Dask cluster: builds on any worker, measurements where the board is.
+
+The same code runs on one laptop (``dask scheduler`` and ``dask worker`` on localhost, or a
+``LocalCluster``) and on a lab's machines. Boards are worker resources: a worker started with
+``dask worker --resources "board-icebreaker=1"`` is where a ``board`` backend for the iCEBreaker runs
+(a real board on that host's port, or a virtual one); ``gpu=1`` marks a worker with a GPU.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tcphw.extras import require
+
+CONNECT_TIMEOUT_S = 10
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot do what was asked (no scheduler, no worker with the board)."""
+
+
+def connect(address: str) -> Any:
+    """A ``distributed.Client`` for the scheduler at ``address`` (tcp://HOST:8786), or one clear error."""
+    distributed = require("lab", "distributed", "--cluster")
+    try:
+        return distributed.Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise ClusterError(f"no Dask scheduler answered at {address} in {CONNECT_TIMEOUT_S} s ({e})") from e
+
+
+def backend_resources(spec: str) -> dict[str, float]:
+    """The worker resources a backend spec needs: its board for ``board``, a GPU for ``gpu``."""
+    from tcphw.host.backends import parse_backend_spec
+    from tcphw.host.backends.board import DEFAULT_BOARD
+
+    name, options = parse_backend_spec(spec)
+    if name == "board":
+        return {f"board-{options.get('board', DEFAULT_BOARD)}": 1}
+    if name == "gpu":
+        return {"gpu": 1}
+    return {}
+
+
+def worker_resources(client: Any) -> dict[str, dict[str, float]]:
+    """Worker address -> the resources it offers."""
+    info = client.scheduler_info(n_workers=-1)
+    return {address: dict(w.get("resources") or {}) for address, w in info["workers"].items()}
+
+
+def check_resources(client: Any, needed: dict[str, float], what: str) -> None:
+    """Refuse before any work when no worker offers ``needed`` (a task for it would wait forever)."""
+    if not needed:
+        return
+    offered = worker_resources(client)
+    if not offered:
+        raise ClusterError("the cluster has no workers")
+    if not any(all(r.get(k, 0) >= v for k, v in needed.items()) for r in offered.values()):
+        wanted = ",".join(f"{k}={v:g}" for k, v in needed.items())
+        raise ClusterError(
+            f"{what} needs a worker with {wanted}, and none has it: start one on the board's host with "
+            f'dask worker SCHEDULER --resources "{wanted}"'
+        )
+
+
+class BackendActor:
+    """One backend, open on the worker that has it for a whole experiment (a Dask actor).
+
+    Calls arrive one at a time in the experiment's planned order, so interleaving and warm-ups are
+    kept; each run is timed on the worker, next to the backend."""
+
+    def __init__(self, spec: str) -> None:
+        import socket
+
+        from distributed import get_worker
+
+        from tcphw.host.backends import open_backend
+
+        self.backend = open_backend(spec)
+        self.corpora: dict[str, np.ndarray] = {}
+        self.where = {"worker": get_worker().address, "worker_host": socket.gethostname()}
+
+    def info(self) -> dict[str, Any]:
+        return {**self.backend.info(), **self.where}
+
+    def load(self, name: str, rows: np.ndarray) -> int:
+        self.corpora[name] = rows
+        return len(rows)
+
+    def time_run(self, corpus: str, batch: int) -> tuple[float, list[float], np.ndarray]:
+        from tcphw.host.apps.experiment.runner import time_run
+
+        return time_run(self.backend, self.corpora[corpus], batch)
+
+    def close(self) -> None:
+        self.backend.close()
