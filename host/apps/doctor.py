@@ -107,6 +107,7 @@ def serial_ports() -> list[dict[str, Any]]:
     from serial.tools import list_ports
 
     from tcphw.boards import all_boards
+    from tcphw.host.link.usb_latency import latency_timer_ms
 
     ports = []
     for port in list_ports.comports():
@@ -120,6 +121,8 @@ def serial_ports() -> list[dict[str, Any]]:
                 "usb_id": f"{port.vid:04x}:{port.pid:04x}",
                 "description": port.description,
                 "boards": boards,
+                # ms the driver holds received bytes (ftdi_sio: 16 unless low-latency); tcphw sets it when opening
+                "latency_timer_ms": latency_timer_ms(port.device),
             }
         )
     return ports

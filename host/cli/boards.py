@@ -114,4 +114,6 @@ def doctor(as_json: bool) -> None:
         click.echo("  none (no board attached; board commands use the virtual board)")
     for port in doc["serial_ports"]:
         boards = ", ".join(port["boards"]) or "not a supported board"
-        click.echo(f"  {port['device']:<14} {port['usb_id'] or '-':<10} {port['description']}  -> {boards}")
+        timer = port.get("latency_timer_ms")
+        held = f", latency timer {timer} ms" if timer is not None else ""
+        click.echo(f"  {port['device']:<14} {port['usb_id'] or '-':<10} {port['description']}  -> {boards}{held}")

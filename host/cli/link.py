@@ -67,8 +67,14 @@ def serve(virtual: bool, board_name: str, port: int) -> None:
 @click.option(
     "--delay", "delay_ms", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Delay per chunk, ms."
 )
+@click.option(
+    "--hold-ms", type=click.FloatRange(min=0, max=10_000), default=0.0, show_default=True,
+    help="Hold the board's bytes as a USB bridge does (16: ftdi_sio's default latency timer; 1: low-latency mode).",
+)  # fmt: skip
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-def link_proxy(target: str, port: int, drop: float, corrupt: float, insert: float, delay_ms: float, seed: int) -> None:
+def link_proxy(
+    target: str, port: int, drop: float, corrupt: float, insert: float, delay_ms: float, hold_ms: float, seed: int
+) -> None:
     """Forward a link through injected faults, both directions, and print the fault counts on exit."""
     from tcphw.host.link.faults import FaultInjector
     from tcphw.host.link.proxy import LinkProxy
@@ -76,7 +82,7 @@ def link_proxy(target: str, port: int, drop: float, corrupt: float, insert: floa
     try:
         to_board = FaultInjector(drop, corrupt, insert, seed=seed)
         to_host = FaultInjector(drop, corrupt, insert, seed=seed + 1)
-        proxy = LinkProxy(target, to_board=to_board, to_host=to_host, delay_ms=delay_ms, port=port)
+        proxy = LinkProxy(target, to_board=to_board, to_host=to_host, delay_ms=delay_ms, hold_ms=hold_ms, port=port)
     except (ValueError, OSError) as e:
         raise InputError(str(e)) from e
 
@@ -99,6 +105,11 @@ def link_proxy(target: str, port: int, drop: float, corrupt: float, insert: floa
                 f"{direction}: {c['dropped']:,} bytes dropped, {c['corrupted']:,} corrupted, "
                 f"{c['inserted']:,} inserted",
                 err=True,
+            )
+        if hold_ms:
+            f = proxy.flushes
+            click.echo(
+                f"held bytes passed on: {f['timer']:,} times by the timer, {f['full']:,} as full packets", err=True
             )
 
 

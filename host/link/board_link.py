@@ -23,6 +23,7 @@ import numpy as np
 from tcphw import contract as c
 from tcphw.contract.link import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats
 from tcphw.host.link.batch_size import FaultRate, best_batch
+from tcphw.host.link.usb_latency import set_low_latency
 
 DRAIN_QUIET_S = 0.05  # stale bytes are over once the line has been quiet this long
 DRAIN_MAX_S = 2.0
@@ -93,12 +94,15 @@ def open_port(url: str, baud: int) -> Any:
     # pyserial's rfc2217 client has no write timeout; every other kind gets one.
     extra = {} if url.startswith("rfc2217://") else {"write_timeout": 10}
     try:
-        return serial.serial_for_url(url, baudrate=baud, timeout=0, **extra)
+        port = serial.serial_for_url(url, baudrate=baud, timeout=0, **extra)
     except (serial.SerialException, ValueError, OSError) as e:
         # pyserial repeats the URL and the errno; the OS's words are the part worth reading
         errno = getattr(e, "errno", None)
         reason = os.strerror(errno) if isinstance(errno, int) else str(e)
         raise LinkError(f"cannot open {url}: {reason}. Check the port (tcphw doctor lists serial ports)") from e
+    if "://" not in url:  # a local device: a USB bridge must not sit on replies for its latency timer
+        set_low_latency(port, url)
+    return port
 
 
 @dataclass

@@ -31,7 +31,16 @@ def _connect(address: tuple[str, int]) -> socket.socket:
     return sock
 
 
+# An FTDI bridge sends the host 64-byte USB packets, 2 bytes of which are modem status.
+USB_PACKET_PAYLOAD = 62
+
+
 class LinkProxy:
+    """A TCP forwarder between a host and a board that injects faults, delays, and (``hold_ms``) holds
+    the board's bytes as a USB serial bridge does: passed on when a 62-byte packet fills or when the
+    latency timer (counted from the first byte held) runs out. ``hold_ms=16`` is ftdi_sio's default,
+    1 what low-latency mode gives."""
+
     def __init__(
         self,
         target: str,
@@ -39,13 +48,19 @@ class LinkProxy:
         to_board: FaultInjector | None = None,
         to_host: FaultInjector | None = None,
         delay_ms: float = 0.0,
+        hold_ms: float = 0.0,
         port: int = 0,
     ) -> None:
+        if hold_ms < 0 or delay_ms < 0:
+            raise ValueError(f"--delay and --hold-ms must be >= 0 ms, got {delay_ms} and {hold_ms}")
         self.target = target
         self._address = _address(target)  # a bad URL is refused now, not at the first connection
         self.to_board = to_board or FaultInjector()
         self.to_host = to_host or FaultInjector()
         self.delay_s = delay_ms / 1000
+        self.hold_s = hold_ms / 1000
+        # how held bytes left the model bridge: its latency timer ran out, or a USB packet filled
+        self.flushes = {"timer": 0, "full": 0}
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -97,8 +112,11 @@ class LinkProxy:
 
     def _pump(self, host: socket.socket, board: socket.socket) -> None:
         routes = {host: (board, self.to_board), board: (host, self.to_host)}
+        held = bytearray()  # board -> host bytes the model USB bridge has not passed on yet
+        deadline = 0.0
         while not self._stop.is_set():
-            ready, _, _ = select.select(list(routes), [], [], 0.1)
+            wait = 0.1 if not held else max(0.0, min(0.1, deadline - time.monotonic()))
+            ready, _, _ = select.select(list(routes), [], [], wait)
             for sock in ready:
                 data = sock.recv(65536)
                 if not data:
@@ -107,5 +125,20 @@ class LinkProxy:
                 if self.delay_s:
                     time.sleep(self.delay_s)
                 out = faults.apply(data)
-                if out:
+                if not out:
+                    continue
+                if sock is board and self.hold_s:
+                    if not held:
+                        deadline = time.monotonic() + self.hold_s
+                    held += out
+                    while len(held) >= USB_PACKET_PAYLOAD:  # a full packet goes at once
+                        peer.sendall(held[:USB_PACKET_PAYLOAD])
+                        del held[:USB_PACKET_PAYLOAD]
+                        self.flushes["full"] += 1
+                        deadline = time.monotonic() + self.hold_s
+                else:
                     peer.sendall(out)
+            if held and time.monotonic() >= deadline:  # the latency timer ran out: what is held goes
+                host.sendall(held)
+                held.clear()
+                self.flushes["timer"] += 1
