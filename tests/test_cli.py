@@ -115,6 +115,12 @@ def test_bench_json(runner: CliRunner) -> None:
     assert [p["compared"] for p in doc["agreement"]["pairs"]] == [20000, 2000]
     for key in ("cpu_model", "cores", "os", "python", "numpy", "numba"):
         assert key in doc["environment"]
+    # The machine's streaming bound, timed in the same rounds; not a validator, so not among the results.
+    stream = doc["streaming_bound"]
+    assert stream["ci95"][0] <= stream["throughput_dps"] <= stream["ci95"][1]
+    assert [s["backend"] for s in stream["shares"]] == names  # every CPU backend's share of it
+    for share in stream["shares"]:
+        assert share["ci95"][0] <= share["fraction"] <= share["ci95"][1]
 
 
 def test_bench_text_shows_ratio_against_naive(runner: CliRunner) -> None:

@@ -39,6 +39,29 @@ class BackendRun:
     links: list[dict[str, Any]] = field(default_factory=list)  # backends with last_link (board)
 
 
+# Backends whose speed the machine's memory bounds: bench times the streaming loop beside them.
+CPU_BACKENDS = ("software", "naive", "reference")
+STREAM = "streaming bound"
+
+
+class _StreamBound(Backend):
+    """Not a validator: the loop that reads each descriptor and writes one byte (``kernel.stream``), on one
+    thread. Timed with the backends, in the same rounds, so each CPU backend's share of it is measured."""
+
+    name = STREAM
+
+    def __init__(self) -> None:
+        from tcphw.descriptors import kernel
+
+        self._stream = kernel.stream
+
+    def _validate(self, descriptors: Descriptors) -> np.ndarray:
+        return self._stream(descriptors)
+
+    def info(self) -> dict[str, Any]:
+        return {"name": STREAM, "description": "numba loop, one thread: read 24 bytes, write 1, per descriptor"}
+
+
 def _timed(backend: Backend, data: Descriptors) -> tuple[float, np.ndarray]:
     start = time.perf_counter()
     out = backend.validate(data)
@@ -60,6 +83,8 @@ def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | Non
             b = open_backend(spec)
             n = min(len(corpus), getattr(b, "bench_count", plan.slow_count)) if b.slow else len(corpus)
             runs.append(BackendRun(spec, b, n))
+        if any(spec.partition(":")[0] in CPU_BACKENDS for spec in plan.backends):
+            runs.append(BackendRun(STREAM, _StreamBound(), len(corpus)))
         for run in runs:
             for _ in range(plan.warmup):  # compile (numba), fill caches, open links; discarded
                 run.verdicts = run.backend.validate(corpus[: run.count])
@@ -90,7 +115,24 @@ def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | Non
             run.backend.close()
 
 
+def _streaming(plan: BenchPlan, runs: list[BackendRun]) -> dict[str, Any] | None:
+    """The streaming bound and each CPU backend's share of it (ratio of medians, bootstrap CI)."""
+    bound = next((r for r in runs if r.spec == STREAM), None)
+    if bound is None:
+        return None
+    b = [bound.count / s for s in bound.seconds]
+    st = summarize(b, seed=plan.seed)
+    shares = []
+    for run in runs:
+        if run.spec.partition(":")[0] in CPU_BACKENDS:
+            ratio, lo, hi = ratio_ci([run.count / s for s in run.seconds], b, seed=plan.seed)
+            shares.append({"backend": run.spec, "fraction": ratio, "ci95": [lo, hi]})
+    return {"throughput_dps": st["median"], "ci95": [st["ci95_low"], st["ci95_high"]], "shares": shares}
+
+
 def _report(corpus: Descriptors, plan: BenchPlan, runs: list[BackendRun], env_start: dict[str, Any]) -> dict[str, Any]:
+    streaming = _streaming(plan, runs)
+    runs = [r for r in runs if r.spec != STREAM]  # not a validator: no ratio, no agreement
     results = []
     for run in runs:
         dps = [run.count / s for s in run.seconds]
@@ -143,6 +185,7 @@ def _report(corpus: Descriptors, plan: BenchPlan, runs: list[BackendRun], env_st
         "plan": {"repeat": plan.repeat, "warmup": plan.warmup, "slow_count": plan.slow_count, "seed": plan.seed},
         "results": results,
         "ratios": ratios,
+        **({"streaming_bound": streaming} if streaming else {}),
         "agreement": {"mismatches": total, "pairs": mismatches},
         "environment": env,
     }
@@ -300,6 +343,18 @@ def format_report(doc: dict[str, Any]) -> str:
             f"ratio {q['numerator']} / {q['denominator']}: {q['ratio']:.3g}x "
             f"(95% CI {q['ci95'][0]:.3g}..{q['ci95'][1]:.3g}){caveat}"
         )
+    stream = doc.get("streaming_bound")
+    if stream:
+        lines.append(
+            f"streaming bound (one thread reads 24 bytes and writes 1 per descriptor): "
+            f"{format_rate(stream['throughput_dps'])} ({format_rate(stream['ci95'][0])} .. "
+            f"{format_rate(stream['ci95'][1])})"
+        )
+        for share in stream["shares"]:
+            lines.append(
+                f"{share['backend']}: {share['fraction']:.1%} of the streaming bound "
+                f"(95% CI {share['ci95'][0]:.1%}..{share['ci95'][1]:.1%})"
+            )
     agree = doc["agreement"]
     checked = ", ".join(f"{p['backend']} vs {p['against']} on {p['compared']:,}" for p in agree["pairs"])
     lines.append(f"agreement: {agree['mismatches']} mismatching verdicts ({checked or 'one backend only'})")

@@ -150,3 +150,20 @@ def verdicts(descriptors: Descriptors) -> Verdicts:
     out = np.empty(len(descriptors), dtype=np.uint8)
     validate_slice(as_words(descriptors), out, CRC_TABLES, RISK_TABLE, 0, len(descriptors))
     return out
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def stream_slice(w, out, start, stop):  # type: ignore[no-untyped-def]
+    """The memory bound of any verdict kernel: read a descriptor's six words, write one byte, nothing else.
+
+    The byte is the XOR of the words (so no read can be optimised away); it is not a verdict."""
+    for n in range(start, stop):
+        b = WORDS * n
+        out[n] = (w[b] ^ w[b + 1] ^ w[b + 2] ^ w[b + 3] ^ w[b + 4] ^ w[b + 5]) & 0xFF
+
+
+def stream(descriptors: Descriptors) -> np.ndarray:
+    """The streaming bound's loop over an ``N x 24`` array, on this thread (``tcphw bench`` times it)."""
+    out = np.empty(len(descriptors), dtype=np.uint8)
+    stream_slice(as_words(descriptors), out, 0, len(descriptors))
+    return out
