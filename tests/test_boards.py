@@ -132,3 +132,33 @@ def test_register_refuses_a_clock_the_pll_cannot_make() -> None:
     with pytest.raises(PLLError, match=r"exactly 36\.1 MHz"):
         register(board)
     assert "not-a-board" not in {b.name for b in all_boards()}
+
+
+def test_board_export_writes_a_labgrid_exporter_for_a_real_board(tmp_path: Path) -> None:
+    import yaml
+
+    runner = CliRunner()
+    r = runner.invoke(main, ["board", "export", "icebreaker"])
+    assert r.exit_code == 0, r.output
+    port = yaml.safe_load(r.stdout)["tcphw-icebreaker"]["USBSerialPort"]
+    # The FT2232H's second channel is the UART (its first programs the flash).
+    assert port == {"match": {"ID_VENDOR_ID": "0403", "ID_MODEL_ID": "6010", "ID_USB_INTERFACE_NUM": "01"},
+                    "speed": get_board("icebreaker").baud}  # fmt: skip
+    out = tmp_path / "exporter.yaml"
+    assert runner.invoke(main, ["board", "export", "ulx3s-85f", "--out", str(out)]).exit_code == 0
+    assert yaml.safe_load(out.read_text())["tcphw-ulx3s-85f"]["USBSerialPort"]["match"]["ID_MODEL_ID"] == "6015"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["icebreaker", "--virtual"], "not both"),
+        ([], "not both and not neither"),
+        (["--virtual"], "--virtual needs --coordinator"),
+        (["nosuchboard"], "nosuchboard"),
+    ],
+)
+def test_board_export_refuses_bad_input_in_one_line(args: list[str], message: str, tmp_path: Path) -> None:
+    r = CliRunner().invoke(main, ["board", "export", *args])
+    assert r.exit_code == 2 and message in r.output, r.output
+    assert len(r.output.strip().splitlines()) == 1

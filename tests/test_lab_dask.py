@@ -136,3 +136,21 @@ def test_a_backend_no_worker_can_run_is_refused_before_any_run(board_cluster: Cl
     with pytest.raises(ClusterError, match="board-ulx3s-85f=1"):
         run(spec, tmp_path / "refused", cluster=board_cluster)
     assert not (tmp_path / "refused").exists()
+
+
+def test_a_scheduler_that_is_not_there_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from tcphw.host.cli import main
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+    explore_args = ["explore", "--board", "icebreaker", "--lanes", "1", "--no-measure", "--out", str(tmp_path / "e")]
+    for args in (["experiment", "run", "software-vs-naive", "--out", str(tmp_path / "x")], explore_args):
+        r = CliRunner().invoke(main, [*args, "--cluster", address])
+        assert r.exit_code == 2 and f"no Dask scheduler answered at {address}" in r.output, r.output
+        assert [line for line in r.output.splitlines() if "Error" in line] == [r.output.strip().splitlines()[-1]]
+    assert not (tmp_path / "x").exists() and not (tmp_path / "e").exists()  # refused before any work
