@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tcphw.hdl.link.dispatch import DEFAULT_WINDOW
 from tcphw.hdl.pll import ecp5_pll, ice40_pll
 from tcphw.hdl.top import LinkConfig
 from tcphw.hdl.uart import MIN_DIVISOR
@@ -55,6 +56,7 @@ class Board:
     usb_ids: tuple[tuple[int, int], ...]  # (VID, PID) of the board's USB-UART bridge
     pipeline: int = 2
     usb_uart_interface: int = 0  # the bridge's USB interface that carries the UART (FT2232H: 1, channel B)
+    window: int = DEFAULT_WINDOW  # verdict slots in the gateware: batches a host may have unanswered
     uart_resource: str = "uart"
 
     @property
@@ -69,6 +71,7 @@ class Board:
             lanes=self.lanes,
             pipeline=self.pipeline,
             capacity=self.capacity,
+            window=self.window,
         )
 
     def virtual_config(self) -> LinkConfig:
@@ -83,6 +86,7 @@ class Board:
             pipeline=self.pipeline,
             capacity=self.capacity,
             timeout_cycles=VIRTUAL_TIMEOUT_CYCLES,
+            window=self.window,
         )
 
     def summary(self) -> dict[str, Any]:

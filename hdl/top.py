@@ -35,9 +35,9 @@ from .batch import BatchEngine
 from .counter import WideCounter
 from .identity import PLACEHOLDER, gateware_id
 from .link.dispatch import COUNTERS as DISPATCH_COUNTERS
-from .link.dispatch import VERDICT_SLOTS, Dispatcher
+from .link.dispatch import DEFAULT_WINDOW, MAX_WINDOW, Dispatcher
 from .link.rx import FrameReceiver
-from .link.tx import ANSWER_LAYOUT, FrameSender
+from .link.tx import FrameSender, answer_layout
 from .uart import MIN_DIVISOR, UARTRx, UARTTx
 from .validator import LANE_CHOICES
 
@@ -56,6 +56,7 @@ class LinkConfig:
     pipeline: int = 2
     capacity: int = 256
     timeout_cycles: int = 0  # 0: ten milliseconds of clock
+    window: int = DEFAULT_WINDOW  # verdict slots: batches a host may have unanswered (HELLO's window)
 
     def __post_init__(self) -> None:
         if len(self.board.encode("ascii")) > BOARD_NAME_SIZE:
@@ -69,6 +70,8 @@ class LinkConfig:
                 f"{self.clock_hz} Hz / {self.baud} baud gives {self.actual_baud:.0f} baud, "
                 f"more than {MAX_BAUD_ERROR:.0%} off: pick a clock that divides better"
             )
+        if not 1 <= self.window <= MAX_WINDOW:
+            raise ValueError(f"window must be 1..{MAX_WINDOW} (a byte in HELLO), got {self.window}")
         if not 1 <= self.capacity <= 0xFFFF or self.capacity % self.lanes:
             raise ValueError(f"capacity must be 1..65535 and a multiple of lanes, got {self.capacity}")
         # The next batch's first descriptor lands in the buffer a header and a descriptor after the
@@ -108,7 +111,7 @@ class LinkConfig:
             lanes=self.lanes,
             pipeline=self.pipeline,
             capacity=self.capacity,
-            window=VERDICT_SLOTS,
+            window=self.window,
             clock_hz=self.clock_hz,
             baud=self.baud,
             timeout_cycles=self.timeout,
@@ -133,9 +136,11 @@ class BoardTop(wiring.Component):
         m.submodules.uart_tx = uart_tx = UARTTx(cfg.divisor)
         m.submodules.receiver = rx = FrameReceiver(capacity=cfg.capacity, timeout_cycles=cfg.timeout)
         m.submodules.engine = engine = BatchEngine(
-            lanes=cfg.lanes, pipeline=cfg.pipeline, capacity=cfg.capacity, slots=VERDICT_SLOTS
+            lanes=cfg.lanes, pipeline=cfg.pipeline, capacity=cfg.capacity, slots=cfg.window
         )
-        m.submodules.answers = answers = fifo.SyncFIFOBuffered(width=ANSWER_LAYOUT.size, depth=ANSWER_QUEUE_DEPTH)
+        # Room for every batch in the window's VERDICTS, plus HELLO, STATS and NAK answers.
+        depth = max(ANSWER_QUEUE_DEPTH, cfg.window + 2)
+        m.submodules.answers = answers = fifo.SyncFIFOBuffered(width=answer_layout(cfg.window).size, depth=depth)
 
         batch_bits = rx.event.descriptors.shape().width
         counters = {  # descriptors grows by a whole batch at a time; the others by one
@@ -152,7 +157,7 @@ class BoardTop(wiring.Component):
             counters_settled=settled,
             lanes=cfg.lanes,
             rows=engine.rows,
-            slots=VERDICT_SLOTS,
+            slots=cfg.window,
         )
 
         m.d.comb += [
@@ -187,7 +192,7 @@ class BoardTop(wiring.Component):
             m.d.comb += counters["descriptors"].inc.eq(batch_size)
 
         # The dispatcher (hdl/link/dispatch.py): one event in, at most one answer queued, one counter bumped.
-        m.submodules.dispatch = dispatch = Dispatcher(capacity=cfg.capacity)
+        m.submodules.dispatch = dispatch = Dispatcher(capacity=cfg.capacity, slots=cfg.window)
         m.d.comb += [
             dispatch.event.eq(rx.event),
             dispatch.event_valid.eq(rx.event_valid),

@@ -19,7 +19,7 @@ from amaranth.sim import Simulator
 from tcphw import contract as c
 from tcphw.contract.link import BadFrame, Frame, FrameParser, HeaderRejected, Hello
 from tcphw.hdl.link import dispatch
-from tcphw.hdl.link.dispatch import COUNTERS, VERDICT_SLOTS, Dispatcher
+from tcphw.hdl.link.dispatch import COUNTERS, DEFAULT_WINDOW, Dispatcher
 from tcphw.hdl.link.rx import EventKind
 from tcphw.sim.link.model import BoardModel
 
@@ -31,7 +31,7 @@ Event = Frame | BadFrame | HeaderRejected
 def _hello() -> Hello:
     return Hello(
         protocol_version=c.PROTOCOL_VERSION, gateware_id=bytes(8), board="test", lanes=1, pipeline=2,
-        capacity=CAPACITY, window=VERDICT_SLOTS, clock_hz=12_000_000, baud=1_000_000, timeout_cycles=1000,
+        capacity=CAPACITY, window=DEFAULT_WINDOW, clock_hz=12_000_000, baud=1_000_000, timeout_cycles=1000,
     )  # fmt: skip
 
 
@@ -118,9 +118,11 @@ def _model_answer(model: BoardModel, event: Event) -> tuple[dict[str, int] | Non
     return answer, bumped
 
 
-def _simulate(events: list[Event], queue_ready: list[bool], free_slots: bool) -> list[dict[str, Any]]:
+def _simulate(
+    events: list[Event], queue_ready: list[bool], free_slots: bool, window: int = DEFAULT_WINDOW
+) -> list[dict[str, Any]]:
     """Each event for one cycle; what the dispatcher queued and bumped in that cycle."""
-    dut = Dispatcher(capacity=CAPACITY)
+    dut = Dispatcher(capacity=CAPACITY, slots=window)
     seen: list[dict[str, Any]] = []
 
     async def bench(ctx: Any) -> None:
@@ -176,18 +178,51 @@ def test_the_dispatcher_answers_as_the_model_does(seed: int) -> None:
     assert answered > 200
 
 
-def test_busy_when_every_slot_is_taken_or_the_queue_is_full() -> None:
+@pytest.mark.parametrize("window", [1, 2, 4])
+def test_busy_when_every_slot_is_taken_or_the_queue_is_full(window: int) -> None:
     # Outside the model's domain (it has no clock and no slots): a host past the HELLO window.
     batch = c.encode_frame(0, c.Command.VALIDATE, bytes(c.DESCRIPTOR_SIZE))
-    events = _events([batch] * (VERDICT_SLOTS + 1) + [c.encode_frame(1, c.Command.HELLO)] * 2)
-    seen = _simulate(events, [True] * (VERDICT_SLOTS + 2) + [False], free_slots=False)
-    for i in range(VERDICT_SLOTS):  # each batch takes its own slot
+    events = _events([batch] * (window + 1) + [c.encode_frame(1, c.Command.HELLO)] * 2)
+    seen = _simulate(events, [True] * (window + 2) + [False], free_slots=False, window=window)
+    for i in range(window):  # each batch takes its own slot, the lowest free one
         assert seen[i]["start"] and seen[i]["start_slot"] == i and seen[i]["bumped"] == {"frames_accepted"}
-    nak = seen[VERDICT_SLOTS]  # no slot left: NAK BUSY, no batch started
+        assert seen[i]["answer"]["slot"] == i
+    nak = seen[window]  # no slot left: NAK BUSY, no batch started
     assert nak["write"] and not nak["start"] and nak["bumped"] == {"rejected_busy"}
     assert nak["answer"]["type"] == c.Response.NAK and nak["answer"]["code"] == c.NakCode.BUSY
     assert seen[-2]["write"] and seen[-2]["answer"]["type"] == c.Response.HELLO  # HELLO needs no slot
     assert not seen[-1]["write"] and seen[-1]["bumped"] == {"rejected_busy"}  # queue full: dropped, counted
+
+
+def test_a_freed_slot_is_taken_again() -> None:
+    # Slot 0 freed while slot 1 is busy: the next batch goes to slot 0, and the one after to slot 2.
+    dut = Dispatcher(capacity=CAPACITY, slots=4)
+    starts: list[int] = []
+
+    async def bench(ctx: Any) -> None:
+        def start() -> None:
+            ctx.set(dut.event.kind, EventKind.FRAME)
+            ctx.set(dut.event.type, c.Command.VALIDATE)
+            ctx.set(dut.event.descriptors, 1)
+            ctx.set(dut.event.known, 1)
+            ctx.set(dut.event.length_ok, 1)
+            ctx.set(dut.event_valid, 1)
+            ctx.set(dut.queue_ready, 1)
+
+        for step in range(4):
+            start()
+            assert ctx.get(dut.start)
+            starts.append(ctx.get(dut.start_slot))
+            ctx.set(dut.slot_freed, step == 1)  # slot 0's verdicts go out as the second batch starts
+            ctx.set(dut.freed_slot, 0)
+            await ctx.tick()
+            ctx.set(dut.slot_freed, 0)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert starts == [0, 1, 0, 2]
 
 
 @pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable")

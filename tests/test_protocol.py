@@ -142,6 +142,8 @@ def test_gateware_id_follows_the_elaborated_logic_not_a_file_list(monkeypatch: p
         ({"lanes": 3}, "lanes"),
         ({"capacity": 7, "lanes": 2}, "multiple of lanes"),
         ({"board": "x" * 17}, "longer than"),
+        ({"window": 0}, "window must be 1..255"),
+        ({"window": 256}, "a byte in HELLO"),
     ],
 )
 def test_link_config_refuses_designs_that_cannot_work(kwargs: dict, message: str) -> None:  # type: ignore[type-arg]

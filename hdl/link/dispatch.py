@@ -24,9 +24,14 @@ from amaranth.lib.wiring import In, Out
 
 from tcphw.contract import NAK_COUNTER, RESPONSE_FLAG, Command, NakCode, Response
 from tcphw.hdl.link.rx import EventKind, event_layout
-from tcphw.hdl.link.tx import ANSWER_LAYOUT
+from tcphw.hdl.link.tx import answer_layout
 
-VERDICT_SLOTS = 2  # the HELLO window: one batch arriving while the last one's verdicts go out
+# The HELLO window: verdict slots, so batches a host may have unanswered. Two let one batch arrive while
+# the last one's verdicts go out; four also let a host on a faulty line find a lost answer by the order of
+# the next ones instead of by a timeout (twice the rate at 0.9% faulty bytes, docs/protocol.md). A gateware
+# parameter (LinkConfig.window, Board.window), at most a byte (HELLO).
+DEFAULT_WINDOW = 4
+MAX_WINDOW = 255
 
 # The counters the dispatcher bumps, by name (STATS_FIELDS names): every NAK code's, plus these.
 COUNTERS = tuple(dict.fromkeys(["frames_accepted", "rejected_header", "rejected_timeout", *NAK_COUNTER.values()]))
@@ -34,8 +39,10 @@ BUMP_LAYOUT = data.StructLayout({name: 1 for name in COUNTERS})
 
 
 class Dispatcher(wiring.Component):
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
+    def __init__(self, capacity: int, slots: int = DEFAULT_WINDOW) -> None:
+        if not 1 <= slots <= MAX_WINDOW:
+            raise ValueError(f"the window (verdict slots) must be 1..{MAX_WINDOW}, got {slots}")
+        self.capacity, self.slots = capacity, slots
         super().__init__(
             {
                 "event": In(event_layout(capacity)),
@@ -43,14 +50,14 @@ class Dispatcher(wiring.Component):
                 # the answer queue's write side
                 "queue_ready": In(1),
                 "queue_write": Out(1),
-                "answer": Out(ANSWER_LAYOUT),
+                "answer": Out(answer_layout(slots)),
                 # a batch's VERDICTS answer is out: its slot is free again
                 "slot_freed": In(1),
-                "freed_slot": In(range(VERDICT_SLOTS)),
+                "freed_slot": In(range(slots)),
                 # to the batch engine
                 "start": Out(1),
                 "start_count": Out(range(capacity + 1)),
-                "start_slot": Out(range(VERDICT_SLOTS)),
+                "start_slot": Out(range(slots)),
                 # one pulse per counted outcome
                 "bump": Out(BUMP_LAYOUT),
             }
@@ -61,11 +68,13 @@ class Dispatcher(wiring.Component):
         ev, answer = self.event, self.answer
 
         # Verdict slots: taken by a batch at dispatch, freed when its VERDICTS answer is out.
-        slot_busy = Signal(VERDICT_SLOTS)
-        free_slot = Signal(range(VERDICT_SLOTS))
-        m.d.comb += free_slot.eq(slot_busy[0])  # slot 0 if free, else slot 1
-        freed = Signal(VERDICT_SLOTS)
-        taken = Signal(VERDICT_SLOTS)
+        slot_busy = Signal(self.slots)
+        free_slot = Signal(range(self.slots))
+        for i in reversed(range(self.slots)):  # the lowest free slot (the last assignment wins)
+            with m.If(~slot_busy[i]):
+                m.d.comb += free_slot.eq(i)
+        freed = Signal(self.slots)
+        taken = Signal(self.slots)
         with m.If(self.slot_freed):
             m.d.comb += freed.eq(1 << self.freed_slot)
         with m.If(self.start):

@@ -1,6 +1,6 @@
 """The link transmitter: one queued answer at a time, framed and CRC'd, onto the UART.
 
-Each queue entry names an answer (``ANSWER_LAYOUT``); the payload comes from where it lives:
+Each queue entry names an answer (``answer_layout``); the payload comes from where it lives:
 HELLO from a constant table, STATS from the live 64-bit counters, VERDICTS from the batch
 engine's verdict memory, NAK from the entry itself. Every byte goes FETCH (set addresses,
 latch a counter), PICK (register each source's byte), LOAD (choose one), SEND (hold it until
@@ -36,16 +36,18 @@ class Phase(enum.Enum, shape=2):  # type: ignore[call-arg]
     TRAILER = 2
 
 
-ANSWER_LAYOUT = data.StructLayout(
-    {
-        "seq": 8,
-        "type": 8,  # a Response code
-        "count": 16,  # VERDICTS: verdict bytes to send
-        "code": 8,  # NAK: the NakCode
-        "nak_type": 8,  # NAK: the TYPE of the refused frame
-        "slot": 1,  # VERDICTS: which verdict slot
-    }
-)
+def answer_layout(slots: int) -> data.StructLayout:
+    """One queued answer; ``slots`` verdict slots (the HELLO window) name where a VERDICTS answer's bytes are."""
+    return data.StructLayout(
+        {
+            "seq": 8,
+            "type": 8,  # a Response code
+            "count": 16,  # VERDICTS: verdict bytes to send
+            "code": 8,  # NAK: the NakCode
+            "nak_type": 8,  # NAK: the TYPE of the refused frame
+            "slot": range(slots),  # VERDICTS: which verdict slot
+        }
+    )
 
 
 class FrameSender(wiring.Component):
@@ -60,12 +62,12 @@ class FrameSender(wiring.Component):
         self.counters_settled = counters_settled
         super().__init__(
             {
-                "answer": In(stream.Signature(ANSWER_LAYOUT)),
+                "answer": In(stream.Signature(answer_layout(slots))),
                 "verdicts_ready": In(1),  # the batch engine has finished writing verdicts
                 "verdict_addr": Out(range(slots * rows)),
                 "verdict_data": In(8 * lanes),
                 "slot_freed": Out(1),  # pulse: the VERDICTS answer from ``answer.slot`` is out
-                "freed_slot": Out(1),
+                "freed_slot": Out(range(slots)),
                 "o": Out(stream.Signature(8)),
             }
         )
@@ -76,7 +78,7 @@ class FrameSender(wiring.Component):
         m.submodules.fcrc = fcrc = frame_crc()
         lane_bits = (self.lanes - 1).bit_length()
 
-        cur = Signal(ANSWER_LAYOUT)
+        cur = Signal(answer_layout(self.slots))
         length = Signal(16)
         # Where in the frame we are, kept as a phase and small counters rather than one byte
         # index, so no wide comparison sits in front of the byte mux (the iCE40's slow path).

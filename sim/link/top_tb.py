@@ -20,8 +20,7 @@ from cocotb.triggers import ClockCycles, FallingEdge
 from tcphw import contract as c
 from tcphw.contract.link import Event, Frame, FrameParser, Hello, Stats
 from tcphw.descriptors.generate import KINDS, generate
-from tcphw.hdl.link.dispatch import VERDICT_SLOTS
-from tcphw.hdl.top import ANSWER_QUEUE_DEPTH, LinkConfig
+from tcphw.hdl.top import LinkConfig
 from tcphw.sim.link.model import BoardModel
 
 CFG = LinkConfig(
@@ -84,8 +83,10 @@ class Host:
             waited += c.UART_FRAME_BITS * D
             assert waited < limit_cycles, f"timed out waiting for answer {count} (have {len(self.events)})"
 
-    async def exchange(self, frames: list[bytes], window: int = VERDICT_SLOTS) -> None:
-        """Send ``frames`` back to back, never more than ``window`` unanswered, then wait for all answers."""
+    async def exchange(self, frames: list[bytes], window: int = 0) -> None:
+        """Send ``frames`` back to back, never more than ``window`` (default: the gateware's) unanswered,
+        then wait for all answers."""
+        window = window or CFG.window
         base = len(self.events)
         for k, frame in enumerate(frames):
             await self.wait_events(base + k + 1 - window)
@@ -234,31 +235,31 @@ async def window_overrun_gets_busy_and_a_retry_works(dut) -> None:  # type: igno
     """More frames in flight than the window: the board says BUSY instead of dropping verdicts."""
     host = Host(dut)
     await host.start()
-    assert VERDICT_SLOTS == 2 and ANSWER_QUEUE_DEPTH >= 4
-    # Three different verdicts (APPROVE, REJECT, CAUTION), so a batch answered from the wrong slot shows.
-    payloads = [
-        c.Descriptor.for_command(name, risk).encode()
-        for name, risk in (("ls", c.Risk.SAFE), ("rm", c.Risk.CRITICAL), ("curl", c.Risk.MEDIUM_RISK))
-    ]
-    # Two STATS answers (113 bytes each) keep the transmitter busy while three batches arrive.
+    window = CFG.window
+    # Different verdicts in turn (APPROVE, REJECT, CAUTION, ...), so a batch answered from the wrong slot shows.
+    risks = [("ls", c.Risk.SAFE), ("rm", c.Risk.CRITICAL), ("curl", c.Risk.MEDIUM_RISK), ("dd", c.Risk.HIGH_RISK)]
+    payloads = [c.Descriptor.for_command(*risks[k % len(risks)]).encode() for k in range(window + 1)]
+    # Two STATS answers (113 bytes each) keep the transmitter busy while window + 1 batches arrive.
     burst = [c.encode_frame(40, c.Command.STATS), c.encode_frame(41, c.Command.STATS)]
     burst += [c.encode_frame(42 + k, c.Command.VALIDATE, p) for k, p in enumerate(payloads)]
     await host.send(b"".join(burst))
-    await host.wait_events(5)
+    await host.wait_events(window + 3)
     kinds = [(e.seq, e.type) for e in host.events if isinstance(e, Frame)]
-    assert kinds == [(40, 0x83), (41, 0x83), (42, 0x82), (43, 0x82), (44, 0xFF)], kinds
+    want_kinds = [(40, 0x83), (41, 0x83), *((42 + k, 0x82) for k in range(window)), (42 + window, 0xFF)]
+    assert kinds == want_kinds, kinds
     m = model()
-    for k in (2, 3):  # both slots in use at once: each batch must still get its own verdicts
+    for k in range(2, window + 2):  # every slot in use at once: each batch must still get its own verdicts
         want = FrameParser().feed(m.feed(burst[k]))[0]
         assert host.events[k] == want, (k, host.events[k], want)
-    busy = host.events[4]
+    busy = host.events[window + 2]
     assert isinstance(busy, Frame) and busy.payload == bytes([c.NakCode.BUSY, c.Command.VALIDATE])
-    await host.exchange([c.encode_frame(44, c.Command.VALIDATE, payloads[2])])
+    last = c.encode_frame(42 + window, c.Command.VALIDATE, payloads[window])
+    await host.exchange([last])
     retry = host.events[-1]
-    assert isinstance(retry, Frame) and retry.seq == 44
-    assert retry.payload == FrameParser().feed(m.feed(c.encode_frame(44, c.Command.VALIDATE, payloads[2])))[0].payload  # type: ignore[union-attr]
+    assert isinstance(retry, Frame) and retry.seq == 42 + window
+    assert retry.payload == FrameParser().feed(m.feed(last))[0].payload  # type: ignore[union-attr]
     stats = await host.stats()
-    assert stats.rejected_busy == 1 and stats.descriptors == 3
+    assert stats.rejected_busy == 1 and stats.descriptors == window + 1
 
 
 @cocotb.test()
