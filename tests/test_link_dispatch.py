@@ -118,6 +118,13 @@ def _model_answer(model: BoardModel, event: Event) -> tuple[dict[str, int] | Non
     return answer, bumped
 
 
+def _run(dut: Dispatcher, bench: Any) -> None:
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+
+
 def _simulate(
     events: list[Event], queue_ready: list[bool], free_slots: bool, window: int = DEFAULT_WINDOW
 ) -> list[dict[str, Any]]:
@@ -150,10 +157,7 @@ def _simulate(
                 await ctx.tick()
                 ctx.set(dut.slot_freed, 0)
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
+    _run(dut, bench)
     return seen
 
 
@@ -218,10 +222,7 @@ def test_a_freed_slot_is_taken_again() -> None:
             await ctx.tick()
             ctx.set(dut.slot_freed, 0)
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
+    _run(dut, bench)
     assert starts == [0, 1, 0, 2]
 
 
