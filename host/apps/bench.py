@@ -44,6 +44,11 @@ CPU_BACKENDS = ("software", "naive", "reference")
 STREAM = "streaming bound"
 
 
+def times_streaming_bound(specs: Sequence[str]) -> bool:
+    """Whether a bench of ``specs`` also times the streaming bound (it does beside any CPU backend)."""
+    return any(spec.partition(":")[0] in CPU_BACKENDS for spec in specs)
+
+
 class _StreamBound(Backend):
     """Not a validator: the loop that reads each descriptor and writes one byte (``kernel.stream``), on one
     thread. Timed with the backends, in the same rounds, so each CPU backend's share of it is measured."""
@@ -83,7 +88,7 @@ def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | Non
             b = open_backend(spec)
             n = min(len(corpus), getattr(b, "bench_count", plan.slow_count)) if b.slow else len(corpus)
             runs.append(BackendRun(spec, b, n))
-        if any(spec.partition(":")[0] in CPU_BACKENDS for spec in plan.backends):
+        if times_streaming_bound(plan.backends):
             runs.append(BackendRun(STREAM, _StreamBound(), len(corpus)))
         for run in runs:
             for _ in range(plan.warmup):  # compile (numba), fill caches, open links; discarded
