@@ -38,3 +38,19 @@ def test_formal_catches_a_pipeline_that_ignores_stalls(tmp_path: Path, monkeypat
     monkeypatch.setattr(validator_module._Stager, "emit_registers", emit_always)
     r = run_formal(1, 2, "pipeline", build_root=tmp_path)
     assert not r.passed and "failed assertion" in r.log.read_text()
+
+
+@pytest.mark.slow
+def test_formal_checks_every_lane_in_its_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # All lanes share one solver run: a spec that is wrong for the last lane only must still fail it.
+    from tcphw.hdl.spec import spec_verdict as spec
+
+    calls: list[int] = []
+
+    def wrong_for_the_last_lane(desc):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return spec(desc) ^ (1 if len(calls) == 2 else 0)
+
+    monkeypatch.setattr("tcphw.hdl.formal.spec_verdict", wrong_for_the_last_lane)
+    r = run_formal(2, 0, "comb", build_root=tmp_path)
+    assert not r.passed and "failed assertion" in r.log.read_text()
