@@ -62,6 +62,9 @@ def cluster(crash_marker: Path) -> Iterator[Client]:
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc,  # type: ignore[no-untyped-call]
         Client(lc) as client,  # type: ignore[no-untyped-call]
     ):
+        # On a loaded machine the second worker can still be starting when the points are
+        # submitted; then all of them go to the first one, and "spread" fails (seen once here).
+        client.wait_for_workers(2)
         yield client
 
 

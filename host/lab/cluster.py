@@ -24,10 +24,32 @@ class ClusterError(RuntimeError):
 def connect(address: str) -> Any:
     """A ``distributed.Client`` for the scheduler at ``address`` (tcp://HOST:8786), or one clear error."""
     distributed = require("lab", "distributed", "--cluster")
+    _refuse_a_closed_port(address)
     try:
         return distributed.Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
     except (OSError, TimeoutError, ValueError) as e:
         raise ClusterError(f"no Dask scheduler answered at {address} in {CONNECT_TIMEOUT_S} s ({e})") from e
+
+
+def _refuse_a_closed_port(address: str) -> None:
+    """A TCP port that refuses the connection is answered at once; Dask itself retries it until its timeout."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if not address.startswith("tcp://"):
+        return  # other transports (tls://, inproc://): Dask's own timeout decides
+    try:
+        parts = urlsplit(address)
+        host, port = parts.hostname, parts.port or 8786  # Dask's default scheduler port
+    except ValueError as e:
+        raise ClusterError(f"{address} is not a scheduler address like tcp://HOST:8786 ({e})") from None
+    if not host:
+        raise ClusterError(f"{address} is not a scheduler address like tcp://HOST:8786")
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as e:
+        raise ClusterError(f"no Dask scheduler answered at {address} ({e.strerror or e})") from e
 
 
 def backend_resources(spec: str) -> dict[str, float]:
