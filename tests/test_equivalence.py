@@ -10,6 +10,9 @@ from tcphw.host.backends import get_backend
 
 from .conftest import runnable_backends
 
+# Its module fixture is expensive: one worker runs the whole file (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("equivalence")
+
 
 @pytest.fixture(scope="module")
 def corpus() -> np.ndarray:
@@ -27,11 +30,26 @@ def reference_verdicts(corpus: np.ndarray) -> np.ndarray:
         return ref.validate(corpus[idx])
 
 
-def test_software_equals_reference(corpus: np.ndarray, reference_verdicts: np.ndarray) -> None:
+def kernel_paths() -> list[str]:
+    """Every path of the software kernel this CPU can run: each must agree with the reference."""
+    from tcphw.descriptors.kernel import PATHS, best_path
+
+    return list(PATHS) if best_path() == "clmul" else ["tables"]
+
+
+@pytest.mark.parametrize("path", kernel_paths())
+def test_software_equals_reference(path: str, corpus: np.ndarray, reference_verdicts: np.ndarray) -> None:
     idx = np.linspace(0, len(corpus) - 1, 60_000).astype(int)
-    with get_backend("software") as sw:
+    with get_backend("software", path=path) as sw:
         got = sw.validate(corpus)
     assert np.array_equal(got[idx], reference_verdicts)
+
+
+@pytest.mark.parametrize("path", kernel_paths())
+def test_kernel_paths_agree_on_a_million(path: str) -> None:
+    data, _ = generate(1_000_000, seed=13, mix={k: 1.0 for k in KINDS})
+    with get_backend("software", path=path) as sw, get_backend("software", path="tables") as tables:
+        assert np.array_equal(sw.validate(data), tables.validate(data))
 
 
 @pytest.mark.parametrize("name", [n for n in runnable_backends() if n not in ("reference", "software")])
@@ -52,14 +70,15 @@ def test_thread_count_does_not_change_verdicts(threads: int) -> None:
         assert np.array_equal(one.validate(data), many.validate(data))
 
 
-def test_unaligned_and_strided_inputs() -> None:
+@pytest.mark.parametrize("path", kernel_paths())
+def test_unaligned_and_strided_inputs(path: str) -> None:
     data, _ = generate(1_000, seed=6)
     raw = np.zeros(len(data) * 24 + 1, dtype=np.uint8)
     raw[1:] = data.ravel()
     unaligned = raw[1:].reshape(-1, 24)  # base address not a multiple of 8
     strided = np.zeros((len(data), 48), dtype=np.uint8)
     strided[:, :24] = data
-    with get_backend("software") as sw, get_backend("reference") as ref:
+    with get_backend("software", path=path) as sw, get_backend("reference") as ref:
         expected = ref.validate(data)
         assert np.array_equal(sw.validate(unaligned), expected)
         assert np.array_equal(sw.validate(strided[:, :24]), expected)

@@ -33,14 +33,17 @@ def numba_version() -> str:
 @register_backend(
     "software",
     "numba kernel on one or more threads (the fast reference)",
-    (BackendOption("threads", int, "worker threads (default: every core this process may use)", 1, MAX_THREADS),),
+    (
+        BackendOption("threads", int, "worker threads (default: every core this process may use)", 1, MAX_THREADS),
+        BackendOption("path", str, "kernel path: clmul or tables (default: the fastest this CPU runs)"),
+    ),
 )
 class SoftwareBackend(Backend):
-    """numba kernel with position-table CRC, multi-threaded over contiguous slices."""
+    """numba kernel (carry-less or table CRC), multi-threaded over contiguous slices."""
 
     name = "software"
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, path: str | None = None) -> None:
         if sys.byteorder != "little":
             raise BackendUnavailable("the software kernel reads descriptors as little-endian words; use 'reference'")
         available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -50,22 +53,19 @@ class SoftwareBackend(Backend):
         from tcphw.descriptors import kernel
 
         self._kernel = kernel
+        self.path = kernel.check_path(path)
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
 
     def _validate(self, descriptors: Descriptors) -> Verdicts:
         n = len(descriptors)
         out = np.empty(n, dtype=np.uint8)
-        k = self._kernel
-        words = k.as_words(descriptors)
+        run = self._kernel.slice_runner(descriptors, self.path)
         workers = min(self.threads, max(1, n // _MIN_PER_THREAD))
         if workers <= 1 or self._pool is None:
-            k.validate_slice(words, out, k.CRC_TABLES, k.RISK_TABLE, 0, n)
+            run(out, 0, n)
             return out
         bounds = np.linspace(0, n, workers + 1).astype(np.int64)
-        futures = [
-            self._pool.submit(k.validate_slice, words, out, k.CRC_TABLES, k.RISK_TABLE, int(a), int(b))
-            for a, b in itertools.pairwise(bounds)
-        ]
+        futures = [self._pool.submit(run, out, int(a), int(b)) for a, b in itertools.pairwise(bounds)]
         for f in futures:
             f.result()
         return out
@@ -74,8 +74,9 @@ class SoftwareBackend(Backend):
         threads = "1 thread" if self.threads == 1 else f"{self.threads} threads over contiguous slices"
         return {
             **super().info(),
-            "description": f"numba kernel with position-table CRC, {threads}",
+            "description": f"numba kernel, {self.path} path ({self._kernel.PATHS[self.path]}), {threads}",
             "threads": self.threads,
+            "path": self.path,
             "numba": numba_version(),
         }
 

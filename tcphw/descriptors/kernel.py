@@ -3,7 +3,10 @@
 The ``software`` backend (``tcphw.host.backends.software``) runs it on threads; the gpu backend
 compiles ``verdict_of_words`` for CUDA; the link model and the testbenches call ``verdicts``.
 
-Speed comes from these choices, each measured with ``tcphw bench``:
+Two paths give the same verdicts: ``clmul`` (``tcphw.descriptors.clmul``) checks the CRC with
+carry-less multiplication where the CPU has it; ``tables``, below, runs anywhere (and is what the
+gpu backend compiles). Speed of the table path comes from these choices, each measured with
+``tcphw bench``:
 - the CRC uses per-position tables (see ``tcphw.descriptors.crc_tables``), so its 22 lookups are
   independent instead of a serial chain, and a descriptor is read as six 32-bit words (byte
   extraction from 32-bit words compiles to fewer instructions than from 64-bit ones: +10%);
@@ -16,7 +19,9 @@ Speed comes from these choices, each measured with ``tcphw bench``:
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 
 import numba
 import numpy as np
@@ -143,12 +148,52 @@ def validate_slice(w, out, t, risk_table, start, stop):  # type: ignore[no-untyp
         out[n] = _verdict_cpu(w[b], w[b + 1], w[b + 2], w[b + 3], w[b + 4], w[b + 5], t, risk_table)
 
 
-def verdicts(descriptors: Descriptors) -> Verdicts:
-    """The verdicts of an ``N x 24`` uint8 array, on this thread."""
+# The kernel's two paths, identical verdicts: `tcphw backends` shows which one runs here.
+PATHS = {
+    "clmul": "CRC checked by carry-less multiplication (PCLMULQDQ, 4 products a descriptor)",
+    "tables": "CRC from 16 independent position-table lookups (portable)",
+}
+
+
+@functools.cache  # asking LLVM for the CPU's features takes ~0.3 ms; the link model asks once a frame
+def best_path() -> str:
+    """The fastest path this CPU can run (docs/kernel.md has the measurements)."""
+    from . import clmul
+
+    return "clmul" if clmul.supported() else "tables"
+
+
+def check_path(path: str | None) -> str:
+    """``path``, or the best one where it is None; ValueError if this machine cannot run it."""
+    if path is None:
+        return best_path()
+    if path not in PATHS:
+        raise ValueError(f"kernel path must be one of {', '.join(PATHS)}, got {path!r}")
+    if path == "clmul" and best_path() != "clmul":
+        raise ValueError("kernel path clmul needs an x86-64 CPU with PCLMULQDQ; this one has none (use tables)")
+    return path
+
+
+SliceRunner = Callable[[np.ndarray, int, int], None]
+
+
+def slice_runner(descriptors: Descriptors, path: str) -> SliceRunner:
+    """``run(out, start, stop)`` fills ``out[start:stop]``; it releases the GIL, so threads share one array."""
     if sys.byteorder != "little":
         raise RuntimeError("the verdict kernel reads descriptors as little-endian words")
+    if path == "clmul":
+        from . import clmul
+
+        quads = clmul.as_quads(descriptors)
+        return lambda out, start, stop: clmul.validate_slice(quads, out, RISK_TABLE, start, stop)
+    words = as_words(descriptors)
+    return lambda out, start, stop: validate_slice(words, out, CRC_TABLES, RISK_TABLE, start, stop)
+
+
+def verdicts(descriptors: Descriptors, path: str | None = None) -> Verdicts:
+    """The verdicts of an ``N x 24`` uint8 array, on this thread, by ``path`` (default: the best here)."""
     out = np.empty(len(descriptors), dtype=np.uint8)
-    validate_slice(as_words(descriptors), out, CRC_TABLES, RISK_TABLE, 0, len(descriptors))
+    slice_runner(descriptors, check_path(path))(out, 0, len(descriptors))
     return out
 
 
