@@ -143,6 +143,14 @@ def test_decode(runner: CliRunner) -> None:
 def test_backends_lists_software(runner: CliRunner) -> None:
     r = runner.invoke(main, ["backends"])
     assert r.exit_code == 0 and "software" in r.output and "naive" in r.output
+    from tcphw.descriptors.kernel import best_path
+
+    assert f"kernel path on this machine: {best_path()} (" in r.output
+
+
+def test_a_kernel_path_this_machine_lacks_is_one_line_and_exit_2(runner: CliRunner, corpus: Path) -> None:
+    r = runner.invoke(main, ["validate", str(corpus), "--backend", "software:path=avx9000"])
+    assert r.exit_code == 2 and "kernel path must be one of clmul, tables, got 'avx9000'" in r.output, r.output
 
 
 def test_unwritable_output_is_a_clear_error(runner: CliRunner, corpus: Path, tmp_path: Path) -> None:

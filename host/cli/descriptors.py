@@ -163,6 +163,11 @@ def backends() -> None:
         click.echo(f"{spec.name:<12} {spec.description}")
         for option in spec.options:
             click.echo(f"{'':<12}   {option.name}=...  {option.accepted()}: {option.help}")
+        if spec.name == "software":
+            from tcphw.descriptors.kernel import PATHS, best_path
+
+            path = best_path()
+            click.echo(f"{'':<12}   kernel path on this machine: {path} ({PATHS[path]})")
 
 
 @click.command()
