@@ -15,6 +15,12 @@ settings.register_profile("tcphw", deadline=None, suppress_health_check=[HealthC
 settings.load_profile("tcphw")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first: xdist hands tests out in this order, so the long ones start at once on both
+    workers instead of one of them finishing the run alone (a stable sort keeps the order otherwise)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def runnable_backends() -> list[str]:
     """Every registered backend that can run on this machine (board/gpu skip themselves when absent)."""
     names = []

@@ -110,6 +110,7 @@ def test_flash_without_a_board_fails_with_one_clear_sentence(tmp_path: Path) -> 
     assert message.startswith("Error: ") and ("is attached" in message or "cannot start" in message), message
 
 
+@pytest.mark.slow
 def test_boards_and_doctor_json() -> None:
     runner = CliRunner()
     boards = json.loads(runner.invoke(main, ["boards", "--json"]).stdout)

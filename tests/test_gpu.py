@@ -83,6 +83,7 @@ with get_backend("gpu", chunk=8, block=32) as b:
     assert bytes.fromhex(_sim_python(code).strip()) == expected.tobytes()
 
 
+@pytest.mark.slow
 def test_gpu_validate_and_bench_cli_in_simulator(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "gpu.bin"
     r = _sim_cli("validate", str(corpus), "-b", "gpu:chunk=1000,block=32", "-o", str(out), "--json")

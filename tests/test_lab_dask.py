@@ -68,6 +68,7 @@ def cluster(crash_marker: Path) -> Iterator[Client]:
         yield client
 
 
+@pytest.mark.slow
 def test_an_exploration_spreads_keeps_finished_points_and_resumes(
     cluster: Client, crash_marker: Path, tmp_path: Path
 ) -> None:

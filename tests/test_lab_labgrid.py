@@ -29,7 +29,8 @@ from tcphw.descriptors.golden import golden_arrays
 from tcphw.descriptors.kernel import verdicts as software_verdicts
 from tcphw.host.backends import BackendError, open_backend
 
-pytestmark = pytest.mark.labgrid
+# One worker runs the file: its coordinator and exporter are a module fixture (pytest --dist loadgroup).
+pytestmark = [pytest.mark.xdist_group("labgrid"), pytest.mark.labgrid]
 PLACE = "tcphw-lab-test"
 
 

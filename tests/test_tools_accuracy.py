@@ -14,6 +14,9 @@ from tcphw.host.apps.tools.policy import NO_EVIDENCE, decide, policy_table
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
+# Its module fixture is expensive: one worker runs the whole file (pytest -n 2 --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("tools-accuracy")
+
 
 def man(name: str, summary: str, section: int = 1, options: str = "") -> str:
     """A man page as `man -P cat` renders it."""
@@ -97,6 +100,7 @@ def report():  # type: ignore[no-untyped-def]
     return evaluate(learned=False)
 
 
+@pytest.mark.slow
 def test_no_dangerous_miss_beyond_the_recorded_ones(report) -> None:  # type: ignore[no-untyped-def]
     for key in ("tuned", "heldout", "fresh2"):
         for method in ("classifier", "policy"):
@@ -105,6 +109,7 @@ def test_no_dangerous_miss_beyond_the_recorded_ones(report) -> None:  # type: ig
     assert fresh <= KNOWN_FRESH_MISSES, f"new dangerous misses: {fresh - KNOWN_FRESH_MISSES}"
 
 
+@pytest.mark.slow
 def test_the_curated_table_is_right_where_it_decides(report) -> None:  # type: ignore[no-untyped-def]
     tuned = report["sets"]["tuned"]
     assert tuned["classifier"]["decision_agreement"] >= tuned["policy"]["decision_agreement"]
