@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
@@ -40,8 +41,10 @@ class VirtualBoardError(RuntimeError):
 
 
 def executable_path(board: Board, build_root: Path | None = None) -> Path:
+    """Keyed by the gateware ID and the harness source: a new harness is a new build, not a stale one."""
     gid = board.virtual_config().gateware_id().hex()
-    return (build_root or cache_dir("vboard")) / f"{board.name}-{gid}" / "vboard"
+    harness = hashlib.sha256(HARNESS.read_bytes()).hexdigest()[:12]
+    return (build_root or cache_dir("vboard")) / f"{board.name}-{gid}-harness-{harness}" / "vboard"
 
 
 def _stderr(line: str) -> None:
@@ -117,6 +120,7 @@ class VirtualBoard:
         self.process: subprocess.Popen[str] | None = None
         self.port = 0
         self.cycles: int | None = None
+        self.busy_seconds: float | None = None  # wall time the model spent simulating (not waiting for the host)
 
     @property
     def url(self) -> str:
@@ -147,6 +151,8 @@ class VirtualBoard:
                 for line in out.splitlines():
                     if line.startswith("CYCLES "):
                         self.cycles = int(line.split()[1])
+                    elif line.startswith("BUSY_SECONDS "):
+                        self.busy_seconds = float(line.split()[1])
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait()

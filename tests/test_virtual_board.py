@@ -74,6 +74,8 @@ def test_stale_gateware_and_a_board_that_dies_mid_run() -> None:
         link.connect(board.config.gateware_id())
         first = link.validate(rows[: BOARD.capacity])
         board.stop()  # unplugged
+        # What `tcphw board serve` reports on exit: the cycles it simulated and the wall time they took.
+        assert board.cycles and board.busy_seconds and board.cycles / board.busy_seconds > 0
         with pytest.raises(BoardStopped, match=r"0 of 1,024 verdicts were confirmed") as stop:
             link.validate(rows)
         assert len(stop.value.verdicts) == 0
@@ -95,6 +97,9 @@ def test_bench_reports_the_boards_own_figures() -> None:
     assert board["link_bound_dps"] == pytest.approx(wire_limit_dps(3_000_000, BOARD.capacity))
     sim = board["simulation"]
     assert 0.5 < sim["link_efficiency"] <= 1.0 and sim["projected_real_board_dps"] <= board["link_bound_dps"]
+    # The model's speed is the simulated time over the wall time: every simulated cycle costs wall time.
+    assert sim["model_cycles_per_s"] == pytest.approx(sim["simulated_seconds"] * sim["clock_hz"] / sim["wall_seconds"])
+    assert sim["model_cycles_per_s"] > 0
     trip = board["round_trip"]
     assert trip["batch"] == BOARD.capacity and trip["samples"] >= 4
     # No faster than the batch's bytes at the virtual UART's baud (the simulator runs slower than real time).

@@ -56,6 +56,12 @@ def serve(virtual: bool, board_name: str, port: int) -> None:
             f"stopped after {vb.cycles:,} simulated cycles ({vb.cycles / cfg.clock_hz:.3f} s at the board clock)",
             err=True,
         )
+    if vb.cycles and vb.busy_seconds:
+        click.echo(
+            f"the Verilator model ran {vb.cycles / vb.busy_seconds / 1e6:.2f} M cycles per wall-clock second "
+            f"while it had work ({vb.busy_seconds:.2f} s)",
+            err=True,
+        )
 
 
 @click.command("link-proxy")

@@ -9,6 +9,7 @@
 // while there is work (bytes to send or receive) and for --idle-cycles after it (so the
 // board's inactivity timeout can fire); then the loop sleeps on the socket.
 // On SIGTERM/SIGINT it prints "CYCLES <n>" on stdout and exits.
+#include <chrono>
 #include <arpa/inet.h>
 #include <csignal>
 #include <cstdint>
@@ -94,8 +95,18 @@ int main(int argc, char** argv) {
     uint64_t cycles = 0, quiet = 0;
     uint8_t buf[4096];
 
+    // Wall time spent simulating (busy), for the model's cycles per second; read at transitions only.
+    using clock = std::chrono::steady_clock;
+    clock::duration busy_time{};
+    clock::time_point busy_since{};
+    bool was_busy = false;
+
     while (!stop_requested) {
         bool busy = !to_board.empty() || rx_bits || tx_state || !from_board.empty() || quiet < opt.idle_cycles;
+        if (busy != was_busy) {
+            if (busy) busy_since = clock::now(); else busy_time += clock::now() - busy_since;
+            was_busy = busy;
+        }
         // Socket service: every 64 cycles while busy, else block briefly waiting for the host.
         if (!busy || (cycles & 63) == 0) {
             pollfd fds[1];
@@ -169,7 +180,9 @@ int main(int argc, char** argv) {
         }
         if (to_board.empty() && !rx_bits && !tx_state) quiet++;
     }
+    if (was_busy) busy_time += clock::now() - busy_since;
     std::printf("CYCLES %llu\n", (unsigned long long)cycles);
+    std::printf("BUSY_SECONDS %.6f\n", std::chrono::duration<double>(busy_time).count());
     std::fflush(stdout);
     top->final();
     delete top;
