@@ -15,13 +15,33 @@ settings.register_profile("tcphw", deadline=None, suppress_health_check=[HealthC
 settings.load_profile("tcphw")
 
 
+# The longest tests on a 2-core machine (pytest --durations), longest first: they start before
+# everything else so that no worker is left running one of them alone at the end.
+LONGEST = (
+    "test_board_sim.py::test_board_top_at_pin_level",
+    "test_link.py::test_a_million_descriptors",
+    "test_tools_accuracy.py",  # its module fixture reads ~1,000 man pages
+    "test_sim.py::test_cocotb_lanes[8]",
+    "test_virtual_board.py::test_virtual_board_through_one_percent_faults",
+    "test_sim.py::test_cocotb_lanes[4]",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests first: xdist hands tests out in this order, so the long ones start at once on both
-    workers instead of one of them finishing the run alone (a stable sort keeps the order otherwise)."""
-    # A grouped file moves as one block: its module fixture is set up once only while its tests run
-    # back to back on one worker (split, the tools-accuracy report was computed twice: +100 s).
-    grouped_slow = {i.module for i in items if i.get_closest_marker("xdist_group") and i.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None and item.module not in grouped_slow)
+    """Longest tests first, then the other slow ones, then the rest: xdist hands tests out in this
+    order, so the long ones start at once on both workers instead of one worker finishing the run
+    alone (a stable sort keeps the order otherwise). A grouped file moves as one block: its module
+    fixture is set up once only while its tests run back to back on one worker (split, the
+    tools-accuracy report was computed twice: +100 s)."""
+    grouped_slow = {i.path for i in items if i.get_closest_marker("xdist_group") and i.get_closest_marker("slow")}
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        node = item.nodeid.split("/")[-1]
+        longest = next((k for k, prefix in enumerate(LONGEST) if node.startswith(prefix)), len(LONGEST))
+        slow = item.get_closest_marker("slow") is not None or item.path in grouped_slow
+        return longest, 0 if slow else 1
+
+    items.sort(key=rank)
 
 
 def runnable_backends() -> list[str]:
