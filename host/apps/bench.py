@@ -256,16 +256,11 @@ def board_figures(links: list[dict[str, Any]], info: dict[str, Any]) -> dict[str
             "wall_seconds": seconds,
             # The simulator's own speed: the board's cycle counter over the wall time of the same calls.
             "model_cycles_per_s": cycles / seconds if seconds else None,
+            "cycles_per_descriptor": cycles / n if n else None,
         }
     else:
         doc["link_efficiency"] = (n / seconds) / real_limit if seconds else None
     return doc
-
-
-def cycles_per_descriptor(sim: dict[str, Any], board: dict[str, Any]) -> str:
-    """Simulated cycles per descriptor, at the virtual board's clock (what bounds its wall-clock rate)."""
-    n = board["descriptors"]
-    return f"{sim['simulated_seconds'] * sim['clock_hz'] / n:,.0f}" if n and sim.get("clock_hz") else "?"
 
 
 def round_trip_figures(trips: list[tuple[int, float]]) -> dict[str, Any] | None:
@@ -344,10 +339,10 @@ def format_report(doc: dict[str, Any]) -> str:
                 f"{b['real_baud']:,} baud: {format_rate(sim['projected_real_board_dps'])} "
                 "(the wall-clock rate above is the simulator's speed, not a board's)"
             )
-            if sim.get("model_cycles_per_s"):
+            if sim.get("model_cycles_per_s") and sim.get("cycles_per_descriptor"):
                 lines.append(
                     f"{r['backend']}: the Verilator model ran {sim['model_cycles_per_s'] / 1e6:.2f} M cycles per "
-                    f"wall-clock second ({cycles_per_descriptor(sim, b)} simulated cycles a descriptor)"
+                    f"wall-clock second ({sim['cycles_per_descriptor']:,.0f} simulated cycles a descriptor)"
                 )
         else:
             lines.append(f"{r['backend']}: link efficiency {b['link_efficiency']:.1%} of the wire limit")
