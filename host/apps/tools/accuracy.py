@@ -57,10 +57,15 @@ def load_labels(path: Path | None = None) -> list[Label]:
     return [Label(r["name"], r["package"], Risk[r["risk"]], r["why"]) for r in _rows(text)]
 
 
+# The held-out groups in the order they were labelled; the newest has never been tuned on.
+GROUPS = ("heldout", "fresh", "fresh2", "fresh3")
+UNSEEN = GROUPS[-1]
+
+
 def heldout_packages() -> dict[str, list[str]]:
     """The held-out groups of packages, oldest first: "heldout" (held out while the policy was written),
-    "fresh" and "fresh2" (each labelled blind after the previous group's first measurement)."""
-    out: dict[str, list[str]] = {"heldout": [], "fresh": [], "fresh2": []}
+    then "fresh", "fresh2" and "fresh3" (each labelled blind after the previous group's errors were read)."""
+    out: dict[str, list[str]] = {key: [] for key in GROUPS}
     for line in (_DATA / "heldout_packages.txt").read_text().splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
@@ -192,11 +197,12 @@ def metrics(judged: list[Judged], method: str) -> Metrics:
     )
 
 
-SETS = ("fresh2", "fresh", "heldout", "tuned", "all")
+SETS = ("fresh3", "fresh2", "fresh", "heldout", "tuned", "all")
 SET_TITLES = {
-    "fresh2": "unseen",
-    "fresh": "fresh held-out",
-    "heldout": "held-out",
+    "fresh3": "unseen",
+    "fresh2": "held-out 3",
+    "fresh": "held-out 2",
+    "heldout": "held-out 1",
     "tuned": "tuned packages",
     "all": "whole set",
 }
@@ -229,6 +235,7 @@ def evaluate(
         "heldout_packages": packages["heldout"],
         "fresh_packages": packages["fresh"],
         "fresh2_packages": packages["fresh2"],
+        "fresh3_packages": packages["fresh3"],
         "documentation": {s: sum(d.source == s for d in docs.values()) for s in ("man", "--help", "-h", "none")},
         "table_entries_in_labels": sum(lookup(label.name) is not None for label in labels),
         "sets": {},
@@ -243,7 +250,7 @@ def evaluate(
     if learned:
         from tcphw.host.apps.tools.learned import learned_comparison
 
-        report["learned"] = learned_comparison(judged, packages["fresh2"])
+        report["learned"] = learned_comparison(judged, packages[UNSEEN])
     return report
 
 
