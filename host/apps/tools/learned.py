@@ -1,8 +1,8 @@
 """A learned signal for tool risk, measured against the policy: TF-IDF over the documentation and a
 linear model (scikit-learn), which may only *raise* the policy's level.
 
-It is kept in the scanner only if it improves the held-out figures; ``tcphw tools accuracy``
-measures that every time and says so (``verdict``).
+The scanner does not use it; ``tcphw tools accuracy`` measures, every time, whether it would earn its place
+(better on the newest held-out group and cross-validated over every package) and says so (``verdict``).
 """
 
 from __future__ import annotations
@@ -65,14 +65,19 @@ def learned_comparison(judged: list[Judged], held: list[str]) -> dict[str, Any]:
         base = Metrics([(j.label, j.policy) for j in part])
         raised = Metrics([(j.label, _raise(j.policy, predicted[key].get(j.label.name))) for j in part])
         out[key] = {"policy": base.as_dict(), "policy_plus_learned": raised.as_dict()}
-    h = out["heldout"]
-    better = h["policy_plus_learned"]["decision_agreement"] > h["policy"]["decision_agreement"] and len(
-        h["policy_plus_learned"]["dangerous_misses"]
-    ) <= len(h["policy"]["dangerous_misses"])
+    # Kept only where it helps both on the newest held-out group and across every package (cross-validated):
+    # one small group alone can reward a model that makes everything else more cautious.
+    better = all(
+        out[key]["policy_plus_learned"]["decision_agreement"] > out[key]["policy"]["decision_agreement"]
+        and len(out[key]["policy_plus_learned"]["dangerous_misses"]) <= len(out[key]["policy"]["dangerous_misses"])
+        for key in ("heldout", "all")
+    )
     out["kept"] = better
     out["verdict"] = (
-        "kept: it improves the held-out agreement without a new dangerous miss"
+        "it improves the held-out and the cross-validated agreement without a new dangerous miss; the scanner "
+        "does not use it yet"
         if better
-        else "not kept: it does not improve the held-out figures, so the scanner does not use it"
+        else "not kept: it does not improve both the held-out and the cross-validated figures, so the scanner "
+        "does not use it"
     )
     return out

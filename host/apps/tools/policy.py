@@ -1,11 +1,14 @@
 """The fail-safe risk policy: signals read from a tool's documentation, and how they combine.
 
 A signal is a pattern over one part of the documentation (the man section, the one-line summary of
-what the tool is for, or the whole text with its option descriptions) and the level it gives.
-The decision is the strictest level of every signal that fired; where none fired, the tool is
-MEDIUM_RISK ("no evidence it is read-only"). APPROVE (SAFE or LOW_RISK) therefore needs positive
-evidence: a summary that says the tool reads and prints, or changes little that is easily undone.
-Absence of evidence is never SAFE.
+what the tool is for, the first sentence of its description, its option and command descriptions, or
+the whole text) and the level it gives. The decision is the strictest level of every signal that fired;
+where none fired, the tool is MEDIUM_RISK ("no evidence it is read-only"). APPROVE (SAFE or LOW_RISK)
+therefore needs positive evidence: a summary (or, where the summary names no verb, the description's
+first sentence) that says the tool reads and prints, or a small change that is easily undone. Absence
+of evidence is never SAFE. A summary that only reads is evidence strong enough that the domain it reads
+(storage, processes, ...) does not raise the level; what still does is a destructive option, a command
+on the page that changes things, or a summary about one other running process.
 
 ``SIGNALS`` is the one table; ``docs/tools.md`` shows it (``policy_table()``), and every reason
 quotes the words that matched.
@@ -36,7 +39,10 @@ READ_VERBS = (
     r"summari[sz]e|do nothing|wait|parse|scan|reverse|demangle|convert addresses|collect statistics|strip|"
     r"check (?:file types|whether|if)|checksum|delay|follow|produce|perform|format and print|merge lines|"
     r"join lines|columnate|tell how|see if|detect|get|describe|play back|view|pager|"
-    r"convert (?:tabs|spaces|numbers|text)|lightweight finger|identify|investigate|look at"
+    r"convert (?:tabs|spaces|numbers|text)|lightweight finger|identify|investigate|look at|format|formats|"
+    r"formatter|generates?(?![^\n]*\b(?:files?|index|archive|database|cache|maps?)\b)|disassemble|annotate|"
+    r"validate|test if|test whether|guess|match|decoder|displayer|viewer|browser|dumper|"
+    r"(?:remove|delete|translate)\w*\s+(?:\w+\s+){0,2}(?:characters|columns|sections from each line)"
 )
 _READ_SUMMARY = re.compile(
     rf"^\W*(?:(?:GNU|BSD|simple|a|an|the|also|and|tool|utility|to|program|command)\s+){{0,3}}(?:{READ_VERBS})\b"
@@ -44,18 +50,43 @@ _READ_SUMMARY = re.compile(
     r"from)\b|\bperusal\b",
     re.IGNORECASE,
 )
+# The first sentence of DESCRIPTION, where the summary line has no verb ("DMI table decoder"): "dmidecode is a
+# tool for dumping ...", "The jps command lists ...", "xlsfonts lists ...".
+_READ_GERUNDS = (
+    r"printing|displaying|dumping|listing|reporting|showing|querying|viewing|examining|decoding|searching|"
+    r"comparing|counting|inspecting|analy[sz]ing|reading"
+)
+_READ_DESCRIPTION = re.compile(
+    rf"^\W*(?:the\s+)?[\w.+-]+(?:\s+(?:command|utility|program|tool|script))?\s+(?:"
+    rf"(?:is|are)\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}?(?:for|to|that)\s+(?:{_READ_GERUNDS}|{READ_VERBS})"
+    rf"|(?:{READ_VERBS})s?|(?:can be used to|is used to|will|simply)\s+(?:{READ_VERBS}))\b",
+    re.IGNORECASE,
+)
 # A summary that reads a domain but also names one of these changes it.
 MODIFY_VERBS = (
     r"change|changes|set|sets|configure|modify|create|make|add|remove|delete|load|unload|insert|attach|detach|enable|"
     r"disable|start|stop|restart|activate|deactivate|resize|grow|extend|shrink|reduce|move|rename|convert|"
     r"import|export|split|merge|mount|unmount|umount|install|uninstall|upgrade|manage|manipulate|administer|"
-    r"edit|tune|adjust|configure|control|freeze|unfreeze|update|write|restore|replace|flush|reset|initiali[sz]e|"
+    r"edit|tune|adjust|configure|(?<!access )control|freeze|unfreeze|update|write|restore|replace|flush|reset|"
+    r"initiali[sz]e|"
     r"allocate|trim|discard|repair|fix|setup|set up|assign|apply|unlock|encrypt|clear|kill|signal|"
     r"run|execute|schedule|forget|inform|switch|alter|reorgani[sz]e|copy|wipe|erase|zap|"
     r"backup|rebuild|defragment|enforce|resume|suspend|prepare|register|deregister|relabel"
 )
 _MODIFY = rf"\b(?:{MODIFY_VERBS})(?:s|es)?\b"
 
+
+# Capitalised change verbs that open a command's description on a page ("up DEVICE... Bring devices up.").
+CHANGE_COMMANDS = (
+    r"Bring|Brings|Delete|Deletes|Remove|Removes|Reload|Reloads|Reconfigure|Reconfigures|Set|Sets|Change|"
+    r"Changes|Create|Creates|Add|Adds|Kill|Kills|Start|Starts|Stop|Stops|Restart|Restarts|Enable|Enables|Disable|"
+    r"Disables|Mask|Unmask|Load|Loads|Unload|Unloads|Reset|Resets|Clear|Clears|Flush|Flushes|Renew|Renews|Release|"
+    r"Releases|Write|Writes|Install|Installs|Uninstall|Uninstalls|Edit|Edits|Modify|Modifies|Apply|Applies|Activate|"
+    r"Activates|Deactivate|Deactivates|Mount|Mounts|Unmount|Unmounts|Attach|Attaches|Detach|Detaches|Rename|Renames|"
+    r"Move|Moves|Wipe|Wipes|Erase|Erases|Format|Formats|Suspend|Suspends|Resume|Resumes|Reboot|Reboots|Halt|Halts|"
+    r"Send|Sends|Drop|Drops|Import|Imports|Update|Updates|Revert|Reverts|Freeze|Freezes|Thaw|Thaws|Lock|Locks|"
+    r"Unlock|Unlocks|Destroy|Destroys|Overwrite|Overwrites|Restore|Restores|Upgrade|Upgrades|Purge|Purges"
+)
 
 READ_ONLY_SKIP = -1
 
@@ -96,6 +127,13 @@ _DATA_OBJECT = rf"(?:files?|director(?:y|ies)|data|{_DEVICE_OBJECT}|signatures?|
 SIGNALS: tuple[Signal, ...] = (
     # Positive evidence: the only signals that allow APPROVE.
     _s("reads-only", "summary", _READ_SUMMARY.pattern, S, "its summary says it reads and prints"),
+    _s(
+        "reads-only-described",
+        "description",
+        _READ_DESCRIPTION.pattern,
+        S,
+        "its summary names no change and the first sentence of its description says it reads and prints",
+    ),
     _s(
         "small-change",
         "summary",
@@ -140,7 +178,7 @@ SIGNALS: tuple[Signal, ...] = (
         "removes-storage",
         "summary",
         r"\b(?:remove|delete|destroy)\w*\b(?:\W+[\w()]+){0,4}?\W+"
-        r"(?:volume|partition|array|subvolume|snapshot|device|disk|pool|label|superblock)s?\b",
+        r"(?:volume|partition|array|subvolume|snapshot|device|disk|pool|label|superblock|database|cluster)s?\b",
         C,
         "its purpose is to remove volumes, partitions, arrays or devices",
         DESTROY | SYSTEM,
@@ -181,7 +219,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it works on block devices, file systems, partitions, volumes or swap",
         SYSTEM | ROOT,
-        when_read_only=M,
+        when_read_only=S,
     ),
     _s(
         "kernel",
@@ -191,7 +229,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it changes the kernel, its modules or namespaces",
         SYSTEM | ROOT,
-        when_read_only=M,
+        when_read_only=S,
     ),
     _s(
         "processes",
@@ -201,7 +239,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it changes running processes, their scheduling or priority",
         SYSTEM,
-        when_read_only=M,
+        when_read_only=S,
     ),
     _s(
         "accounts",
@@ -210,7 +248,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it changes accounts, groups or passwords",
         SYSTEM | ROOT,
-        when_read_only=M,
+        when_read_only=S,
     ),
     _s(
         "network-config",
@@ -222,18 +260,21 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it changes the network configuration or the firewall",
         SYSTEM | NET | ROOT,
-        when_read_only=M,
+        when_read_only=S,
     ),
     _s(
         "services",
         "summary",
         r"\b(?:system services?|services? manager|daemons?|systemd|init scripts?|run level|cron|"
         r"scheduled|later|at queue|batch|"
-        r"alternatives|triggers?|diversions?|getty)\b",
+        r"alternatives|triggers?|diversions?|getty|message bus|d-?bus|system bus|"
+        r"(?:postgresql|mysql|mariadb|sql|ldap) (?:databases?|clusters?)|database clusters?|"
+        r"system(?:'s)? (?:host ?name|locale|keyboard|settings|configuration)|"
+        r"global (?:\w+ )?settings|machine id|hardware database|/etc/\S+|system extension\w*)\b",
         H,
         "it changes system services, scheduled jobs or system configuration",
         SYSTEM,
-        when_read_only=M,
+        when_read_only=S,
     ),
     _s(
         "time",
@@ -242,23 +283,24 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it sets the clock or time",
         SYSTEM | ROOT,
-        when_read_only=M,
+        when_read_only=S,
     ),
     _s(
         "packages",
         "summary",
-        r"\b(?:packages?(?! and compress)|keyring|trusted keys|key management)\b",
+        r"\b(?:packages?(?! and compress)|keyring|trusted keys|key management|repositor(?:y|ies)|sources\.list)\b",
         H,
         "it installs, removes or changes packages",
         SYSTEM | NET,
-        when_read_only=M,
+        when_read_only=S,
     ),
     # Programs that run or attach to other programs.
     _s(
         "interpreter",
         "summary",
         r"\b(?:interpreter|programming language|scripting language|processing language|command language|"
-        r"shell|sql\w*)\b",
+        r"shell|sql\w*|runtime|virtual machine|launch\w* (?:a |an )?\w+ application|"
+        r"evaluate\w* (?:\w+, )*(?:declarations|statements|expressions))\b",
         H,
         "it runs arbitrary code",
         FILES | NET | SYSTEM,
@@ -266,7 +308,7 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "debugger",
         "summary",
-        r"\b(?:debugger|tracer|ptrace|trace (?:system|library) calls|attach\w* to|core dumps?|"
+        r"\b(?:debugger|tracer|ptrace|trace\w* (?:\w+ ){0,2}calls|attach\w* to|core dumps?|"
         r"core files?|gcore|peek\w*)\b",
         H,
         "a debugger or tracer that runs or attaches to other programs",
@@ -315,13 +357,46 @@ SIGNALS: tuple[Signal, ...] = (
     ),
     # The whole text: man section, privileges, options.
     _s(
+        "changing-commands",
+        "commands",
+        rf"(?:^|\n)\s+(?-i:{CHANGE_COMMANDS})\b[^\n]*",  # case-sensitive: a sentence's first word
+        H,
+        "its page lists a command that changes things",
+        SYSTEM,
+        when_read_only=M,
+    ),
+    _s(
+        "another-process",
+        "summary",
+        r"\b(?:a|one|the|specified|given|running)\s+(?:[\w-]+\s+){0,2}(?:process|pid|JVM)\b(?!es)",
+        M,
+        "it looks inside one other running process, which can mean attaching to it",
+        SYSTEM,
+    ),
+    _s(
+        "kills",
+        "summary",
+        r"\bkills?\b(?! (?:it|them)\b)",
+        H,
+        "it kills programs or processes",
+        SYSTEM,
+    ),
+    _s(
+        "terminal",
+        "summary",
+        r"\b(?:set|change|initiali[sz]e|clear|reset)\w*\b.*\bterminal|\bterminal (?:initiali[sz]ation|attributes|"
+        r"line settings)|\btabs on a terminal",
+        L,
+        "it changes the settings of the terminal it runs in: small and easily undone",
+    ),
+    _s(
         "admin-section",
         "section",
         r"^8$",
         M,
         "a system administration command (man section 8)",
         ROOT,
-        when_read_only=M,
+        when_read_only=S,
     ),
     _s(
         "needs-root",
@@ -331,7 +406,7 @@ SIGNALS: tuple[Signal, ...] = (
         H,
         "it needs root privileges or capabilities, and its summary does not say it only reads",
         ROOT,
-        when_read_only=M,
+        when_read_only=S,
     ),
     _s(
         "destroys-device-data",
@@ -477,6 +552,29 @@ def option_text(doc: str) -> str:
     return "\n".join(keep)
 
 
+_COMMANDS_HEADING = re.compile(
+    r"^(?:[A-Z ]*COMMANDS?[A-Z ]*|\S.*\b[Cc]ommands?:"
+    r"|\s{1,4}(?:\S.*)?\b(?:[Cc]ommands|[Ss]ubcommands|[Mm]odes)\b.*)\s*$"  # an indented sub-heading ("   Modes")
+)
+
+
+def command_text(doc: str) -> str:
+    """The command descriptions: sections (or sub-sections) of a man page headed COMMANDS or Modes, and blocks
+    of --help headed "Commands:"."""
+    keep: list[str] = []
+    inside = False
+    for line in doc.splitlines():
+        if _COMMANDS_HEADING.match(line):
+            inside = True
+            continue
+        indent = len(line) - len(line.lstrip())
+        if line.strip() and indent <= 4 and not line.lstrip().startswith("-"):
+            inside = False  # the next section or sub-section
+        if inside:
+            keep.append(line)
+    return "\n".join(keep)
+
+
 def _quote(text: str, match: re.Match[str]) -> str:
     """The matched words, widened to whole words so a reason never quotes a cut-off word."""
     start, end = match.start(), match.end()
@@ -488,17 +586,63 @@ def _quote(text: str, match: re.Match[str]) -> str:
     return words if len(words) <= 80 else words[:77].rsplit(" ", 1)[0] + " ..."
 
 
+# Where only the description says the tool reads, these still stop raising the level; the domains give CAUTION.
+LIFTED_BY_DESCRIPTION = frozenset({"admin-section", "needs-root"})
+
+
+def description_sentence(doc: str) -> str:
+    """The first sentence of the man page's DESCRIPTION (hyphenation joined); "" without one."""
+    lines = doc.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() != "DESCRIPTION":
+            continue
+        para: list[str] = []
+        for x in lines[i + 1 :]:
+            if not x.strip():
+                if para:
+                    break
+                continue
+            if x[:1].strip():
+                break
+            para.append(x.strip())
+        text = re.sub(r"-\s+(?=[a-z])", "", " ".join(para))
+        match = re.match(r"(.+?[.;:])(?:\s|$)", text)
+        return match.group(1) if match else text
+    return ""
+
+
+def _reads(pattern: re.Pattern[str], text: str) -> bool:
+    """A reading verb, and no change verb outside the words that matched it ("convert tabs" reads)."""
+    read = pattern.search(text)
+    if read is None:
+        return False
+    rest = text[: read.start()] + " " + text[read.end() :]
+    return not re.search(_MODIFY, rest, re.IGNORECASE)
+
+
 def decide(doc: str) -> Decision:
     """The strictest level of every signal that fires; MEDIUM_RISK when none says it only reads."""
     summary = summary_line(doc)
     section = man_section(doc) or ""
-    read = _READ_SUMMARY.search(summary)
-    # Read-only: a reading verb, and no change verb outside the words that matched it ("convert tabs" reads).
-    rest = summary[: read.start()] + " " + summary[read.end() :] if read else summary
-    read_only = read is not None and not re.search(_MODIFY, rest, re.IGNORECASE)
-    parts = {"summary": summary, "section": section, "text": doc, "options": option_text(doc)}
+    read_only = _reads(_READ_SUMMARY, summary)
+    # The description speaks only where the summary neither reads nor names a change.
+    described = ""
+    if not read_only and not re.search(_MODIFY, summary, re.IGNORECASE):
+        sentence = description_sentence(doc)
+        if _reads(_READ_DESCRIPTION, sentence):
+            described, read_only = sentence, True
+    parts = {
+        "summary": summary,
+        "description": described,
+        "section": section,
+        "text": doc,
+        "options": option_text(doc),
+        "commands": command_text(doc),
+    }
     fired: list[Fired] = []
     for signal in SIGNALS:
+        if signal.name == "reads-only" and (not read_only or described):
+            continue  # "query or modify" matches the reading verb but is not evidence
         match = signal.pattern.search(parts[signal.where])
         if not match:
             continue
@@ -506,7 +650,10 @@ def decide(doc: str) -> Decision:
         if read_only and signal.when_read_only is not None:
             if signal.when_read_only == READ_ONLY_SKIP:
                 continue
-            level = min(level, Risk(signal.when_read_only))
+            cap = Risk(signal.when_read_only)
+            if described and signal.name not in LIFTED_BY_DESCRIPTION:
+                cap = max(cap, M)  # a sentence of the description is weaker evidence than the summary
+            level = min(level, cap)
         quote = f"section {section}" if signal.where == "section" else _quote(parts[signal.where], match)
         fired.append(Fired(signal, quote, level))
     caps = 0
@@ -534,6 +681,13 @@ def policy_table() -> str:
         when = s.reason
         if s.when_read_only == READ_ONLY_SKIP:
             when += " (not where the summary only reads: a reading first verb and no change verb)"
+        elif s.when_read_only == S and s.name in LIFTED_BY_DESCRIPTION:
+            when += " (does not raise the level where the summary or the description says it only reads)"
+        elif s.when_read_only == S:
+            when += (
+                " (does not raise the level where the summary says it only reads; MEDIUM_RISK where only the"
+                " description does)"
+            )
         elif s.when_read_only is not None:
             when += f" (at most {Risk(s.when_read_only).name} where the summary only reads)"
         rows.append(f"| `{s.name}` | {s.risk.name} | {s.where} | {when} | {caps} |")
