@@ -150,18 +150,29 @@ def test_a_place_someone_else_holds_is_refused_naming_them(lab: Lab) -> None:
     assert lab.holder() == "None"
 
 
+def _as_in_the_foreground() -> None:
+    """Ctrl-C reaches a run in the foreground. A shell starts background jobs (`make test &`) with SIGINT ignored,
+    their children inherit that, and Python then installs no KeyboardInterrupt handler: restore the default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_the_place_is_released_when_a_run_is_interrupted(lab: Lab, tmp_path: Path, stop: signal.Signals) -> None:
     corpus = tmp_path / "c.tcpd"
     save_corpus(corpus, generate(200_000, seed=3)[0])  # minutes on a virtual board: it is stopped long before
     run = subprocess.Popen(
         [sys.executable, "-m", "tcphw", "validate", str(corpus), "-b", lab.spec(), "-o", str(tmp_path / "v.bin")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_as_in_the_foreground,
     )  # fmt: skip
     _wait_for("the run to take the place", lambda: run.poll() is None and lab.holder() != "None")
     time.sleep(1.0)  # into the validation itself
     run.send_signal(stop)
-    _, err = run.communicate(timeout=60)
+    try:
+        _, err = run.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        run.kill()  # never leave it holding the place for the next test
+        run.communicate()
+        raise
     assert run.returncode != 0, err
     assert not (tmp_path / "v.bin").exists()  # nothing that looks complete
     assert lab.holder() == "None", err
