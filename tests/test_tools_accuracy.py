@@ -10,7 +10,7 @@ import pytest
 from tcphw.contract import RISK_DECISION, Decision, Risk
 from tcphw.host.apps.tools.accuracy import evaluate, heldout_packages, load_labels
 from tcphw.host.apps.tools.analyze import analyse
-from tcphw.host.apps.tools.policy import NO_EVIDENCE, decide, policy_table
+from tcphw.host.apps.tools.policy import NO_EVIDENCE, decide, policy_table, summary_line
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -81,11 +81,23 @@ def test_a_summary_that_only_reads_a_sensitive_domain_is_approved() -> None:
         ),
         # looking inside one other process can mean attaching to it
         ("print Java stack traces of a specified Java process", ""),
+        # probing a hardware bus can disturb the devices on it
+        ("detect hardware monitoring chips", ""),
+        # unpacking changes files, whatever the description's first sentence reads like
+        ("unpack a bundle of notes", "DESCRIPTION\n       faketool scans the input for the start of a bundle.\n"),
+        # a warning in the body: "it will happily destroy any data written before on the disk"
+        ("dump raw disk image", "DESCRIPTION\n       With -w it will destroy any data on the disk.\n"),
     ],
 )
 def test_a_reading_summary_with_evidence_of_change_is_not_approved(summary: str, body: str) -> None:
     decision = decide(man("faketool", summary, 1) + body)
     assert RISK_DECISION[decision.risk] != Decision.APPROVE, decision.reasons
+
+
+def test_mixed_case_headings_are_read_as_man_writes_them() -> None:
+    page = "mdir(1)     General Commands Manual     mdir(1)\n\nName\n       mdir - display an MSDOS directory\n"
+    assert summary_line(page) == "display an MSDOS directory"
+    assert decide(page).risk == Risk.SAFE
 
 
 def test_the_description_speaks_only_where_the_summary_names_no_verb() -> None:

@@ -338,9 +338,16 @@ def markdown(report: dict[str, Any]) -> str:
         f"- **held-out 4**: packages labelled blind before that change ({', '.join(report['fresh3_packages'])}). "
         "Measured before it at 45.7% agreement (CI 39.0% .. 52.9%), 0 dangerous misses; just after it, before "
         "any look at its errors, at 55.2% (48.6% .. 61.9%) with **2 dangerous misses** (nfsconf, rpcctl: "
-        "a summary that only reads, with the changing modes in sub-sections the policy did not read). One "
-        "generic fix followed (sub-sections headed Commands or Modes are read as commands), so the figure below "
-        "is seen once, not blind.",
+        "a summary that only reads, with the changing modes in sub-sections the policy did not read). Its errors "
+        "were then read twice (sub-sections headed Commands or Modes; mixed-case man page headings; participles "
+        "such as 'formatted' and 'deleted'; 'destroy any data'), so it is no longer unseen.",
+        f"- **held-out 5**: packages labelled blind after held-out 4's errors were read and before the fixes "
+        f"they led to ({', '.join(report['fresh4_packages'])}). Blind: 67.5% (59.2% .. 75.8%) with 1 dangerous "
+        "miss; after held-out 4's fixes, still blind: 67.5% with **2 dangerous misses** (sensors-detect 'detect "
+        "hardware monitoring chips', unshar 'unpack a shar archive'), so those fixes did not carry over. Its "
+        "errors were then read once (hardware probing and registers, 'unpack' and 'extract' as changes, verbs "
+        "with a final s, 'create ... on a file system' is not formatting), which gives the figure below: seen "
+        "once, not blind.",
         "- **tuned packages**: the rest, on which the policy was written and tuned (a training-set figure).",
         "",
         "Agreement is on the decision an agent gets (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), with a "

@@ -41,13 +41,14 @@ READ_VERBS = (
     r"join lines|columnate|tell how|see if|detect|get|describe|play back|view|pager|"
     r"convert (?:tabs|spaces|numbers|text)|lightweight finger|identify|investigate|look at|format|formats|"
     r"formatter|generates?(?![^\n]*\b(?:files?|index|archive|database|cache|maps?)\b)|disassemble|annotate|"
-    r"validate|test if|test whether|guess|match|decoder|displayer|viewer|browser|dumper|"
+    r"validate|test if|test whether|guess|match|retrieve|decoder|displayer|viewer|browser|dumper|"
     r"(?:remove|delete|translate)\w*\s+(?:\w+\s+){0,2}(?:characters|columns|sections from each line)"
 )
 _READ_SUMMARY = re.compile(
-    rf"^\W*(?:(?:GNU|BSD|simple|a|an|the|also|and|tool|utility|to|program|command)\s+){{0,3}}(?:{READ_VERBS})\b"
+    rf"^\W*(?:(?:GNU|BSD|simple|a|an|the|also|and|tool|utility|to|program|command|that|which|\w+ly)\s+){{0,3}}"
+    rf"(?:{READ_VERBS})s?\b"
     r"|\b(?:on|to) (?:the )?standard output\b|\bstdout\b|\bstatistics\b|\binformation (?:about|on|"
-    r"from)\b|\bperusal\b",
+    r"from)\b|\bperusal\b|\b(?:viewer|browser|displayer|dumper|decoder)\W*$",
     re.IGNORECASE,
 )
 # The first sentence of DESCRIPTION, where the summary line has no verb ("DMI table decoder"): "dmidecode is a
@@ -71,9 +72,10 @@ MODIFY_VERBS = (
     r"initiali[sz]e|"
     r"allocate|trim|discard|repair|fix|setup|set up|assign|apply|unlock|encrypt|clear|kill|signal|"
     r"run|execute|schedule|forget|inform|switch|alter|reorgani[sz]e|copy|wipe|erase|zap|"
-    r"backup|rebuild|defragment|enforce|resume|suspend|prepare|register|deregister|relabel"
+    r"backup|rebuild|defragment|enforce|resume|suspend|prepare|register|deregister|relabel|unpack|extract|"
+    r"decompress|uncompress"
 )
-_MODIFY = rf"\b(?:{MODIFY_VERBS})(?:s|es)?\b"
+_MODIFY = rf"(?<![\w-])(?<!for )(?<!the )(?<!of )(?<!any )(?<!no )(?:{MODIFY_VERBS})(?:s|es)?\b(?!-)"
 
 
 # Capitalised change verbs that open a command's description on a page ("up DEVICE... Bring devices up.").
@@ -148,7 +150,7 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "erases",
         "summary",
-        rf"\b(?:erase|wipe|destroy|shred|zap|overwrite|discard)\w*\b(?:\W+\w+){{0,4}}?\W+{_DATA_OBJECT}"
+        rf"\b(?:erase|wipe|destroy|shred|zap|overwrite|discard)\w*\b(?:\W+\w+){{0,6}}?\W+{_DATA_OBJECT}"
         r"|\bsecurely delete",
         C,
         "its purpose is to erase, wipe or overwrite data",
@@ -157,8 +159,9 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "formats",
         "summary",
-        r"\b(?:create|make|build|format|initiali[sz]e)\w*\b(?:\W+[\w/-]+){0,6}?\W+"
+        r"\b(?:create|make|build|format(?!ted)|initiali[sz]e)\w*\b(?:\W+(?!(?:on|in|inside|within)\b)[\w/-]+){0,6}?\W+"
         r"(?:(?:file ?system|partition table|swap area|swap space|physical volume)s?|disks?)\b"
+        r"|\b(?:create|make)\w*\b.*\bformatted (?:partitions?|disks?|volumes?|devices?)\b"
         r"|\b(?:partition table|partitions?)\b.*\b(?:manipulat|edit|creat|rewrit)|\b(?:manipulat|"
         r"edit)\w*\b.*\bpartition",
         C,
@@ -168,7 +171,7 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "deletes-files",
         "summary",
-        r"\b(?:remove|delete|unlink)\w*\s+(?!empty)(?:\w+\s+){0,2}(?:files?|director(?:y|ies)|entries)\b"
+        r"\b(?:remove|delete|unlink)(?!d\b)\w*\s+(?!empty)(?:\w+\s+){0,2}(?:files?|director(?:y|ies)|entries)\b"
         r"|\bcall the unlink\b",
         C,
         "its purpose is to delete files",
@@ -177,7 +180,7 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "removes-storage",
         "summary",
-        r"\b(?:remove|delete|destroy)\w*\b(?:\W+[\w()]+){0,4}?\W+"
+        r"\b(?:remove|delete|destroy)(?!d\b)\w*\b(?:\W+[\w()]+){0,4}?\W+"
         r"(?:volume|partition|array|subvolume|snapshot|device|disk|pool|label|superblock|database|cluster)s?\b",
         C,
         "its purpose is to remove volumes, partitions, arrays or devices",
@@ -215,7 +218,7 @@ SIGNALS: tuple[Signal, ...] = (
         "summary",
         r"\b(?:block devices?|devices?|disks?|drives?|file ?systems?|partitions?|volumes?|swap|superblock|raid|"
         r"md arrays?|loop devices?|zram|luks|encrypted|mount\w*|unmount\w*|quotas?|tape|ext[234]|xfs|"
-        r"btrfs|fat)\b(?<!multi-volume)",
+        r"btrfs|fat|vfat|ntfs|f2fs|exfat|squashfs|minix|iso9660)\b(?<!multi-volume)",
         H,
         "it works on block devices, file systems, partitions, volumes or swap",
         SYSTEM | ROOT,
@@ -225,7 +228,7 @@ SIGNALS: tuple[Signal, ...] = (
         "kernel",
         "summary",
         r"\b(?:kernel|modules?|namespaces?|sysctl|cgroups?|cpus?|memory blocks?|hotplug|watchdog|line discipline|"
-        r"selinux|security context|capabilit\w*|boot|initramfs)\b",
+        r"selinux|apparmor|security context|security profiles?|audit rules?|capabilit\w*|boot|initramfs)\b",
         H,
         "it changes the kernel, its modules or namespaces",
         SYSTEM | ROOT,
@@ -268,7 +271,7 @@ SIGNALS: tuple[Signal, ...] = (
         r"\b(?:system services?|services? manager|daemons?|systemd|init scripts?|run level|cron|"
         r"scheduled|later|at queue|batch|"
         r"alternatives|triggers?|diversions?|getty|message bus|d-?bus|system bus|"
-        r"(?:postgresql|mysql|mariadb|sql|ldap) (?:databases?|clusters?)|database clusters?|"
+        r"(?:postgresql|mysql|mariadb|sql|ldap) (?:databases?|clusters?)|database clusters?|ldap|directory entr\w+|"
         r"system(?:'s)? (?:host ?name|locale|keyboard|settings|configuration)|"
         r"global (?:\w+ )?settings|machine id|hardware database|/etc/\S+|system extension\w*)\b",
         H,
@@ -295,6 +298,24 @@ SIGNALS: tuple[Signal, ...] = (
         when_read_only=S,
     ),
     # Programs that run or attach to other programs.
+    _s(
+        "hardware",
+        "summary",
+        r"\b(?:(?:i2c|isa|pci|smbus|hardware|device) registers?|i2c|smbus|eeproms?|firmware|u?efi|boot manager|"
+        r"boot entr\w+|bios settings)\b",
+        H,
+        "it changes hardware registers, firmware or boot entries",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "probes-hardware",
+        "summary",
+        r"\b(?:detect|probe|scan)\w*\b(?:\W+\w+){0,3}?\W+(?:chips?|hardware|bus(?:es)?|i2c|smbus|sensors?)\b",
+        M,
+        "it probes hardware buses, which can disturb the devices on them",
+        SYSTEM,
+    ),
     _s(
         "interpreter",
         "summary",
@@ -420,7 +441,8 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "warns-data-loss",
         "text",
-        r"\b(?:erases?|destroys?|overwrites?)\s+(?:all\s+)?(?:the\s+)?(?:existing\s+)?data\b|"
+        r"\b(?:erase|destroy|overwrite)s?\s+(?:all\s+|any\s+)?(?:the\s+)?(?:existing\s+)?data\b|"
+        r"\bwrites? (?:\w+ ){0,3}?(?:to|onto) the (?:given|specified|target) (?:device|disk|partition)\b|"
         r"\bdata\s+(?:will\s+be|is|are|may\s+be)\s+"
         r"(?:lost|destroyed|overwritten)\b|\bcannot\s+be\s+undone\b|\birreversibl\w*|\b(?:test|option|"
         r"mode)\s+is\s+destructive\b"
@@ -520,7 +542,7 @@ def summary_line(doc: str) -> str:
     """What the tool says it is for: the man page's NAME line, else the first non-usage line."""
     lines = [line.strip() for line in doc.splitlines()]
     for i, line in enumerate(lines):
-        if line == "NAME":
+        if line in ("NAME", "Name"):  # mtools' pages (texinfo-generated) use mixed-case headings
             rest = []
             for x in lines[i + 1 : i + 5]:
                 if not x or x.isupper():
@@ -594,7 +616,7 @@ def description_sentence(doc: str) -> str:
     """The first sentence of the man page's DESCRIPTION (hyphenation joined); "" without one."""
     lines = doc.splitlines()
     for i, line in enumerate(lines):
-        if line.strip() != "DESCRIPTION":
+        if line.strip() not in ("DESCRIPTION", "Description"):
             continue
         para: list[str] = []
         for x in lines[i + 1 :]:
