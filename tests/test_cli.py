@@ -150,7 +150,7 @@ def test_backends_lists_software(runner: CliRunner) -> None:
 
 def test_a_kernel_path_this_machine_lacks_is_one_line_and_exit_2(runner: CliRunner, corpus: Path) -> None:
     r = runner.invoke(main, ["validate", str(corpus), "--backend", "software:path=avx9000"])
-    assert r.exit_code == 2 and "kernel path must be one of clmul, tables, got 'avx9000'" in r.output, r.output
+    assert r.exit_code == 2 and "kernel path must be one of vclmul, clmul, tables, got 'avx9000'" in r.output, r.output
 
 
 def test_unwritable_output_is_a_clear_error(runner: CliRunner, corpus: Path, tmp_path: Path) -> None:

@@ -7,12 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tcphw.contract import RISK_DECISION, Decision, Descriptor, Risk, VerdictBit
-from tcphw.descriptors.kernel import PATHS, best_path
+from tcphw.descriptors.kernel import runnable_paths
 from tcphw.host.backends import get_backend
 from tcphw.host.backends.reference import reference_verdict
 
-# Every kernel path this CPU runs (clmul and tables on x86-64 with PCLMULQDQ): each is checked.
-SOFTWARE = [get_backend("software", threads=1, path=p) for p in (PATHS if best_path() == "clmul" else ["tables"])]
+# Every kernel path this CPU runs (vclmul, clmul and tables on a recent x86-64): each is checked.
+SOFTWARE = [get_backend("software", threads=1, path=p) for p in runnable_paths()]
 
 valid_descriptors = st.builds(
     Descriptor.for_command,

@@ -35,7 +35,7 @@ def numba_version() -> str:
     "numba kernel on one or more threads (the fast reference)",
     (
         BackendOption("threads", int, "worker threads (default: every core this process may use)", 1, MAX_THREADS),
-        BackendOption("path", str, "kernel path: clmul or tables (default: the fastest this CPU runs)"),
+        BackendOption("path", str, "kernel path: vclmul, clmul or tables (default: the fastest this CPU runs)"),
     ),
 )
 class SoftwareBackend(Backend):

@@ -55,13 +55,23 @@ from tcphw.contract import (
 )
 
 
-def supported() -> bool:
-    """Whether this CPU can run the path: x86-64 with PCLMULQDQ, as LLVM sees it."""
+def _features(*names: str) -> bool:
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return False
     from llvmlite import binding
 
-    return bool(binding.get_host_cpu_features().get("pclmul", False))
+    features = binding.get_host_cpu_features()
+    return all(features.get(name, False) for name in names)
+
+
+def supported() -> bool:
+    """Whether this CPU can run the ``clmul`` path: x86-64 with PCLMULQDQ, as LLVM sees it."""
+    return _features("pclmul")
+
+
+def supported_wide() -> bool:
+    """Whether this CPU can run the ``vclmul`` path: 256-bit VPCLMULQDQ (and AVX2 for the byte shuffles)."""
+    return _features("pclmul", "vpclmulqdq", "avx2")
 
 
 def _poly_divmod(a: int, p: int) -> tuple[int, int]:
@@ -98,6 +108,7 @@ _BAD_CRC, _RESERVED_SET = np.uint64(VerdictBit.BAD_CRC), np.uint64(VerdictBit.RE
 
 _I8, _I32, _I64 = ir.IntType(8), ir.IntType(32), ir.IntType(64)
 _V2, _V16 = ir.VectorType(_I64, 2), ir.VectorType(_I8, 16)
+_V4, _V32 = ir.VectorType(_I64, 4), ir.VectorType(_I8, 32)
 
 
 def _vector(element: ir.IntType, values: list[int]) -> ir.Constant:
@@ -118,8 +129,10 @@ def _crc_residue(typingctx, q, n):  # type: ignore[no-untyped-def]
         def clmul(a: ir.Value, b: ir.Value, halves: int) -> ir.Value:  # halves: imm8 bit 0 (a), bit 4 (b)
             return builder.call(pclmul, [a, b, ir.Constant(_I8, halves)])
 
-        def bytes_shuffle(v: ir.Value, mask: list[int]) -> ir.Value:  # indices >= 16 pick zero bytes
-            shuffled = builder.shuffle_vector(builder.bitcast(v, _V16), ir.Constant(_V16, None), _vector(_I32, mask))
+        def bytes_shuffle(v: ir.Value, mask: list[int]) -> ir.Value:  # indices >= 16 pick zero bytes (not undef)
+            shuffled = builder.shuffle_vector(
+                builder.bitcast(v, _V16), ir.Constant(_V16, [0] * 16), _vector(_I32, mask)
+            )
             return builder.bitcast(shuffled, _V2)
 
         base = context.make_array(signature.args[0])(context, builder, args[0]).data
@@ -136,6 +149,53 @@ def _crc_residue(typingctx, q, n):  # type: ignore[no-untyped-def]
         quotient = builder.xor(t, high)
         r = builder.xor(v, clmul(quotient, _vector(_I64, [CRC_POLY, 0]), 0x00))
         return builder.and_(builder.extract_element(r, ir.Constant(_I32, 0)), ir.Constant(_I64, 0xFFFF))
+
+    return sig, codegen
+
+
+def _crc_residues2(typingctx, q, n):  # type: ignore[no-untyped-def]
+    """D mod P of descriptors ``n`` and ``n + 1`` at once, each in one 128-bit lane of 256-bit VPCLMULQDQ: the
+    same steps as ``crc_residue``, one product instruction for two descriptors. The residues come back as
+    ``r0 | r1 << 32``."""
+    words_ok = isinstance(q, types.Array) and q.dtype == types.uint64
+    if not (words_ok and isinstance(n, types.Integer) and getattr(n, "bitwidth", 0) == 64):
+        return None
+    sig = types.uint64(q, n)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        fnty = ir.FunctionType(_V4, [_V4, _V4, _I8])
+        pclmul = cgutils.get_or_insert_function(builder.module, fnty, "llvm.x86.pclmulqdq.256")  # type: ignore[no-untyped-call]
+        zero = ir.Constant(_V4, [0, 0, 0, 0])
+
+        def clmul(a: ir.Value, b: ir.Value, halves: int) -> ir.Value:  # per 128-bit lane, as PCLMULQDQ
+            return builder.call(pclmul, [a, b, ir.Constant(_I8, halves)])
+
+        def bytes_shuffle(v: ir.Value, mask: list[int]) -> ir.Value:  # indices >= 32 pick zero bytes
+            shuffled = builder.shuffle_vector(
+                builder.bitcast(v, _V32), ir.Constant(_V32, [0] * 32), _vector(_I32, mask)
+            )
+            return builder.bitcast(shuffled, _V4)
+
+        base = context.make_array(signature.args[0])(context, builder, args[0]).data
+        first = builder.gep(base, [builder.mul(args[1], ir.Constant(_I64, 3))])
+        a = builder.load(builder.bitcast(first, _V2.as_pointer()), align=1)  # w0 w1 of descriptor n
+        b = builder.load(builder.bitcast(builder.gep(first, [ir.Constant(_I64, 3)]), _V2.as_pointer()), align=1)
+        ab = builder.shuffle_vector(a, b, _vector(_I32, [0, 1, 2, 3]))
+        ab = bytes_shuffle(ab, [8 * word + 7 - i for word in range(4) for i in range(8)])  # big-endian words
+        k = _vector(_I64, [X128_MOD_P, X64_MOD_P, X128_MOD_P, X64_MOD_P])
+        v = builder.xor(clmul(ab, k, 0x00), clmul(ab, k, 0x11))  # w0*k128 ^ w1*k64, per descriptor
+        for lane, offset in ((0, 2), (2, 5)):  # w2 of each descriptor, big-endian, into its lane's low word
+            w2 = builder.bswap(builder.load(builder.gep(first, [ir.Constant(_I64, offset)]), align=1))
+            v = builder.xor(v, builder.insert_element(zero, w2, ir.Constant(_I32, lane)))
+        t = bytes_shuffle(v, [i for lane in (0, 16) for i in (*range(lane + 2, lane + 16), 32, 32)])  # V >> 16
+        product = clmul(t, _vector(_I64, [BARRETT_MU_LOW, 0, BARRETT_MU_LOW, 0]), 0x00)
+        high = builder.shuffle_vector(product, zero, _vector(_I32, [1, 4, 3, 4]))
+        quotient = builder.xor(t, high)
+        r = builder.xor(v, clmul(quotient, _vector(_I64, [CRC_POLY, 0, CRC_POLY, 0]), 0x00))
+        mask = ir.Constant(_I64, 0xFFFF)
+        r0 = builder.and_(builder.extract_element(r, ir.Constant(_I32, 0)), mask)
+        r1 = builder.and_(builder.extract_element(r, ir.Constant(_I32, 2)), mask)
+        return builder.or_(r0, builder.shl(r1, ir.Constant(_I64, 32)))
 
     return sig, codegen
 
@@ -192,6 +252,7 @@ def _put_byte(typingctx, out, i, v):  # type: ignore[no-untyped-def]
 
 
 crc_residue: Any = intrinsic(_crc_residue)
+crc_residues2: Any = intrinsic(_crc_residues2)
 bswap64: Any = intrinsic(_bswap64)
 word_be: Any = intrinsic(_word_be)
 table_at: Any = intrinsic(_table_at)
@@ -201,7 +262,12 @@ put_byte: Any = intrinsic(_put_byte)
 @numba.njit(inline="always")
 def _one(q, out, risk_table, n):  # type: ignore[no-untyped-def]
     """The verdict of descriptor ``n`` into ``out[n]``."""
-    residue = crc_residue(q, n)
+    _fields(q, out, risk_table, n, crc_residue(q, n))
+
+
+@numba.njit(inline="always")
+def _fields(q, out, risk_table, n, residue):  # type: ignore[no-untyped-def]
+    """The verdict of descriptor ``n`` into ``out[n]``, given its CRC residue."""
     w0 = word_be(q, 3 * n)
     w1 = word_be(q, 3 * n + 1)
     flags = (w1 >> np.uint64(16)) & _U32
@@ -229,6 +295,23 @@ def validate_slice(q, out, risk_table, start, stop):  # type: ignore[no-untyped-
         _one(q, out, risk_table, n + 1)
         _one(q, out, risk_table, n + 2)
         _one(q, out, risk_table, n + 3)
+        n += 4
+    while n < stop:
+        _one(q, out, risk_table, n)
+        n += 1
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def validate_slice_wide(q, out, risk_table, start, stop):  # type: ignore[no-untyped-def]
+    """``validate_slice`` with the CRCs of two descriptors per 256-bit product (the ``vclmul`` path)."""
+    n = start
+    while n + 4 <= stop:
+        r = crc_residues2(q, n)
+        _fields(q, out, risk_table, n, r & _U16)
+        _fields(q, out, risk_table, n + 1, (r >> np.uint64(32)) & _U16)
+        r = crc_residues2(q, n + 2)
+        _fields(q, out, risk_table, n + 2, r & _U16)
+        _fields(q, out, risk_table, n + 3, (r >> np.uint64(32)) & _U16)
         n += 4
     while n < stop:
         _one(q, out, risk_table, n)

@@ -148,19 +148,27 @@ def validate_slice(w, out, t, risk_table, start, stop):  # type: ignore[no-untyp
         out[n] = _verdict_cpu(w[b], w[b + 1], w[b + 2], w[b + 3], w[b + 4], w[b + 5], t, risk_table)
 
 
-# The kernel's two paths, identical verdicts: `tcphw backends` shows which one runs here.
+# The kernel's paths, identical verdicts: `tcphw backends` shows which one runs here.
 PATHS = {
+    "vclmul": "CRC by carry-less multiplication, two descriptors per 256-bit VPCLMULQDQ product",
     "clmul": "CRC checked by carry-less multiplication (PCLMULQDQ, 4 products a descriptor)",
     "tables": "CRC from 16 independent position-table lookups (portable)",
 }
 
 
 @functools.cache  # asking LLVM for the CPU's features takes ~0.3 ms; the link model asks once a frame
-def best_path() -> str:
-    """The fastest path this CPU can run (docs/kernel.md has the measurements)."""
+def runnable_paths() -> tuple[str, ...]:
+    """The paths this CPU can run, fastest first (docs/kernel.md has the measurements)."""
     from . import clmul
 
-    return "clmul" if clmul.supported() else "tables"
+    wide = ("vclmul",) if clmul.supported_wide() else ()
+    narrow = ("clmul",) if clmul.supported() else ()
+    return (*wide, *narrow, "tables")
+
+
+def best_path() -> str:
+    """The fastest path this CPU can run."""
+    return runnable_paths()[0]
 
 
 def check_path(path: str | None) -> str:
@@ -169,8 +177,9 @@ def check_path(path: str | None) -> str:
         return best_path()
     if path not in PATHS:
         raise ValueError(f"kernel path must be one of {', '.join(PATHS)}, got {path!r}")
-    if path == "clmul" and best_path() != "clmul":
-        raise ValueError("kernel path clmul needs an x86-64 CPU with PCLMULQDQ; this one has none (use tables)")
+    if path not in runnable_paths():
+        needs = "VPCLMULQDQ and AVX2" if path == "vclmul" else "PCLMULQDQ"
+        raise ValueError(f"kernel path {path} needs an x86-64 CPU with {needs}; this one has none (use tables)")
     return path
 
 
@@ -181,11 +190,12 @@ def slice_runner(descriptors: Descriptors, path: str) -> SliceRunner:
     """``run(out, start, stop)`` fills ``out[start:stop]``; it releases the GIL, so threads share one array."""
     if sys.byteorder != "little":
         raise RuntimeError("the verdict kernel reads descriptors as little-endian words")
-    if path == "clmul":
+    if path in ("clmul", "vclmul"):
         from . import clmul
 
         quads = clmul.as_quads(descriptors)
-        return lambda out, start, stop: clmul.validate_slice(quads, out, RISK_TABLE, start, stop)
+        kernel = clmul.validate_slice_wide if path == "vclmul" else clmul.validate_slice
+        return lambda out, start, stop: kernel(quads, out, RISK_TABLE, start, stop)
     words = as_words(descriptors)
     return lambda out, start, stop: validate_slice(words, out, CRC_TABLES, RISK_TABLE, start, stop)
 
