@@ -17,12 +17,13 @@ exact: there is no correction step.
 The CRC part runs in vector registers (``crc_residue``: one unaligned 16-byte load, a byte
 shuffle, four PCLMULQDQ, a byte shift); the field checks read the same words in ordinary
 registers, without branches. The risk table and the verdict arithmetic are the table kernel's,
-so the two paths differ only in how BAD_CRC is found; the equivalence tests run both against
-``reference``.
+so the paths differ only in how BAD_CRC is found; the equivalence tests run every path this CPU
+runs against ``reference``. ``crc_residues2`` does the same for two descriptors at once in the
+two 128-bit lanes of 256-bit VPCLMULQDQ (the ``vclmul`` path).
 
-numba has no carry-less multiply, so ``crc_residue`` and ``bswap64`` are LLVM IR emitted through
-``numba.extending.intrinsic``. The path needs x86-64 with PCLMULQDQ; ``supported()`` asks LLVM what
-this CPU has, and ``tcphw.descriptors.kernel`` falls back to the table path elsewhere.
+numba has no carry-less multiply, so the residues and the unguarded loads and stores are LLVM IR
+emitted through ``numba.extending.intrinsic``. ``supported()`` and ``supported_wide()`` ask LLVM
+what this CPU has, and ``tcphw.descriptors.kernel`` falls back to the table path elsewhere.
 """
 
 from __future__ import annotations
@@ -200,16 +201,6 @@ def _crc_residues2(typingctx, q, n):  # type: ignore[no-untyped-def]
     return sig, codegen
 
 
-def _bswap64(typingctx, a):  # type: ignore[no-untyped-def]
-    """Byte-swap a uint64 (one BSWAP or MOVBE): little-endian loads to big-endian polynomials."""
-    sig = types.uint64(types.uint64)
-
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        return builder.bswap(args[0])
-
-    return sig, codegen
-
-
 def _word_be(typingctx, q, i):  # type: ignore[no-untyped-def]
     """q[i] byte-swapped to a big-endian word. Like the loads in ``crc_residue`` it skips numba's
     negative-index wraparound, which cost a compare, a mask and a conditional move per access."""
@@ -253,7 +244,6 @@ def _put_byte(typingctx, out, i, v):  # type: ignore[no-untyped-def]
 
 crc_residue: Any = intrinsic(_crc_residue)
 crc_residues2: Any = intrinsic(_crc_residues2)
-bswap64: Any = intrinsic(_bswap64)
 word_be: Any = intrinsic(_word_be)
 table_at: Any = intrinsic(_table_at)
 put_byte: Any = intrinsic(_put_byte)
