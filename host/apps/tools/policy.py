@@ -98,7 +98,7 @@ class Signal:
     """Where ``pattern`` matches ``where``, the tool is at least ``risk`` and has ``capabilities``."""
 
     name: str
-    where: str  # "section" (man section number), "summary" (what the tool is for), "text" (anywhere)
+    where: str  # which part of the page: "summary", "reading summary", "section", "options", "commands", "text", ...
     pattern: re.Pattern[str]
     risk: Risk
     reason: str
@@ -128,10 +128,11 @@ _DATA_OBJECT = rf"(?:files?|director(?:y|ies)|data|{_DEVICE_OBJECT}|signatures?|
 
 SIGNALS: tuple[Signal, ...] = (
     # Positive evidence: the only signals that allow APPROVE.
-    _s("reads-only", "summary", _READ_SUMMARY.pattern, S, "its summary says it reads and prints"),
+    # Their texts are empty unless decide() accepted them as evidence ("query or modify" matches a reading verb).
+    _s("reads-only", "reading summary", _READ_SUMMARY.pattern, S, "its summary says it reads and prints"),
     _s(
         "reads-only-described",
-        "description",
+        "reading description",
         _READ_DESCRIPTION.pattern,
         S,
         "its summary names no change and the first sentence of its description says it reads and prints",
@@ -655,7 +656,8 @@ def decide(doc: str) -> Decision:
             described, read_only = sentence, True
     parts = {
         "summary": summary,
-        "description": described,
+        "reading summary": summary if read_only and not described else "",
+        "reading description": described,
         "section": section,
         "text": doc,
         "options": option_text(doc),
@@ -663,8 +665,6 @@ def decide(doc: str) -> Decision:
     }
     fired: list[Fired] = []
     for signal in SIGNALS:
-        if signal.name == "reads-only" and (not read_only or described):
-            continue  # "query or modify" matches the reading verb but is not evidence
         match = signal.pattern.search(parts[signal.where])
         if not match:
             continue
