@@ -1,9 +1,15 @@
-"""The bench plot: throughput per backend on a log scale with 95% CIs, and the board's bounds."""
+"""The bench plot: throughput per backend on a log scale with 95% CIs, the streaming bound, and the board's bounds."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+
+def _stacked(spec: str) -> str:
+    """A backend spec with its options one per line: "software:threads=1,path=clmul" -> three lines."""
+    name, _, options = spec.partition(":")
+    return "\n".join([name, *options.split(",")]) if options else name
 
 
 def plot_bench(doc: dict[str, Any], out_base: Path) -> list[Path]:
@@ -19,8 +25,9 @@ def plot_bench(doc: dict[str, Any], out_base: Path) -> list[Path]:
 
     results = doc["results"]
     # Each bar says what it timed: the slow backends run on a prefix of the corpus.
+    # One option a line: "software:threads=1,path=clmul" side by side would run into its neighbours.
     names = [
-        f"{r['backend']}\n{r['count']:,} descriptors"
+        f"{_stacked(r['backend'])}\n{r['count']:,} descriptors"
         + ("\n(virtual board: simulator speed)" if r.get("board", {}).get("virtual") else "")
         for r in results
     ]
@@ -33,7 +40,11 @@ def plot_bench(doc: dict[str, Any], out_base: Path) -> list[Path]:
     for x, r, m in zip(xs, results, medians, strict=True):
         top = r["ci95"][1] if r.get("repeat", 2) > 1 else m
         ax.annotate(format_rate(m), (x, top), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=9)
-    ax.set_xticks(xs, names)
+    ax.set_xticks(xs, names, fontsize=9)
+    bound = doc.get("streaming_bound")
+    if bound:
+        label = f"streaming bound, one thread (read 24 bytes, write 1): {format_rate(bound['throughput_dps'])}"
+        ax.axhline(bound["throughput_dps"], color="#8172b2", linestyle=":", linewidth=1.5, label=label)
     for x, r in zip(xs, results, strict=True):
         board = r.get("board")
         if not board:
