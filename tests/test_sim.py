@@ -74,3 +74,20 @@ def test_a_build_left_by_another_toolchain_is_rebuilt(tmp_path: Path) -> None:
     (legacy / "Vtop.mk").write_text("")
     fresh_build_dir(legacy, "venv A")
     assert not (legacy / "Vtop.mk").exists()
+
+
+def test_only_the_top_ports_are_made_public() -> None:
+    """cocotb reaches the ports; nothing inside is kept for VPI (it made the models 10x the C++)."""
+    from tcphw.hdl.export import DEFAULT_TOP, export_verilog
+    from tcphw.sim.runner import public_ports_control, top_ports
+
+    verilog = export_verilog(2, 2)
+    ports = top_ports(verilog, DEFAULT_TOP)
+    assert sorted(ports) == sorted(
+        ["clk", "rst", "i__valid", "i__ready", "i__payload", "o__valid", "o__ready", "o__payload"]
+    )
+    control = public_ports_control(verilog, DEFAULT_TOP).splitlines()
+    assert control[0] == "`verilator_config" and len(control) == 1 + len(ports)
+    assert all(line.startswith(f'public_flat_rw -module "{DEFAULT_TOP}" -var "') for line in control[1:])
+    with pytest.raises(ValueError, match="no 'module other"):
+        top_ports(verilog, "other")
