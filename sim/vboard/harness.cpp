@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "Vtcphw_board.h"
+#include "Vvboard_top.h"
 #include "verilated.h"
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -75,12 +75,10 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     Verilated::commandArgs(argc, argv);
-    auto* top = new Vtcphw_board;
+    auto* top = new Vvboard_top;  // reset_wrapper.v: the board top, its reset held by a register
     top->clk = 0;
-    top->rst = 1;
     top->rx = 1;
-    for (int i = 0; i < 8; i++) { top->clk = !top->clk; top->eval(); }
-    top->rst = 0;
+    for (int i = 0; i < 8; i++) { top->clk = !top->clk; top->eval(); }  // the wrapper's four reset cycles
 
     const int D = opt.divisor;
     int client = -1;
