@@ -45,6 +45,19 @@ def test_software_equals_reference(path: str, corpus: np.ndarray, reference_verd
     assert np.array_equal(got[idx], reference_verdicts)
 
 
+def test_verdict_bytes_equals_reference(corpus: np.ndarray, reference_verdicts: np.ndarray) -> None:
+    """The link model's bytes-in, bytes-out entry, frame-sized pieces and the odd remainder."""
+    from tcphw.descriptors.kernel import verdict_bytes
+
+    idx = np.linspace(0, len(corpus) - 1, 60_000).astype(int)
+    picked = corpus[idx]
+    got = b"".join(verdict_bytes(picked[k : k + 7].tobytes()) for k in range(0, len(picked), 7))
+    assert np.array_equal(np.frombuffer(got, np.uint8), reference_verdicts)
+    assert verdict_bytes(b"") == b""
+    with pytest.raises(ValueError, match="not a whole number"):
+        verdict_bytes(bytes(25))
+
+
 @pytest.mark.parametrize("path", kernel_paths())
 def test_kernel_paths_agree_on_a_million(path: str) -> None:
     data, _ = generate(1_000_000, seed=13, mix={k: 1.0 for k in KINDS})

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-import numpy as np
-
 from tcphw import contract as c
 from tcphw.contract.link import BadFrame, Frame, FrameParser, HeaderRejected, Hello, Stats, nak_payload
 
@@ -22,9 +20,12 @@ VerdictFn = Callable[[bytes], bytes]
 
 def software_verdicts(payload: bytes) -> bytes:
     """Verdicts from the numba kernel the ``software`` backend runs (one thread: batches are small)."""
-    from tcphw.descriptors.kernel import verdicts
+    from tcphw.descriptors.kernel import verdict_bytes
 
-    return bytes(verdicts(np.frombuffer(payload, dtype=np.uint8).reshape(-1, c.DESCRIPTOR_SIZE)))
+    return verdict_bytes(payload)
+
+
+_COMMANDS = frozenset(int(command) for command in c.Command)
 
 
 class BoardModel:
@@ -56,7 +57,7 @@ class BoardModel:
         if isinstance(event, BadFrame):
             return self._nak(event.seq, event.type, event.reason)
         seq, type_, payload = event.seq, event.type, event.payload
-        if type_ not in {int(command) for command in c.Command}:
+        if type_ not in _COMMANDS:
             return self._nak(seq, type_, c.NakCode.UNKNOWN_COMMAND)
         whole = bool(payload) and len(payload) % c.DESCRIPTOR_SIZE == 0
         if not (whole if type_ in c.DESCRIPTOR_COMMANDS else not payload):

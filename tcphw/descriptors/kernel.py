@@ -207,6 +207,33 @@ def verdicts(descriptors: Descriptors, path: str | None = None) -> Verdicts:
     return out
 
 
+@functools.cache
+def _bytes_runner() -> Callable[[bytes, np.ndarray], None]:
+    path = best_path()
+    if path in ("clmul", "vclmul"):
+        from . import clmul
+
+        kernel = clmul.validate_slice_wide if path == "vclmul" else clmul.validate_slice
+        return lambda payload, out: kernel(np.frombuffer(payload, np.uint64), out, RISK_TABLE, 0, len(out))
+    return lambda payload, out: validate_slice(
+        np.frombuffer(payload, np.uint32), out, CRC_TABLES, RISK_TABLE, 0, len(out)
+    )
+
+
+def verdict_bytes(payload: bytes) -> bytes:
+    """The verdicts of the descriptors packed in ``payload`` (a multiple of 24 bytes), by the best path.
+
+    The link model calls this once a frame of a few descriptors: without the array reshapes and
+    path checks of ``verdicts``, a 4-descriptor call takes 2.3 us instead of 10.6 (timeit, here)."""
+    if len(payload) % DESCRIPTOR_SIZE:
+        raise ValueError(f"{len(payload)} bytes is not a whole number of {DESCRIPTOR_SIZE}-byte descriptors")
+    if sys.byteorder != "little":
+        raise RuntimeError("the verdict kernel reads descriptors as little-endian words")
+    out = np.empty(len(payload) // DESCRIPTOR_SIZE, dtype=np.uint8)
+    _bytes_runner()(payload, out)
+    return out.tobytes()
+
+
 @numba.njit(nogil=True, cache=True, boundscheck=False)
 def stream_slice(w, out, start, stop):  # type: ignore[no-untyped-def]
     """The memory bound of any verdict kernel: read a descriptor's six words, write one byte, nothing else.
