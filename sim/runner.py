@@ -133,12 +133,8 @@ def run_cocotb(
     env: dict[str, str] | None = None,
     testcase: str | None = None,
     waves: bool = False,
-    cxx_opt: str | None = None,
 ) -> Path:
     """Build ``verilog`` and run ``test_module`` on it; returns results.xml (never raises on a failed test).
-
-    ``cxx_opt`` (e.g. ``-O0``) sets the C++ optimisation of a Verilator model: a short run of a
-    big model finishes sooner unoptimised, since compiling it costs more than running it.
 
     Verilator makes only the top's ports visible to cocotb (``public_ports.vlt``). cocotb's runner
     asks for ``--public-flat-rw``, which keeps every internal signal as it is for VPI: the pin-level
@@ -158,21 +154,15 @@ def run_cocotb(
         control = build_dir / "public_ports.vlt"
         _write_if_changed(control, public_ports_control(verilog, toplevel))
         build_args += ["--no-public-flat-rw", str(control)]
-    makeflags = os.environ.get("MAKEFLAGS", "")
-    if cxx_opt and simulator == "verilator":
-        os.environ["MAKEFLAGS"] = f"{makeflags} OPT_FAST={cxx_opt} OPT_SLOW={cxx_opt} OPT_GLOBAL={cxx_opt}".strip()
-    try:
-        runner.build(
-            sources=[source],
-            hdl_toplevel=toplevel,
-            build_dir=build_dir,
-            build_args=build_args,
-            timescale=("1ns", "1ps"),
-            waves=waves,
-            log_file=build_dir / "build.log",
-        )
-    finally:
-        os.environ["MAKEFLAGS"] = makeflags
+    runner.build(
+        sources=[source],
+        hdl_toplevel=toplevel,
+        build_dir=build_dir,
+        build_args=build_args,
+        timescale=("1ns", "1ps"),
+        waves=waves,
+        log_file=build_dir / "build.log",
+    )
     results = build_dir / "results.xml"
     results.unlink(missing_ok=True)
     # cocotb exits when a test fails; the results file says which, and the caller reports it.
@@ -220,8 +210,6 @@ def run_validator_sim(
         env=env,
         testcase=testcase,
         waves=waves,
-        # With only the ports public the model is small (8 lanes: 0.8 MB of C++, was 5.8 MB), so the
-        # default optimisation costs no more than -O0 did (34 s either way) and one lane runs 16% sooner.
     )
     tests, failed = get_results(results)
     dump = None
