@@ -137,9 +137,10 @@ def run_cocotb(
     """Build ``verilog`` and run ``test_module`` on it; returns results.xml (never raises on a failed test).
 
     Verilator makes only the top's ports visible to cocotb (``public_ports.vlt``). cocotb's runner
-    asks for ``--public-flat-rw``, which keeps every internal signal as it is for VPI: the pin-level
-    board top was 10x the C++ and took 2.6x as long to build and run (94 s against 36 s). The
-    testbenches drive and sample ports only; waves (``--trace``) still record every signal."""
+    asks for ``--public-flat-rw``, which keeps every internal signal as it is for VPI: the 1-lane
+    validator was 10x the C++, and the pin-level board top took 2.6x as long to build and run (94 s
+    against 36 s). The testbenches drive and sample ports only; waves (``--trace``) still record
+    every signal."""
     from tcphw.extras import require
 
     get_runner = require("sim", "cocotb_tools.runner", "simulation").get_runner
