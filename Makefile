@@ -70,7 +70,7 @@ lint: $(STAMP)
 	$(BIN)/mypy tcphw tests
 
 bench: $(STAMP)
-	$(BIN)/tcphw bench --backend software --compare software:threads=1 --compare software:threads=1,path=clmul --compare software:threads=1,path=tables --count 10000000 --repeat 11
+	$(BIN)/tcphw bench --backend software --compare software:threads=1 --compare software:threads=1,path=vclmul --compare software:threads=1,path=clmul --compare software:threads=1,path=tables --count 10000000 --repeat 11
 
 BOARD_LANES ?= 1,2,4,8
 BOARD_PIPELINE ?= 2

@@ -121,6 +121,24 @@ def test_bench_json(runner: CliRunner) -> None:
     assert [s["backend"] for s in stream["shares"]] == names  # every CPU backend's share of it
     for share in stream["shares"]:
         assert share["ci95"][0] <= share["fraction"] <= share["ci95"][1]
+    # Where software runs several threads, the bound is also timed on that many, with the memory path's scaling.
+    threads = doc["results"][0]["info"]["threads"]
+    if threads > 1:
+        several = stream["threads"]
+        assert several["threads"] == threads and [s["backend"] for s in several["shares"]] == ["software"]
+        assert several["scaling"]["ci95"][0] <= several["scaling"]["ratio"] <= several["scaling"]["ci95"][1]
+    else:
+        assert "threads" not in stream
+
+
+def test_bench_times_the_streaming_bound_on_the_thread_counts_it_compares() -> None:
+    from tcphw.host.apps.bench import streaming_threads
+    from tcphw.host.backends.software import usable_cores
+
+    assert streaming_threads(["board"]) == []  # no CPU backend, no bound
+    assert streaming_threads(["board", "naive"]) == [1]
+    assert streaming_threads(["software:threads=1", "software:threads=3,path=tables"]) == [1, 3]
+    assert streaming_threads(["software"]) == sorted({1, usable_cores()})
 
 
 def test_bench_text_shows_ratio_against_naive(runner: CliRunner) -> None:
@@ -150,7 +168,8 @@ def test_backends_lists_software(runner: CliRunner) -> None:
 
 def test_a_kernel_path_this_machine_lacks_is_one_line_and_exit_2(runner: CliRunner, corpus: Path) -> None:
     r = runner.invoke(main, ["validate", str(corpus), "--backend", "software:path=avx9000"])
-    assert r.exit_code == 2 and "kernel path must be one of vclmul, clmul, tables, got 'avx9000'" in r.output, r.output
+    expected = "kernel path must be one of avx2, vclmul, clmul, tables, got 'avx9000'"
+    assert r.exit_code == 2 and expected in r.output, r.output
 
 
 def test_unwritable_output_is_a_clear_error(runner: CliRunner, corpus: Path, tmp_path: Path) -> None:

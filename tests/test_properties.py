@@ -11,7 +11,7 @@ from tcphw.descriptors.kernel import runnable_paths
 from tcphw.host.backends import get_backend
 from tcphw.host.backends.reference import reference_verdict
 
-# Every kernel path this CPU runs (vclmul, clmul and tables on a recent x86-64): each is checked.
+# Every kernel path this CPU runs (avx2, vclmul, clmul and tables on a recent x86-64): each is checked.
 SOFTWARE = [get_backend("software", threads=1, path=p) for p in runnable_paths()]
 
 valid_descriptors = st.builds(

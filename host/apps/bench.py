@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +14,7 @@ import numpy as np
 
 from tcphw.contract import DESCRIPTOR_SIZE, FRAME_OVERHEAD, UART_FRAME_BITS
 from tcphw.host.apps.environment import environment
-from tcphw.host.backends import Backend, open_backend
+from tcphw.host.backends import Backend, open_backend, parse_backend_spec
 from tcphw.host.backends.base import Descriptors
 from tcphw.stats import ratio_ci, summarize
 
@@ -44,27 +46,56 @@ CPU_BACKENDS = ("software", "naive", "reference")
 STREAM = "streaming bound"
 
 
-def times_streaming_bound(specs: Sequence[str]) -> bool:
-    """Whether a bench of ``specs`` also times the streaming bound (it does beside any CPU backend)."""
-    return any(spec.partition(":")[0] in CPU_BACKENDS for spec in specs)
+def streaming_threads(specs: Sequence[str]) -> list[int]:
+    """The thread counts a bench of ``specs`` times the streaming bound on: none without a CPU backend, else one
+    thread, and as many as the most threaded software backend uses (its share is of that bound)."""
+    if not any(spec.partition(":")[0] in CPU_BACKENDS for spec in specs):
+        return []
+    from tcphw.host.backends.software import usable_cores
+
+    most = 1
+    for spec in specs:
+        name, options = parse_backend_spec(spec)
+        if name == "software":
+            most = max(most, int(options.get("threads") or usable_cores()))
+    return sorted({1, most})
 
 
 class _StreamBound(Backend):
     """Not a validator: the loop that reads each descriptor and writes one byte (``kernel.stream``), on one
-    thread. Timed with the backends, in the same rounds, so each CPU backend's share of it is measured."""
+    thread or on ``threads`` threads over contiguous slices as the software backend splits its work. Timed
+    with the backends, in the same rounds, so each CPU backend's share of it is measured."""
 
-    name = STREAM
-
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 1) -> None:
         from tcphw.descriptors import kernel
 
-        self._stream = kernel.stream
+        self.threads = threads
+        self.name = STREAM if threads == 1 else f"{STREAM}:threads={threads}"
+        self._kernel = kernel
+        self._pool = ThreadPoolExecutor(threads) if threads > 1 else None
 
     def _validate(self, descriptors: Descriptors) -> np.ndarray:
-        return self._stream(descriptors)
+        if self._pool is None:
+            return self._kernel.stream(descriptors)
+        out = np.empty(len(descriptors), dtype=np.uint8)  # one array that the threads share, as in software
+        run = self._kernel.stream_runner(descriptors)
+        bounds = np.linspace(0, len(descriptors), self.threads + 1).astype(np.int64)
+        for part in [self._pool.submit(run, out, int(a), int(b)) for a, b in itertools.pairwise(bounds)]:
+            part.result()
+        return out
 
     def info(self) -> dict[str, Any]:
-        return {"name": STREAM, "description": "numba loop, one thread: read 24 bytes, write 1, per descriptor"}
+        threads = "one thread" if self.threads == 1 else f"{self.threads} threads"
+        return {"name": self.name, "description": f"numba loop, {threads}: read 24 bytes, write 1, per descriptor"}
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+def _threads_of(run: BackendRun) -> int:
+    return int(getattr(run.backend, "threads", 1) or 1)
 
 
 def _timed(backend: Backend, data: Descriptors) -> tuple[float, np.ndarray]:
@@ -88,8 +119,9 @@ def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | Non
             b = open_backend(spec)
             n = min(len(corpus), getattr(b, "bench_count", plan.slow_count)) if b.slow else len(corpus)
             runs.append(BackendRun(spec, b, n))
-        if times_streaming_bound(plan.backends):
-            runs.append(BackendRun(STREAM, _StreamBound(), len(corpus)))
+        for threads in streaming_threads(plan.backends):
+            bound = _StreamBound(threads)
+            runs.append(BackendRun(bound.name, bound, len(corpus)))
         for run in runs:
             for _ in range(plan.warmup):  # compile (numba), fill caches, open links; discarded
                 run.verdicts = run.backend.validate(corpus[: run.count])
@@ -121,23 +153,46 @@ def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | Non
 
 
 def _streaming(plan: BenchPlan, runs: list[BackendRun]) -> dict[str, Any] | None:
-    """The streaming bound and each CPU backend's share of it (ratio of medians, bootstrap CI)."""
-    bound = next((r for r in runs if r.spec == STREAM), None)
-    if bound is None:
+    """The one-thread streaming bound and each CPU backend's share of it (ratio of medians, bootstrap CI);
+    where a backend runs several threads, also the bound on that many threads, the backend's share of it, and
+    how the memory path scales (several threads' bound over one thread's): the ceiling on any kernel's
+    thread scaling once it is near the bound."""
+    bounds = {_threads_of(r): r for r in runs if r.spec.partition(":")[0] == STREAM}
+    if 1 not in bounds:
         return None
-    b = [bound.count / s for s in bound.seconds]
-    st = summarize(b, seed=plan.seed)
-    shares = []
-    for run in runs:
-        if run.spec.partition(":")[0] in CPU_BACKENDS:
-            ratio, lo, hi = ratio_ci([run.count / s for s in run.seconds], b, seed=plan.seed)
-            shares.append({"backend": run.spec, "fraction": ratio, "ci95": [lo, hi]})
-    return {"throughput_dps": st["median"], "ci95": [st["ci95_low"], st["ci95_high"]], "shares": shares}
+
+    def rates(run: BackendRun) -> list[float]:
+        return [run.count / s for s in run.seconds]
+
+    def share(run: BackendRun, bound: BackendRun) -> dict[str, Any]:
+        ratio, lo, hi = ratio_ci(rates(run), rates(bound), seed=plan.seed)
+        return {"backend": run.spec, "fraction": ratio, "ci95": [lo, hi]}
+
+    cpu = [r for r in runs if r.spec.partition(":")[0] in CPU_BACKENDS]
+    st = summarize(rates(bounds[1]), seed=plan.seed)
+    doc: dict[str, Any] = {
+        "throughput_dps": st["median"],
+        "ci95": [st["ci95_low"], st["ci95_high"]],
+        "shares": [share(r, bounds[1]) for r in cpu],
+    }
+    several = [t for t in bounds if t > 1]
+    if several:
+        threads = several[0]
+        wide = summarize(rates(bounds[threads]), seed=plan.seed)
+        scaling, lo, hi = ratio_ci(rates(bounds[threads]), rates(bounds[1]), seed=plan.seed)
+        doc["threads"] = {
+            "threads": threads,
+            "throughput_dps": wide["median"],
+            "ci95": [wide["ci95_low"], wide["ci95_high"]],
+            "scaling": {"ratio": scaling, "ci95": [lo, hi]},
+            "shares": [share(r, bounds[threads]) for r in cpu if _threads_of(r) == threads],
+        }
+    return doc
 
 
 def _report(corpus: Descriptors, plan: BenchPlan, runs: list[BackendRun], env_start: dict[str, Any]) -> dict[str, Any]:
     streaming = _streaming(plan, runs)
-    runs = [r for r in runs if r.spec != STREAM]  # not a validator: no ratio, no agreement
+    runs = [r for r in runs if r.spec.partition(":")[0] != STREAM]  # not a validator: no ratio, no agreement
     results = []
     for run in runs:
         dps = [run.count / s for s in run.seconds]
@@ -369,6 +424,20 @@ def format_report(doc: dict[str, Any]) -> str:
                 f"{share['backend']}: {share['fraction']:.1%} of the streaming bound "
                 f"(95% CI {share['ci95'][0]:.1%}..{share['ci95'][1]:.1%})"
             )
+        several = stream.get("threads")
+        if several:
+            scaling = several["scaling"]
+            lines.append(
+                f"streaming bound on {several['threads']} threads: {format_rate(several['throughput_dps'])} "
+                f"({format_rate(several['ci95'][0])} .. {format_rate(several['ci95'][1])}), "
+                f"{scaling['ratio']:.2f}x one thread's (95% CI {scaling['ci95'][0]:.2f}..{scaling['ci95'][1]:.2f}): "
+                f"the memory path's own scaling"
+            )
+            for share in several["shares"]:
+                lines.append(
+                    f"{share['backend']}: {share['fraction']:.1%} of the {several['threads']}-thread streaming bound "
+                    f"(95% CI {share['ci95'][0]:.1%}..{share['ci95'][1]:.1%})"
+                )
     agree = doc["agreement"]
     checked = ", ".join(f"{p['backend']} vs {p['against']} on {p['compared']:,}" for p in agree["pairs"])
     lines.append(f"agreement: {agree['mismatches']} mismatching verdicts ({checked or 'one backend only'})")

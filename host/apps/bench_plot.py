@@ -45,6 +45,10 @@ def plot_bench(doc: dict[str, Any], out_base: Path) -> list[Path]:
     if bound:
         label = f"streaming bound, one thread (read 24 bytes, write 1): {format_rate(bound['throughput_dps'])}"
         ax.axhline(bound["throughput_dps"], color="#8172b2", linestyle=":", linewidth=1.5, label=label)
+        several = bound.get("threads")
+        if several:
+            label = f"streaming bound, {several['threads']} threads: {format_rate(several['throughput_dps'])}"
+            ax.axhline(several["throughput_dps"], color="#937860", linestyle=(0, (1, 3)), linewidth=1.5, label=label)
     for x, r in zip(xs, results, strict=True):
         board = r.get("board")
         if not board:

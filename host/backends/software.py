@@ -30,12 +30,17 @@ def numba_version() -> str:
     return str(numba.__version__)
 
 
+def usable_cores() -> int:
+    """The software backend's default thread count: the cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 @register_backend(
     "software",
     "numba kernel on one or more threads (the fast reference)",
     (
         BackendOption("threads", int, "worker threads (default: every core this process may use)", 1, MAX_THREADS),
-        BackendOption("path", str, "kernel path: vclmul, clmul or tables (default: the fastest this CPU runs)"),
+        BackendOption("path", str, "kernel path: avx2, vclmul, clmul or tables (default: the fastest this CPU runs)"),
     ),
 )
 class SoftwareBackend(Backend):
@@ -46,8 +51,7 @@ class SoftwareBackend(Backend):
     def __init__(self, threads: int | None = None, path: str | None = None) -> None:
         if sys.byteorder != "little":
             raise BackendUnavailable("the software kernel reads descriptors as little-endian words; use 'reference'")
-        available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        self.threads = int(threads) if threads else available
+        self.threads = int(threads) if threads else usable_cores()
         if not 1 <= self.threads <= MAX_THREADS:
             raise ValueError(f"threads must be from 1 to {MAX_THREADS}, got {threads}")
         from tcphw.descriptors import kernel

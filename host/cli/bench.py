@@ -10,7 +10,7 @@ import click
 from tcphw.atomic import write_text_atomic
 from tcphw.descriptors.corpus import load_corpus
 from tcphw.descriptors.generate import check_fits, generate
-from tcphw.host.apps.bench import BenchPlan, format_report, run_bench, times_streaming_bound
+from tcphw.host.apps.bench import BenchPlan, format_report, run_bench, streaming_threads
 from tcphw.host.backends import parse_backend_spec
 from tcphw.host.backends.gpu import gpu_available
 from tcphw.host.cli.descriptors import _progress
@@ -80,7 +80,7 @@ def bench(
         check_fits(count)
     data = load_corpus(corpus) if corpus else generate(count, seed)[0]
     plan = BenchPlan(specs, repeat=repeat, warmup=warmup, slow_count=slow_count, seed=seed)
-    runs = len(specs) + times_streaming_bound(specs)
+    runs = len(specs) + len(streaming_threads(specs))
     with _progress(not as_json, runs * (repeat + warmup), "benchmarking") as bar:
         doc = run_bench(data, plan, progress=bar.update)
     doc["corpus"] = str(corpus) if corpus else f"generated: count={count} seed={seed} default mix"

@@ -3,10 +3,11 @@
 The ``software`` backend (``tcphw.host.backends.software``) runs it on threads; the gpu backend
 compiles ``verdict_of_words`` for CUDA; the link model and the testbenches call ``verdicts``.
 
-Two paths give the same verdicts: ``clmul`` (``tcphw.descriptors.clmul``) checks the CRC with
-carry-less multiplication where the CPU has it; ``tables``, below, runs anywhere (and is what the
-gpu backend compiles). Speed of the table path comes from these choices, each measured with
-``tcphw bench``:
+Four paths give the same verdicts (``PATHS``; docs/kernel.md has their measurements): ``avx2``
+(``tcphw.descriptors.wide``) computes whole verdicts four at a time in vector registers; ``vclmul``
+and ``clmul`` (``tcphw.descriptors.clmul``) check the CRC with carry-less multiplication and the
+fields in general registers; ``tables``, below, runs anywhere (and is what the gpu backend
+compiles). Speed of the table path comes from these choices, each measured with ``tcphw bench``:
 - the CRC uses per-position tables (see ``tcphw.descriptors.crc_tables``), so its 22 lookups are
   independent instead of a serial chain, and a descriptor is read as six 32-bit words (byte
   extraction from 32-bit words compiles to fewer instructions than from 64-bit ones: +10%);
@@ -150,6 +151,7 @@ def validate_slice(w, out, t, risk_table, start, stop):  # type: ignore[no-untyp
 
 # The kernel's paths, identical verdicts: `tcphw backends` shows which one runs here.
 PATHS = {
+    "avx2": "the whole verdict of four descriptors at once in 256-bit registers (AVX2), the CRC by VPCLMULQDQ",
     "vclmul": "CRC by carry-less multiplication, two descriptors per 256-bit VPCLMULQDQ product",
     "clmul": "CRC checked by carry-less multiplication (PCLMULQDQ, 4 products a descriptor)",
     "tables": "CRC from 16 independent position-table lookups (portable)",
@@ -161,7 +163,7 @@ def runnable_paths() -> tuple[str, ...]:
     """The paths this CPU can run, fastest first (docs/kernel.md has the measurements)."""
     from . import clmul
 
-    wide = ("vclmul",) if clmul.supported_wide() else ()
+    wide = ("avx2", "vclmul") if clmul.supported_wide() else ()
     narrow = ("clmul",) if clmul.supported() else ()
     return (*wide, *narrow, "tables")
 
@@ -178,7 +180,7 @@ def check_path(path: str | None) -> str:
     if path not in PATHS:
         raise ValueError(f"kernel path must be one of {', '.join(PATHS)}, got {path!r}")
     if path not in runnable_paths():
-        needs = "VPCLMULQDQ and AVX2" if path == "vclmul" else "PCLMULQDQ"
+        needs = "PCLMULQDQ" if path == "clmul" else "VPCLMULQDQ and AVX2"
         raise ValueError(f"kernel path {path} needs an x86-64 CPU with {needs}; this one has none (use tables)")
     return path
 
@@ -193,6 +195,10 @@ def path_kernel(path: str) -> tuple[WordView, PathKernel]:
     """The flat word view a path reads descriptors through, and its kernel over that view."""
     if sys.byteorder != "little":
         raise RuntimeError("the verdict kernel reads descriptors as little-endian words")
+    if path == "avx2":
+        from . import clmul, wide
+
+        return clmul.as_quads, lambda q, out, start, stop: wide.validate_slice(q, out, RISK_TABLE, start, stop)
     if path in ("clmul", "vclmul"):
         from . import clmul
 
@@ -228,18 +234,18 @@ def verdict_bytes(payload: bytes) -> bytes:
     return out.tobytes()
 
 
-@numba.njit(nogil=True, cache=True, boundscheck=False)
-def stream_slice(w, out, start, stop):  # type: ignore[no-untyped-def]
-    """The memory bound of any verdict kernel: read a descriptor's six words, write one byte, nothing else.
+def stream_runner(descriptors: Descriptors) -> SliceRunner:
+    """The streaming bound's loop as ``run(out, start, stop)``, like ``slice_runner``: it reads every descriptor
+    with the vector loads of the ``avx2`` path and writes one byte each (not a verdict).
+    ``tcphw.descriptors.wide`` says why a scalar loop is not the bound."""
+    from . import clmul, wide
 
-    The byte is the XOR of the words (so no read can be optimised away); it is not a verdict."""
-    for n in range(start, stop):
-        b = WORDS * n
-        out[n] = (w[b] ^ w[b + 1] ^ w[b + 2] ^ w[b + 3] ^ w[b + 4] ^ w[b + 5]) & 0xFF
+    quads = clmul.as_quads(descriptors)
+    return lambda out, start, stop: wide.stream_slice(quads, out, start, stop)
 
 
 def stream(descriptors: Descriptors) -> np.ndarray:
     """The streaming bound's loop over an ``N x 24`` array, on this thread (``tcphw bench`` times it)."""
     out = np.empty(len(descriptors), dtype=np.uint8)
-    stream_slice(as_words(descriptors), out, 0, len(descriptors))
+    stream_runner(descriptors)(out, 0, len(descriptors))
     return out
