@@ -94,6 +94,32 @@ def test_a_reading_summary_with_evidence_of_change_is_not_approved(summary: str,
     assert RISK_DECISION[decision.risk] != Decision.APPROVE, decision.reasons
 
 
+@pytest.mark.parametrize(
+    "summary, section, options",
+    [
+        # held-out 6's dangerous misses, each written as a generic case
+        ("display sniffed URLs in real time", 1, ""),  # sniffing, whatever the verb
+        ("generate traces of the I/O traffic on block devices", 1, ""),  # tracing
+        ("perform live tracing for block devices", 1, ""),
+        # held-out 7's: a weak reading verb lifts no domain, optical discs are storage, a parenthesis in an option
+        ("guess basic security profile requirements", 8, ""),
+        ("perform various actions on a CD-RW", 1, ""),
+        ("finds duplicate files", 1, "       -deleteduplicates true|false\n              Delete (unlink) files.\n"),
+    ],
+)
+def test_evidence_that_outweighs_a_reading_verb(summary: str, section: int, options: str) -> None:
+    decision = decide(man("faketool", summary, section, options))
+    assert RISK_DECISION[decision.risk] != Decision.APPROVE, decision.reasons
+
+
+def test_a_system_administration_command_that_does_not_say_it_reads_needs_approval() -> None:
+    decision = decide(man("frobd", "frobnicate the widgets", 8))
+    assert RISK_DECISION[decision.risk] == Decision.REQUIRE_APPROVAL, decision.reasons
+    assert {f.signal.name for f in decision.fired} == {"admin-section"}
+    # the same page in section 1 has no evidence either way: CAUTION
+    assert decide(man("frob", "frobnicate the widgets", 1)).risk == Risk.MEDIUM_RISK
+
+
 def test_mixed_case_headings_are_read_as_man_writes_them() -> None:
     page = "mdir(1)     General Commands Manual     mdir(1)\n\nName\n       mdir - display an MSDOS directory\n"
     assert summary_line(page) == "display an MSDOS directory"

@@ -352,6 +352,17 @@ def markdown(report: dict[str, Any]) -> str:
         "errors were then read once (hardware probing and registers, 'unpack' and 'extract' as changes, verbs "
         "with a final s, 'create ... on a file system' is not formatting), which gives the figure below: seen "
         "once, not blind.",
+        f"- **held-out 6**: packages labelled blind on 2026-11-27 ({', '.join(report['fresh5_packages'])}). "
+        "Blind, before any change: 46.5% (39.4% .. 53.1%) with **3 dangerous misses** (blktrace 'generate traces "
+        "of the i/o traffic on block devices', btrace 'perform live tracing', webspy 'display sniffed URLs'). "
+        "Its errors were then read for the change they led to (sniffing and tracing vocabulary; a section 8 page "
+        "with no reading summary needs approval), so it is no longer unseen.",
+        f"- **held-out 7**: packages labelled blind after held-out 6's first measurement and before that change "
+        f"({', '.join(report['fresh6_packages'])}). Blind before it: 52.8% (46.1% .. 60.1%), 3 dangerous misses; "
+        "blind after it: 55.4% (48.2% .. 62.7%), still **3 dangerous misses** (rdfind 'finds duplicate files' "
+        "with a deleting option, aa-autodep 'guess basic AppArmor profile requirements', cdrwtool 'perform "
+        "various actions on a CD-R'). Its errors were then read once (an option's parenthesis, weak reading "
+        "verbs, optical discs as storage), which gives the figure below: seen once, not blind.",
         "- **tuned packages**: the rest, on which the policy was written and tuned (a training-set figure).",
         "",
         "Agreement is on the decision an agent gets (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), with a "

@@ -219,9 +219,10 @@ SIGNALS: tuple[Signal, ...] = (
         "summary",
         r"\b(?:block devices?|devices?|disks?|drives?|file ?systems?|partitions?|volumes?|swap|superblock|raid|"
         r"md arrays?|loop devices?|zram|luks|encrypted|mount\w*|unmount\w*|quotas?|tape|ext[234]|xfs|"
-        r"btrfs|fat|vfat|ntfs|f2fs|exfat|squashfs|minix|iso9660)\b(?<!multi-volume)",
+        r"btrfs|fat|vfat|ntfs|f2fs|exfat|squashfs|minix|iso9660|CD-RW?|DVD(?:[-+]RW?)?|optical discs?)\b"
+        r"(?<!multi-volume)",
         H,
-        "it works on block devices, file systems, partitions, volumes or swap",
+        "it works on block devices, file systems, partitions, volumes, swap or optical discs",
         SYSTEM | ROOT,
         when_read_only=S,
     ),
@@ -337,6 +338,23 @@ SIGNALS: tuple[Signal, ...] = (
         SYSTEM,
     ),
     _s(
+        "intercepts",
+        "summary",
+        r"\b(?:sniff\w*|spoof\w*|forg(?:e|es|ing)\b|flood\w*|intercept\w*|monkey-in-the-middle|man-in-the-middle|"
+        r"mitm\b|inject\w*|hijack\w*|promiscuous)",
+        H,
+        "it sniffs, intercepts, forges or floods network traffic, even where its verb only reads",
+        NET,
+    ),
+    _s(
+        "traces",
+        "summary",
+        r"\btracing\b|\b(?:generate|record|collect|capture)\w*\s+(?:\w+\s+){0,2}traces?\b",
+        H,
+        "it sets up tracing (of the kernel, devices or programs), even where its verb only reads",
+        SYSTEM,
+    ),
+    _s(
         "runs-programs",
         "summary",
         r"\b(?:run|execute|invoke|launch|start)\w*\b.*\b(?:commands?|programs?|scripts?)",
@@ -415,8 +433,8 @@ SIGNALS: tuple[Signal, ...] = (
         "admin-section",
         "section",
         r"^8$",
-        M,
-        "a system administration command (man section 8)",
+        H,
+        "a system administration command (man section 8) whose summary does not say it only reads",
         ROOT,
         when_read_only=S,
     ),
@@ -473,7 +491,8 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "destructive-option",
         "options",
-        rf"\b(?:{_DESTROY_VERB})\b(?:\s+(?:all|the|existing|any|original|source|destination|target|output|input|"
+        rf"\b(?:{_DESTROY_VERB})\b(?:\s*\([^)\n]{{1,30}}\))?(?:\s+(?:all|the|existing|any|original|source|destination|"
+        r"target|output|input|"
         r"matching|old|its|each))*\s+(?:files?|director(?:y|ies)|trees?|archives?|entries|snapshots?)\b",
         M,
         "an option removes, erases or overwrites files",
@@ -634,6 +653,12 @@ def description_sentence(doc: str) -> str:
     return ""
 
 
+def _weak_read(summary: str) -> bool:
+    """Whether the summary's reading verb is a weak one (``_WEAK_READ``)."""
+    read = _READ_SUMMARY.search(summary)
+    return read is not None and _WEAK_READ.match(summary[read.start() :]) is not None
+
+
 def _reads(pattern: re.Pattern[str], text: str) -> bool:
     """A reading verb, and no change verb outside the words that matched it ("convert tabs" reads)."""
     read = pattern.search(text)
@@ -643,11 +668,17 @@ def _reads(pattern: re.Pattern[str], text: str) -> bool:
     return not re.search(_MODIFY, rest, re.IGNORECASE)
 
 
+# Reading verbs that say little about what is read or how ("perform", "guess"): evidence enough to approve a tool
+# of no sensitive domain, too weak to keep a domain signal (kernel, storage, section 8, root) from raising the level.
+_WEAK_READ = re.compile(r"^\W*(?:(?:\w+\s+){0,3})?(?:perform|performs|guess|guesses)\b", re.IGNORECASE)
+
+
 def decide(doc: str) -> Decision:
     """The strictest level of every signal that fires; MEDIUM_RISK when none says it only reads."""
     summary = summary_line(doc)
     section = man_section(doc) or ""
     read_only = _reads(_READ_SUMMARY, summary)
+    weak = read_only and _weak_read(summary)
     # The description speaks only where the summary neither reads nor names a change.
     described = ""
     if not read_only and not re.search(_MODIFY, summary, re.IGNORECASE):
@@ -672,10 +703,11 @@ def decide(doc: str) -> Decision:
         if read_only and signal.when_read_only is not None:
             if signal.when_read_only == READ_ONLY_SKIP:
                 continue
-            cap = Risk(signal.when_read_only)
-            if described and signal.name not in LIFTED_BY_DESCRIPTION:
-                cap = max(cap, M)  # a sentence of the description is weaker evidence than the summary
-            level = min(level, cap)
+            if not weak:  # a weak reading verb ("perform", "guess") lifts no domain signal
+                cap = Risk(signal.when_read_only)
+                if described and signal.name not in LIFTED_BY_DESCRIPTION:
+                    cap = max(cap, M)  # a sentence of the description is weaker evidence than the summary
+                level = min(level, cap)
         quote = f"section {section}" if signal.where == "section" else _quote(parts[signal.where], match)
         fired.append(Fired(signal, quote, level))
     caps = 0
