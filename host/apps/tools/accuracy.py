@@ -57,7 +57,7 @@ def load_labels(path: Path | None = None) -> list[Label]:
     return [Label(r["name"], r["package"], Risk[r["risk"]], r["why"]) for r in _rows(text)]
 
 
-# The held-out groups in the order they were labelled; the newest has never been tuned on.
+# The held-out groups in the order they were labelled; the learned signal is judged on the newest.
 GROUPS = ("heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")
 UNSEEN = GROUPS[-1]
 
@@ -425,14 +425,15 @@ def learned_markdown(learned: dict[str, Any]) -> list[str]:
     lines = [
         "## Learned signal (scikit-learn)",
         "",
-        learned["model"] + ". It may only raise the policy's level, never lower it. Held-out 4: trained on "
-        "every other package, judged on the newest held-out group. Whole set: grouped cross-validation by package "
-        f"({learned['folds']} folds), so no tool is judged by a model that saw its package.",
+        learned["model"] + ". It may only raise the policy's level, never lower it. "
+        f"{SET_TITLES[UNSEEN].capitalize()}: trained on every other package, judged on the newest held-out group. "
+        f"Whole set: grouped cross-validation by package ({learned['folds']} folds), so no tool is judged by a "
+        "model that saw its package.",
         "",
         "| | policy | policy + learned raise |",
         "|---|---:|---:|",
     ]
-    for key, head in (("heldout", "held-out 4"), ("all", "whole set (cross-validated)")):
+    for key, head in (("heldout", SET_TITLES[UNSEEN]), ("all", "whole set (cross-validated)")):
         a, b = learned[key]["policy"], learned[key]["policy_plus_learned"]
         lines.append(f"| {head}: decision agreement | {_agreement(a)} | {_agreement(b)} |")
         lines.append(f"| {head}: dangerous misses | {len(a['dangerous_misses'])} | {len(b['dangerous_misses'])} |")
