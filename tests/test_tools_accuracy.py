@@ -112,6 +112,14 @@ def test_evidence_that_outweighs_a_reading_verb(summary: str, section: int, opti
     assert RISK_DECISION[decision.risk] != Decision.APPROVE, decision.reasons
 
 
+def test_a_weak_reading_verb_says_why_the_domain_kept_its_level() -> None:
+    decision = decide(man("faketool", "guess basic kernel module requirements", 1))
+    assert decision.risk == Risk.HIGH_RISK, decision.reasons
+    assert decision.reasons[-1] == "(its reading verb 'guess' is too weak to cap a domain signal)"
+    # a strong reading verb still caps the same domain
+    assert decide(man("faketool", "list basic kernel module requirements", 1)).risk == Risk.SAFE
+
+
 def test_a_system_administration_command_that_does_not_say_it_reads_needs_approval() -> None:
     decision = decide(man("frobd", "frobnicate the widgets", 8))
     assert RISK_DECISION[decision.risk] == Decision.REQUIRE_APPROVAL, decision.reasons

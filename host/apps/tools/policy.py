@@ -670,7 +670,7 @@ def _reads(pattern: re.Pattern[str], text: str) -> bool:
 
 # Reading verbs that say little about what is read or how ("perform", "guess"): evidence enough to approve a tool
 # of no sensitive domain, too weak to keep a domain signal (kernel, storage, section 8, root) from raising the level.
-_WEAK_READ = re.compile(r"^\W*(?:(?:\w+\s+){0,3})?(?:perform|performs|guess|guesses)\b", re.IGNORECASE)
+_WEAK_READ = re.compile(r"^\W*(?:(?:\w+\s+){0,3})?(?P<verb>perform|performs|guess|guesses)\b", re.IGNORECASE)
 
 
 def decide(doc: str) -> Decision:
@@ -717,6 +717,9 @@ def decide(doc: str) -> Decision:
         return Decision(M, 0, (), (NO_EVIDENCE + (f" (summary: '{summary[:80]}')" if summary else ""),))
     risk = max(f.risk for f in fired)
     reasons = [f.reason() for f in sorted(fired, key=lambda f: -f.risk)]
+    if weak and any(f.signal.when_read_only not in (None, READ_ONLY_SKIP) for f in fired):
+        verb = _WEAK_READ.match(summary[_READ_SUMMARY.search(summary).start() :])  # type: ignore[union-attr]
+        reasons.append(f"(its reading verb '{verb.group('verb') if verb else ''}' is too weak to cap a domain signal)")
     evidence = any(f.signal.risk <= L for f in fired)
     if risk <= L and not evidence:  # cannot happen with the table above; kept so a new low signal fails safe
         risk = M
