@@ -155,7 +155,7 @@ def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | Non
 def _streaming(plan: BenchPlan, runs: list[BackendRun]) -> dict[str, Any] | None:
     """The one-thread streaming bound and each CPU backend's share of it (ratio of medians, bootstrap CI);
     where a backend runs several threads, also the bound on that many threads, the backend's share of it, and
-    how the memory path scales (several threads' bound over one thread's): the ceiling on any kernel's
+    how the streaming loop scales (several threads' bound over one thread's): the ceiling on any kernel's
     thread scaling once it is near the bound."""
     bounds = {_threads_of(r): r for r in runs if r.spec.partition(":")[0] == STREAM}
     if 1 not in bounds:
@@ -431,7 +431,7 @@ def format_report(doc: dict[str, Any]) -> str:
                 f"streaming bound on {several['threads']} threads: {format_rate(several['throughput_dps'])} "
                 f"({format_rate(several['ci95'][0])} .. {format_rate(several['ci95'][1])}), "
                 f"{scaling['ratio']:.2f}x one thread's (95% CI {scaling['ci95'][0]:.2f}..{scaling['ci95'][1]:.2f}): "
-                f"the memory path's own scaling"
+                "the streaming loop's own scaling"
             )
             for share in several["shares"]:
                 lines.append(
