@@ -58,13 +58,13 @@ def load_labels(path: Path | None = None) -> list[Label]:
 
 
 # The held-out groups in the order they were labelled; the learned signal is judged on the newest.
-GROUPS = ("heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")
+GROUPS = ("heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
 UNSEEN = GROUPS[-1]
 
 
 def heldout_packages() -> dict[str, list[str]]:
     """The held-out groups of packages, oldest first: "heldout" (held out while the policy was written),
-    then "fresh" to "fresh6" (each labelled blind after the previous group's errors were read)."""
+    then "fresh" to "fresh7" (each labelled blind after the previous group's errors were read)."""
     out: dict[str, list[str]] = {key: [] for key in GROUPS}
     for line in (_DATA / "heldout_packages.txt").read_text().splitlines():
         line = line.strip()
@@ -197,8 +197,9 @@ def metrics(judged: list[Judged], method: str) -> Metrics:
     )
 
 
-SETS = ("fresh6", "fresh5", "fresh4", "fresh3", "fresh2", "fresh", "heldout", "tuned", "all")
+SETS = ("fresh7", "fresh6", "fresh5", "fresh4", "fresh3", "fresh2", "fresh", "heldout", "tuned", "all")
 SET_TITLES = {
+    "fresh7": "held-out 8",
     "fresh6": "held-out 7",
     "fresh5": "held-out 6",
     "fresh4": "held-out 5",
@@ -242,6 +243,7 @@ def evaluate(
         "fresh4_packages": packages["fresh4"],
         "fresh5_packages": packages["fresh5"],
         "fresh6_packages": packages["fresh6"],
+        "fresh7_packages": packages["fresh7"],
         "documentation": {s: sum(d.source == s for d in docs.values()) for s in ("man", "--help", "-h", "none")},
         "table_entries_in_labels": sum(lookup(label.name) is not None for label in labels),
         "sets": {},
