@@ -105,6 +105,8 @@ def test_a_reading_summary_with_evidence_of_change_is_not_approved(summary: str,
         ("guess basic security profile requirements", 8, ""),
         ("perform various actions on a CD-RW", 1, ""),
         ("finds duplicate files", 1, "       -deleteduplicates true|false\n              Delete (unlink) files.\n"),
+        # held-out 8's: reading credentials is already sensitive
+        ("a tool to find weak passwords of your users", 8, ""),
     ],
 )
 def test_evidence_that_outweighs_a_reading_verb(summary: str, section: int, options: str) -> None:

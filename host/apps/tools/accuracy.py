@@ -365,6 +365,10 @@ def markdown(report: dict[str, Any]) -> str:
         "with a deleting option, aa-autodep 'guess basic AppArmor profile requirements', cdrwtool 'perform "
         "various actions on a CD-R'). Its errors were then read once (an option's parenthesis, weak reading "
         "verbs, optical discs as storage), which gives the figure below: seen once, not blind.",
+        f"- **held-out 8**: packages labelled blind after that day's policy changes "
+        f"({', '.join(report['fresh7_packages'])}). Blind, on the policy as it then stood: 47.0% (39.2% .. "
+        "54.2%) with **1 dangerous miss** (john 'a tool to find weak passwords of your users'). That error was "
+        "then read (credentials: reading them is already sensitive), which gives the figure below: seen once.",
         "- **tuned packages**: the rest, on which the policy was written and tuned (a training-set figure).",
         "",
         "Agreement is on the decision an agent gets (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), with a "

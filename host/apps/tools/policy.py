@@ -338,6 +338,16 @@ SIGNALS: tuple[Signal, ...] = (
         SYSTEM,
     ),
     _s(
+        "credentials",
+        "summary",
+        r"\b(?:passwords?|passphrases?|credentials?|password hashes|secret keys?|private keys?|"
+        r"shadow (?:file|passwords?))\b",
+        H,
+        "it handles passwords, keys or other credentials: reading them is already sensitive",
+        PRIV,
+        when_read_only=M,
+    ),
+    _s(
         "intercepts",
         "summary",
         r"\b(?:sniff\w*|spoof\w*|forg(?:e|es|ing)\b|flood\w*|intercept\w*|monkey-in-the-middle|man-in-the-middle|"
