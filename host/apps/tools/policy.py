@@ -501,9 +501,9 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "destructive-option",
         "options",
-        rf"\b(?:{_DESTROY_VERB})\b(?:\s*\([^)\n]{{1,30}}\))?(?:\s+(?:all|the|existing|any|original|source|destination|"
-        r"target|output|input|"
-        r"matching|old|its|each))*\s+(?:files?|director(?:y|ies)|trees?|archives?|entries|snapshots?)\b",
+        rf"\b(?:{_DESTROY_VERB})\b(?:\s*\([^)\n]{{1,30}}\))?"  # "Delete (unlink) files"
+        r"(?:\s+(?:all|the|existing|any|original|source|destination|target|output|input|matching|old|its|each))*"
+        r"\s+(?:files?|director(?:y|ies)|trees?|archives?|entries|snapshots?)\b",
         M,
         "an option removes, erases or overwrites files",
         FILES,
@@ -663,10 +663,11 @@ def description_sentence(doc: str) -> str:
     return ""
 
 
-def _weak_read(summary: str) -> bool:
-    """Whether the summary's reading verb is a weak one (``_WEAK_READ``)."""
+def _weak_read(summary: str) -> str | None:
+    """The summary's reading verb where it is a weak one (``_WEAK_READ``), else None."""
     read = _READ_SUMMARY.search(summary)
-    return read is not None and _WEAK_READ.match(summary[read.start() :]) is not None
+    weak = _WEAK_READ.match(summary[read.start() :]) if read else None
+    return weak.group("verb") if weak else None
 
 
 def _reads(pattern: re.Pattern[str], text: str) -> bool:
@@ -688,7 +689,7 @@ def decide(doc: str) -> Decision:
     summary = summary_line(doc)
     section = man_section(doc) or ""
     read_only = _reads(_READ_SUMMARY, summary)
-    weak = read_only and _weak_read(summary)
+    weak = _weak_read(summary) if read_only else None
     # The description speaks only where the summary neither reads nor names a change.
     described = ""
     if not read_only and not re.search(_MODIFY, summary, re.IGNORECASE):
@@ -728,8 +729,7 @@ def decide(doc: str) -> Decision:
     risk = max(f.risk for f in fired)
     reasons = [f.reason() for f in sorted(fired, key=lambda f: -f.risk)]
     if weak and any(f.signal.when_read_only not in (None, READ_ONLY_SKIP) for f in fired):
-        verb = _WEAK_READ.match(summary[_READ_SUMMARY.search(summary).start() :])  # type: ignore[union-attr]
-        reasons.append(f"(its reading verb '{verb.group('verb') if verb else ''}' is too weak to cap a domain signal)")
+        reasons.append(f"(its reading verb '{weak}' is too weak to cap a domain signal)")
     evidence = any(f.signal.risk <= L for f in fired)
     if risk <= L and not evidence:  # cannot happen with the table above; kept so a new low signal fails safe
         risk = M
