@@ -36,6 +36,19 @@ def test_tools_export_refuses_an_index_that_is_the_corpus(runner: CliRunner, tmp
     assert r.exit_code == 2 and "same file as --index" in r.output
 
 
+def test_tools_accuracy_refuses_an_unwritable_report_before_reading_documentation(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tcphw.host.apps.tools.accuracy as accuracy
+
+    def must_not_read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the documentation was read before --out was checked")
+
+    monkeypatch.setattr(accuracy, "read_docs", must_not_read)
+    r = runner.invoke(main, ["tools", "accuracy", "--quiet", "--out", str(tmp_path / "missing" / "a.md")])
+    assert r.exit_code == 2 and "folder" in r.output and "does not exist" in r.output, r.output
+
+
 def test_ignored_options_are_refused(runner: CliRunner, corpus: Path) -> None:
     r = runner.invoke(main, ["validate", str(corpus), "--keep-partial"])
     assert r.exit_code == 2 and "--keep-partial needs --out" in r.output

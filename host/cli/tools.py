@@ -262,8 +262,7 @@ def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream
     """Measure the risk levels against the labelled tools: held-out packages first, dangerous misses first."""
     from tcphw.host.apps.tools.accuracy import SET_TITLES, SETS, evaluate, load_labels, markdown
 
-    if out is not None and out.exists() and not out.is_file():
-        raise InputError(f"--out {out}: not a regular file")
+    check_output_dir("--out", out)  # before minutes of reading documentation
     labels = load_labels()
     bar = click.progressbar(length=len(labels), label="reading documentation", file=sys.stderr)
     if upstream is not None:
