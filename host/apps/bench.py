@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -16,6 +15,7 @@ from tcphw.contract import DESCRIPTOR_SIZE, FRAME_OVERHEAD, UART_FRAME_BITS
 from tcphw.host.apps.environment import environment
 from tcphw.host.backends import Backend, open_backend, parse_backend_spec
 from tcphw.host.backends.base import Descriptors
+from tcphw.host.backends.software import run_in_slices, usable_cores
 from tcphw.stats import ratio_ci, summarize
 
 ProgressHook = Callable[[int], None]
@@ -51,8 +51,6 @@ def streaming_threads(specs: Sequence[str]) -> list[int]:
     thread, and as many as the most threaded software backend uses (its share is of that bound)."""
     if not any(spec.partition(":")[0] in CPU_BACKENDS for spec in specs):
         return []
-    from tcphw.host.backends.software import usable_cores
-
     most = 1
     for spec in specs:
         name, options = parse_backend_spec(spec)
@@ -78,10 +76,7 @@ class _StreamBound(Backend):
         if self._pool is None:
             return self._kernel.stream(descriptors)
         out = np.empty(len(descriptors), dtype=np.uint8)  # one array that the threads share, as in software
-        run = self._kernel.stream_runner(descriptors)
-        bounds = np.linspace(0, len(descriptors), self.threads + 1).astype(np.int64)
-        for part in [self._pool.submit(run, out, int(a), int(b)) for a, b in itertools.pairwise(bounds)]:
-            part.result()
+        run_in_slices(self._pool, self._kernel.stream_runner(descriptors), out, self.threads)
         return out
 
     def info(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,6 +34,16 @@ def numba_version() -> str:
 def usable_cores() -> int:
     """The software backend's default thread count: the cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+SliceRun = Callable[[np.ndarray, int, int], None]  # run(out, start, stop), as kernel.slice_runner gives
+
+
+def run_in_slices(pool: ThreadPoolExecutor, run: SliceRun, out: np.ndarray, workers: int) -> None:
+    """``run(out, start, stop)`` on ``workers`` contiguous slices of ``out`` at once, in ``pool``."""
+    bounds = np.linspace(0, len(out), workers + 1).astype(np.int64)
+    for part in [pool.submit(run, out, int(a), int(b)) for a, b in itertools.pairwise(bounds)]:
+        part.result()
 
 
 @register_backend(
@@ -68,10 +79,7 @@ class SoftwareBackend(Backend):
         if workers <= 1 or self._pool is None:
             run(out, 0, n)
             return out
-        bounds = np.linspace(0, n, workers + 1).astype(np.int64)
-        futures = [self._pool.submit(run, out, int(a), int(b)) for a, b in itertools.pairwise(bounds)]
-        for f in futures:
-            f.result()
+        run_in_slices(self._pool, run, out, workers)
         return out
 
     def info(self) -> dict[str, Any]:

@@ -197,16 +197,9 @@ def metrics(judged: list[Judged], method: str) -> Metrics:
     )
 
 
-SETS = ("fresh7", "fresh6", "fresh5", "fresh4", "fresh3", "fresh2", "fresh", "heldout", "tuned", "all")
+SETS = (*reversed(GROUPS), "tuned", "all")  # newest held-out group first
 SET_TITLES = {
-    "fresh7": "held-out 8",
-    "fresh6": "held-out 7",
-    "fresh5": "held-out 6",
-    "fresh4": "held-out 5",
-    "fresh3": "held-out 4",
-    "fresh2": "held-out 3",
-    "fresh": "held-out 2",
-    "heldout": "held-out 1",
+    **{key: f"held-out {i}" for i, key in enumerate(GROUPS, start=1)},
     "tuned": "tuned packages",
     "all": "whole set",
 }
@@ -236,14 +229,7 @@ def evaluate(
     parts = split(judged, packages)
     report: dict[str, Any] = {
         "labels": len(labels),
-        "heldout_packages": packages["heldout"],
-        "fresh_packages": packages["fresh"],
-        "fresh2_packages": packages["fresh2"],
-        "fresh3_packages": packages["fresh3"],
-        "fresh4_packages": packages["fresh4"],
-        "fresh5_packages": packages["fresh5"],
-        "fresh6_packages": packages["fresh6"],
-        "fresh7_packages": packages["fresh7"],
+        **{f"{key}_packages": packages[key] for key in GROUPS},
         "documentation": {s: sum(d.source == s for d in docs.values()) for s in ("man", "--help", "-h", "none")},
         "table_entries_in_labels": sum(lookup(label.name) is not None for label in labels),
         "sets": {},
