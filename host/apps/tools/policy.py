@@ -40,8 +40,8 @@ READ_VERBS = (
     r"check (?:file types|whether|if)|checksum|delay|follow|produce|perform|format and print|merge lines|"
     r"join lines|columnate|tell how|see if|detect|get|describe|play back|view|pager|"
     r"convert (?:tabs|spaces|numbers|text)|lightweight finger|identify|investigate|look at|format|formats|"
-    r"formatter|generates?(?![^\n]*\b(?:files?|index|archive|database|cache|maps?)\b)|disassemble|annotate|"
-    r"validate|test if|test whether|guess|match|retrieve|decoder|displayer|viewer|browser|dumper|"
+    r"formatter|generates?(?![^\n]*\b(?:files?|index|archive|database|cache|maps?|keys?|key ?pairs?)\b)|disassemble|annotate|"
+    r"validate|test if|test whether|guess|match|retrieve|decoder|displayer|viewer|browser|dumper|read|grep|check which|"
     r"(?:remove|delete|translate)\w*\s+(?:\w+\s+){0,2}(?:characters|columns|sections from each line)"
 )
 _READ_SUMMARY = re.compile(
@@ -73,7 +73,7 @@ MODIFY_VERBS = (
     r"allocate|trim|discard|repair|fix|setup|set up|assign|apply|unlock|encrypt|clear|kill|signal|"
     r"run|execute|schedule|forget|inform|switch|alter|reorgani[sz]e|copy|wipe|erase|zap|"
     r"backup|rebuild|defragment|enforce|resume|suspend|prepare|register|deregister|relabel|unpack|extract|"
-    r"decompress|uncompress"
+    r"decompress|uncompress|compile"
 )
 _MODIFY = rf"(?<![\w-])(?<!for )(?<!the )(?<!of )(?<!any )(?<!no )(?:{MODIFY_VERBS})(?:s|es)?\b(?!-)"
 
@@ -303,7 +303,7 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "hardware",
         "summary",
-        r"\b(?:(?:i2c|isa|pci|smbus|hardware|device) registers?|i2c|smbus|eeproms?|firmware|u?efi|boot manager|"
+        r"\b(?:(?:i2c|isa|pci|smbus|hardware|device) registers?|i2c|smbus|eeproms?|firmware|u?efi|boot manager|tpm|"
         r"boot entr\w+|bios settings)\b",
         H,
         "it changes hardware registers, firmware or boot entries",
@@ -377,7 +377,7 @@ SIGNALS: tuple[Signal, ...] = (
         "summary",
         r"\b(?:download|upload|transfer|fetch|remote|url|https?|ssh|ftp|dns|domain name|servers?|"
         r"clients?|network hosts?|"
-        r"ping|probes?|packets?|whois|mail|connect\w* to (?:a |the )?(?:remote|servers?|hosts?|"
+        r"ping|probes?|packets?|whois|mail|[\w-]+\.(?:org|com|net|io)|connect\w* to (?:a |the )?(?:remote|servers?|hosts?|"
         r"network)|port scanner|network exploration|traffic on a network)\b",
         M,
         "it talks to the network",
