@@ -384,6 +384,15 @@ SIGNALS: tuple[Signal, ...] = (
         NET,
     ),
     _s(
+        "network-described",
+        "description",
+        r"\b(?:quer(?:y|ies|ied)|contacts?|connects?|sends?|asks?|downloads?|fetch\w*|retriev\w*)\b[^.]{0,60}?"
+        r"\b(?:(?<!X )servers?|nameservers?|hosts?|remote|network|internet)\b|\bover the network\b",
+        M,
+        "its description says it queries or fetches from other hosts, even where its summary only reads",
+        NET,
+    ),
+    _s(
         "compiler",
         "summary",
         r"\b(?:compil\w+|assembler|linker|link editor|archives?|archiver|object files?|preprocess\w*|"
@@ -642,25 +651,43 @@ def _quote(text: str, match: re.Match[str]) -> str:
 LIFTED_BY_DESCRIPTION = frozenset({"admin-section", "needs-root"})
 
 
-def description_sentence(doc: str) -> str:
-    """The first sentence of the man page's DESCRIPTION (hyphenation joined); "" without one."""
+def _description_lines(doc: str) -> list[str]:
+    """The lines of the man page's DESCRIPTION section, up to the next heading."""
     lines = doc.splitlines()
     for i, line in enumerate(lines):
         if line.strip() not in ("DESCRIPTION", "Description"):
             continue
-        para: list[str] = []
+        out: list[str] = []
         for x in lines[i + 1 :]:
-            if not x.strip():
-                if para:
-                    break
-                continue
             if x[:1].strip():
                 break
-            para.append(x.strip())
-        text = re.sub(r"-\s+(?=[a-z])", "", " ".join(para))
-        match = re.match(r"(.+?[.;:])(?:\s|$)", text)
-        return match.group(1) if match else text
-    return ""
+            out.append(x.strip())
+        return out
+    return []
+
+
+def _joined(lines: list[str]) -> str:
+    return re.sub(r"-\s+(?=[a-z])", "", " ".join(lines))  # hyphenation joined
+
+
+def description_sentence(doc: str) -> str:
+    """The first sentence of the man page's DESCRIPTION (hyphenation joined); "" without one."""
+    lines = _description_lines(doc)
+    para: list[str] = []
+    for x in lines:
+        if not x:
+            if para:
+                break
+            continue
+        para.append(x)
+    text = _joined(para)
+    match = re.match(r"(.+?[.;:])(?:\s|$)", text)
+    return match.group(1) if match else text
+
+
+def description_text(doc: str) -> str:
+    """The whole DESCRIPTION section as one line; "" without one."""
+    return _joined([x for x in _description_lines(doc) if x])
 
 
 def _weak_read(summary: str) -> str | None:
@@ -704,6 +731,7 @@ def decide(doc: str) -> Decision:
         "text": doc,
         "options": option_text(doc),
         "commands": command_text(doc),
+        "description": description_text(doc),
     }
     fired: list[Fired] = []
     for signal in SIGNALS:
