@@ -107,11 +107,46 @@ def test_a_reading_summary_with_evidence_of_change_is_not_approved(summary: str,
         ("finds duplicate files", 1, "       -deleteduplicates true|false\n              Delete (unlink) files.\n"),
         # held-out 8's: reading credentials is already sensitive
         ("a tool to find weak passwords of your users", 8, ""),
+        # held-out 9's: generating a key is not printing one, and TPM is hardware
+        ("generate an encryption key for TPM hardware", 1, ""),
     ],
 )
 def test_evidence_that_outweighs_a_reading_verb(summary: str, section: int, options: str) -> None:
     decision = decide(man("faketool", summary, section, options))
     assert RISK_DECISION[decision.risk] != Decision.APPROVE, decision.reasons
+
+
+def test_a_description_that_queries_other_hosts_is_the_network_even_for_a_reader() -> None:
+    body = "DESCRIPTION\n       faketool will query the authoritative servers for the zone and print them.\n"
+    decision = decide(man("faketool", "print out the signature dates of a zone", 1) + body)
+    assert decision.risk == Risk.MEDIUM_RISK, decision.reasons
+    assert "network-described" in {f.signal.name for f in decision.fired}
+    # the same page without that sentence only reads
+    assert decide(man("faketool", "print out the signature dates of a zone", 1)).risk == Risk.SAFE
+
+
+@pytest.mark.parametrize(
+    "summary, risk",
+    [
+        ("LDAP search tool", Risk.MEDIUM_RISK),  # names the service, no change: it talks to it
+        ("Browse for services using the Avahi daemon", Risk.MEDIUM_RISK),
+        ("LDAP delete entry tool", Risk.HIGH_RISK),  # a change verb: full level
+        ("Send a message to a message bus", Risk.HIGH_RISK),  # acting on the service
+        ("Tool for working with D-Bus objects", Risk.HIGH_RISK),
+        ("start or stop a PostgreSQL cluster", Risk.HIGH_RISK),
+    ],
+)
+def test_a_summary_that_names_a_service_but_no_change_talks_to_it(summary: str, risk: Risk) -> None:
+    decision = decide(man("faketool", summary, 1))
+    assert decision.risk == risk, decision.reasons
+    if risk == Risk.MEDIUM_RISK:
+        assert any("the tool talks to it" in r for r in decision.reasons), decision.reasons
+
+
+def test_read_and_grep_are_reading_verbs_and_compile_is_a_change() -> None:
+    assert decide(man("faketool", "read a zone file and print it", 1)).risk == Risk.SAFE
+    assert decide(man("faketool", "grep through files belonging to an installed package", 1)).risk == Risk.SAFE
+    assert RISK_DECISION[decide(man("faketool", "read declarations and compile them", 1)).risk] != Decision.APPROVE
 
 
 def test_a_weak_reading_verb_says_why_the_domain_kept_its_level() -> None:

@@ -40,7 +40,8 @@ READ_VERBS = (
     r"check (?:file types|whether|if)|checksum|delay|follow|produce|perform|format and print|merge lines|"
     r"join lines|columnate|tell how|see if|detect|get|describe|play back|view|pager|"
     r"convert (?:tabs|spaces|numbers|text)|lightweight finger|identify|investigate|look at|format|formats|"
-    r"formatter|generates?(?![^\n]*\b(?:files?|index|archive|database|cache|maps?|keys?|key ?pairs?)\b)|disassemble|annotate|"
+    r"formatter|generates?(?![^\n]*\b(?:files?|index|archive|database|cache|maps?|keys?|key ?pairs?)\b)|"
+    r"disassemble|annotate|"
     r"validate|test if|test whether|guess|match|retrieve|decoder|displayer|viewer|browser|dumper|read|grep|check which|"
     r"(?:remove|delete|translate)\w*\s+(?:\w+\s+){0,2}(?:characters|columns|sections from each line)"
 )
@@ -76,6 +77,9 @@ MODIFY_VERBS = (
     r"decompress|uncompress|compile"
 )
 _MODIFY = rf"(?<![\w-])(?<!for )(?<!the )(?<!of )(?<!any )(?<!no )(?:{MODIFY_VERBS})(?:s|es)?\b(?!-)"
+# A change, or an action on something else that can be one ("send a message to a message bus", "issue LDAP extended
+# operations", "a tool for working with D-Bus objects"): with one of these a summary does more than talk to a service.
+_CHANGE_OR_ACT = _MODIFY + r"|\b(?:send|sends|issue|issues|work\w* with|handl\w+|operat\w+)\b"
 
 
 # Capitalised change verbs that open a command's description on a page ("up DEVICE... Bring devices up.").
@@ -106,6 +110,9 @@ class Signal:
     # Where the summary only reads: None fires as usual; READ_ONLY_SKIP does not fire (a writer's signal on a
     # reader); any other level caps it (a domain signal on a reader: reading a sensitive domain is CAUTION).
     when_read_only: int | None = None
+    # Where the summary names the domain but neither reads nor changes it ("LDAP search tool", "D-Bus proxy"): the
+    # tool talks to it, and gets at most this level. None: the full level.
+    when_no_change: Risk | None = None
 
 
 def _s(
@@ -116,8 +123,9 @@ def _s(
     reason: str,
     caps: int = 0,
     when_read_only: int | None = None,
+    when_no_change: Risk | None = None,
 ) -> Signal:
-    return Signal(name, where, re.compile(pattern, re.IGNORECASE), risk, reason, caps, when_read_only)
+    return Signal(name, where, re.compile(pattern, re.IGNORECASE), risk, reason, caps, when_read_only, when_no_change)
 
 
 _DESTROY_VERB = (
@@ -280,6 +288,7 @@ SIGNALS: tuple[Signal, ...] = (
         "it changes system services, scheduled jobs or system configuration",
         SYSTEM,
         when_read_only=S,
+        when_no_change=M,
     ),
     _s(
         "time",
@@ -377,7 +386,8 @@ SIGNALS: tuple[Signal, ...] = (
         "summary",
         r"\b(?:download|upload|transfer|fetch|remote|url|https?|ssh|ftp|dns|domain name|servers?|"
         r"clients?|network hosts?|"
-        r"ping|probes?|packets?|whois|mail|[\w-]+\.(?:org|com|net|io)|connect\w* to (?:a |the )?(?:remote|servers?|hosts?|"
+        r"ping|probes?|packets?|whois|mail|[\w-]+\.(?:org|com|net|io)|"
+        r"connect\w* to (?:a |the )?(?:remote|servers?|hosts?|"
         r"network)|port scanner|network exploration|traffic on a network)\b",
         M,
         "it talks to the network",
@@ -550,11 +560,16 @@ NO_EVIDENCE = "MEDIUM_RISK: no evidence it is read-only (no signal in its docume
 class Fired:
     signal: Signal
     quote: str
-    risk: Risk  # the signal's level, or its cap where the summary only reads
+    risk: Risk  # the signal's level, or its cap where the summary only reads or names no change
+    capped_by: str = "reading"  # why the level is below the signal's: "reading" or "no change"
 
     def reason(self) -> str:
         s = self.signal
-        capped = " (its summary only reads, so it is capped here)" if self.risk < s.risk else ""
+        why = {
+            "reading": "its summary only reads",
+            "no change": "its summary names it but no change: the tool talks to it",
+        }[self.capped_by]
+        capped = f" (capped: {why})" if self.risk < s.risk else ""
         return f"{self.risk.name}: {s.reason}{capped} [{s.name}] ({s.where}: '{self.quote}')"
 
 
@@ -734,11 +749,14 @@ def decide(doc: str) -> Decision:
         "description": description_text(doc),
     }
     fired: list[Fired] = []
+    changes = bool(re.search(_CHANGE_OR_ACT, summary, re.IGNORECASE))
     for signal in SIGNALS:
         match = signal.pattern.search(parts[signal.where])
         if not match:
             continue
-        level = signal.risk
+        level, capped_by = signal.risk, "reading"
+        if not read_only and not changes and signal.when_no_change is not None:
+            level, capped_by = min(level, signal.when_no_change), "no change"
         if read_only and signal.when_read_only is not None:
             if signal.when_read_only == READ_ONLY_SKIP:
                 continue
@@ -748,7 +766,7 @@ def decide(doc: str) -> Decision:
                     cap = max(cap, M)  # a sentence of the description is weaker evidence than the summary
                 level = min(level, cap)
         quote = f"section {section}" if signal.where == "section" else _quote(parts[signal.where], match)
-        fired.append(Fired(signal, quote, level))
+        fired.append(Fired(signal, quote, level, capped_by))
     caps = 0
     for f in fired:
         caps |= f.signal.capabilities
@@ -785,6 +803,11 @@ def policy_table() -> str:
             )
         elif s.when_read_only is not None:
             when += f" (at most {Risk(s.when_read_only).name} where the summary only reads)"
+        if s.when_no_change is not None:
+            when += (
+                f"; {s.when_no_change.name} where the summary names it with neither a reading nor a changing verb"
+                " (the tool talks to it)"
+            )
         rows.append(f"| `{s.name}` | {s.risk.name} | {s.where} | {when} | {caps} |")
     rows.append(f"| (none fired) | MEDIUM_RISK | - | {NO_EVIDENCE.split(': ', 1)[1]} | - |")
     return "\n".join(rows)
