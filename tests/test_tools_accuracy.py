@@ -226,3 +226,55 @@ def test_the_curated_table_is_right_where_it_decides(report) -> None:  # type: i
     tuned = report["sets"]["tuned"]
     assert tuned["classifier"]["decision_agreement"] >= tuned["policy"]["decision_agreement"]
     assert tuned["classifier"]["table_decided"] >= 150
+
+
+def _judged(name: str, stored: Risk, got: Risk):  # type: ignore[no-untyped-def]
+    from tcphw.host.apps.tools.accuracy import Doc, Judged, Label
+
+    return Judged(Label(name, "pkg", stored, "why"), Doc("man", "text"), got, "rules", got)
+
+
+def test_label_reliability_counts_agreement_on_decisions_and_lists_each_disagreement() -> None:
+    from tcphw.host.apps.tools.accuracy import Label
+    from tcphw.host.apps.tools.reliability import label_reliability
+
+    judged = [_judged("a", Risk.SAFE, Risk.SAFE), _judged("b", Risk.HIGH_RISK, Risk.HIGH_RISK),
+              _judged("c", Risk.CRITICAL, Risk.MEDIUM_RISK), _judged("d", Risk.SAFE, Risk.SAFE)]  # fmt: skip
+    retest = [Label("a", "pkg", Risk.LOW_RISK, "x"), Label("b", "pkg", Risk.MEDIUM_RISK, "y"),
+              Label("c", "pkg", Risk.CRITICAL, "z")]  # fmt: skip
+    rel = label_reliability(judged, retest)
+    assert rel["tools"] == 3  # "d" has no second label
+    # a: SAFE vs LOW_RISK is the same decision (APPROVE); b: HIGH vs MEDIUM is not
+    assert rel["labels"]["decision_agreement"] == pytest.approx(2 / 3)
+    assert rel["labels"]["exact_level"] == pytest.approx(1 / 3)
+    assert rel["approve_or_not_agreement"] == 1.0
+    assert [d["name"] for d in rel["disagreements"]] == ["b"]
+    # the classifier (here: the stored label's level for a and b, MEDIUM for c) against each labelling
+    assert rel["classifier_vs_stored"]["decision_agreement"] == pytest.approx(2 / 3)
+    assert rel["classifier_vs_retest"]["decision_agreement"] == pytest.approx(1 / 3)
+
+
+def test_a_retest_label_for_a_tool_the_labelled_set_lacks_is_refused() -> None:
+    from tcphw.host.apps.tools.accuracy import Label
+    from tcphw.host.apps.tools.reliability import label_reliability
+
+    with pytest.raises(ValueError, match="lacks: ghost"):
+        label_reliability([_judged("a", Risk.SAFE, Risk.SAFE)], [Label("ghost", "pkg", Risk.SAFE, "x")])
+
+
+def test_the_stored_retest_sample_names_labelled_tools_once_each() -> None:
+    from tcphw.host.apps.tools.reliability import load_retest
+
+    retest = load_retest()
+    stored = {label.name: label.package for label in load_labels()}
+    assert len(retest) >= 100 and len({r.name for r in retest}) == len(retest)
+    assert all(stored.get(r.name) == r.package for r in retest), "a retest row is not a labelled tool of that package"
+
+
+@pytest.mark.slow
+def test_the_report_measures_the_labels_against_their_retest(report) -> None:  # type: ignore[no-untyped-def]
+    from tcphw.host.apps.tools.reliability import load_retest
+
+    rel = report["label_reliability"]
+    assert rel["tools"] == len(load_retest())
+    assert 0.0 < rel["labels"]["decision_agreement"] <= 1.0

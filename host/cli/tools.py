@@ -292,6 +292,12 @@ def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream
                 f"(95% CI {lo:.1%}..{hi:.1%}), dangerous misses {len(m['dangerous_misses'])} ({misses}), "
                 f"over-cautious {len(m['over_cautious'])}"
             )
+    rel = report["label_reliability"]
+    lo, hi = rel["labels"]["decision_agreement_ci95"]
+    click.echo(
+        f"label reliability: a second blind labelling of {rel['tools']} tools agrees with the stored labels on "
+        f"{rel['labels']['decision_agreement']:.1%} of decisions (95% CI {lo:.1%}..{hi:.1%})"
+    )
     if "upstream" in report:
         m = report["upstream"]["sets"]["all"]
         click.echo(

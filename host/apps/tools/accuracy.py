@@ -52,9 +52,12 @@ def _rows(text: str) -> Iterable[dict[str, str]]:
     return csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
-def load_labels(path: Path | None = None) -> list[Label]:
-    text = path.read_text() if path else (_DATA / "tool_labels.csv").read_text()
+def parse_labels(text: str) -> list[Label]:
     return [Label(r["name"], r["package"], Risk[r["risk"]], r["why"]) for r in _rows(text)]
+
+
+def load_labels(path: Path | None = None) -> list[Label]:
+    return parse_labels(path.read_text() if path else (_DATA / "tool_labels.csv").read_text())
 
 
 # The held-out groups in the order they were labelled; the learned signal is judged on the newest.
@@ -239,6 +242,9 @@ def evaluate(
             "classifier": metrics(part, "classifier").as_dict(),
             "policy": metrics(part, "policy").as_dict(),
         }
+    from tcphw.host.apps.tools.reliability import label_reliability, load_retest
+
+    report["label_reliability"] = label_reliability(judged, load_retest())
     if upstream is not None:
         report["upstream"] = upstream_comparison(labels, parts, upstream)
     if learned:
@@ -395,6 +401,10 @@ def markdown(report: dict[str, Any]) -> str:
             m = sets[key][method]
             out += ["", f"## {head}: {method}, decisions", "", *_confusion(m), "",
                     f"Over-cautious: {_names(m['over_cautious'])}."]  # fmt: skip
+    if "label_reliability" in report:
+        from tcphw.host.apps.tools.reliability import reliability_markdown
+
+        out += ["", *reliability_markdown(report["label_reliability"])]
     undocumented = sets["all"]["classifier"]["undocumented"]
     docs = report["documentation"]
     out += [
