@@ -143,6 +143,23 @@ def test_a_summary_that_names_a_service_but_no_change_talks_to_it(summary: str, 
         assert any("the tool talks to it" in r for r in decision.reasons), decision.reasons
 
 
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "restore a metadata image to device or file",  # restoring onto a device overwrites it
+        "the utility to clone and restore a partition",
+        "write patterns on disk/file",
+        "secure swap wiper (secure_deletion toolkit)",
+        "erase flash chips",
+        "set I2C registers",  # a wrong value can hang or damage the machine
+        "Kerberized super-user",
+    ],
+)
+def test_summaries_that_overwrite_devices_or_hardware_or_hand_out_root_are_rejected(summary: str) -> None:
+    decision = decide(man("faketool", summary, 1))
+    assert RISK_DECISION[decision.risk] == Decision.REJECT, decision.reasons
+
+
 def test_read_and_grep_are_reading_verbs_and_compile_is_a_change() -> None:
     assert decide(man("faketool", "read a zone file and print it", 1)).risk == Risk.SAFE
     assert decide(man("faketool", "grep through files belonging to an installed package", 1)).risk == Risk.SAFE

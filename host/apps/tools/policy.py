@@ -160,10 +160,23 @@ SIGNALS: tuple[Signal, ...] = (
         "erases",
         "summary",
         rf"\b(?:erase|wipe|destroy|shred|zap|overwrite|discard)\w*\b(?:\W+\w+){{0,6}}?\W+{_DATA_OBJECT}"
-        r"|\bsecurely delete",
+        r"|\bsecurely delete|\bsecure_?deletion\b|\b(?:swap|disk|memory)\s+wiper\b"
+        r"|\bwrit\w*\s+(?:\w+\s+){0,3}?patterns?\s+(?:on|to|onto)\b"  # "write patterns on disk/file"
+        # restoring an image onto a device or partition overwrites it
+        r"|\brestor\w*\b(?:\W+[\w-]+){0,4}?\W+(?:to|onto)\W+(?:\w+\W+){0,2}?(?:devices?|disks?|partitions?)\b"
+        r"|\b(?:clone|restore)\w*\b(?:\W+\w+){0,3}?\W+partitions?\b"
+        r"|\berase\w*\b(?:\W+\w+){0,3}?\W+(?:flash|chips?|eeproms?)\b",
         C,
-        "its purpose is to erase, wipe or overwrite data",
+        "its purpose is to erase, wipe or overwrite data (or restore an image onto a device)",
         DESTROY,
+    ),
+    _s(
+        "writes-registers",
+        "summary",
+        r"\b(?:set|write|writing)\w*\b(?:\W+[\w/-]+){0,4}?\W+registers?\b",
+        C,
+        "it writes hardware registers: a wrong value can hang or damage the machine",
+        SYSTEM | ROOT,
     ),
     _s(
         "formats",
@@ -216,7 +229,8 @@ SIGNALS: tuple[Signal, ...] = (
         "privilege",
         "summary",
         r"\b(?:run|execute|become|edit)\w*\b.*\b(?:as (?:another|the super|a different) ?user|as root|superuser|"
-        r"other privilege|privilege settings)|\bsubstitute user|\bbecome (?:another user|root|superuser)",
+        r"other privilege|privilege settings)|\bsubstitute user|\bbecome (?:another user|root|superuser)"
+        r"|\bsuper-user\b",  # "Kerberized super-user" (ksu)
         C,
         "it runs commands with other privileges",
         PRIV | SYSTEM,
