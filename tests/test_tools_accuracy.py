@@ -160,6 +160,18 @@ def test_summaries_that_overwrite_devices_or_hardware_or_hand_out_root_are_rejec
     assert RISK_DECISION[decision.risk] == Decision.REJECT, decision.reasons
 
 
+def test_a_description_that_writes_to_standard_output_is_evidence_where_the_summary_names_no_verb() -> None:
+    body = "DESCRIPTION\n       Reformat each paragraph in the FILE(s), writing to standard output.\n"
+    decision = decide(man("faketool", "simple optimal text formatter", 1) + body)
+    assert decision.risk == Risk.SAFE, decision.reasons
+    # a change beside it in the same sentence is not evidence
+    body = "DESCRIPTION\n       Reformat each paragraph and overwrite the FILE(s), writing to standard output.\n"
+    assert decide(man("faketool", "simple optimal text formatter", 1) + body).risk == Risk.MEDIUM_RISK
+    # nor is a listener, whatever it does with what it hears
+    listener = "DESCRIPTION\n       faketool accepts (multiple) connections; what they send is written to stdout.\n"
+    assert decide(man("faketool", "listens on a socket for commentary", 1) + listener).risk == Risk.MEDIUM_RISK
+
+
 def test_read_and_grep_are_reading_verbs_and_compile_is_a_change() -> None:
     assert decide(man("faketool", "read a zone file and print it", 1)).risk == Risk.SAFE
     assert decide(man("faketool", "grep through files belonging to an installed package", 1)).risk == Risk.SAFE

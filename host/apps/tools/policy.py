@@ -46,7 +46,7 @@ READ_VERBS = (
     r"(?:remove|delete|translate)\w*\s+(?:\w+\s+){0,2}(?:characters|columns|sections from each line)"
 )
 _READ_SUMMARY = re.compile(
-    rf"^\W*(?:(?:GNU|BSD|simple|a|an|the|also|and|tool|utility|to|program|command|that|which|\w+ly)\s+){{0,3}}"
+    rf"^\W*(?:(?:GNU|BSD|simple|a|an|another|the|also|and|tool|utility|to|program|command|that|which|\w+ly)\s+){{0,3}}"
     rf"(?:{READ_VERBS})s?\b"
     r"|\b(?:on|to) (?:the )?standard output\b|\bstdout\b|\bstatistics\b|\binformation (?:about|on|"
     r"from)\b|\bperusal\b|\b(?:viewer|browser|displayer|dumper|decoder)\W*$",
@@ -61,7 +61,8 @@ _READ_GERUNDS = (
 _READ_DESCRIPTION = re.compile(
     rf"^\W*(?:the\s+)?[\w.+-]+(?:\s+(?:command|utility|program|tool|script))?\s+(?:"
     rf"(?:is|are)\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}?(?:for|to|that)\s+(?:{_READ_GERUNDS}|{READ_VERBS})"
-    rf"|(?:{READ_VERBS})s?|(?:can be used to|is used to|will|simply)\s+(?:{READ_VERBS}))\b",
+    rf"|(?:{READ_VERBS})s?|(?:can be used to|is used to|will|simply)\s+(?:{READ_VERBS}))\b"
+    r"|\b(?:to|on) (?:the )?(?:standard output|stdout)\b",  # "..., writing to standard output."
     re.IGNORECASE,
 )
 # A summary that reads a domain but also names one of these changes it.
@@ -402,7 +403,7 @@ SIGNALS: tuple[Signal, ...] = (
         r"clients?|network hosts?|"
         r"ping|probes?|packets?|whois|mail|[\w-]+\.(?:org|com|net|io)|"
         r"connect\w* to (?:a |the )?(?:remote|servers?|hosts?|"
-        r"network)|port scanner|network exploration|traffic on a network)\b",
+        r"network)|port scanner|network exploration|traffic on a network|listens? on (?:a |the )?(?:socket|port))\b",
         M,
         "it talks to the network",
         NET,
@@ -411,7 +412,8 @@ SIGNALS: tuple[Signal, ...] = (
         "network-described",
         "description",
         r"\b(?:quer(?:y|ies|ied)|contacts?|connects?|sends?|asks?|downloads?|fetch\w*|retriev\w*)\b[^.]{0,60}?"
-        r"\b(?:(?<!X )servers?|nameservers?|hosts?|remote|network|internet)\b|\bover the network\b",
+        r"\b(?:(?<!X )servers?|nameservers?|hosts?|remote|network|internet)\b|\bover the network\b"
+        r"|\blisten\w* on (?:a |the )?(?:\w+ )?(?:socket|port)|\baccepts? (?:\(?\w+\)? )?connections\b",
         M,
         "its description says it queries or fetches from other hosts, even where its summary only reads",
         NET,
