@@ -75,7 +75,7 @@ MODIFY_VERBS = (
     r"allocate|trim|discard|repair|fix|setup|set up|assign|apply|unlock|encrypt|clear|kill|signal|"
     r"run|execute|schedule|forget|inform|switch|alter|reorgani[sz]e|copy|wipe|erase|zap|"
     r"backup|rebuild|defragment|enforce|resume|suspend|prepare|register|deregister|relabel|unpack|extract|"
-    r"decompress|uncompress|compile"
+    r"decompress|uncompress|compile|overwrite"
 )
 _MODIFY = rf"(?<![\w-])(?<!for )(?<!the )(?<!of )(?<!any )(?<!no )(?:{MODIFY_VERBS})(?:s|es)?\b(?!-)"
 # A change, or an action on something else that can be one ("send a message to a message bus", "issue LDAP extended
