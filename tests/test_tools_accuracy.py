@@ -172,6 +172,25 @@ def test_a_description_that_writes_to_standard_output_is_evidence_where_the_summ
     assert decide(man("faketool", "listens on a socket for commentary", 1) + listener).risk == Risk.MEDIUM_RISK
 
 
+def test_a_filter_to_standard_output_is_evidence_only_where_nothing_but_writing_files_fired() -> None:
+    def page(summary: str, sentence: str) -> str:
+        return man("faketool", summary, 1) + f"DESCRIPTION\n       {sentence}\n"
+
+    copies = "The faketool command copies an HTML file to standard output, while adding IDs."
+    decision = decide(page("add IDs to selected elements", copies))
+    assert decision.risk == Risk.SAFE, decision.reasons
+    assert [f.signal.name for f in decision.fired] == ["filter-described"]
+    # not where the same sentences edit in place, write to the journal or run another program
+    assert decide(page("add IDs to selected elements", copies + " With -i it edits in place.")).risk == Risk.MEDIUM_RISK
+    journal = "faketool may be used as a filter tool in a shell pipeline to pass the output to the journal."
+    assert decide(page("connect a pipeline's output with the log", journal)).risk == Risk.MEDIUM_RISK
+    runs = "faketool is a filter that can be run between an arbitrary application and a terminal emulator."
+    assert decide(page("locale support for terminals", runs)).risk == Risk.MEDIUM_RISK
+    # nor where another signal fired: a domain, or a summary that names a change a filter does not make
+    assert RISK_DECISION[decide(page("add IDs to kernel modules", copies)).risk] != Decision.APPROVE
+    assert decide(page("rename files and add IDs", copies)).risk == Risk.MEDIUM_RISK
+
+
 def test_read_and_grep_are_reading_verbs_and_compile_is_a_change() -> None:
     assert decide(man("faketool", "read a zone file and print it", 1)).risk == Risk.SAFE
     assert decide(man("faketool", "grep through files belonging to an installed package", 1)).risk == Risk.SAFE

@@ -147,6 +147,14 @@ SIGNALS: tuple[Signal, ...] = (
         "its summary names no change and the first sentence of its description says it reads and prints",
     ),
     _s(
+        "filter-described",
+        "filter description",
+        r"\S.*",  # the words decide() found (filter_evidence): only set where nothing but writing files fired
+        S,
+        "nothing in its summary reads or changes, and its description's first two sentences say it is a filter "
+        "or sends its output to standard output (where nothing but writing files fired)",
+    ),
+    _s(
         "small-change",
         "summary",
         r"^\W*(?:create|make)s?\s+(?:a\s+|an\s+|new\s+|empty\s+|temporary\s+|named\s+|hard\s+|symbolic\s+)*"
@@ -742,6 +750,59 @@ def _reads(pattern: re.Pattern[str], text: str) -> bool:
 _WEAK_READ = re.compile(r"^\W*(?:(?:\w+\s+){0,3})?(?P<verb>perform|performs|guess|guesses)\b", re.IGNORECASE)
 
 
+_FILTER = re.compile(
+    r"\b(?:is|as) a (?:\w+ )?filter\b|\b(?:copies|copy|writes?|prints?|printing|outputs?|sends?|sent|written|writing)"
+    r"\b[^.]{0,80}?\b(?:to|on) (?:the )?(?:standard output|stdout)\b",
+    re.IGNORECASE,
+)
+# What makes "... to standard output" no evidence: the same sentences edit in place, run commands or filter packets,
+# or the summary names a change that a filter does not make.
+_FILTER_SPOILERS = re.compile(
+    r"in[- ]place|overwrit\w*|replac\w* the (?:original|input|existing)|packet|netfilter|firewall|journal|syslog|"
+    r"\bcommands? (?:is|are) run\b|\bexecut\w+|\bruns? (?:\w+ )?(?:commands?|programs?)|"
+    r"\b(?:run|runs|between) (?:an? |the )?(?:arbitrary |child )?(?:applications?|programs?|commands?|process\w*)\b",
+    re.IGNORECASE,
+)
+_FILTER_SUMMARY_SPOILERS = re.compile(
+    r"\b(?:set|sets|edit|edits|rename|renames|update|updates|copy|copies|archives?|eliminat\w*|remov\w*|delet\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def filter_evidence(doc: str, summary: str) -> str:
+    """The words of the description's first two sentences that make the tool a filter to standard output, or ""."""
+    text = " ".join(re.findall(r".+?(?:[.;:](?=\s|$)|$)", description_text(doc))[:2])
+    match = _FILTER.search(text)
+    if match is None or _FILTER_SPOILERS.search(text) or _FILTER_SUMMARY_SPOILERS.search(summary):
+        return ""
+    return match.group(0)
+
+
+def _fire(parts: dict[str, str], read_only: bool, weak: str | None, described: str) -> list[Fired]:
+    """Every signal that matches its part of the page, at its level or its cap."""
+    fired: list[Fired] = []
+    changes = bool(re.search(_CHANGE_OR_ACT, parts["summary"], re.IGNORECASE))
+    for signal in SIGNALS:
+        match = signal.pattern.search(parts[signal.where])
+        if not match:
+            continue
+        level, capped_by = signal.risk, "reading"
+        if not read_only and not changes and signal.when_no_change is not None:
+            level, capped_by = min(level, signal.when_no_change), "no change"
+        if read_only and signal.when_read_only is not None:
+            if signal.when_read_only == READ_ONLY_SKIP:
+                continue
+            if not weak:  # a weak reading verb ("perform", "guess") lifts no domain signal
+                cap = Risk(signal.when_read_only)
+                if described and signal.name not in LIFTED_BY_DESCRIPTION:
+                    cap = max(cap, M)  # a sentence of the description is weaker evidence than the summary
+                level = min(level, cap)
+        section = parts["section"]
+        quote = f"section {section}" if signal.where == "section" else _quote(parts[signal.where], match)
+        fired.append(Fired(signal, quote, level, capped_by))
+    return fired
+
+
 def decide(doc: str) -> Decision:
     """The strictest level of every signal that fires; MEDIUM_RISK when none says it only reads."""
     summary = summary_line(doc)
@@ -763,26 +824,16 @@ def decide(doc: str) -> Decision:
         "options": option_text(doc),
         "commands": command_text(doc),
         "description": description_text(doc),
+        "filter description": "",
     }
-    fired: list[Fired] = []
-    changes = bool(re.search(_CHANGE_OR_ACT, summary, re.IGNORECASE))
-    for signal in SIGNALS:
-        match = signal.pattern.search(parts[signal.where])
-        if not match:
-            continue
-        level, capped_by = signal.risk, "reading"
-        if not read_only and not changes and signal.when_no_change is not None:
-            level, capped_by = min(level, signal.when_no_change), "no change"
-        if read_only and signal.when_read_only is not None:
-            if signal.when_read_only == READ_ONLY_SKIP:
-                continue
-            if not weak:  # a weak reading verb ("perform", "guess") lifts no domain signal
-                cap = Risk(signal.when_read_only)
-                if described and signal.name not in LIFTED_BY_DESCRIPTION:
-                    cap = max(cap, M)  # a sentence of the description is weaker evidence than the summary
-                level = min(level, cap)
-        quote = f"section {section}" if signal.where == "section" else _quote(parts[signal.where], match)
-        fired.append(Fired(signal, quote, level, capped_by))
+    fired = _fire(parts, read_only, weak, described)
+    # A filter: where nothing but the signals of writing files fired, the description may still say the output goes
+    # to standard output. That is evidence of reading (a second pass, as if the summary read).
+    if not read_only and all(f.signal.when_read_only == READ_ONLY_SKIP for f in fired):
+        found = filter_evidence(doc, summary)
+        if found:
+            parts["filter description"] = found
+            fired = _fire(parts, True, None, found)
     caps = 0
     for f in fired:
         caps |= f.signal.capabilities
