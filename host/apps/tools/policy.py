@@ -325,7 +325,8 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "packages",
         "summary",
-        r"\b(?:packages?(?! and compress)|keyring|trusted keys|key management|repositor(?:y|ies)|sources\.list)\b",
+        r"\b(?:packages?(?! and compress)|keyring|trusted keys|key management|sources\.list|"
+        r"(?<!git )(?<!subversion )(?<!cvs )(?<!mercurial )repositor(?:y|ies)(?! of source))\b",
         H,
         "it installs, removes or changes packages",
         SYSTEM | NET,
