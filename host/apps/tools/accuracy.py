@@ -361,6 +361,16 @@ def markdown(report: dict[str, Any]) -> str:
         f"({', '.join(report['fresh7_packages'])}). Blind, on the policy as it then stood: 47.0% (39.2% .. "
         "54.2%) with **1 dangerous miss** (john 'a tool to find weak passwords of your users'). That error was "
         "then read (credentials: reading them is already sensitive), which gives the figure below: seen once.",
+        f"- **held-out 9**: packages labelled blind on 2026-11-27 before any change of that day's third session "
+        f"({', '.join(report['fresh8_packages'])}). Blind: 39.6% (32.6% .. 46.5%) with **1 dangerous miss** "
+        "(ecryptfs-generate-tpm-key 'generate an eCryptfs key for TPM hardware'). Its errors were then read "
+        "(generating a key is not printing; 'read' and 'grep' read; restoring an image onto a device or partition "
+        "erases it), which gives the figure below: seen once.",
+        f"- **held-out 10**: packages labelled blind after that session's changes "
+        f"({', '.join(report['fresh9_packages'])}). Blind: 44.4% (36.8% .. 52.0%), 0 dangerous misses; the policy "
+        "as it stood before that session scored 40.9% (33.3% .. 48.0%) on it, also 0. Its errors were then read "
+        "once (filters that send their output to standard output; version-control repositories are not package "
+        "repositories), which gives the figure below: seen once.",
         "- **tuned packages**: the rest, on which the policy was written and tuned (a training-set figure).",
         "",
         "Agreement is on the decision an agent gets (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), with a "
