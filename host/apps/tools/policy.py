@@ -151,8 +151,8 @@ SIGNALS: tuple[Signal, ...] = (
         "filter description",
         r"\S.*",  # the words decide() found (filter_evidence): only set where nothing but writing files fired
         S,
-        "nothing in its summary reads or changes, and its description's first two sentences say it is a filter "
-        "or sends its output to standard output (where nothing but writing files fired)",
+        "the first two sentences of its description say it is a filter or send its output to standard output, "
+        "and nothing but the signals of writing files fired",
     ),
     _s(
         "small-change",
