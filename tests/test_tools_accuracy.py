@@ -310,6 +310,19 @@ def test_a_retest_label_for_a_tool_the_labelled_set_lacks_is_refused() -> None:
         label_reliability([_judged("a", Risk.SAFE, Risk.SAFE)], [Label("ghost", "pkg", Risk.SAFE, "x")])
 
 
+def test_the_report_refuses_a_retest_file_that_names_unlabelled_tools_before_reading_documentation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tcphw.host.apps.tools import accuracy
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("documentation was read before the retest file was checked")
+
+    monkeypatch.setattr(accuracy, "read_docs", never)
+    with pytest.raises(ValueError, match=r"tool_labels\.csv lacks"):
+        evaluate(load_labels()[:5], learned=False)
+
+
 def test_the_stored_retest_sample_names_labelled_tools_once_each() -> None:
     from tcphw.host.apps.tools.reliability import load_retest
 

@@ -225,7 +225,11 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the report, as plain data (the JSON of ``tcphw tools accuracy --json``)."""
+    from tcphw.host.apps.tools.reliability import check_retest, label_reliability, load_retest
+
     labels = labels if labels is not None else load_labels()
+    retest = load_retest()
+    check_retest(retest, {label.name for label in labels})  # before minutes of reading documentation
     docs = docs if docs is not None else read_docs(labels, progress)
     judged = judge(labels, docs)
     packages = heldout_packages()
@@ -242,9 +246,7 @@ def evaluate(
             "classifier": metrics(part, "classifier").as_dict(),
             "policy": metrics(part, "policy").as_dict(),
         }
-    from tcphw.host.apps.tools.reliability import label_reliability, load_retest
-
-    report["label_reliability"] = label_reliability(judged, load_retest())
+    report["label_reliability"] = label_reliability(judged, retest)
     if upstream is not None:
         report["upstream"] = upstream_comparison(labels, parts, upstream)
     if learned:

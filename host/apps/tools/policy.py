@@ -720,9 +720,12 @@ def description_sentence(doc: str) -> str:
                 break
             continue
         para.append(x)
-    text = _joined(para)
-    match = re.match(r"(.+?[.;:])(?:\s|$)", text)
-    return match.group(1) if match else text
+    return next(iter(sentences(_joined(para))), "")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a line of prose: each up to a full stop, semicolon or colon that ends a word."""
+    return [x.strip() for x in re.findall(r".+?(?:[.;:](?=\s|$)|$)", text) if x.strip()]
 
 
 def description_text(doc: str) -> str:
@@ -770,9 +773,9 @@ _FILTER_SUMMARY_SPOILERS = re.compile(
 )
 
 
-def filter_evidence(doc: str, summary: str) -> str:
+def filter_evidence(description: str, summary: str) -> str:
     """The words of the description's first two sentences that make the tool a filter to standard output, or ""."""
-    text = " ".join(re.findall(r".+?(?:[.;:](?=\s|$)|$)", description_text(doc))[:2])
+    text = " ".join(sentences(description)[:2])
     match = _FILTER.search(text)
     if match is None or _FILTER_SPOILERS.search(text) or _FILTER_SUMMARY_SPOILERS.search(summary):
         return ""
@@ -831,7 +834,7 @@ def decide(doc: str) -> Decision:
     # A filter: where nothing but the signals of writing files fired, the description may still say the output goes
     # to standard output. That is evidence of reading (a second pass, as if the summary read).
     if not read_only and all(f.signal.when_read_only == READ_ONLY_SKIP for f in fired):
-        found = filter_evidence(doc, summary)
+        found = filter_evidence(parts["description"], summary)
         if found:
             parts["filter description"] = found
             fired = _fire(parts, True, None, found)

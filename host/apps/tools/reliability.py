@@ -25,14 +25,19 @@ def load_retest() -> list[Label]:
     return parse_labels(_RETEST.read_text())
 
 
+def check_retest(retest: list[Label], labelled: set[str]) -> None:
+    """Refuse a retest row for a tool the labelled set lost: the comparison would be silently smaller."""
+    missing = [r.name for r in retest if r.name not in labelled]
+    if missing:
+        raise ValueError(f"tool_labels_retest.csv names tools that tool_labels.csv lacks: {', '.join(missing)}")
+
+
 def label_reliability(judged: list[Judged], retest: list[Label]) -> dict[str, Any]:
     """The stored labels against the retest labels on the tools both have, and the classifier against each."""
     from tcphw.host.apps.tools.accuracy import Metrics
 
     by_name = {j.label.name: j for j in judged}
-    missing = [r.name for r in retest if r.name not in by_name]
-    if missing:  # the retest file names a tool the labelled set lost: the comparison would be silently smaller
-        raise ValueError(f"tool_labels_retest.csv names tools that tool_labels.csv lacks: {', '.join(missing)}")
+    check_retest(retest, set(by_name))
     both = [(by_name[r.name], r) for r in retest]
     # Metrics takes (truth, got): the stored labels as truth, the retest level as what was "got".
     labels = Metrics([(j.label, r.risk) for j, r in both]).as_dict()

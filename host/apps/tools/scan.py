@@ -27,7 +27,8 @@ from tcphw.host.apps.tools.sandbox import HELP_FLAGS, denylisted, help_text, iso
 
 # Bump when the rules or the table change: every tool is analysed again on the next scan.
 # 2: the fail-safe policy (no evidence of read-only is never SAFE); 3: readers of a domain, commands that change;
-# 4: hardware, mixed-case headings, participles
+# 4: hardware, mixed-case headings, participles; 5: section 8, tracing, credentials; 6: service clients, filters,
+# network in the description, erasure onto devices, hardware registers
 ANALYSIS_VERSION = 6
 
 _VERSION = re.compile(r"\b(?:version\s+|v)?(\d+\.\d+(?:\.\d+)*(?:[-+~][\w.]+)?)\b", re.IGNORECASE)
