@@ -15,10 +15,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -28,6 +30,8 @@ from tcphw.descriptors.generate import generate
 from tcphw.descriptors.golden import golden_arrays
 from tcphw.descriptors.kernel import verdicts as software_verdicts
 from tcphw.host.backends import BackendError, open_backend
+from tcphw.host.lab.labgrid import Place
+from tcphw.host.link import BoardLink
 
 # One worker runs the file: its coordinator and exporter are a module fixture (pytest --dist loadgroup).
 pytestmark = [pytest.mark.xdist_group("labgrid"), pytest.mark.labgrid]
@@ -162,17 +166,58 @@ def test_the_place_is_released_when_a_run_is_interrupted(lab: Lab, tmp_path: Pat
     save_corpus(corpus, generate(200_000, seed=3)[0])  # minutes on a virtual board: it is stopped long before
     run = subprocess.Popen(
         [sys.executable, "-m", "tcphw", "validate", str(corpus), "-b", lab.spec(), "-o", str(tmp_path / "v.bin")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_as_in_the_foreground,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_as_in_the_foreground,
     )  # fmt: skip
-    _wait_for("the run to take the place", lambda: run.poll() is None and lab.holder() != "None")
-    time.sleep(1.0)  # into the validation itself
-    run.send_signal(stop)
+    assert run.stderr is not None
+    said: list[str] = []
+    reader = threading.Thread(target=lambda: said.extend(run.stderr), daemon=True)  # type: ignore[arg-type]
+    reader.start()
     try:
-        _, err = run.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        run.kill()  # never leave it holding the place for the next test
-        run.communicate()
-        raise
+        # The progress label comes once the board is open: the stop lands in the validation itself, not
+        # in the opening (the opening has its own test below).
+        _wait_for("the run to start validating", lambda: run.poll() is None and any("validating" in s for s in said))
+        assert lab.holder() != "None"
+        run.send_signal(stop)
+        run.wait(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()  # never leave it holding the place for the next test
+            run.wait()
+    reader.join(timeout=10)
+    err = "".join(said)
     assert run.returncode != 0, err
     assert not (tmp_path / "v.bin").exists()  # nothing that looks complete
     assert lab.holder() == "None", err
+
+
+def _interrupt_after(original: Callable[..., Any]) -> Callable[..., Any]:
+    """The call goes through, then Ctrl-C arrives before its caller sees the result."""
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        original(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    return interrupted
+
+
+@pytest.mark.parametrize("stage", ["acquire", "url", "hello"])
+def test_a_place_is_released_when_opening_is_interrupted(lab: Lab, monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    """Each step of opening a place-backed board, stopped just after the coordinator or board answered: a
+    SIGTERM that lands there (seen in CI, when the signal beat the HELLO) must not leave the place locked."""
+    if stage == "acquire":  # the coordinator granted the place, but the client was stopped before saying so
+        real_run = Place._run
+
+        def run(self: Place, *args: str) -> subprocess.CompletedProcess[str]:
+            return (_interrupt_after(real_run) if args == ("acquire",) else real_run)(self, *args)
+
+        monkeypatch.setattr(Place, "_run", run)
+    elif stage == "url":
+        monkeypatch.setattr(Place, "url", _interrupt_after(Place.url))
+    else:
+        monkeypatch.setattr(BoardLink, "connect", _interrupt_after(BoardLink.connect))
+    with pytest.raises(KeyboardInterrupt):
+        open_backend(lab.spec())
+    holder = lab.holder()
+    if holder != "None":  # take it back so that this failure does not become the next tests' failures
+        lab.client("release", "--kick")
+    assert holder == "None"

@@ -75,15 +75,27 @@ class BoardBackend(Backend):
             raise BackendError(str(e)) from e
         self.virtual = None
         self.place: Any = None
+        try:
+            self._open(port, place, coordinator, wait, timeout)
+        except BaseException:
+            # Whatever stops the opening (a bad answer, Ctrl-C, SIGTERM) closes what it had opened:
+            # above all a labgrid place, which would otherwise stay locked for everyone else.
+            self.close()
+            raise
+        self.start_stats = self.link.stats()
+
+    def _open(
+        self, port: str | None, place: str | None, coordinator: str | None, wait: float | None, timeout: float | None
+    ) -> None:
         url = port
         if place is not None:
             from tcphw.host.lab.labgrid import LabgridError, Place
 
             try:
-                self.place = Place(place, coordinator, wait or 0.0).acquire()
+                self.place = Place(place, coordinator, wait or 0.0)  # kept first: close() releases what acquire took
+                self.place.acquire()
                 url = self.place.url()
             except LabgridError as e:
-                self.close()
                 raise BackendError(str(e)) from e
         if url is None:
             from tcphw.sim.virtual_board import VirtualBoard, VirtualBoardError
@@ -105,9 +117,7 @@ class BoardBackend(Backend):
                 ids += (self.board.link_config().gateware_id(),)
             self.hello = self.link.connect(ids)
         except LinkError as e:
-            self.close()
             raise BackendError(str(e)) from e
-        self.start_stats = self.link.stats()
 
     def _validate(self, descriptors: Descriptors) -> Verdicts:
         try:

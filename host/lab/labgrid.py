@@ -9,6 +9,7 @@ coordinator's locks are the real ones: another user's holder name comes back in 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -101,7 +102,13 @@ class Place:
     def acquire(self) -> Place:
         deadline = time.monotonic() + self.wait_s
         while True:
-            result = self._run("acquire")
+            try:
+                result = self._run("acquire")
+            except BaseException:
+                # Stopped while the client ran (Ctrl-C, SIGTERM, its timeout): the coordinator may
+                # have granted the place already, so give it back if it is ours, then stop.
+                self._release_if_ours()
+                raise
             if result.returncode == 0:
                 self.held = True
                 return self
@@ -154,6 +161,13 @@ class Place:
         if result.returncode != 0:
             raise LabgridError(f"labgrid place {self.name} could not be released: {self._error(result)}")
         self.held = False
+
+    def _release_if_ours(self) -> None:
+        """Release without knowing whether the acquire went through; the coordinator refuses to
+        release a place someone else holds, so this never takes it from them."""
+        # Already on the way out with the first error, which is the one to report.
+        with contextlib.suppress(BaseException):
+            self._run("release")
 
     def __enter__(self) -> Place:
         return self.acquire()
