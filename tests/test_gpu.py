@@ -25,9 +25,15 @@ from tcphw.host.cli import main
 SIM_ENV = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
 
 
+def _sim_process(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], env=SIM_ENV, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
 def _sim_run(*args: str) -> str:
     """Run Python with the CUDA simulator enabled; return stdout, fail with its stderr."""
-    r = subprocess.run([sys.executable, *args], env=SIM_ENV, capture_output=True, text=True, timeout=600, check=False)
+    r = _sim_process(*args)
     assert r.returncode == 0, r.stderr[-3000:]
     return r.stdout
 
@@ -105,3 +111,57 @@ def test_gpu_without_device_says_so(corpus: Path) -> None:
     r = CliRunner().invoke(main, ["validate", str(corpus), "--backend", "gpu"])
     assert r.exit_code == 2
     assert "no CUDA device is available" in r.output
+
+
+# The kernel swapped for a stand-in before the CLI runs: one that fails as numba-cuda 0.30.4 with numpy 2.5
+# failed on a real H100 (at its first launch, where numba compiles it), or one that writes nothing.
+_BROKEN_KERNEL = """
+import sys
+import tcphw.host.backends.gpu as gpu
+class Kernel:
+    def __getitem__(self, launch):
+        def run(*args):
+            if {fail!r}:
+                raise AttributeError("module 'numpy' has no attribute 'row_stack'")
+        return run
+gpu._kernel_cache["validate"] = Kernel()
+from tcphw.host.cli import main
+sys.argv = ["tcphw", "validate", {corpus!r}, "-b", "gpu", "-o", {out!r}]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("fail", "said"),
+    [
+        (True, "the gpu kernel cannot run on this CUDA stack (numba "),
+        (False, "the gpu gives the wrong verdict on "),
+    ],
+    ids=["cannot-compile", "wrong-verdicts"],
+)
+def test_a_gpu_that_cannot_run_the_kernel_is_one_line_before_any_work(
+    corpus: Path, tmp_path: Path, fail: bool, said: str
+) -> None:
+    out = tmp_path / "v.bin"
+    # -W ignore: the simulator warns that its event timings are bogus, which is not what is checked here
+    r = _sim_process("-W", "ignore", "-c", _BROKEN_KERNEL.format(fail=fail, corpus=str(corpus), out=str(out)))
+    assert r.returncode == 2, r.stderr[-3000:]
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and said in lines[0], r.stderr[-3000:]
+    assert "row_stack" in lines[0] if fail else "golden vectors" in lines[0]
+    assert not out.exists()
+
+
+def test_bench_does_not_stop_for_a_gpu_nobody_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A device is found but the backend cannot open (here: no device after all): bench goes on without it."""
+    import tcphw.host.cli.bench as bench_cli
+
+    monkeypatch.setattr(bench_cli, "gpu_available", lambda: True)
+    r = CliRunner().invoke(
+        main, ["bench", "-b", "software:threads=1", "-n", "2000", "-r", "1", "--no-baseline", "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert [x["backend"] for x in doc["results"]] == ["software:threads=1"]
+    assert "no CUDA device" in doc["not_measured"]["gpu"]
+    assert "gpu: not measured: " in r.stderr

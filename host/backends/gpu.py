@@ -19,7 +19,15 @@ import numpy as np
 
 from tcphw.contract import CRC_COVERED_BYTES
 from tcphw.descriptors import WORDS, as_words
-from tcphw.host.backends.base import Backend, BackendOption, BackendUnavailable, Descriptors, Verdicts, register_backend
+from tcphw.host.backends.base import (
+    Backend,
+    BackendError,
+    BackendOption,
+    BackendUnavailable,
+    Descriptors,
+    Verdicts,
+    register_backend,
+)
 
 _TABLE_WORDS = CRC_COVERED_BYTES * 256
 _kernel_cache: dict[str, Any] = {}
@@ -82,6 +90,18 @@ def _build_kernel() -> Any:
     return _kernel_cache["validate"]
 
 
+def _versions() -> str:
+    from importlib import metadata
+
+    found = []
+    for name in ("numba", "numba-cuda", "numpy"):
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"no {name}")
+    return ", ".join(found)
+
+
 def device_description(cuda: Any) -> dict[str, Any]:
     """Name, compute capability, memory and the theoretical memory bandwidth the driver reports."""
     info: dict[str, Any] = {"simulator": simulator_enabled()}
@@ -133,7 +153,12 @@ class GpuBackend(Backend):
         # Enough resident blocks to hide latency; each block loads the tables once (grid-stride loop).
         self.blocks = blocks or (2 if self.simulator else sms * 8)
         self.chunk = chunk
-        self._kernel = _build_kernel()
+        try:
+            self._kernel = _build_kernel()
+        except Exception as e:
+            raise BackendUnavailable(
+                f"numba cannot build the gpu kernel ({_versions()}): {type(e).__name__}: {e}"
+            ) from e
         from tcphw.descriptors.kernel import CRC_TABLES_U16, RISK_TABLE
 
         self._tables = cuda.to_device(CRC_TABLES_U16.astype(np.uint32).ravel())
@@ -142,6 +167,26 @@ class GpuBackend(Backend):
         self._slots: list[dict[str, Any]] = []
         self._slot_chunk = 0
         self.last_timing: dict[str, float] | None = None
+        self._check_on_golden_vectors()
+
+    def _check_on_golden_vectors(self) -> None:
+        """Compile and run the kernel once, on the golden vectors, before any real work: a CUDA stack that
+        cannot compile it (seen: numba-cuda 0.30.4 with numpy 2.5) or a device that computes wrongly is
+        found here, as one line, and not as a traceback after the corpus was loaded."""
+        from tcphw.descriptors.golden import golden_arrays
+
+        data, expected = golden_arrays()
+        try:
+            got = self._validate(data)
+        except Exception as e:
+            raise BackendUnavailable(
+                f"the gpu kernel cannot run on this CUDA stack ({_versions()}): {type(e).__name__}: {e}"
+            ) from e
+        finally:
+            self.last_timing = None
+        wrong = int(np.count_nonzero(got != expected))
+        if wrong:
+            raise BackendError(f"the gpu gives the wrong verdict on {wrong} of {len(expected)} golden vectors")
 
     def _ensure_slots(self, per_chunk: int) -> None:
         """Two pinned host/device buffer pairs, one per stream; reallocated only when a larger chunk is needed."""

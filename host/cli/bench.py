@@ -72,8 +72,16 @@ def bench(
     specs = [_board_spec(s, port, board_name) for s in (backend, *compare)]
     for spec in specs:
         parse_backend_spec(spec)  # every name and option checked before the first timing
+    not_measured: dict[str, str] = {}
     if gpu_available() and not any(s.partition(":")[0] == "gpu" for s in specs):
-        specs.append("gpu")  # a real CUDA device is here: measure it too
+        # A real CUDA device is here: measure it too, unless its kernel cannot run (asked for by
+        # nobody, it must not stop the run; the reason is printed and kept in the results).
+        reason = _unusable("gpu")
+        if reason is None:
+            specs.append("gpu")
+        else:
+            not_measured["gpu"] = reason
+            click.echo(f"gpu: not measured: {reason}", err=True)
     if not no_baseline and "naive" not in specs:
         specs.append("naive")
     if corpus is None:
@@ -84,6 +92,8 @@ def bench(
     with _progress(not as_json, runs * (repeat + warmup), "benchmarking") as bar:
         doc = run_bench(data, plan, progress=bar.update)
     doc["corpus"] = str(corpus) if corpus else f"generated: count={count} seed={seed} default mix"
+    if not_measured:
+        doc["not_measured"] = not_measured
     if out is not None:
         from tcphw.host.apps.bench_plot import plot_bench
 
@@ -115,3 +125,14 @@ def _board_spec(spec: str, port: str | None, board_name: str | None) -> str:
     if board_name and "board" not in keys:
         options.append(f"board={board_name}")
     return "board" + (":" + ",".join(options) if options else "")
+
+
+def _unusable(spec: str) -> str | None:
+    """Why the backend cannot run here (it is opened and closed once), or None."""
+    from tcphw.host.backends import BackendError, open_backend
+
+    try:
+        open_backend(spec).close()
+    except BackendError as e:
+        return str(e)
+    return None
