@@ -34,12 +34,15 @@ class WideCounter(wiring.Component):
         # dispatcher, the UART), which must not run straight into the carry chain.
         inc = Signal.like(self.inc)
         m.d.sync += inc.eq(self.inc)
-        for k in range(segments):
-            segment = self.value[k * seg : (k + 1) * seg]
-            total = Signal(seg + 1, name=f"total{k}")
-            m.d.comb += total.eq(segment + (inc if k == 0 else carry[k]))
-            m.d.sync += segment.eq(total[:seg])
-            if k + 1 < segments:
-                m.d.sync += carry[k + 1].eq(total[seg])
+        # Nothing to add and no carry in flight: the segments hold. Most counters count rare events, so
+        # this keeps them still (no toggling, and nothing for a simulator to evaluate) on most cycles.
+        with m.If(inc.any() | carry.any()):
+            for k in range(segments):
+                segment = self.value[k * seg : (k + 1) * seg]
+                total = Signal(seg + 1, name=f"total{k}")
+                m.d.comb += total.eq(segment + (inc if k == 0 else carry[k]))
+                m.d.sync += segment.eq(total[:seg])
+                if k + 1 < segments:
+                    m.d.sync += carry[k + 1].eq(total[seg])
         m.d.comb += self.settled.eq(carry == 0)
         return m

@@ -11,7 +11,9 @@ Architecture (see docs/gateware.md for the diagram):
 - The logic is described as a graph of nodes, each with a depth in LUT levels. ``pipeline``
   register stages are spread evenly over that depth (a node at level ``l`` of ``L`` lands in
   stage ``(l-1)*P//L``); the last stage is always the output register. Data registers have no
-  reset and load only when the pipeline advances, so the core is small and constant-time.
+  reset and load only when the pipeline advances with a descriptor entering their stage (idle
+  stages hold still: no toggling, and nothing for a simulator to evaluate), so the core is small
+  and constant-time.
 - Flow control is a global stall: the pipeline advances (``en``) whenever the output register
   is empty or the consumer takes it. ``i.ready == en``, so ``i.ready`` depends combinationally
   on ``o.ready`` (allowed by lib.stream; ``valid`` never depends on ``ready``).
@@ -74,9 +76,12 @@ def _tree_depth(leaves: int) -> int:
 class _Stager:
     """Materialises a node graph into ``m``, inserting pipeline registers between stages."""
 
-    def __init__(self, m: Module, enable: Value, pipeline: int, total_levels: int, prefix: str) -> None:
+    def __init__(
+        self, m: Module, enable: Value, valids: Sequence[Value], pipeline: int, total_levels: int, prefix: str
+    ) -> None:
         self.m, self.en, self.pipeline, self.total, self.prefix = m, enable, pipeline, total_levels, prefix
-        self.registers: list[tuple[Signal, Value]] = []
+        self.valids = valids  # valids[s]: stage s holds a descriptor (stage 0: the input)
+        self.registers: dict[int, list[tuple[Signal, Value]]] = {}
 
     def stage_of(self, node: _Node) -> int:
         if node.level == 0 or self.pipeline == 0:
@@ -101,13 +106,16 @@ class _Stager:
         else:
             prev = self.value(node, stage - 1)
             value = Signal(node.width, name=f"{self.prefix}{node.name}_s{stage}", reset_less=True)
-            self.registers.append((value, prev))
+            self.registers.setdefault(stage, []).append((value, prev))
         node.staged[stage] = value
         return value
 
     def emit_registers(self) -> None:
-        with self.m.If(self.en):
-            self.m.d.sync += [reg.eq(prev) for reg, prev in self.registers]
+        # A stage's data loads only when a descriptor moves into it; otherwise it holds (its valid bit
+        # says it is empty), so idle cycles toggle nothing, in the fabric or in a simulator.
+        for stage, registers in self.registers.items():
+            with self.m.If(self.en & self.valids[stage - 1]):
+                self.m.d.sync += [reg.eq(prev) for reg, prev in registers]
 
 
 def _xor_tree(name: str, leaves: list[_Node]) -> _Node:
@@ -293,7 +301,8 @@ class Validator(wiring.Component):
 
         for lane in range(self.lanes):
             graph = lane_graph(m, self.i.payload[lane], self.crc_style, prefix=f"lane{lane}_")
-            stager = _Stager(m, advance, self.pipeline, graph.level, prefix=f"lane{lane}_")
+            valids = [self.i.valid, *self.stage_valid]
+            stager = _Stager(m, advance, valids, self.pipeline, graph.level, prefix=f"lane{lane}_")
             m.d.comb += self.o.payload[lane].eq(stager.value(graph, self.pipeline))
             stager.emit_registers()
         return m

@@ -33,9 +33,24 @@ def test_formal_catches_a_wrong_crc(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 @pytest.mark.slow
 def test_formal_catches_a_pipeline_that_ignores_stalls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def emit_always(self) -> None:  # type: ignore[no-untyped-def]
-        self.m.d.sync += [reg.eq(prev) for reg, prev in self.registers]  # loads even while stalled
+        # loads even while stalled
+        self.m.d.sync += [reg.eq(prev) for stage in self.registers.values() for reg, prev in stage]
 
     monkeypatch.setattr(validator_module._Stager, "emit_registers", emit_always)
+    r = run_formal(1, 2, "pipeline", build_root=tmp_path)
+    assert not r.passed and "failed assertion" in r.log.read_text()
+
+
+@pytest.mark.slow
+def test_formal_catches_a_stage_that_loads_on_the_wrong_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stage data loads only with a descriptor entering it; gating it on its own (old) valid bit instead
+    # of the stage before's drops every descriptor that arrives after an idle cycle.
+    def emit_on_own_valid(self) -> None:  # type: ignore[no-untyped-def]
+        for stage, registers in self.registers.items():
+            with self.m.If(self.en & self.valids[stage]):
+                self.m.d.sync += [reg.eq(prev) for reg, prev in registers]
+
+    monkeypatch.setattr(validator_module._Stager, "emit_registers", emit_on_own_valid)
     r = run_formal(1, 2, "pipeline", build_root=tmp_path)
     assert not r.passed and "failed assertion" in r.log.read_text()
 
