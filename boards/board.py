@@ -9,7 +9,7 @@ from typing import Any
 from tcphw.hdl.link.dispatch import DEFAULT_WINDOW
 from tcphw.hdl.pll import ecp5_pll, ice40_pll
 from tcphw.hdl.top import LinkConfig
-from tcphw.hdl.uart import MIN_DIVISOR
+from tcphw.hdl.uart import SYNCHRONOUS_MIN_DIVISOR
 
 VIRTUAL_TIMEOUT_CYCLES = 4_000  # 100 byte times at the virtual UART's speed
 
@@ -76,12 +76,14 @@ class Board:
 
     def virtual_config(self) -> LinkConfig:
         """The same board top for the virtual board: same lanes, pipeline, buffer and clock, but
-        the UART at its fastest (4 clocks a bit) and a shorter inactivity timeout, because a
-        simulated clock cycle costs wall time. Bench scales its figures back to the real baud."""
+        the UART at its fastest (2 clocks a bit: the harness drives rx in step with the clock) and
+        a shorter inactivity timeout, because a simulated clock cycle costs wall time. Bench
+        scales its figures back to the real baud."""
         return LinkConfig(
             board=self.name,
             clock_hz=self.clock_hz,
-            baud=self.clock_hz // MIN_DIVISOR,
+            baud=self.clock_hz // SYNCHRONOUS_MIN_DIVISOR,
+            synchronous_line=True,
             lanes=self.lanes,
             pipeline=self.pipeline,
             capacity=self.capacity,

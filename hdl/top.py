@@ -38,7 +38,7 @@ from .link.dispatch import COUNTERS as DISPATCH_COUNTERS
 from .link.dispatch import DEFAULT_WINDOW, MAX_WINDOW, Dispatcher
 from .link.rx import FrameReceiver
 from .link.tx import FrameSender, answer_layout
-from .uart import MIN_DIVISOR, UARTRx, UARTTx
+from .uart import UARTRx, UARTTx, min_divisor
 from .validator import LANE_CHOICES
 
 ANSWER_QUEUE_DEPTH = 4
@@ -57,14 +57,17 @@ class LinkConfig:
     capacity: int = 256
     timeout_cycles: int = 0  # 0: ten milliseconds of clock
     window: int = DEFAULT_WINDOW  # verdict slots: batches a host may have unanswered (HELLO's window)
+    # rx is driven in step with the clock (the virtual board), so the UART may run at 2 clocks a bit
+    synchronous_line: bool = False
 
     def __post_init__(self) -> None:
         if len(self.board.encode("ascii")) > BOARD_NAME_SIZE:
             raise ValueError(f"board name {self.board!r} is longer than {BOARD_NAME_SIZE} ASCII bytes")
         if self.lanes not in LANE_CHOICES:
             raise ValueError(f"lanes must be one of {LANE_CHOICES}, got {self.lanes}")
-        if self.divisor < MIN_DIVISOR:
-            raise ValueError(f"{self.clock_hz} Hz is too slow a clock for {self.baud} baud (need {MIN_DIVISOR}x)")
+        least = min_divisor(self.synchronous_line)
+        if self.divisor < least:
+            raise ValueError(f"{self.clock_hz} Hz is too slow a clock for {self.baud} baud (need {least}x)")
         if abs(self.actual_baud - self.baud) > MAX_BAUD_ERROR * self.baud:
             raise ValueError(
                 f"{self.clock_hz} Hz / {self.baud} baud gives {self.actual_baud:.0f} baud, "
@@ -132,8 +135,9 @@ class BoardTop(wiring.Component):
     def elaborate(self, platform: object) -> Module:
         cfg = self.config
         m = Module()
-        m.submodules.uart_rx = uart_rx = UARTRx(cfg.divisor)  # its own 32-bit counters go unused
-        m.submodules.uart_tx = uart_tx = UARTTx(cfg.divisor)
+        # its own 32-bit counters go unused
+        m.submodules.uart_rx = uart_rx = UARTRx(cfg.divisor, synchronous=cfg.synchronous_line)
+        m.submodules.uart_tx = uart_tx = UARTTx(cfg.divisor, synchronous=cfg.synchronous_line)
         m.submodules.receiver = rx = FrameReceiver(capacity=cfg.capacity, timeout_cycles=cfg.timeout)
         m.submodules.engine = engine = BatchEngine(
             lanes=cfg.lanes, pipeline=cfg.pipeline, capacity=cfg.capacity, slots=cfg.window

@@ -19,19 +19,31 @@ from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
 
 COUNTER_BITS = 32
-MIN_DIVISOR = 4  # the receiver needs a middle to sample: at least 4 clocks per bit
+MIN_DIVISOR = 4  # a line from another clock (a real pin): the receiver needs a middle to sample
+# A line driven in step with this clock (the virtual board's harness changes rx only between clock
+# edges, every ``divisor`` cycles): no jitter and no glitches, so two cycles a bit are enough. The
+# start bit is confirmed on its second cycle and each bit is sampled on its second cycle.
+SYNCHRONOUS_MIN_DIVISOR = 2
 
 
-def _check_divisor(divisor: int) -> None:
-    if not isinstance(divisor, int) or divisor < MIN_DIVISOR:
-        raise ValueError(f"UART divisor (clock cycles per bit) must be an integer >= {MIN_DIVISOR}, got {divisor!r}")
+def min_divisor(synchronous: bool) -> int:
+    return SYNCHRONOUS_MIN_DIVISOR if synchronous else MIN_DIVISOR
+
+
+def _check_divisor(divisor: int, synchronous: bool) -> None:
+    least = min_divisor(synchronous)
+    if not isinstance(divisor, int) or divisor < least:
+        line = "a line in step with the clock" if synchronous else "a line from another clock"
+        raise ValueError(
+            f"UART divisor (clock cycles per bit) must be an integer >= {least} for {line}, got {divisor!r}"
+        )
 
 
 class UARTTx(wiring.Component):
     """Sends each byte taken from ``i`` as start bit, 8 data bits LSB first, stop bit."""
 
-    def __init__(self, divisor: int) -> None:
-        _check_divisor(divisor)
+    def __init__(self, divisor: int, *, synchronous: bool = False) -> None:
+        _check_divisor(divisor, synchronous)
         self.divisor = divisor
         super().__init__({"i": In(stream.Signature(8)), "tx": Out(1, init=1)})
 
@@ -60,8 +72,8 @@ class UARTTx(wiring.Component):
 class UARTRx(wiring.Component):
     """Receives 8N1 bytes from the ``rx`` pin onto stream ``o`` (one byte of buffering)."""
 
-    def __init__(self, divisor: int, counter_bits: int = COUNTER_BITS) -> None:
-        _check_divisor(divisor)
+    def __init__(self, divisor: int, counter_bits: int = COUNTER_BITS, *, synchronous: bool = False) -> None:
+        _check_divisor(divisor, synchronous)
         self.divisor = divisor
         super().__init__(
             {

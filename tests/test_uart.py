@@ -65,8 +65,10 @@ def test_tx_frames_bytes_lsb_first_at_the_divisor() -> None:
     assert seen == [frame_levels(b) for b in sent]
 
 
-def receive(levels: list[int], bit_cycles: float, ready: bool = True, gap: int = 0) -> tuple[list[int], int, int]:
-    dut = UARTRx(DIV)
+def receive(
+    levels: list[int], bit_cycles: float, ready: bool = True, gap: int = 0, dut: UARTRx | None = None
+) -> tuple[list[int], int, int]:
+    dut = dut or UARTRx(DIV)
     got: list[int] = []
     counters = [0, 0]
 
@@ -130,12 +132,13 @@ def test_rx_counts_overflow_and_keeps_the_waiting_byte() -> None:
     assert overflow == 2 and framing == 0
 
 
-def test_loopback_tx_to_rx_with_backpressure() -> None:
+@pytest.mark.parametrize(("divisor", "synchronous"), [(DIV, False), (2, True), (3, True)])
+def test_loopback_tx_to_rx_with_backpressure(divisor: int, synchronous: bool) -> None:
     rng = random.Random(5)
     data = [rng.randrange(256) for _ in range(30)]
     m = Module()
-    m.submodules.tx = tx = UARTTx(DIV)
-    m.submodules.rx = rx = UARTRx(DIV)
+    m.submodules.tx = tx = UARTTx(divisor, synchronous=synchronous)
+    m.submodules.rx = rx = UARTRx(divisor, synchronous=synchronous)
     m.d.comb += rx.rx.eq(tx.tx)
     got: list[int] = []
     errors: list[int] = []
@@ -162,12 +165,29 @@ def test_loopback_tx_to_rx_with_backpressure() -> None:
     sim.add_testbench(send)
     sim.add_testbench(take)
     sim.add_process(collect)
-    sim.run_until(1e-6 * (len(data) * UART_FRAME_BITS * DIV + len(data) * 12 + 200))
+    sim.run_until(1e-6 * (len(data) * UART_FRAME_BITS * divisor + len(data) * 12 + 200))
     assert got == data
     assert errors == [0, 0]
 
 
+@pytest.mark.parametrize("divisor", [2, 3])
+def test_rx_on_a_line_in_step_with_the_clock_takes_back_to_back_frames(divisor: int) -> None:
+    """The virtual board's line: each level lasts exactly ``divisor`` cycles, changed just after an edge."""
+    rng = random.Random(divisor)
+    data = [rng.randrange(256) for _ in range(60)] + [0x00, 0xFF, 0x55, 0xAA]
+    levels = [lvl for b in data for lvl in frame_levels(b)]  # no idle bit between frames
+    got, framing, overflow = receive(levels, divisor, dut=UARTRx(divisor, synchronous=True))
+    assert got == data and framing == 0 and overflow == 0
+    # A bad stop bit at 2 cycles a bit is still counted, and the receiver recovers.
+    levels = frame_levels(0x5A, stop=0) + [0] * 3 + [1] * 3 + frame_levels(0xC3)
+    got, framing, overflow = receive(levels, divisor, dut=UARTRx(divisor, synchronous=True))
+    assert got == [0xC3] and framing == 1 and overflow == 0
+
+
 @pytest.mark.parametrize("cls", [UARTTx, UARTRx])
 def test_divisor_too_small_is_refused(cls: type) -> None:
-    with pytest.raises(ValueError, match="divisor"):
-        cls(3)
+    with pytest.raises(ValueError, match=r"divisor .* >= 4 for a line from another clock"):
+        cls(3)  # a real pin needs a middle to sample
+    with pytest.raises(ValueError, match=r"divisor .* >= 2 for a line in step with the clock"):
+        cls(1, synchronous=True)
+    assert cls(2, synchronous=True).divisor == 2
