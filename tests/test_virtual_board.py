@@ -105,3 +105,20 @@ def test_bench_reports_the_boards_own_figures() -> None:
     # No faster than the batch's bytes at the virtual UART's baud (the simulator runs slower than real time).
     wire_s = (BOARD.capacity * 25 + 22) * UART_FRAME_BITS / sim["uart_baud"]
     assert wire_s < trip["median_s"] <= trip["worst_s"] and trip["stddev_s"] >= 0
+
+
+def test_the_one_eval_a_cycle_rewrite_takes_every_clocked_block_or_refuses() -> None:
+    from amaranth.back import verilog
+
+    from tcphw.hdl.top import BoardTop
+    from tcphw.sim.virtual_board import BOTH_EDGES, POSEDGE, VirtualBoardError, both_edges
+
+    text = str(verilog.convert(BoardTop(BOARD.virtual_config()), name="tcphw_board", emit_src=False))
+    clocked = text.count("always @(")
+    assert clocked > 100 and text.count(POSEDGE) == clocked  # the board top as exported today
+    rewritten = both_edges(text)
+    assert rewritten.count(BOTH_EDGES) == clocked and rewritten.count("always @(") == clocked
+    # One block on another clock or edge would then run at the wrong rate: refused, not rewritten.
+    for other in ("always @(posedge clk2)", "always @(negedge clk)"):
+        with pytest.raises(VirtualBoardError, match="other than"):
+            both_edges(text.replace(POSEDGE, other, 1))

@@ -45,8 +45,8 @@ static Options parse(int argc, char** argv) {
         else if (k == "--port") o.port = std::atoi(argv[i + 1]);
         else if (k == "--idle-cycles") o.idle_cycles = std::strtoull(argv[i + 1], nullptr, 10);
     }
-    if (o.divisor < 4) {
-        std::fprintf(stderr, "vboard: --divisor (clock cycles per UART bit, >= 4) is required\n");
+    if (o.divisor < 2) {
+        std::fprintf(stderr, "vboard: --divisor (clock cycles per UART bit, >= 2) is required\n");
         std::exit(2);
     }
     return o;
@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
     auto* top = new Vvboard_top;  // reset_wrapper.v: the board top, its reset held by a register
     top->clk = 0;
     top->rx = 1;
-    for (int i = 0; i < 8; i++) { top->clk = !top->clk; top->eval(); }  // the wrapper's four reset cycles
+    // Each toggle of clk is one cycle: the model's flip-flops take both edges (reset_wrapper.v).
+    for (int i = 0; i < 4; i++) { top->clk = !top->clk; top->eval(); }  // the wrapper's four reset cycles
 
     const int D = opt.divisor;
     int client = -1;
@@ -105,8 +106,8 @@ int main(int argc, char** argv) {
             if (busy) busy_since = clock::now(); else busy_time += clock::now() - busy_since;
             was_busy = busy;
         }
-        // Socket service: every 64 cycles while busy, else block briefly waiting for the host.
-        if (!busy || (cycles & 63) == 0) {
+        // Socket service: every 256 cycles while busy, else block briefly waiting for the host.
+        if (!busy || (cycles & 255) == 0) {
             pollfd fds[1];
             int timeout_ms = busy ? 0 : 20;
             fds[0].fd = client >= 0 ? client : server;
@@ -143,8 +144,7 @@ int main(int argc, char** argv) {
         }
         top->rx = rx_bits ? (rx_frame & 1) : 1;
 
-        top->clk = 1; top->eval();
-        top->clk = 0; top->eval();
+        top->clk = !top->clk; top->eval();  // one cycle
         cycles++;
 
         if (rx_bits && --rx_timer == 0) {
