@@ -1,28 +1,35 @@
 """Backends: everything that turns descriptors into verdict bytes, behind one interface.
 
-Importing this package registers the built-in backends. Backends that need optional
-hardware (board, gpu) register themselves too and raise ``BackendUnavailable`` on use.
+The package loads on first use of one of its names: importing it (or a numpy-free module inside it, such as
+``reference_spec``) costs nothing, and ``from tcphw.host.backends import open_backend`` imports the interface
+and registers the built-in backends. Backends that need optional hardware (board, gpu) register themselves
+too and raise ``BackendUnavailable`` on use.
 """
 
-from tcphw.host.backends import board, gpu, naive, reference, software  # noqa: F401  (registration side effects)
-from tcphw.host.backends.base import (
-    Backend,
-    BackendError,
-    BackendOption,
-    BackendUnavailable,
-    Descriptors,
-    PartialResult,
-    Verdicts,
-    as_descriptor_array,
-    backend_names,
-    backend_specs,
-    get_backend,
-    open_backend,
-    parse_backend_spec,
-    register_backend,
-)
+from __future__ import annotations
 
-__all__ = [
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what the names are, for type checkers; at run time they load on first use
+    from tcphw.host.backends.base import (
+        Backend,
+        BackendError,
+        BackendOption,
+        BackendUnavailable,
+        Descriptors,
+        PartialResult,
+        Verdicts,
+        as_descriptor_array,
+        backend_names,
+        backend_specs,
+        get_backend,
+        open_backend,
+        parse_backend_spec,
+        register_backend,
+    )
+
+_EXPORTS = (
     "Backend",
     "BackendError",
     "BackendOption",
@@ -37,4 +44,18 @@ __all__ = [
     "open_backend",
     "parse_backend_spec",
     "register_backend",
-]
+)
+_BUILT_IN = ("board", "gpu", "naive", "reference", "software")
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    base = importlib.import_module(f"{__name__}.base")
+    for module in _BUILT_IN:  # registration side effects
+        importlib.import_module(f"{__name__}.{module}")
+    value = getattr(base, name)
+    globals()[name] = value
+    return value

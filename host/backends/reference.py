@@ -1,43 +1,16 @@
-"""The spec-literal reference: pure Python, one descriptor at a time, obviously right."""
+"""The spec-literal reference: pure Python, one descriptor at a time, obviously right.
+
+The verdict itself is :func:`tcphw.host.backends.reference_spec.reference_verdict`, which imports nothing but
+the contract, so a single check (the gate's hook) can use the reference without numpy."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from tcphw.contract import (
-    CRC_COVERED_BYTES,
-    MAGIC,
-    RESERVED_MASK,
-    RISK_DECISION,
-    VERSION,
-    Decision,
-    Descriptor,
-    Risk,
-    VerdictBit,
-    crc16,
-    make_verdict,
-)
 from tcphw.host.backends.base import Backend, Descriptors, Verdicts, register_backend
+from tcphw.host.backends.reference_spec import reference_verdict
 
-
-def reference_verdict(raw: bytes) -> int:
-    """The verdict byte of one 24-byte descriptor, following the contract text line by line."""
-    d = Descriptor.decode(raw)
-    errors = 0
-    if d.magic != MAGIC:
-        errors |= VerdictBit.BAD_MAGIC
-    if d.version != VERSION:
-        errors |= VerdictBit.BAD_VERSION
-    if crc16(raw[:CRC_COVERED_BYTES]) != d.crc:
-        errors |= VerdictBit.BAD_CRC
-    risk_bits = [r for r in Risk if d.flags & r.flag]
-    if len(risk_bits) != 1:
-        errors |= VerdictBit.BAD_RISK
-    if d.flags & RESERVED_MASK:
-        errors |= VerdictBit.RESERVED_SET
-    if errors:
-        return make_verdict(errors, Decision.REJECT)  # fail closed
-    return make_verdict(0, RISK_DECISION[risk_bits[0]])
+__all__ = ["ReferenceBackend", "reference_verdict"]
 
 
 @register_backend("reference", "pure-Python spec-literal reference (slow, obviously right)")

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "experiment": ("experiment", "experiment"),
     "explore": ("explore", "explore"),
     "project": ("project", "project"),
+    "gate": ("gate", "gate"),
     "tools": ("tools", "tools"),
     "boards": ("boards", "boards"),
     "bitstream": ("boards", "bitstream"),

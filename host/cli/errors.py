@@ -11,8 +11,6 @@ from typing import Any, TypeVar
 import click
 
 from tcphw.contract import DescriptorError
-from tcphw.descriptors.corpus import CorpusError
-from tcphw.host.backends import BackendError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,6 +26,11 @@ def input_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # The corpus and backend errors are imported here, not at the top: a command that never reads a
+        # corpus (the gate's hook) must not pay for numpy to start.
+        from tcphw.descriptors.corpus import CorpusError
+        from tcphw.host.backends import BackendError
+
         try:
             return func(*args, **kwargs)
         except (CorpusError, DescriptorError, BackendError, ValueError, KeyError) as e:

@@ -10,6 +10,7 @@ Procedure, fixed before any line was looked at:
      those 500; the first 250 go to nl2bash-a, the rest to nl2bash-b.
 Prints the drawn line numbers (one family per line).
 """
+
 import random
 import subprocess
 import sys
@@ -22,8 +23,9 @@ def read_cm(argv):
     if len(argv) > 1:
         with open(argv[1], encoding="utf-8") as f:
             return f.read()
-    return subprocess.run(["git", "-C", MIRROR, "show", "HEAD:data/bash/all.cm"],
-                          check=True, capture_output=True).stdout.decode("utf-8")
+    return subprocess.run(
+        ["git", "-C", MIRROR, "show", "HEAD:data/bash/all.cm"], check=True, capture_output=True
+    ).stdout.decode("utf-8")
 
 
 def draw(text):

@@ -1,0 +1,222 @@
+"""``tcphw gate``: may an agent run this command line? Check, measure, and plug into agents.
+
+The gate itself is a library (``tcphw.host.gate``); these commands only read options and print. A decision
+is the exit code of ``gate check`` (0 APPROVE, 1 CAUTION, 2 REQUIRE_APPROVAL, 3 REJECT), so bad input is 4,
+never a code that could be read as a decision.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+BAD_INPUT = 4
+
+
+class GateInputError(click.ClickException):
+    """Bad input to a gate command: one line on stderr, exit 4 (0-3 are decisions)."""
+
+    exit_code = BAD_INPUT
+
+
+class _GateCommand(click.Command):
+    """Usage errors exit 4 too: click's 2 would read as REQUIRE_APPROVAL."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as e:
+            e.exit_code = BAD_INPUT
+            raise
+
+
+def _db_default() -> str:
+    from tcphw.host.gate.config import default_registry
+
+    return str(default_registry())
+
+
+_db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="tool registry (default: the user's, as tcphw tools scan writes it)",
+)
+_backend_option = click.option(
+    "--backend",
+    "-b",
+    default="reference",
+    show_default=True,
+    help="what validates the descriptors: reference (no numpy), software, gpu, board[:...]",
+)
+
+
+def _open(db: Path | None, backend: str) -> Any:
+    from tcphw.host.gate.gate import open_gate
+
+    try:
+        return open_gate(db, backend)
+    except Exception as e:  # a missing or broken registry, an unknown backend: one line
+        raise GateInputError(str(e).splitlines()[0] if str(e) else type(e).__name__) from e
+
+
+def _env(pairs: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in pairs:
+        name, sep, value = p.partition("=")
+        if not sep or not name:
+            raise GateInputError(f"--env {p!r}: give NAME=VALUE")
+        out[name] = value
+    return out
+
+
+@click.group()
+def gate() -> None:
+    """May an agent run this command line? The gate, its accuracy, and its integrations."""
+
+
+@gate.command(cls=_GateCommand, context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("line", nargs=-1, type=click.UNPROCESSED)
+@_db_option
+@click.option("--cwd", default=None, help="the folder the line runs in (default: this one)")
+@click.option("--workspace", default=None, help="the agent's workspace (default: --cwd)")
+@click.option("--env", "env", multiple=True, metavar="NAME=VALUE", help="a variable the caller knows (repeatable)")
+@_backend_option
+@click.option("--json", "as_json", is_flag=True, help="print the decision, parts and reasons as JSON")
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help='batch: read {"command", "cwd"} objects from stdin, one a line; answer one JSON object a line, in order',
+)
+def check(
+    line: tuple[str, ...],
+    db: Path | None,
+    cwd: str | None,
+    workspace: str | None,
+    env: tuple[str, ...],
+    backend: str,
+    as_json: bool,
+    jsonl: bool,
+) -> None:
+    """Decide on LINE: everything after the options is the line (tcphw gate check rm -rf / works unquoted).
+
+    Exit code: 0 APPROVE, 1 CAUTION, 2 REQUIRE_APPROVAL, 3 REJECT; 4 for bad input. APPROVE and CAUTION run
+    without a person; REQUIRE_APPROVAL asks one; REJECT refuses."""
+    variables = _env(env)
+    if jsonl:
+        if line:
+            raise GateInputError("--jsonl reads the lines from standard input: give no LINE")
+        raise SystemExit(_batch(_open(db, backend), cwd, workspace, variables))
+    if not line:
+        raise GateInputError("nothing to check: give the command line after the options")
+    text = line[0] if len(line) == 1 else " ".join(line)
+    if not text.strip():
+        raise GateInputError("nothing to check: the command line is empty")
+    here = cwd or os.getcwd()
+    if not os.path.isabs(here) and cwd is not None:
+        raise GateInputError(f"--cwd {cwd}: give an absolute folder")
+    g = _open(db, backend)
+    result = g.check(text, here, workspace, variables or None)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        _print(result)
+    raise SystemExit(int(result.decision))
+
+
+def _print(result: Any) -> None:
+    from tcphw.contract import describe_verdict
+
+    click.echo(f"{result.decision.name}: {result.reason()}")
+    if result.refused:
+        return
+    for part in result.parts:
+        via = f" (via {' > '.join(part.via)})" if part.via else ""
+        click.echo(f"  {part.decision.name:16} {' '.join(part.words) or '(redirection)'}{via}")
+        if part.descriptor is not None:
+            click.echo(
+                f"    descriptor {part.key} [{part.descriptor_source}] {part.descriptor.hex()}  "
+                f"verdict 0x{part.verdict:02x} {describe_verdict(part.verdict)}"
+            )
+        for f in part.findings:
+            quoted = f"  «{f.words}»" if f.words else ""
+            click.echo(f"    {f.level.name:16} {f.rule}: {f.reason}{quoted}")
+
+
+def _requests(stream: Any, cwd: str | None, workspace: str | None, env: dict[str, str]) -> Iterator[Any]:
+    """(index, Request or error text) for each line of stdin."""
+    from tcphw.host.gate.gate import Request
+
+    for n, raw in enumerate(stream, 1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as e:
+            yield n, f"line {n}: not JSON ({e.msg})"
+            continue
+        if not isinstance(obj, dict) or not isinstance(obj.get("command"), str):
+            yield n, f'line {n}: give an object with a "command" string'
+            continue
+        here = obj.get("cwd", cwd) or os.getcwd()
+        if not isinstance(here, str) or not os.path.isabs(here):
+            yield n, f'line {n}: "cwd" must be an absolute folder'
+            continue
+        extra = obj.get("env") or {}
+        if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+            yield n, f'line {n}: "env" must map names to strings'
+            continue
+        if not obj["command"].strip():
+            yield n, f"line {n}: the command line is empty"
+            continue
+        yield n, Request(obj["command"], here, obj.get("workspace", workspace), {**env, **extra} or None)
+
+
+def _batch(g: Any, cwd: str | None, workspace: str | None, env: dict[str, str]) -> int:
+    """Answer every line in order; lines that arrive together are validated in one backend call."""
+    bad = 0
+    pending: list[Any] = []
+
+    def flush() -> None:
+        checks = iter(g.check_many([r for _, r in pending if not isinstance(r, str)]))
+        for _, r in pending:
+            if isinstance(r, str):
+                sys.stdout.write(json.dumps({"error": r}) + "\n")
+            else:
+                c = next(checks)
+                sys.stdout.write(
+                    json.dumps(
+                        {"decision": c.decision.name, "reason": c.reason(), "parts": [p.as_dict() for p in c.parts]}
+                    )
+                    + "\n"
+                )
+        sys.stdout.flush()
+        pending.clear()
+
+    for n, r in _requests(sys.stdin, cwd, workspace, env):
+        if isinstance(r, str):
+            bad += 1
+        pending.append((n, r))
+        if len(pending) >= 512 or not _more_waiting():
+            flush()
+    if pending:
+        flush()
+    if bad:
+        click.echo(f"{bad} line(s) were not valid requests; each got an error object in its place", err=True)
+        return BAD_INPUT
+    return 0
+
+
+def _more_waiting() -> bool:
+    """Whether more input is already waiting: if not, answer what has arrived instead of waiting for more."""
+    try:
+        return bool(select.select([sys.stdin], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False

@@ -1,0 +1,663 @@
+"""From simple commands to judged parts: which program each runs, what its arguments do, and what runs inside.
+
+This is the engine; the knowledge lives in ``tcphw.host.gate.programs`` (one module per family of programs,
+each a table of handlers) and in ``tcphw.host.gate.effects`` (how much a read, a write or a delete weighs in
+each zone). The engine resolves the program a command runs, applies the line-level rules every command gets
+(assignments that change what runs, redirections, data that flows through pipes), and calls the program's
+handler, which reports findings and the commands it runs in turn (``sudo X``, ``find -exec X``, ``sh -c X``).
+Those are judged as parts of their own, so the strictest of them decides.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tcphw.contract import Decision
+from tcphw.host.gate import effects
+from tcphw.host.gate.model import A, C, Part, R, X
+from tcphw.host.gate.paths import Place, Target, Zone, classify
+from tcphw.host.gate.shell import (
+    UNKNOWN,
+    Command,
+    ShellSyntaxError,
+    Stdin,
+    Unreadable,
+    Word,
+    _State,
+    _Walker,
+    normalise,
+    parse,
+)
+
+#: Directories whose programs are the system's own: a program run from one of them is the registered tool of
+#: its name. Anything else run by a path is not.
+SYSTEM_DIRS = frozenset(
+    {
+        "/bin",
+        "/sbin",
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/local/bin",
+        "/usr/local/sbin",
+        "/usr/games",
+        "/usr/lib/git-core",
+        "/snap/bin",
+    }
+)
+MAX_PARTS = 400  # a line that expands into more parts than this is judged as unreadable
+
+
+@dataclass
+class Output:
+    """What a command writes to standard output, as far as a consumer downstream needs to know."""
+
+    kind: str  # "text" (known text), "network" (fetched), "paths" (file names under a target), "secret", "local",
+    # "unknown"
+    text: str | None = None
+    target: Target | None = None
+
+
+@dataclass
+class Context:
+    """Everything a handler may ask about the command it judges."""
+
+    place: Place
+    env: dict[str, str | None]
+    stdin: Output | None  # what the command reads on standard input, when it is fed by the line
+    root: bool = False  # runs with root's privileges (under sudo and the like)
+    via: tuple[str, ...] = ()
+    depth: int = 0
+    extra_args: bool = False  # a wrapper (xargs, parallel) appends arguments the line does not show
+    appended: Output | None = None  # what those appended arguments are
+
+
+Handler = Callable[["Invocation"], None]
+_HANDLERS: dict[str, Handler] = {}
+_BUILTINS: dict[str, Handler] = {}
+
+
+def program(*names: str, builtin: bool = False) -> Callable[[Handler], Handler]:
+    """Register a handler for programs (or shell builtins) by name."""
+
+    def decorate(fn: Handler) -> Handler:
+        table = _BUILTINS if builtin else _HANDLERS
+        for n in names:
+            if n in table:
+                raise ValueError(f"gate: a handler for {n!r} is registered twice")
+            table[n] = fn
+        return fn
+
+    return decorate
+
+
+def handled_programs() -> list[str]:
+    _load()
+    return sorted(_HANDLERS)
+
+
+def builtin_names() -> list[str]:
+    _load()
+    return sorted(_BUILTINS)
+
+
+def handler_for(name: str) -> Handler | None:
+    _load()
+    return _HANDLERS.get(name) or _HANDLERS.get(_versionless(name))
+
+
+def _versionless(name: str) -> str:
+    """python3.11 -> python3, pip3.11 -> pip3, gcc-12 -> gcc: one handler for every version."""
+    return re.sub(r"(?<=[a-z])-?\d+(\.\d+)*$", "", name) or name
+
+
+_loaded = False
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from tcphw.host.gate import programs  # noqa: F401  (registration side effects; lazy: they import this module)
+
+
+class Invocation:
+    """One program being judged: its words, its context, and the part its findings go into."""
+
+    def __init__(self, engine: Engine, part: Part, argv: list[Word], ctx: Context, command: Command) -> None:
+        self.engine = engine
+        self.part = part
+        self.argv = argv
+        self.ctx = ctx
+        self.command = command
+        self.name = part.program or ""
+        self.output = Output("local")  # what its standard output is, for the next command of a pipeline
+
+    # -- arguments --------------------------------------------------------------------------------
+
+    @property
+    def args(self) -> list[Word]:
+        return self.argv[1:]
+
+    def shown(self, words: Iterable[Word] | None = None) -> str:
+        return " ".join(w.shown() for w in (self.argv if words is None else words))
+
+    # -- findings -------------------------------------------------------------------------------
+
+    def find(self, level: Decision, rule: str, reason: str, words: Iterable[Word] | str | None = None) -> None:
+        text = words if isinstance(words, str) else (self.shown(words) if words is not None else "")
+        self.part.add(level, rule, reason, text)
+
+    def key(self, key: str) -> None:
+        """The registry entry this invocation's descriptor comes from ("git push")."""
+        self.part.key = key
+
+    def narrow(self) -> None:
+        """Every argument was read by the table: the findings decide, not the tool's worst case."""
+        self.part.narrowed = True
+
+    # -- effects on paths -----------------------------------------------------------------------
+
+    def target(self, word: Word) -> Target:
+        return classify(word, self.ctx.place)
+
+    def effect(self, kind: str, word: Word, rule: str, **extra: Any) -> Target:
+        t = self.target(word)
+        level, reason = effects.judge(kind, t, root=self.ctx.root, **extra)
+        self.find(level, rule, reason, [word])
+        return t
+
+    def read(self, word: Word, rule: str | None = None) -> Target:
+        return self.effect("read", word, rule or f"{self.name}.read")
+
+    def list(self, word: Word, rule: str | None = None) -> Target:
+        return self.effect("list", word, rule or f"{self.name}.list")
+
+    def write(self, word: Word, rule: str | None = None) -> Target:
+        return self.effect("write", word, rule or f"{self.name}.write")
+
+    def create(self, word: Word, rule: str | None = None) -> Target:
+        return self.effect("create", word, rule or f"{self.name}.create")
+
+    def delete(self, word: Word, rule: str | None = None, recursive: bool = False) -> Target:
+        return self.effect("delete", word, rule or f"{self.name}.delete", recursive=recursive)
+
+    def perms(self, word: Word, rule: str | None = None, recursive: bool = False, loosen: bool = False) -> Target:
+        return self.effect("perms", word, rule or f"{self.name}.perms", recursive=recursive, loosen=loosen)
+
+    def appended(self, kind: str, rule: str, recursive: bool = False) -> None:
+        """Arguments a wrapper appends (``xargs rm``): judged as paths from what feeds the wrapper."""
+        if not self.ctx.extra_args:
+            return
+        source = self.ctx.appended
+        if source is not None and source.kind == "paths" and source.target is not None:
+            t = source.target
+            level, reason = effects.judge(kind, t, root=self.ctx.root, recursive=recursive)
+            self.find(level, rule, reason + " (the files fed to it)", t.shown)
+        elif source is not None and source.kind == "text" and source.text is not None:
+            for w in source.text.split():
+                self.effect(kind, Word.literal(w), rule, recursive=recursive) if kind != "read" else self.read(
+                    Word.literal(w), rule
+                )
+        else:
+            t = Target(Zone.UNKNOWN, None, "(arguments read from standard input)")
+            level, reason = effects.judge(kind, t, root=self.ctx.root, recursive=recursive)
+            self.find(level, rule, reason, "(arguments read from standard input)")
+
+    # -- what it runs ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        argv: list[Word],
+        via: str,
+        root: bool | None = None,
+        stdin: Output | None = None,
+        extra_args: bool = False,
+        appended: Output | None = None,
+    ) -> list[Part]:
+        """A command this program runs, given as words (``sudo rm x``, ``find -exec rm {}``)."""
+        if not argv:
+            return []
+        ctx = Context(
+            self.ctx.place,
+            self.ctx.env,
+            self.ctx.stdin if stdin is None else stdin,
+            self.ctx.root if root is None else root,
+            (*self.ctx.via, via),
+            self.ctx.depth + 1,
+            extra_args,
+            appended,
+        )
+        return self.engine.argv(argv, ctx, self.command)
+
+    def run_script(
+        self,
+        text: str | None,
+        via: str,
+        what: str = "a shell script",
+        lang: str = "sh",
+        root: bool | None = None,
+        words: Iterable[Word] | None = None,
+    ) -> list[Part]:
+        """A script this program runs, given as text (``sh -c``, ``eval``, ``ssh host CMD``); None if unknown."""
+        if text is None:
+            self.find(
+                R, "runs.unseen", f"runs {what} the check cannot see (built at run time or read from elsewhere)", words
+            )
+            return []
+        if lang != "sh":
+            from tcphw.host.gate.programs import code
+
+            code.judge(self, text, lang, via, words)
+            return []
+        ctx = Context(
+            self.ctx.place,
+            self.ctx.env,
+            self.ctx.stdin,
+            self.ctx.root if root is None else root,
+            (*self.ctx.via, via),
+            self.ctx.depth + 1,
+        )
+        return self.engine.script(text, ctx, self)
+
+    def stdin_code(self, what: str, lang: str = "sh") -> None:
+        """This program reads the code it runs from standard input: judge what feeds it."""
+        src = self.ctx.stdin
+        if src is None:
+            self.find(C, f"{self.name}.interactive", f"starts {what} that waits for a person")
+            return
+        if src.kind == "text":
+            self.find(A, f"{self.name}.stdin", f"runs {what} given on the line, judged as its own parts", self.argv[:1])
+            self.run_script(src.text, f"{self.name} < text", what, lang)
+        elif src.kind == "decoded":
+            self.find(R, "runs.decoded", f"runs {what} that the line decodes at run time", self.argv[:1])
+            if src.text is not None:
+                self.run_script(src.text, f"{self.name} < decoded", what, lang)
+        elif src.kind == "file" and src.target is not None:
+            level, reason = effects.judge("exec", src.target, root=self.ctx.root)
+            self.find(level, "runs.file", f"{reason} (fed on standard input)", src.target.shown)
+        elif src.kind == "network":
+            self.find(R, "runs.downloaded", f"runs what was just downloaded as {what}", self.argv[:1])
+        else:
+            self.find(
+                R, "runs.unseen", f"runs {what} read from standard input, which the check cannot see", self.argv[:1]
+            )
+
+    # -- network ----------------------------------------------------------------------------------
+
+    def receive(self, host: str | None, rule: str, what: str = "fetches from the network") -> None:
+        level = C
+        self.find(level, rule, f"{what} ({_host_shown(host)})", host or "")
+
+    def send(self, host: str | None, rule: str, what: str = "sends local data to the network") -> None:
+        if host is not None and is_loopback(host):
+            self.find(C, rule, f"{what}, to this machine only ({host})", host)
+        else:
+            self.find(R, rule, f"{what} ({_host_shown(host)})", host or "")
+
+
+def _host_shown(host: str | None) -> str:
+    return host if host else "a host the check cannot know"
+
+
+_LOOPBACK = re.compile(r"^(localhost|127(\.\d+){0,3}|\[?::1\]?|0\.0\.0\.0|host\.docker\.internal)(:\d+)?$", re.I)
+
+
+def is_loopback(host: str) -> bool:
+    h = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host, flags=re.I)
+    h = h.split("/", 1)[0].rsplit("@", 1)[-1]
+    return bool(_LOOPBACK.match(h))
+
+
+class Engine:
+    """Judges the simple commands of a line. ``known(name)`` says whether the registry has a program."""
+
+    def __init__(self, known: Callable[[str], bool]) -> None:
+        _load()
+        self.known = known
+        self.parts: list[Part] = []
+        self.outputs: dict[int, Output] = {}
+
+    # -- entry points ---------------------------------------------------------------------------
+
+    def line(self, line: str, place: Place, env: dict[str, str] | None = None) -> list[Part]:
+        self.parts = []
+        self.outputs = {}
+        commands = parse(line, env=env, cwd=place.cwd, home=place.home)
+        base_env: dict[str, str | None] = {"HOME": place.home, "PWD": place.cwd, **(env or {})}
+        for cmd in commands:
+            ctx = Context(_place_at(place, cmd.cwd), cmd.env or base_env, self._stdin(cmd), via=cmd.via)
+            self.command(cmd, ctx)
+        return self.parts
+
+    def script(self, text: str, ctx: Context, parent: Invocation) -> list[Part]:
+        """A nested script: parsed and judged like the line, its parts added to the line's."""
+        if ctx.depth > 8:
+            parent.find(R, "runs.too-deep", "nests scripts too deeply to follow")
+            return []
+        start = len(self.parts)
+        try:
+            source = normalise(text).encode("utf-8", "surrogateescape")
+            from tcphw.host.gate.shell import _parser, _refuse_errors
+
+            tree = _parser().parse(source)
+            _refuse_errors(tree.root_node, source)
+            state = _State(dict(ctx.env), ctx.place.cwd, ctx.place.home, via=ctx.via, depth=ctx.depth)
+            walker = _Walker(source)
+            commands = list(walker.statements(tree.root_node.children, state))
+        except ShellSyntaxError as e:
+            parent.find(X, "runs.refused", f"runs a script bash would refuse: {e}")
+            return []
+        except Unreadable as e:
+            parent.find(R, "runs.unreadable", str(e))
+            return []
+        for cmd in commands:
+            stdin = self._stdin(cmd) if cmd.stdin.kind != "tty" else ctx.stdin
+            inner = Context(_place_at(ctx.place, cmd.cwd), cmd.env, stdin, ctx.root, cmd.via or ctx.via, ctx.depth)
+            self.command(cmd, inner)
+        return self.parts[start:]
+
+    def argv(self, argv: list[Word], ctx: Context, command: Command) -> list[Part]:
+        start = len(self.parts)
+        self.invoke(argv, ctx, command, [])
+        return self.parts[start:]
+
+    # -- one simple command ---------------------------------------------------------------------
+
+    def _stdin(self, cmd: Command) -> Output | None:
+        s: Stdin = cmd.stdin
+        if s.kind == "pipe":
+            return self.outputs.get(id(s.source), Output("unknown")) if s.source is not None else Output("unknown")
+        if s.kind == "text":
+            return Output("text", s.text) if s.text is not None else Output("unknown")
+        if s.kind == "file" and s.file is not None:
+            return Output("local")
+        return None
+
+    def command(self, cmd: Command, ctx: Context) -> None:
+        if len(self.parts) > MAX_PARTS:
+            raise Unreadable(f"the line runs more than {MAX_PARTS} commands")
+        if cmd.kind in ("definition", "test", "call"):
+            part = Part([w.shown() for w in cmd.words], None, via=ctx.via)
+            part.add(
+                A,
+                f"shell.{cmd.kind}",
+                {
+                    "definition": "defines a function (its body is judged where it is written)",
+                    "test": "a test: runs nothing but what it substitutes",
+                    "call": "calls a function defined on the line (its body is judged where it is written)",
+                }[cmd.kind],
+            )
+            part.narrowed = True
+            self.parts.append(part)
+            self._redirects(cmd, part, ctx)
+            return
+        pre: list[tuple[str, Word]] = list(cmd.assignments)
+        if not cmd.words:
+            part = Part([f"{n}={w.shown()}" for n, w in pre] or [r.raw for r in cmd.redirects], None, via=ctx.via)
+            part.narrowed = True
+            part.add(A, "shell.assignment", "sets shell variables" if pre else "a redirection alone")
+            self.parts.append(part)
+            _assignments(part, pre, ctx, self, cmd, exported=False)
+            self._redirects(cmd, part, ctx)
+            return
+        self.invoke(cmd.words, ctx, cmd, pre)
+
+    def invoke(self, words: list[Word], ctx: Context, cmd: Command, pre: list[tuple[str, Word]]) -> None:
+        argv = list(words)
+        head = argv[0]
+        part = Part([w.shown() for w in argv], None, via=ctx.via)
+        self.parts.append(part)
+        if pre:
+            _assignments(part, pre, ctx, self, cmd, exported=True)
+        if ctx.via == cmd.via:
+            self._redirects(cmd, part, ctx)
+        name, how = self.resolve(head, ctx)
+        part.program = name
+        inv = Invocation(self, part, argv, ctx, cmd)
+        if name is None:
+            part.add(R, "program.unknown", how, head.shown())
+            self.outputs[id(cmd)] = Output("unknown")
+            return
+        if how == "project":
+            part.key = None
+            part.narrowed = True
+            inv.name = posixpath.basename(head.value)
+            part.add(C, "program.project", "runs a program of the project (the workspace's own code)", head.shown())
+            _interpreter_args(inv)
+            self.outputs[id(cmd)] = Output("unknown")
+            return
+        part.key = name
+        builtin = how == "builtin"
+        handler = _BUILTINS.get(name) if builtin else handler_for(name)
+        if builtin:
+            part.key = f"builtin {name}"
+        if len(argv) == 2 and argv[1].text in ("--help", "--version") and not builtin:
+            handler = _generic
+        if handler is None:
+            if not builtin and not self.known(name):
+                part.key = None
+                part.add(R, "program.unregistered", f"{name} is not in the registry: unknown is not safe", name)
+                inv.output = Output("unknown")
+            else:
+                _generic(inv)
+        else:
+            handler(inv)
+        self.outputs[id(cmd)] = inv.output
+
+    def resolve(self, head: Word, ctx: Context) -> tuple[str | None, str]:
+        """The name a program is registered under, and how it was found ("path", "builtin", "project"), or
+        None and why it is unknown."""
+        if not head.known:
+            return None, "runs a program whose name the check cannot know (built at run time)"
+        value = head.value
+        if head.glob:
+            return None, "runs a program named by a pattern the check cannot expand"
+        if "/" in value:
+            path = posixpath.normpath(value) if value.startswith("/") else None
+            if path is not None and posixpath.dirname(path) in SYSTEM_DIRS:
+                return posixpath.basename(path), "path"
+            target = classify(head, ctx.place)
+            base = posixpath.basename(value)
+            if target.zone == Zone.WORKSPACE and not (self.known(base) or handler_for(base) or base in _BUILTINS):
+                return base, "project"
+            if target.zone == Zone.WORKSPACE:
+                return None, f"runs ./{base} from the workspace, which shadows the system's {base}: not that tool"
+            return None, f"runs {value}, which is not in the system's program folders: not a registered tool"
+        if value in _BUILTINS:
+            return value, "builtin"
+        if value == "":
+            return None, "runs an empty program name"
+        return value, "path"
+
+    # -- line-level rules -----------------------------------------------------------------------
+
+    def _redirects(self, cmd: Command, part: Part, ctx: Context) -> None:
+        for r in cmd.redirects:
+            if r.target is None:
+                continue
+            t = classify(r.target, ctx.place)
+            if t.zone == Zone.NETWORK:
+                level = R
+                if t.path is not None:
+                    host = t.path.split("/")[3] if t.path.count("/") >= 3 else None
+                    if host is not None and is_loopback(host):
+                        level = C
+                part.add(
+                    level, "redirect.network", "opens a network connection through bash's /dev/tcp or /dev/udp", r.raw
+                )
+                continue
+            if r.writes:
+                kind = "append" if r.op in (">>", "&>>") else "write"
+                level, reason = effects.judge(kind, t, root=ctx.root)
+                part.add(level, "redirect.write", reason, r.raw)
+            if r.reads:
+                level, reason = effects.judge("read", t, root=ctx.root)
+                part.add(level, "redirect.read", reason, r.raw)
+
+
+def _place_at(place: Place, cwd: str | None) -> Place:
+    return Place(cwd, place.workspace, place.home, place.tmp) if cwd != place.cwd else place
+
+
+# Variables that change what a program runs: their value is a command line, judged as one.
+COMMAND_VARIABLES = frozenset(
+    {
+        "PAGER",
+        "GIT_PAGER",
+        "MANPAGER",
+        "SYSTEMD_PAGER",
+        "EDITOR",
+        "VISUAL",
+        "GIT_EDITOR",
+        "SUDO_EDITOR",
+        "GIT_SSH_COMMAND",
+        "GIT_SSH",
+        "GIT_EXTERNAL_DIFF",
+        "GIT_ASKPASS",
+        "SSH_ASKPASS",
+        "SUDO_ASKPASS",
+        "SHELL",
+        "PROMPT_COMMAND",
+        "BROWSER",
+        "LESSOPEN",
+        "LESSCLOSE",
+        "GIT_PROXY_COMMAND",
+        "RSYNC_RSH",
+        "CVS_RSH",
+        "TERMINAL",
+        "DIFF",
+        "MAKE",
+        "CC",
+        "CXX",
+        "LD",
+        "AR",
+        "CARGO_TARGET_DIR_RUNNER",
+        "PERLDOC_PAGER",
+        "GIT_SEQUENCE_EDITOR",
+    }
+)
+# Variables whose value is a file the program loads and runs at start-up.
+FILE_VARIABLES = frozenset(
+    {
+        "BASH_ENV",
+        "ENV",
+        "PYTHONSTARTUP",
+        "NODE_OPTIONS",
+        "PERL5OPT",
+        "RUBYOPT",
+        "ZDOTDIR",
+        "INPUTRC",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG",
+        "GIT_EXEC_PATH",
+        "GIT_TEMPLATE_DIR",
+        "LD_AUDIT",
+        "PS4",
+        "PS1",
+        "PS0",
+        "HOME",
+    }
+)
+# Variables that list folders programs and libraries are looked up in.
+SEARCH_PATH_VARIABLES = frozenset(
+    {
+        "PATH",
+        "LD_PRELOAD",
+        "LD_LIBRARY_PATH",
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "NODE_PATH",
+        "PERL5LIB",
+        "PERLLIB",
+        "RUBYLIB",
+        "GEM_PATH",
+        "GEM_HOME",
+        "CLASSPATH",
+        "GOPATH",
+        "DYLD_INSERT_LIBRARIES",
+        "DYLD_LIBRARY_PATH",
+    }
+)
+
+
+def _assignments(
+    part: Part, pairs: list[tuple[str, Word]], ctx: Context, engine: Engine, cmd: Command, exported: bool
+) -> None:
+    """``VAR=value`` before a command (or alone, for the rest of the line): the ones that change what runs."""
+    for name, value in pairs:
+        shown = f"{name}={value.shown()}"
+        if name in COMMAND_VARIABLES:
+            if not value.known:
+                part.add(R, "env.command", f"{name} names a program the check cannot know", shown)
+                continue
+            inv = Invocation(engine, part, [], ctx, cmd)
+            part.add(A, "env.command", f"{name} sets a program that other programs run (judged as its own part)", shown)
+            inv.run_script(value.value, f"{name}=", f"the command in {name}")
+        elif name in SEARCH_PATH_VARIABLES:
+            level, reason = _search_path(name, value, ctx)
+            part.add(level, "env.search-path", reason, shown)
+        elif name in FILE_VARIABLES:
+            if name.startswith("PS") and value.known and not re.search(r"\$\(|`", value.value):
+                continue
+            if name == "HOME":
+                part.add(C, "env.home", "changes HOME, where programs read their start-up files", shown)
+                continue
+            if (
+                value.known
+                and name == "NODE_OPTIONS"
+                and not re.search(r"--(require|import|loader|experimental-loader)|-r\b", value.value)
+            ):
+                continue
+            t = classify(value, ctx.place) if value.known else Target(Zone.UNKNOWN, None, value.shown())
+            level = C if t.zone in (Zone.WORKSPACE, Zone.NULL) else R
+            part.add(level, "env.startup-file", f"{name} makes programs load and run {t.zone.value}", shown)
+        elif name == "IFS":
+            part.add(C, "env.ifs", "changes how the shell splits words", shown)
+
+
+def _search_path(name: str, value: Word, ctx: Context) -> tuple[Decision, str]:
+    if name in ("LD_PRELOAD", "DYLD_INSERT_LIBRARIES", "LD_AUDIT"):
+        return R, f"{name} loads a library into every program it starts"
+    if not value.known:
+        parts = [p for p in value.value.split(":") if p]
+        # "$PATH" itself is the unknown part of PATH=/x:$PATH; what comes before it is known
+        known = [p for p in parts if UNKNOWN not in p]
+        unknown = [p for p in parts if UNKNOWN in p and p != UNKNOWN]
+        if unknown or not known:
+            return R, f"{name} adds folders the check cannot know, so it cannot know what runs"
+        parts = known
+    else:
+        parts = [p for p in value.value.split(":") if p]
+    worst: tuple[Decision, str] = (A, f"{name} adds only the system's folders")
+    for p in parts:
+        t = classify(Word.literal(p), ctx.place)
+        if t.zone in (Zone.WORKSPACE, Zone.WORKSPACE_ROOT):
+            cand = (C, f"{name} adds the project's folder {p}, so the project's code runs")
+        elif t.zone == Zone.SYSTEM or (t.path or "") in SYSTEM_DIRS or t.zone == Zone.SYSTEM_ROOT:
+            continue
+        else:
+            cand = (R, f"{name} adds {p} ({t.zone.value}), so programs from there run instead of the system's")
+        if cand[0] > worst[0]:
+            worst = cand
+    return worst
+
+
+def _generic(inv: Invocation) -> None:
+    """A registered program the tables do not know: its descriptor decides, except for help and version."""
+    args = [a for a in inv.args]
+    if len(args) == 1 and args[0].text in ("--help", "--version", "-help", "-version", "--usage"):
+        inv.narrow()
+        inv.find(A, "program.help", f"only prints {inv.name}'s help or version", args)
+        inv.output = Output("text")
+        return
+    inv.output = Output("local")
+
+
+def _interpreter_args(inv: Invocation) -> None:
+    """A project program's arguments are its own business, but its redirections were judged already."""
+    return

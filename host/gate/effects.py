@@ -1,0 +1,172 @@
+"""How much an effect on a path weighs, by the path's zone: the gate's one table of reads, writes and deletes.
+
+Every handler that knows a program's arguments reports what they do to which paths; this table turns that
+into a decision and a reason. Changing how a kind of path is treated is one cell here.
+"""
+
+from __future__ import annotations
+
+from tcphw.contract import Decision
+from tcphw.host.gate.model import A, C, R, X
+from tcphw.host.gate.paths import Target, Zone
+
+Z = Zone
+# effect -> zone -> decision. "read": content goes into the agent's context; "list": names and metadata only;
+# "write": overwrite or change; "append"; "create": a new file or folder; "delete"; "perms": mode or owner.
+TABLE: dict[str, dict[Zone, Decision]] = {
+    "read": {
+        Z.NULL: A,
+        Z.WORKSPACE: A,
+        Z.WORKSPACE_ROOT: A,
+        Z.VCS: A,
+        Z.TMP: A,
+        Z.HOME: A,
+        Z.STARTUP: A,
+        Z.HOME_ROOT: A,
+        Z.SECRET: R,
+        Z.SYSTEM: A,
+        Z.SYSTEM_CRITICAL: A,
+        Z.SYSTEM_ROOT: A,
+        Z.KERNEL: A,
+        Z.DEVICE: R,
+        Z.NETWORK: R,
+        Z.OTHER: A,
+        Z.UNKNOWN: R,
+    },
+    "list": {z: A for z in Zone} | {Z.NETWORK: R, Z.UNKNOWN: A},
+    "write": {
+        Z.NULL: A,
+        Z.WORKSPACE: C,
+        Z.WORKSPACE_ROOT: C,
+        Z.VCS: R,
+        Z.TMP: C,
+        Z.HOME: R,
+        Z.STARTUP: R,
+        Z.HOME_ROOT: R,
+        Z.SECRET: R,
+        Z.SYSTEM: R,
+        Z.SYSTEM_CRITICAL: X,
+        Z.SYSTEM_ROOT: R,
+        Z.KERNEL: R,
+        Z.DEVICE: X,
+        Z.NETWORK: R,
+        Z.OTHER: R,
+        Z.UNKNOWN: R,
+    },
+    "create": {
+        Z.NULL: A,
+        Z.WORKSPACE: A,
+        Z.WORKSPACE_ROOT: A,
+        Z.VCS: R,
+        Z.TMP: C,
+        Z.HOME: R,
+        Z.STARTUP: R,
+        Z.HOME_ROOT: R,
+        Z.SECRET: R,
+        Z.SYSTEM: R,
+        Z.SYSTEM_CRITICAL: X,
+        Z.SYSTEM_ROOT: R,
+        Z.KERNEL: R,
+        Z.DEVICE: X,
+        Z.NETWORK: R,
+        Z.OTHER: R,
+        Z.UNKNOWN: R,
+    },
+    "delete": {
+        Z.NULL: R,
+        Z.WORKSPACE: C,
+        Z.WORKSPACE_ROOT: R,
+        Z.VCS: R,
+        Z.TMP: C,
+        Z.HOME: R,
+        Z.STARTUP: R,
+        Z.HOME_ROOT: X,
+        Z.SECRET: R,
+        Z.SYSTEM: R,
+        Z.SYSTEM_CRITICAL: X,
+        Z.SYSTEM_ROOT: X,
+        Z.KERNEL: R,
+        Z.DEVICE: X,
+        Z.NETWORK: R,
+        Z.OTHER: R,
+        Z.UNKNOWN: R,
+    },
+    "perms": {
+        Z.NULL: R,
+        Z.WORKSPACE: C,
+        Z.WORKSPACE_ROOT: C,
+        Z.VCS: C,
+        Z.TMP: C,
+        Z.HOME: R,
+        Z.STARTUP: R,
+        Z.HOME_ROOT: R,
+        Z.SECRET: R,
+        Z.SYSTEM: R,
+        Z.SYSTEM_CRITICAL: X,
+        Z.SYSTEM_ROOT: X,
+        Z.KERNEL: R,
+        Z.DEVICE: R,
+        Z.NETWORK: R,
+        Z.OTHER: R,
+        Z.UNKNOWN: R,
+    },
+    "exec": {
+        Z.NULL: R,
+        Z.WORKSPACE: C,
+        Z.WORKSPACE_ROOT: C,
+        Z.VCS: R,
+        Z.TMP: R,
+        Z.HOME: R,
+        Z.STARTUP: R,
+        Z.HOME_ROOT: R,
+        Z.SECRET: R,
+        Z.SYSTEM: C,
+        Z.SYSTEM_CRITICAL: C,
+        Z.SYSTEM_ROOT: C,
+        Z.KERNEL: R,
+        Z.DEVICE: R,
+        Z.NETWORK: R,
+        Z.OTHER: R,
+        Z.UNKNOWN: R,
+    },
+}
+TABLE["append"] = dict(TABLE["write"])
+
+_VERB = {
+    "read": "reads",
+    "list": "lists",
+    "write": "writes",
+    "append": "appends to",
+    "create": "creates",
+    "delete": "deletes",
+    "perms": "changes the permissions or owner of",
+    "exec": "runs",
+}
+
+
+def judge(
+    kind: str, target: Target, root: bool = False, recursive: bool = False, loosen: bool = False
+) -> tuple[Decision, str]:
+    """The decision for one effect on one path, and the reason in words."""
+    level = TABLE[kind][target.zone]
+    what = target.zone.value
+    verb = _VERB[kind]
+    if kind == "delete":
+        if target.zone == Zone.TMP and (target.scope == "all" or target.path in ("/tmp", "/var/tmp", "/dev/shm")):
+            level, what = R, "all of a shared temporary folder"
+        if (
+            recursive
+            and target.zone in (Zone.HOME, Zone.OTHER)
+            and target.path is not None
+            and target.path.count("/") <= 2
+        ):
+            level = max(level, R)
+        if target.zone == Zone.WORKSPACE and target.scope == "all" and target.path is not None:
+            what = "every file of a folder inside the workspace"
+    if kind == "perms" and loosen and target.zone not in (Zone.WORKSPACE, Zone.TMP, Zone.WORKSPACE_ROOT):
+        level = max(level, R)
+    if kind == "perms" and recursive and target.zone in (Zone.HOME_ROOT, Zone.SYSTEM):
+        level = max(level, R)
+    if root and kind in ("write", "append", "create", "delete", "perms") and target.zone == Zone.SYSTEM:
+        level = max(level, R)
+    return level, f"{verb} {what}: {target.shown}" if target.shown else f"{verb} {what}"

@@ -1,0 +1,399 @@
+"""Builds, tests, linters, formatters and compilers: the project's own code at work (CAUTION), with the
+checks that only read (APPROVE) and the targets that install or publish (a person decides)."""
+
+from __future__ import annotations
+
+import re
+
+from tcphw.host.gate.analyse import Invocation, program
+from tcphw.host.gate.model import A, C, R
+from tcphw.host.gate.paths import Zone
+from tcphw.host.gate.shell import Word
+
+_PUBLISH = re.compile(r"^(install|uninstall|deploy|publish|release|upload|push|dist-upload|docker-push|prod.*)$", re.I)
+
+
+@program("make", "gmake", "bmake", "remake")
+def _make(inv: Invocation) -> None:
+    args = inv.args
+    values = [w.value for w in args]
+    inv.narrow()
+    k = 0
+    targets: list[Word] = []
+    while k < len(args):
+        v = values[k]
+        if v in (
+            "-C",
+            "--directory",
+            "-f",
+            "--file",
+            "--makefile",
+            "-I",
+            "--include-dir",
+            "-o",
+            "-W",
+            "-j",
+            "-l",
+            "--eval",
+            "-E",
+        ) and k + 1 < len(args):
+            if v in ("-C", "--directory"):
+                t = inv.target(args[k + 1])
+                if t.zone not in (Zone.WORKSPACE, Zone.WORKSPACE_ROOT):
+                    inv.find(R, "make.elsewhere", f"runs the makefile of {t.zone.value}: {t.shown}", args[k : k + 2])
+            if v in ("-f", "--file", "--makefile"):
+                t = inv.target(args[k + 1])
+                if t.zone not in (Zone.WORKSPACE, Zone.WORKSPACE_ROOT, Zone.NULL):
+                    inv.find(R, "make.elsewhere", f"runs a makefile from {t.zone.value}: {t.shown}", args[k : k + 2])
+                if t.zone == Zone.NULL or args[k + 1].value == "-":
+                    inv.stdin_code("a makefile") if args[k + 1].value == "-" else None
+            if v in ("--eval", "-E"):
+                inv.find(R, "make.eval", "adds makefile text that can run any command", args[k : k + 2])
+            k += 2
+            continue
+        if v.startswith("--eval="):
+            inv.find(R, "make.eval", "adds makefile text that can run any command", [args[k]])
+        elif "=" in v and not v.startswith("-"):
+            name, _, value = v.partition("=")
+            if name in ("SHELL", "MAKESHELL", ".SHELLFLAGS", "CC", "CXX", "LD", "AR", "MAKE") or name.endswith("_CMD"):
+                inv.run_script(value if args[k].known else None, f"make {name}=", f"the program in {name}")
+        elif not v.startswith("-"):
+            targets.append(args[k])
+        k += 1
+    dry = any(
+        v in ("-n", "--dry-run", "--just-print", "--recon", "-q", "--question", "-p", "--print-data-base")
+        for v in values
+    )
+    if dry:
+        inv.find(C, "make.dry-run", "prints the recipes (make still runs $(shell ...) and + lines)", inv.argv)
+        return
+    for t in targets:
+        if _PUBLISH.match(t.value):
+            inv.find(
+                R, "make.publish", f"runs the target '{t.value}', which by its name installs, deploys or publishes", [t]
+            )
+    inv.find(C, "make.build", "runs the project's build recipes", inv.argv)
+
+
+@program(
+    "cmake",
+    "ninja",
+    "meson",
+    "bazel",
+    "bazelisk",
+    "buck",
+    "buck2",
+    "scons",
+    "waf",
+    "ant",
+    "sbt",
+    "lein",
+    "mix",
+    "rebar3",
+    "dotnet",
+    "msbuild",
+    "xcodebuild",
+    "swift",
+    "zig",
+    "nix-build",
+    "just",
+    "task",
+    "earthly",
+    "tox",
+    "nox",
+    "pre-commit",
+    "pytest",
+    "py.test",
+    "coverage",
+    "jest",
+    "vitest",
+    "mocha",
+    "karma",
+    "playwright",
+    "cypress",
+    "phpunit",
+    "rspec",
+    "rake",
+    "ctest",
+    "gradlew",
+    "mvnw",
+    "tsc",
+    "webpack",
+    "vite",
+    "esbuild",
+    "rollup",
+    "parcel",
+    "turbo",
+    "nx",
+    "lerna",
+    "next",
+    "nuxt",
+    "ng",
+    "hugo",
+    "jekyll",
+    "mkdocs",
+    "sphinx-build",
+    "doxygen",
+    "javadoc",
+    "jupyter",
+    "uvicorn",
+    "gunicorn",
+    "flask",
+    "django-admin",
+    "manage.py",
+    "rails",
+    "nodemon",
+    "ts-node",
+    "tsx",
+    "pdb",
+    "ipdb",
+    "timeit",
+    "python-profile",
+    "pydoc",
+    "compileall",
+)
+def _builders(inv: Invocation) -> None:
+    name = inv.name
+    values = [w.value for w in inv.args]
+    inv.narrow()
+    if values in (["--version"], ["-v"], ["-V"], ["--help"], ["-h"], ["version"]):
+        inv.find(A, f"{name}.help", "prints the version or help", inv.argv)
+        return
+    targets = [v for v in values if not v.startswith("-")]
+    if name == "cmake" and ("--install" in values or (values[:1] == ["--build"] and "install" in targets)):
+        inv.find(R, "cmake.install", "installs the build's files (into the system by default)", inv.argv)
+        return
+    if name in ("ninja", "just", "task", "rake", "ant", "sbt", "scons", "dotnet", "mix") and any(
+        _PUBLISH.match(t) for t in targets
+    ):
+        inv.find(R, f"{name}.publish", "runs a target that by its name installs, deploys or publishes", inv.argv)
+        return
+    if name == "dotnet" and targets[:1] in (["nuget"],) and "push" in targets:
+        inv.find(R, "dotnet.publish", "publishes a package", inv.argv)
+        return
+    if name in (
+        "jupyter",
+        "uvicorn",
+        "gunicorn",
+        "flask",
+        "django-admin",
+        "manage.py",
+        "rails",
+        "hugo",
+        "jekyll",
+        "mkdocs",
+    ) and any(t in ("serve", "server", "runserver", "run", "notebook", "lab", "s") for t in targets):
+        hosts = [v for v in values if v.startswith(("--host=", "--bind=", "-b", "0.0.0.0", "--ip="))]
+        exposed = (
+            any("0.0.0.0" in v or "::" in v for v in values)
+            or (hosts
+            and not all("127.0.0.1" in h or "localhost" in h for h in hosts))
+        )
+        inv.find(
+            R if exposed else C,
+            f"{name}.serve",
+            "serves the project" + (" to the network" if exposed else " on this machine"),
+            inv.argv,
+        )
+        return
+    if name in ("pre-commit",) and targets[:1] in (["install"], ["autoupdate"], ["clean"], ["gc"]):
+        inv.find(C, "pre-commit.install", "installs git hooks or updates hook versions in the project", inv.argv)
+        return
+    if name in ("pytest", "py.test") and any(
+        v in ("--collect-only", "--co", "--fixtures", "--markers") for v in values
+    ):
+        inv.find(C, "pytest.collect", "imports the project's tests without running them", inv.argv)
+        return
+    inv.find(C, f"{name}.build", "builds, tests or runs the project's code", inv.argv)
+
+
+@program(
+    "gcc",
+    "g++",
+    "cc",
+    "c++",
+    "clang",
+    "clang++",
+    "javac",
+    "java",
+    "kotlinc",
+    "scalac",
+    "ghc",
+    "ocamlc",
+    "nasm",
+    "as",
+    "ld",
+    "gfortran",
+    "tcc",
+    "emcc",
+    "cpp",
+)
+def _compilers(inv: Invocation) -> None:
+    inv.narrow()
+    args = inv.args
+    values = [w.value for w in args]
+    if values in (["--version"], ["-v"], ["-version"], ["--help"], ["-dumpversion"], ["-dumpmachine"]) or any(
+        v.startswith(("-print-", "--print")) for v in values
+    ):
+        inv.find(A, f"{inv.name}.help", "prints the compiler's version or settings", inv.argv)
+        return
+    if inv.name == "java":
+        jar = next((args[k + 1] for k, v in enumerate(values[:-1]) if v == "-jar"), None)
+        if jar is not None:
+            from tcphw.host.gate.programs.code import run_file
+
+            run_file(inv, jar, "a Java program")
+        else:
+            inv.find(C, "java.run", "runs a Java program from the class path", inv.argv)
+        return
+    for k, v in enumerate(values):
+        if v.startswith("@") and len(v) > 1:
+            inv.read(Word(args[k].raw, v[1:]), f"{inv.name}.response-file")
+        if v == "-o" and k + 1 < len(args):
+            inv.write(args[k + 1], f"{inv.name}.output")
+        elif v.startswith("-o") and len(v) > 2:
+            inv.write(Word(args[k].raw, v[2:]), f"{inv.name}.output")
+        elif v.startswith(("-fplugin", "-Xclang", "-wrapper", "-B", "--plugin", "-fuse-ld=")):
+            inv.find(R, f"{inv.name}.plugin", "loads a plugin or program into the compiler", [args[k]])
+    inputs = [
+        w
+        for k, w in enumerate(args)
+        if not w.value.startswith(("-", "@"))
+        and not (
+            k > 0
+            and values[k - 1]
+            in ("-o", "-I", "-L", "-D", "-x", "-include", "-isystem", "-MF", "-MT", "-l", "-cp", "-classpath", "-d")
+        )
+    ]
+    for f in inputs:
+        inv.read(f, f"{inv.name}.input")
+    inv.find(C, f"{inv.name}.compile", "compiles code", inv.argv[:1])
+
+
+# Linters and formatters whose check modes only read; their fix modes edit the project's files.
+_CHECKERS = {
+    "ruff",
+    "black",
+    "isort",
+    "flake8",
+    "pylint",
+    "mypy",
+    "pyright",
+    "bandit",
+    "pycodestyle",
+    "pydocstyle",
+    "yapf",
+    "autopep8",
+    "eslint",
+    "prettier",
+    "stylelint",
+    "shellcheck",
+    "shfmt",
+    "hadolint",
+    "yamllint",
+    "markdownlint",
+    "clang-format",
+    "clang-tidy",
+    "cppcheck",
+    "rubocop",
+    "golint",
+    "gofumpt",
+    "ktlint",
+    "checkstyle",
+    "biome",
+    "oxlint",
+    "standard",
+    "xo",
+    "codespell",
+    "typos",
+    "cspell",
+    "vale",
+    "taplo",
+    "buf",
+    "tflint",
+    "terraform-fmt",
+    "pip-audit",
+    "safety",
+    "semgrep",
+    "trivy",
+    "gitleaks",
+    "trufflehog",
+    "detect-secrets",
+    "actionlint",
+    "commitlint",
+    "editorconfig-checker",
+    "djlint",
+    "sqlfluff",
+    "mdformat",
+}
+_FIXING = {
+    "--fix",
+    "--write",
+    "-w",
+    "--in-place",
+    "-i",
+    "--inplace",
+    "--apply",
+    "--fix-only",
+    "--format",
+    "fix",
+    "format",
+    "--unsafe-fixes",
+    "-a",
+    "--autocorrect",
+    "-A",
+    "--autocorrect-all",
+}
+_CHECK = {"--check", "--diff", "--check-only", "-c", "check", "--dry-run", "-l", "--list-different", "--verify"}
+
+
+@program(*sorted(_CHECKERS))
+def _checkers(inv: Invocation) -> None:
+    name = inv.name
+    values = [w.value for w in inv.args]
+    inv.narrow()
+    if name in ("gitleaks", "trufflehog", "detect-secrets") and not any(
+        v in ("--redact", "--no-verification-redact") for v in values
+    ):
+        inv.find(R, f"{name}.secrets", "prints the secrets it finds", inv.argv)
+        return
+    if name in (
+        "black",
+        "isort",
+        "yapf",
+        "autopep8",
+        "prettier",
+        "shfmt",
+        "clang-format",
+        "gofumpt",
+        "rubocop",
+        "ruff",
+        "biome",
+        "taplo",
+        "mdformat",
+        "sqlfluff",
+        "djlint",
+        "codespell",
+    ) and (
+        any(v in _FIXING or v.startswith(("--fix", "--write")) for v in values)
+        or (name in ("black", "isort", "ruff") and not any(v in _CHECK for v in values) and name != "ruff")
+        or (name == "ruff" and values[:1] == ["format"] and "--check" not in values and "--diff" not in values)
+    ):
+        inv.find(C, f"{name}.fix", "rewrites the project's files", inv.argv)
+        targets = [w for w in inv.args if not w.value.startswith("-") and w.value not in ("format", "check", "fix")]
+        for t in targets:
+            if inv.target(t).zone not in (Zone.WORKSPACE, Zone.WORKSPACE_ROOT):
+                inv.write(t, f"{name}.fix")
+        return
+    # the project's own config (eslint.config.js, conftest.py) is code the linter runs
+    runs_config = name in ("eslint", "prettier", "stylelint", "mypy", "pylint", "clang-tidy", "rubocop", "semgrep")
+    inv.find(
+        C if runs_config else A,
+        f"{name}.check",
+        "checks the project's files" + (" (loading the project's configuration code)" if runs_config else ""),
+        inv.argv,
+    )
+    inv.output = None or inv.output
+
+
+__all__ = ["R"]

@@ -1,0 +1,165 @@
+"""Database clients: a query that only reads is CAUTION (it talks to a server), one that changes or
+destroys data needs a person or is refused; SQL the check cannot see is not approved."""
+
+from __future__ import annotations
+
+import re
+
+from tcphw.host.gate.analyse import Invocation, Output, is_loopback, program
+from tcphw.host.gate.model import A, C, R, X
+
+_DESTROY = re.compile(
+    r"\b(drop\s+(database|schema|table)|truncate\b|flushall|flushdb|dropdatabase|\.drop\(\)|"
+    r"delete\s+from\s+\w+\s*(;|$)|deleteMany\(\s*\{\s*\}\s*\))",
+    re.I,
+)
+_CHANGE = re.compile(
+    r"\b(insert|update|delete|alter|create|grant|revoke|drop|replace|merge|copy\s+\w+\s+from|"
+    r"vacuum|reindex|set\b|del\b|hset|lpush|rpush|sadd|zadd|expire|rename|config\s+set|"
+    r"insertOne|insertMany|updateOne|updateMany|deleteOne|shutdown|load\s+data|attach)\b",
+    re.I,
+)
+_SECRETS = re.compile(r"\b(pg_shadow|pg_authid|mysql\.user|password|passwd|secret|token|api_key|credential)\b", re.I)
+_SHELL = re.compile(
+    r"(^|\n|;)\s*\\!|\\copy\b.*\bprogram\b|copy\b.*\b(to|from)\s+program\b|\bsystem\s+|\.shell\b|"
+    r"\.system\b|sys_exec|xp_cmdshell|\\o\s*\|",
+    re.I,
+)
+
+
+@program(
+    "psql",
+    "mysql",
+    "mariadb",
+    "sqlite3",
+    "redis-cli",
+    "mongo",
+    "mongosh",
+    "sqlcmd",
+    "clickhouse-client",
+    "cqlsh",
+    "pgcli",
+    "mycli",
+    "litecli",
+    "duckdb",
+    "influx",
+    "etcdctl",
+    "consul",
+    "vault",
+    "pg_dump",
+    "pg_dumpall",
+    "mysqldump",
+    "pg_restore",
+    "dropdb",
+    "createdb",
+    "mysqladmin",
+)
+def _db(inv: Invocation) -> None:
+    name = inv.name
+    args = inv.args
+    values = [w.value for w in args]
+    inv.narrow()
+    if values in (["--version"], ["-V"], ["--help"], ["-h"], ["-version"]):
+        inv.find(A, f"{name}.help", "prints the version or help", inv.argv)
+        return
+    if name in ("dropdb",):
+        inv.find(X, "db.drop", "deletes a whole database", inv.argv)
+        return
+    if name == "mysqladmin" and any(v in ("drop", "shutdown", "flush-privileges", "password") for v in values):
+        inv.find(
+            X if "drop" in values else R,
+            "db.admin",
+            "drops a database, shuts the server down or changes passwords",
+            inv.argv,
+        )
+        return
+    if name in ("pg_restore", "createdb"):
+        inv.find(R if name == "pg_restore" else C, f"{name}.change", "restores into or creates a database", inv.argv)
+        return
+    if name in ("vault",):
+        inv.find(R, "vault.secrets", "reads or changes secrets", inv.argv)
+        return
+    host = None
+    for k, v in enumerate(values):
+        if v in ("-h", "--host", "-H") and k + 1 < len(values):
+            host = values[k + 1]
+        elif v.startswith(("--host=", "-h")) and len(v) > 2 and not v.startswith("--help"):
+            host = v.split("=", 1)[1] if "=" in v else v[2:]
+        elif re.match(r"^(postgres(ql)?|mysql|redis|mongodb(\+srv)?)://", v):
+            host = re.sub(r"^[a-z+]+://([^@/]*@)?", "", v).split("/")[0].split(":")[0]
+    if name in ("pg_dump", "pg_dumpall", "mysqldump"):
+        out = next(
+            (args[k + 1] for k, v in enumerate(values[:-1]) if v in ("-f", "--file", "-r", "--result-file")), None
+        )
+        if out is not None:
+            inv.write(out, f"{name}.output")
+        inv.find(
+            C if name != "pg_dumpall" else R,
+            f"{name}.dump",
+            "copies a database's contents" + (", with the roles' password hashes" if name == "pg_dumpall" else ""),
+            inv.argv,
+        )
+        inv.output = Output("local")
+        return
+    queries: list[str | None] = []
+    for k, v in enumerate(values):
+        if v in ("-c", "--command", "-e", "--execute", "--eval", "-Q", "-q", "--query") and k + 1 < len(args):
+            queries.append(args[k + 1].text)
+        elif v.startswith(("--command=", "--execute=", "--eval=", "--query=")):
+            queries.append(args[k].text.split("=", 1)[1] if args[k].text else None)
+        elif v in ("-f", "--file", "--init") and k + 1 < len(args):
+            inv.read(args[k + 1], f"{name}.file")
+            queries.append(None)
+    if name == "sqlite3" or name == "duckdb" or name == "litecli":
+        ops = [w for w in args if not w.value.startswith("-")]
+        if len(ops) >= 2:
+            queries.append(ops[1].text)
+        if ops:
+            t = inv.target(ops[0])
+            inv.find(A, f"{name}.file", f"opens a database file in {t.zone.value}", [ops[0]])
+            host = "localhost"
+    if name == "redis-cli":
+        ops = [
+            w
+            for k, w in enumerate(args)
+            if not w.value.startswith("-")
+            and not (
+                k > 0 and values[k - 1] in ("-h", "-p", "-a", "-n", "-u", "--user", "--pass", "-s", "--rdb", "-i", "-r")
+            )
+        ]
+        if ops:
+            queries.append(" ".join(w.value for w in ops) if all(w.known for w in ops) else None)
+        if "-a" in values or "--pass" in values:
+            inv.find(C, "db.password", "passes a password on the command line", inv.argv)
+        if "--rdb" in values:
+            inv.find(R, "redis.dump", "copies the whole database", inv.argv)
+    where = f" on {host}" if host else ""
+    remote = host is not None and not is_loopback(host) and name not in ("sqlite3", "duckdb", "litecli")
+    if not queries:
+        src = inv.ctx.stdin
+        if src is not None and src.kind == "text":
+            queries.append(src.text)
+        elif src is not None:
+            inv.find(R, "db.unseen", "runs queries read from standard input, which the check cannot see", inv.argv)
+            return
+        else:
+            inv.find(C, f"{name}.session", f"opens an interactive database session{where}", inv.argv)
+            return
+    for q in queries:
+        if q is None:
+            inv.find(R, "db.unseen", "runs queries the check cannot see", inv.argv)
+            continue
+        if _SHELL.search(q):
+            inv.find(R, "db.shell", "the query runs shell commands", inv.argv)
+        if _DESTROY.search(q):
+            inv.find(
+                X if remote or name != "sqlite3" else R, "db.destroy", "drops, truncates or empties data", inv.argv
+            )
+        elif _CHANGE.search(q):
+            inv.find(R, "db.change", f"changes data or settings in a database{where}", inv.argv)
+        elif _SECRETS.search(q):
+            inv.find(R, "db.secrets", "reads credentials from the database", inv.argv)
+        else:
+            level = C if (remote or name not in ("sqlite3", "duckdb", "litecli")) else A
+            inv.find(level, "db.query", f"only reads from a database{where}", inv.argv)
+    inv.output = Output("local")
