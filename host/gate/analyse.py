@@ -59,6 +59,7 @@ class Output:
     # "unknown"
     text: str | None = None
     target: Target | None = None
+    part: Part | None = None  # the part that wrote it: a filter downstream may contain what it read
 
 
 @dataclass
@@ -171,7 +172,37 @@ class Invocation:
         return t
 
     def read(self, word: Word, rule: str | None = None) -> Target:
-        return self.effect("read", word, rule or f"{self.name}.read")
+        t = self.target(word)
+        level, reason = effects.judge("read", t, root=self.ctx.root)
+        if t.zone == Zone.SECRET and self.discards_output:
+            level, reason = A, f"reads a secret but sends what it prints nowhere: {t.shown}"
+        self.find(level, rule or f"{self.name}.read", reason, [word])
+        if t.zone in (Zone.SECRET, Zone.DEVICE) and level == R:
+            self.part.secret_reads.append(len(self.part.findings) - 1)
+        return t
+
+    @property
+    def discards_output(self) -> bool:
+        """Standard output goes to /dev/null (and nowhere else): what the program prints reaches nobody."""
+        if self.command.piped_out:
+            return False
+        for r in self.command.redirects:
+            if r.op in (">", ">|", "&>", ">>", "&>>") and r.fd in (None, 1) and r.target is not None:
+                return r.target.value == "/dev/null"
+        return False
+
+    def contain(self, what: str) -> None:
+        """This program prints only a summary of what it reads (a count, a digest, names without values): the
+        secret an upstream command read does not reach the output."""
+        src = self.ctx.stdin
+        if src is None or src.part is None or not src.part.secret_reads:
+            return
+        part = src.part
+        for i in part.secret_reads:
+            f = part.findings[i]
+            part.findings[i] = type(f)(A, f.rule, f"{f.reason}, but only {what} reaches the output ({self.name})",
+                                       f.words)  # fmt: skip
+        part.secret_reads = []
 
     def list(self, word: Word, rule: str | None = None) -> Target:
         return self.effect("list", word, rule or f"{self.name}.list")
@@ -241,8 +272,10 @@ class Invocation:
         lang: str = "sh",
         root: bool | None = None,
         words: Iterable[Word] | None = None,
+        positional: list[Word] | None = None,
     ) -> list[Part]:
-        """A script this program runs, given as text (``sh -c``, ``eval``, ``ssh host CMD``); None if unknown."""
+        """A script this program runs, given as text (``sh -c``, ``eval``, ``ssh host CMD``); None if unknown.
+        ``positional`` are the arguments the script sees as $1, $2 ... and "$@"."""
         if text is None:
             self.find(
                 R, "runs.unseen", f"runs {what} the check cannot see (built at run time or read from elsewhere)", words
@@ -253,9 +286,17 @@ class Invocation:
 
             code.judge(self, text, lang, via, words)
             return []
+        env = dict(self.ctx.env)
+        if positional is not None:
+            for i, w in enumerate(positional[:9], 1):
+                env[str(i)] = w.value if w.known else None
+            # "$@" is several words, but a value here is one: it is known only when every argument is the same
+            values = {w.value for w in positional}
+            one = len(values) == 1 and all(w.known for w in positional)
+            env["@"] = env["*"] = next(iter(values)) if one else None
         ctx = Context(
             self.ctx.place,
-            self.ctx.env,
+            env,
             self.ctx.stdin,
             self.ctx.root if root is None else root,
             (*self.ctx.via, via),
@@ -263,11 +304,13 @@ class Invocation:
         )
         return self.engine.script(text, ctx, self)
 
-    def stdin_code(self, what: str, lang: str = "sh") -> None:
-        """This program reads the code it runs from standard input: judge what feeds it."""
+    def stdin_code(self, what: str, lang: str = "sh", interactive: Decision = R) -> None:
+        """This program reads the code it runs from standard input: judge what feeds it. With nothing fed, it is an
+        interactive prompt: whatever is typed into it later never reaches the gate."""
         src = self.ctx.stdin
         if src is None:
-            self.find(C, f"{self.name}.interactive", f"starts {what} that waits for a person")
+            self.find(interactive, f"{self.name}.interactive", f"opens an interactive prompt for {what}; what is "
+                      "typed into it is never checked", self.argv[:1])  # fmt: skip
             return
         if src.kind == "text":
             self.find(A, f"{self.name}.stdin", f"runs {what} given on the line, judged as its own parts", self.argv[:1])
@@ -312,12 +355,26 @@ def is_loopback(host: str) -> bool:
     return bool(_LOOPBACK.match(h))
 
 
-class Engine:
-    """Judges the simple commands of a line. ``known(name)`` says whether the registry has a program."""
+# Names a program in the workspace must not borrow: running ./ls is not running ls.
+_SHADOWED = frozenset({"ls", "cat", "rm", "cp", "mv", "sh", "bash", "sudo", "su", "env", "git", "curl", "wget",
+                       "python", "python3", "node", "make", "find", "grep", "sed", "awk", "tar", "chmod", "chown",
+                       "ssh", "scp", "echo", "printf", "kill", "ps", "id", "whoami", "mkdir", "touch", "ln", "dd"})  # fmt: skip
 
-    def __init__(self, known: Callable[[str], bool]) -> None:
+
+class Engine:
+    """Judges the simple commands of a line. ``known(name)`` says whether the registry or the gate's table has a
+    program; ``scanned(name)`` whether this machine's scan found it; ``names(pattern)`` lists scanned names."""
+
+    def __init__(
+        self,
+        known: Callable[[str], bool],
+        scanned: Callable[[str], bool] | None = None,
+        names: Callable[[str], list[str]] | None = None,
+    ) -> None:
         _load()
         self.known = known
+        self.scanned = scanned or (lambda name: False)
+        self.names = names or (lambda pattern: [])
         self.parts: list[Part] = []
         self.outputs: dict[int, Output] = {}
 
@@ -329,8 +386,8 @@ class Engine:
         commands = parse(line, env=env, cwd=place.cwd, home=place.home)
         base_env: dict[str, str | None] = {"HOME": place.home, "PWD": place.cwd, **(env or {})}
         for cmd in commands:
-            ctx = Context(_place_at(place, cmd.cwd), cmd.env or base_env, self._stdin(cmd), via=cmd.via)
-            self.command(cmd, ctx)
+            for cwd, via in _places(cmd, cmd.via):
+                self.command(cmd, Context(_place_at(place, cwd), cmd.env or base_env, self._stdin(cmd), via=via))
         return self.parts
 
     def script(self, text: str, ctx: Context, parent: Invocation) -> list[Part]:
@@ -356,8 +413,8 @@ class Engine:
             return []
         for cmd in commands:
             stdin = self._stdin(cmd) if cmd.stdin.kind != "tty" else ctx.stdin
-            inner = Context(_place_at(ctx.place, cmd.cwd), cmd.env, stdin, ctx.root, cmd.via or ctx.via, ctx.depth)
-            self.command(cmd, inner)
+            for cwd, via in _places(cmd, cmd.via or ctx.via):
+                self.command(cmd, Context(_place_at(ctx.place, cwd), cmd.env, stdin, ctx.root, via, ctx.depth))
         return self.parts[start:]
 
     def argv(self, argv: list[Word], ctx: Context, command: Command) -> list[Part]:
@@ -380,6 +437,17 @@ class Engine:
     def command(self, cmd: Command, ctx: Context) -> None:
         if len(self.parts) > MAX_PARTS:
             raise Unreadable(f"the line runs more than {MAX_PARTS} commands")
+        if cmd.kind == "recursion":
+            part = Part([w.shown() for w in cmd.words], None, via=ctx.via)
+            part.add(
+                X,
+                "shell.fork-bomb",
+                "a function that calls itself from its own body never stops (a fork bomb)",
+                cmd.raw,
+            )
+            part.narrowed = True
+            self.parts.append(part)
+            return
         if cmd.kind in ("definition", "test", "call"):
             part = Part([w.shown() for w in cmd.words], None, via=ctx.via)
             part.add(
@@ -427,7 +495,7 @@ class Engine:
             part.narrowed = True
             inv.name = posixpath.basename(head.value)
             part.add(C, "program.project", "runs a program of the project (the workspace's own code)", head.shown())
-            _interpreter_args(inv)
+            publishes(inv, argv)
             self.outputs[id(cmd)] = Output("unknown")
             return
         part.key = name
@@ -446,6 +514,8 @@ class Engine:
                 _generic(inv)
         else:
             handler(inv)
+        if inv.output.part is None:
+            inv.output.part = part
         self.outputs[id(cmd)] = inv.output
 
     def resolve(self, head: Word, ctx: Context) -> tuple[str | None, str]:
@@ -455,14 +525,23 @@ class Engine:
             return None, "runs a program whose name the check cannot know (built at run time)"
         value = head.value
         if head.glob:
-            return None, "runs a program named by a pattern the check cannot expand"
+            folder, _, pattern = value.rpartition("/")
+            names = self.names(pattern) if folder in SYSTEM_DIRS else []
+            if len(names) == 1:
+                return names[0], "path"
+            return None, "runs a program named by a pattern the check cannot expand to one program"
         if "/" in value:
             path = posixpath.normpath(value) if value.startswith("/") else None
             if path is not None and posixpath.dirname(path) in SYSTEM_DIRS:
                 return posixpath.basename(path), "path"
             target = classify(head, ctx.place)
             base = posixpath.basename(value)
-            if target.zone == Zone.WORKSPACE and not (self.known(base) or handler_for(base) or base in _BUILTINS):
+            # the project's own programs: its build output, its tools' folders, its wrappers (./gradlew); a name
+            # that shadows a system tool elsewhere in the workspace (./ls) is not the tool, and not trusted
+            tools_dir = re.search(r"/(node_modules/\.bin|\.?venv/bin|vendor/bin|target/(debug|release)|build|dist|"
+                                  r"out|bin|scripts?|tools)/[^/]+$", target.path or "")  # fmt: skip
+            shadows = base in _SHADOWED or base in _BUILTINS or self.scanned(base)
+            if target.zone == Zone.WORKSPACE and (tools_dir or not shadows):
                 return base, "project"
             if target.zone == Zone.WORKSPACE:
                 return None, f"runs ./{base} from the workspace, which shadows the system's {base}: not that tool"
@@ -497,6 +576,15 @@ class Engine:
             if r.reads:
                 level, reason = effects.judge("read", t, root=ctx.root)
                 part.add(level, "redirect.read", reason, r.raw)
+
+
+def _places(cmd: Command, via: tuple[str, ...]) -> list[tuple[str | None, tuple[str, ...]]]:
+    """Where a command is judged: its folder, and also the one before an earlier "cd" that may have failed
+    ("cd build; rm -rf *" deletes the workspace when build is missing)."""
+    out: list[tuple[str | None, tuple[str, ...]]] = [(cmd.cwd, via)]
+    if cmd.alt_cwd is not None and cmd.alt_cwd != cmd.cwd:
+        out.append((cmd.alt_cwd, (*via, "if cd failed")))
+    return out
 
 
 def _place_at(place: Place, cwd: str | None) -> Place:
@@ -558,9 +646,13 @@ FILE_VARIABLES = frozenset(
         "GIT_TEMPLATE_DIR",
         "LD_AUDIT",
         "PS4",
+        "PS3",
+        "PS2",
         "PS1",
         "PS0",
         "HOME",
+        "JAVA_TOOL_OPTIONS",
+        "_JAVA_OPTIONS",
     }
 )
 # Variables that list folders programs and libraries are looked up in.
@@ -597,21 +689,33 @@ def _assignments(
                 continue
             inv = Invocation(engine, part, [], ctx, cmd)
             part.add(A, "env.command", f"{name} sets a program that other programs run (judged as its own part)", shown)
-            inv.run_script(value.value, f"{name}=", f"the command in {name}")
+            text = value.value
+            if name in ("LESSOPEN", "LESSCLOSE"):  # less's input filters: "| cmd %s", "|| cmd %s"
+                text = text.lstrip("|-").replace("%s", "__file__")
+            inv.run_script(text, f"{name}=", f"the command in {name}")
         elif name in SEARCH_PATH_VARIABLES:
             level, reason = _search_path(name, value, ctx)
             part.add(level, "env.search-path", reason, shown)
         elif name in FILE_VARIABLES:
-            if name.startswith("PS") and value.known and not re.search(r"\$\(|`", value.value):
+            if name.startswith("PS") or name == "PROMPT_COMMAND":
+                if value.known and re.search(r"\$\(|`", value.value):
+                    # bash expands a prompt when it prints it (PS4 at every traced line): its substitutions run
+                    inv = Invocation(engine, part, [], ctx, cmd)
+                    part.add(A, "env.prompt", f"{name} runs the substitutions in it (judged as their own parts)", shown)
+                    inv.run_script(": " + value.value, f"{name}=", f"the substitutions in {name}")
+                elif not value.known:
+                    part.add(R, "env.prompt", f"{name} may hold substitutions the check cannot see", shown)
+                continue
+            if name in ("NODE_OPTIONS", "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS"):
+                files = re.findall(r"(?:--require|--import|--loader|--experimental-loader|-r|-M|-I|-javaagent:|"
+                                   r"-agentpath:)[=\s]*(\S+)", value.value) if value.known else [None]  # fmt: skip
+                for f in files:
+                    t = classify(Word.literal(f), ctx.place) if f else Target(Zone.UNKNOWN, None, value.shown())
+                    level = C if t.zone in (Zone.WORKSPACE, Zone.SYSTEM) else R
+                    part.add(level, "env.preload", f"{name} makes every program it starts load {t.zone.value}", shown)
                 continue
             if name == "HOME":
                 part.add(C, "env.home", "changes HOME, where programs read their start-up files", shown)
-                continue
-            if (
-                value.known
-                and name == "NODE_OPTIONS"
-                and not re.search(r"--(require|import|loader|experimental-loader)|-r\b", value.value)
-            ):
                 continue
             t = classify(value, ctx.place) if value.known else Target(Zone.UNKNOWN, None, value.shown())
             level = C if t.zone in (Zone.WORKSPACE, Zone.NULL) else R
@@ -658,6 +762,13 @@ def _generic(inv: Invocation) -> None:
     inv.output = Output("local")
 
 
-def _interpreter_args(inv: Invocation) -> None:
-    """A project program's arguments are its own business, but its redirections were judged already."""
-    return
+_PUBLISH = re.compile(r"(^|[-_./])(deploy|publish|release|upload|prod|production)([-_.]|$)", re.I)
+
+
+def publishes(inv: Invocation, words: list[Word]) -> bool:
+    """A project script or target named for deploying or publishing: it sends the project away, so a person
+    decides (``./scripts/deploy.sh production``, ``npm run release``, ``make publish``)."""
+    hit = next((w for w in words if w.known and _PUBLISH.search(posixpath.basename(w.value))), None)
+    if hit is not None:
+        inv.find(R, "project.publish", "runs what by its name deploys, publishes or releases", [hit])
+    return hit is not None

@@ -151,8 +151,20 @@ def judge(
     level = TABLE[kind][target.zone]
     what = target.zone.value
     verb = _VERB[kind]
+    if target.zone == Zone.SECRET and target.inside:
+        # a credentials file of the project (.env): adding to it or creating it is project work; overwriting or
+        # deleting it loses what no history holds; reading it puts it into the agent's context
+        what = "the project's secrets"
+        if kind in ("append", "create", "perms"):
+            level = C
+    if (
+        kind == "read"
+        and target.scope == "every"
+        and target.zone in (Zone.HOME_ROOT, Zone.HOME, Zone.WORKSPACE_ROOT, Zone.SYSTEM_ROOT, Zone.OTHER, Zone.SYSTEM)
+    ):
+        level, what = R, f"every file of {target.zone.value}, keys and credentials included"
     if kind == "delete":
-        if target.zone == Zone.TMP and (target.scope == "all" or target.path in ("/tmp", "/var/tmp", "/dev/shm")):
+        if target.zone == Zone.TMP and target.path in ("/tmp", "/var/tmp", "/dev/shm"):
             level, what = R, "all of a shared temporary folder"
         if (
             recursive
@@ -161,7 +173,7 @@ def judge(
             and target.path.count("/") <= 2
         ):
             level = max(level, R)
-        if target.zone == Zone.WORKSPACE and target.scope == "all" and target.path is not None:
+        if target.zone == Zone.WORKSPACE and target.scope in ("all", "every") and target.path is not None:
             what = "every file of a folder inside the workspace"
     if kind == "perms" and loosen and target.zone not in (Zone.WORKSPACE, Zone.TMP, Zone.WORKSPACE_ROOT):
         level = max(level, R)

@@ -72,6 +72,7 @@ class Catalogue:
         self.registry = registry
         self.table = entries()
         self._cache: dict[str, Entry | None] = {}
+        self._names: list[str] | None = None
 
     def tool(self, name: str) -> Entry | None:
         if name in self._cache:
@@ -87,6 +88,18 @@ class Catalogue:
 
     def known(self, name: str) -> bool:
         return self.tool(name) is not None or name in self.table
+
+    def scanned(self, name: str) -> bool:
+        return self.tool(name) is not None
+
+    def names(self, pattern: str) -> list[str]:
+        """Registered program names a glob matches (``/usr/bin/whoam?``)."""
+        import fnmatch
+
+        if self._names is None:
+            rows = self.registry.db.execute("SELECT name FROM tools") if self.registry is not None else []
+            self._names = sorted({r[0] for r in rows} | {k for k in self.table if " " not in k})
+        return [n for n in self._names if fnmatch.fnmatchcase(n, pattern)]
 
     def entry(self, key: str) -> Entry | None:
         """The descriptor for a part's key: a subcommand or builtin from the table; a program from the registry,
@@ -140,7 +153,7 @@ class Gate:
         workspace = request.workspace if request.workspace is not None else cwd
         home = (request.env or {}).get("HOME", self.home)
         place = Place(_normal(cwd), _normal(workspace), home, self.tmp)
-        engine = Engine(self.catalogue.known)
+        engine = Engine(self.catalogue.known, self.catalogue.scanned, self.catalogue.names)
         try:
             parts = engine.line(line, place, request.env)
         except ShellSyntaxError as e:

@@ -43,6 +43,7 @@ class Part:
     descriptor_source: str | None = None  # "scanned", "imported", "gate table"
     verdict: int | None = None
     decision: Decision = Decision.REQUIRE_APPROVAL
+    secret_reads: list[int] = field(default_factory=list)  # findings that read a secret a filter may contain
 
     def add(self, level: Decision, rule: str, reason: str, words: str = "") -> None:
         self.findings.append(Finding(level, rule, reason, words))
@@ -97,6 +98,8 @@ class Check:
         if part is None:
             return "nothing on the line runs a program"
         what = " ".join(part.words) or "(redirection)"
+        if part.via:
+            what += f" (via {' > '.join(part.via)})"
         if finding is None:
             source = part.descriptor_source or "registry"
             return (

@@ -46,6 +46,7 @@ class Target:
     path: str | None  # absolute and normalised, when known
     shown: str  # as the explanation quotes it
     scope: str = "exact"  # "exact", "some" (a glob), "all" (every file under it)
+    inside: bool = False  # inside the workspace (a secret in the workspace, such as .env, says so)
 
     @property
     def outside(self) -> bool:
@@ -69,8 +70,17 @@ _NETWORK = re.compile(r"^/dev/(tcp|udp)/")
 # Under the home folder: files whose content is a secret (what an agent reads goes into its context).
 _HOME_SECRETS = (
     ".ssh/*",
-    ".aws/*",
+    ".ssh",
+    ".aws/credentials",
+    ".aws/cli/cache/*",
+    ".aws/sso/cache/*",
     ".azure/*",
+    ".gnupg",
+    ".password-store",
+    ".kube",
+    ".docker",
+    ".config/gcloud",
+    ".local/share/keyrings",
     ".config/gcloud/*",
     ".kube/config",
     ".kube/*config*",
@@ -343,6 +353,12 @@ _KERNEL = (
     "/proc/*/attr/*",
 )
 _VCS_DIRS = (".git", ".hg", ".svn")
+# what holds the history itself; the rest of .git (index.lock, COMMIT_EDITMSG, ORIG_HEAD) is working state
+_VCS_HISTORY = ("objects", "refs", "packed-refs", "logs", "store", "data", "HEAD", "config", "hooks", "info",
+                "modules", "worktrees", "lfs", "shallow", "wc.db", "pristine")  # fmt: skip
+
+
+_GLOB_CHARS = re.compile(r"[*?]")
 
 
 def _match(path: str, patterns: tuple[str, ...]) -> bool:
@@ -356,11 +372,11 @@ def _under(path: str, root: str) -> bool:
 def _instance(pattern: str) -> tuple[str, str]:
     """A path a glob could match, and the scope of the glob: ``~/*`` -> (``~``, "all"); ``*.o`` -> (``.o``, "some")."""
     head, _, last = pattern.rpartition("/")
-    scope = "all" if last in ("*", ".*", "*.*", "{*,.*}") else "some"
+    scope = "every" if last == "**" else "all" if last in ("*", ".*", "*.*", "{*,.*}") else "some"
     # Each glob character stands for the shortest text it may match: a pattern matches that path, and
     # the path's zone is the zone of what the pattern reaches.
     instance = re.sub(r"\[[^\]]*\]", "x", pattern).replace("?", "x")
-    if scope == "all":
+    if scope in ("all", "every"):
         instance = head if head else ("/" if pattern.startswith("/") else ".")
     else:
         instance = instance.replace("*", "")
@@ -387,12 +403,13 @@ def classify(word: Word | str, place: Place) -> Target:
                     return Target(Zone.UNKNOWN, None, shown, "some")
         return Target(Zone.UNKNOWN, None, shown)
     scope = "exact"
-    if word.glob:
+    if word.glob or _GLOB_CHARS.search(value):
         value, scope = _instance(value)
     path = resolve(value, place.cwd, place.home)
     if path is None:
         return Target(Zone.UNKNOWN, None, shown, scope)
-    return Target(zone_of(path, place, scope), path, shown, scope)
+    inside = place.workspace is not None and _under(path, place.workspace)
+    return Target(zone_of(path, place, scope), path, shown, scope, inside)
 
 
 def zone_of(path: str, place: Place, scope: str = "exact") -> Zone:
@@ -415,7 +432,7 @@ def zone_of(path: str, place: Place, scope: str = "exact") -> Zone:
         rel = path[len(home) + 1 :]
         if rel.startswith(".ssh/") and _match(posixpath.basename(rel), _SSH_PUBLIC):
             pass
-        elif _match(rel, _HOME_SECRETS) or (rel in (".ssh", ".aws", ".gnupg", ".password-store") and scope == "all"):
+        elif _match(rel, _HOME_SECRETS):
             return Zone.SECRET
     if _match(path, _SYSTEM_SECRETS):
         return Zone.SECRET
@@ -424,7 +441,8 @@ def zone_of(path: str, place: Place, scope: str = "exact") -> Zone:
         if path == ws.rstrip("/") or (scope == "all" and path == ws.rstrip("/")):
             return Zone.WORKSPACE_ROOT
         rel = path[len(ws.rstrip("/")) + 1 :]
-        if rel.split("/", 1)[0] in _VCS_DIRS:
+        top, _, below = rel.partition("/")
+        if top in _VCS_DIRS and (not below or below.split("/", 1)[0] in _VCS_HISTORY):
             return Zone.VCS
         return Zone.WORKSPACE
     if ws is not None and _under(ws, path):

@@ -116,7 +116,8 @@ class Command:
     stdin: Stdin = field(default_factory=lambda: Stdin("tty"))
     piped_out: bool = False  # its standard output goes to another command
     via: tuple[str, ...] = ()  # how it is reached: ("$(...)",), ("function f",), ("sh -c",) ...
-    kind: str = "command"  # "command", "assignment" (only assignments), "definition", "test"
+    kind: str = "command"  # "command", "assignment" (only assignments), "definition", "test", "call", "recursion"
+    alt_cwd: str | None = None  # where it runs if an earlier "cd" failed ("cd build; rm -rf *")
 
     @property
     def text(self) -> str:
@@ -132,6 +133,7 @@ class _State:
     aliases: dict[str, str] = field(default_factory=dict)
     depth: int = 0
     via: tuple[str, ...] = ()
+    alt_cwd: str | None = None  # the folder the line is in if the last "cd" failed and the line went on
 
     def child(self, via: str | None = None) -> _State:
         """A subshell's state: a copy, so what it changes stays inside."""
@@ -143,6 +145,7 @@ class _State:
             dict(self.aliases),
             self.depth,
             (*self.via, via) if via else self.via,
+            self.alt_cwd,
         )
 
 
@@ -304,13 +307,22 @@ class _Walker:
 
     def __init__(self, source: bytes) -> None:
         self.source = source
+        # ">(...)" substitutions seen while expanding a command: they read what the command writes, so they
+        # are walked after it, fed by it
+        self._writers: list[tuple[Any, _State]] = []
 
     # -- statements -----------------------------------------------------------------------------
 
-    def statements(self, nodes: Any, state: _State) -> Iterator[Command]:
+    def statements(self, nodes: Any, state: _State, stdin: Stdin | None = None) -> Iterator[Command]:
+        """A sequence run one after the other (";" or a newline): a "cd" that fails does not stop what follows,
+        so the commands after it are also judged in the folder the line was in before."""
         for node in nodes:
             if node.is_named and node.type != "comment":
-                yield from self.statement(node, state)
+                before = state.cwd
+                produced = list(self.statement(node, state, stdin))
+                yield from produced
+                if produced and _is_cd(produced[-1]) and state.cwd != before:
+                    state.alt_cwd = before
 
     def statement(self, node: Any, state: _State, stdin: Stdin | None = None) -> Iterator[Command]:
         if state.depth > MAX_DEPTH:
@@ -323,9 +335,7 @@ class _Walker:
         elif t == "pipeline":
             yield from self.pipeline(node.named_children, state, stdin)
         elif t == "list":
-            for child in node.named_children:
-                if child.type != "comment":
-                    yield from self.statement(child, state, stdin)
+            yield from self.list(node, state, stdin)
         elif t in ("subshell",):
             yield from self.block(node.named_children, state.child(), stdin)
         elif t == "compound_statement":
@@ -370,9 +380,23 @@ class _Walker:
             yield from self.command_from_words([node], state, stdin)
 
     def block(self, nodes: Any, state: _State, stdin: Stdin | None) -> Iterator[Command]:
-        for node in nodes:
-            if node.is_named and node.type != "comment":
-                yield from self.statement(node, state, stdin)
+        yield from self.statements(nodes, state, stdin)
+
+    def list(self, node: Any, state: _State, stdin: Stdin | None) -> Iterator[Command]:
+        """``a && b`` and ``a || b``: after ``cd x || ...`` the right side runs where the line was before."""
+        before = state.cwd
+        operator = None
+        for child in node.children:
+            if not child.is_named:
+                operator = child.type
+                continue
+            if child.type == "comment":
+                continue
+            if operator == "||" and state.cwd != before:
+                state.cwd, state.alt_cwd = before, None
+                state.env["PWD"] = before
+            produced = list(self.statement(child, state, stdin))
+            yield from produced
 
     def control(self, node: Any, state: _State, stdin: Stdin | None) -> Iterator[Command]:
         # Conditions and bodies alike: the check cannot know which branch runs, so all of them are judged.
@@ -437,8 +461,14 @@ class _Walker:
         # it is judged here, once, whether or not the line calls it.
         inner = state.child(f"function {name}")
         inner.depth += 1
+        recursive = False
         if body is not None:
-            yield from self.statement(body, inner)
+            for cmd in self.statement(body, inner):
+                recursive = recursive or bool(cmd.words and cmd.words[0].text == name)
+                yield cmd
+        if recursive:
+            # a function that calls itself from its own body (":(){ :|:& };:") never ends: a fork bomb
+            yield Command([Word.literal(name)], raw=_text(node), cwd=state.cwd, via=state.via, kind="recursion")
         yield Command(
             [Word.literal(name)], raw=_text(node), cwd=state.cwd, env=dict(state.env), via=state.via, kind="definition"
         )
@@ -521,7 +551,13 @@ class _Walker:
             cmd = Command([], [], redirects, _text(node), state.cwd, dict(state.env), via=state.via, kind="assignment")
             produced.append(cmd)
         elif body.type == "command":
-            produced.extend(self.command(body, state, redirects, own_stdin, extra_args))
+            # tree-sitter reads "cat 0<f" as the word 0 then "<f": a number written against the operator is
+            # the redirection's descriptor, not an argument
+            first = node.children_by_field_name("redirect")
+            last = body.named_children[-1] if body.named_children else None
+            skip = {last.id} if (last is not None and last.type == "number" and first
+                                 and last.end_byte == first[0].start_byte) else set()  # fmt: skip
+            produced.extend(self.command(body, state, redirects, own_stdin, extra_args, skip))
         else:
             inner = list(self.statement(body, state, own_stdin))
             produced.extend(inner)
@@ -541,6 +577,8 @@ class _Walker:
                     )
                 )
         yield from produced
+        if self._writers and produced:
+            yield from self.fed_by(produced[-1])
         if after:
             last = produced[-1] if produced else None
             yield from self.heredoc_followers(after, state, last)
@@ -642,11 +680,19 @@ class _Walker:
     # -- commands -------------------------------------------------------------------------------
 
     def command(
-        self, node: Any, state: _State, redirects: list[Redirect], stdin: Stdin | None, extra: list[Any] | None = None
+        self,
+        node: Any,
+        state: _State,
+        redirects: list[Redirect],
+        stdin: Stdin | None,
+        extra: list[Any] | None = None,
+        skip: set[int] | None = None,
     ) -> Iterator[Command]:
         assignments: list[tuple[str, Word]] = []
         word_nodes: list[Any] = []
         for child in node.named_children:
+            if skip and child.id in skip:
+                continue
             if child.type == "variable_assignment":
                 yield from self.substitutions_in(child, state)
                 assignments.append(self.assignment(child, state))
@@ -693,6 +739,7 @@ class _Walker:
             env,
             stdin or Stdin("tty"),
             via=state.via,
+            alt_cwd=state.alt_cwd if state.alt_cwd != state.cwd else None,
         )
         if not words and not assignments and not redirects:
             return
@@ -708,14 +755,18 @@ class _Walker:
             # the body was judged where it was defined; the call runs it with these arguments
             cmd.kind = "call"
         yield cmd
+        yield from self.fed_by(cmd)
         self.after_command(cmd, state)
 
     def after_command(self, cmd: Command, state: _State) -> None:
         """What a builtin changes for the commands after it on the line."""
-        if not cmd.words:
+        words = list(cmd.words)
+        while words and words[0].text in ("builtin", "command") and len(words) > 1:
+            words = words[1:]
+        if not words:
             return
-        name = cmd.words[0].text
-        args = cmd.words[1:]
+        name = words[0].text
+        args = words[1:]
         if name in ("cd", "pushd"):
             target = next((w for w in args if not (w.text or "").startswith("-")), None)
             if target is None:
@@ -759,10 +810,23 @@ class _Walker:
         stack = [node]
         while stack:
             n = stack.pop()
+            if n.type == "process_substitution" and n.children and n.children[0].type == ">(":
+                self._writers.append((n, state))
+                continue
             if n.type in ("command_substitution", "process_substitution"):
                 yield from self.substitution(n, state)
                 continue
             stack.extend(reversed(n.children))
+
+    def fed_by(self, cmd: Command) -> Iterator[Command]:
+        """The ``>(...)`` substitutions of a command, each reading what the command writes."""
+        writers, self._writers = self._writers, []
+        for node, state in writers:
+            inner = state.child(">(...)")
+            inner.depth += 1
+            cmd.piped_out = True
+            for child in node.named_children:
+                yield from self.statement(child, inner, Stdin("pipe", cmd))
 
     def substitution(self, node: Any, state: _State) -> Iterator[Command]:
         opener = node.children[0].type if node.children else "$("
@@ -793,6 +857,9 @@ class _Walker:
             elif kind == "u":
                 if _GLOB.search(text):
                     glob = True
+                parts.append(text)
+            elif kind == "g":  # a substitution known to print file names matching a pattern
+                glob = True
                 parts.append(text)
             else:
                 parts.append(text)
@@ -856,7 +923,8 @@ class _Walker:
         elif t == "expansion":
             yield "x", self.parameter(node, state)
         elif t == "command_substitution":
-            yield "x", _known_substitution(node, state)
+            known = self.known_output(node, state)
+            yield ("g" if known is not None and _GLOB.search(known) else "x"), known if known is not None else UNKNOWN
         elif t == "process_substitution":
             yield "x", "/dev/fd/63"  # what bash passes: a pipe to the inner command, judged on its own
         elif t == "arithmetic_expansion":
@@ -867,6 +935,33 @@ class _Walker:
             yield "u", _text(node)
         else:
             yield "x", UNKNOWN
+
+    def known_output(self, node: Any, state: _State) -> str | None:
+        """What a command substitution prints, where the check can know it without running anything: a folder
+        (``$(pwd)``, ``$(mktemp -d)``, ``$(git rev-parse --show-toplevel)``), a program's path
+        (``$(command -v python3)``), known text (``$(echo ls)``), a value with no path in it (``$(date +%s)``),
+        or file names under a folder (``$(git ls-files '*.go')``, ``$(find src -name '*.java')``), as a pattern."""
+        inner = [c for c in node.named_children]
+        if len(inner) != 1:
+            return None
+        first = inner[0]
+        stages = [first]
+        if first.type == "pipeline":
+            stages = [c for c in first.named_children]
+            # producers followed by filters keep what the producer prints (names stay names)
+            if not all(s.type == "command" for s in stages) or not all(
+                self.word(s.named_children[0], state).text in _FILTERS for s in stages[1:] if s.named_children
+            ):
+                return None
+        head = stages[0]
+        if head.type != "command":
+            return None
+        words = [w for c in head.named_children if c.type not in ("variable_assignment", "file_redirect")
+                 for w in self.expand(c.named_children[0] if c.type == "command_name" and c.named_children else c,
+                                      state)]  # fmt: skip
+        if not words or not words[0].known:
+            return None
+        return _static_output([w for w in words], state)
 
     def parameter(self, node: Any, state: _State) -> str:
         """``${NAME}``, ``${NAME:-default}`` and friends."""
@@ -887,22 +982,99 @@ class _Walker:
         if op in (":+", "+"):
             return UNKNOWN if value == UNKNOWN else (default if value else "")
         if op == "#" and node.children[1].type == "#":  # ${#NAME}: a length
+            return "0"
+        if value == UNKNOWN or UNKNOWN in default:
             return UNKNOWN
-        return UNKNOWN  # pattern removal, substitution, case changes: not followed
+        if op in ("%", "%%", "#", "##"):
+            return _remove(value, default, op)
+        if op in ("/", "//"):
+            pat, _, rep = default.partition("/")
+            return value.replace(pat, rep, 1 if op == "/" else -1) if not _GLOB.search(pat) else UNKNOWN
+        if op in ("^^", ",,", "^", ","):
+            return value.upper() if op.startswith("^") else value.lower()
+        return UNKNOWN  # substrings and the rest: not followed
+
+
+_FILTERS = {"sort", "uniq", "head", "tail", "grep", "egrep", "fgrep", "cut", "sed", "tr", "xargs", "tac", "awk"}
+_NO_PATH_OUTPUT = {"date", "hostname", "uname", "nproc", "arch", "whoami", "id", "seq", "expr", "wc", "getconf",
+                   "tput", "md5sum", "sha256sum", "sha1sum", "stat", "du", "git-rev"}  # fmt: skip
+
+
+def _static_output(words: list[Word], state: _State) -> str | None:
+    """The output of one simple command, when it can be known statically (see ``known_output``)."""
+    name = posixpath.basename(words[0].value)
+    args = words[1:]
+    values = [w.value for w in args]
+    operands = [w for w in args if not w.value.startswith("-")]
+    if name == "pwd":
+        return state.cwd
+    if name == "echo" and all(w.known for w in args) and not any(v.startswith("-") for v in values[:1]):
+        return " ".join(values)
+    if name in ("which", "type") or (name == "command" and values[:1] in (["-v"], ["-V"])):
+        target = operands[-1] if operands else None
+        return f"/usr/bin/{target.value}" if target is not None and target.known else None
+    if name == "mktemp":
+        base = next((args[i + 1].value for i, v in enumerate(values[:-1]) if v in ("-p", "--tmpdir")), "/tmp")
+        return base.rstrip("/") + "/tmp.x" if UNKNOWN not in base else None
+    if name in ("basename",) and operands and operands[0].known:
+        return posixpath.basename(operands[0].value.rstrip("/")) or "/"
+    if name in ("dirname",) and operands and operands[0].known:
+        return posixpath.dirname(operands[0].value.rstrip("/")) or "."
+    if name in ("realpath", "readlink") and operands and operands[-1].known:
+        return resolve(operands[-1].value, state.cwd, state.home)
+    if name == "git" and values[:2] == ["rev-parse", "--show-toplevel"]:
+        return state.cwd
+    if name == "git" and values[:1] in (["rev-parse"], ["describe"], ["log"]) or name in _NO_PATH_OUTPUT:
+        return "0"  # a value with no slash and no dots: it cannot name another folder
+    if name == "git" and values[:1] == ["ls-files"]:
+        pattern = next((v for v in values[1:] if not v.startswith("-")), "*")
+        return _under(state.cwd, pattern)
+    if name in ("find", "fd", "fdfind", "ls"):
+        roots = [w for w in operands if not w.value.startswith(("(", "!"))] if name == "find" else operands
+        root = roots[0] if roots and name != "fd" else (roots[1] if name == "fd" and len(roots) > 1 else None)
+        pattern = next((args[i + 1].value for i, v in enumerate(values[:-1]) if v in ("-name", "-iname")), "*")
+        if root is not None and not root.known:
+            return None
+        base = root.value if root is not None else "."
+        return _under(resolve(base, state.cwd, state.home), pattern)
+    return None
+
+
+def _under(folder: str | None, pattern: str) -> str | None:
+    if folder is None or UNKNOWN in pattern:
+        return None
+    name = posixpath.basename(pattern) or "*"
+    return folder.rstrip("/") + "/*/" + name if "*" in name or "?" in name else folder.rstrip("/") + "/*/" + name
+
+
+def _is_cd(cmd: Command) -> bool:
+    words = [w.text for w in cmd.words]
+    while words and words[0] in ("builtin", "command"):
+        words = words[1:]
+    return bool(words) and words[0] in ("cd", "pushd", "popd")
+
+
+def _remove(value: str, pattern: str, op: str) -> str:
+    """``${x%pat}``, ``${x%%pat}``, ``${x#pat}``, ``${x##pat}`` with bash's shortest and longest matches."""
+    import fnmatch
+
+    n = len(value)
+    longest = len(op) == 2
+    if op.startswith("%"):  # a suffix value[i:]: the shortest has the largest i
+        for i in range(n + 1) if longest else range(n, -1, -1):
+            if fnmatch.fnmatchcase(value[i:], pattern):
+                return value[:i]
+    else:  # a prefix value[:i]: the shortest has the smallest i
+        for i in range(n, -1, -1) if longest else range(n + 1):
+            if fnmatch.fnmatchcase(value[:i], pattern):
+                return value[i:]
+    return value
 
 
 def _lookup(name: str, state: _State) -> str:
     if name in state.env:
         value = state.env[name]
         return UNKNOWN if value is None else value
-    return UNKNOWN
-
-
-def _known_substitution(node: Any, state: _State) -> str:
-    """The output of a substitution the check can know without running it: ``$(pwd)``."""
-    inner = [c for c in node.named_children]
-    if len(inner) == 1 and inner[0].type == "command" and _text(inner[0]).strip() == "pwd" and state.cwd:
-        return state.cwd
     return UNKNOWN
 
 

@@ -4,6 +4,7 @@ with :func:`tcphw.host.gate.analyse.program`; a new family is a new module liste
 from tcphw.host.gate.programs import (  # noqa: F401  (registration side effects)
     build,
     builtins,
+    cloud,
     code,
     containers,
     databases,
@@ -11,6 +12,7 @@ from tcphw.host.gate.programs import (  # noqa: F401  (registration side effects
     git,
     net,
     packages,
+    scripted,
     search,
     system,
     text,

@@ -20,6 +20,7 @@ def _make(inv: Invocation) -> None:
     inv.narrow()
     k = 0
     targets: list[Word] = []
+    staging: list[Word] = []  # DESTDIR=, PREFIX=: where "make install" puts things
     while k < len(args):
         v = values[k]
         if v in (
@@ -55,8 +56,11 @@ def _make(inv: Invocation) -> None:
             inv.find(R, "make.eval", "adds makefile text that can run any command", [args[k]])
         elif "=" in v and not v.startswith("-"):
             name, _, value = v.partition("=")
-            if name in ("SHELL", "MAKESHELL", ".SHELLFLAGS", "CC", "CXX", "LD", "AR", "MAKE") or name.endswith("_CMD"):
+            if name in ("SHELL", "MAKESHELL", ".SHELLFLAGS", "CC", "CXX", "LD", "AR", "MAKE") or name.endswith("CMD"):
                 inv.run_script(value if args[k].known else None, f"make {name}=", f"the program in {name}")
+            elif name in ("DESTDIR", "PREFIX", "prefix", "INSTALL_ROOT", "BINDIR", "bindir", "DEST"):
+                dest = Word(args[k].raw, value) if args[k].known else Word(args[k].raw, "\x00")
+                staging.append(dest)
         elif not v.startswith("-"):
             targets.append(args[k])
         k += 1
@@ -68,7 +72,11 @@ def _make(inv: Invocation) -> None:
         inv.find(C, "make.dry-run", "prints the recipes (make still runs $(shell ...) and + lines)", inv.argv)
         return
     for t in targets:
-        if _PUBLISH.match(t.value):
+        if t.value in ("install", "uninstall") and staging:
+            # installing into a staging folder: judged by where that folder is
+            for dest in staging:
+                inv.write(Word(dest.raw, dest.value.rstrip("/") + "/x") if dest.known else dest, "make.install")
+        elif _PUBLISH.match(t.value):
             inv.find(
                 R, "make.publish", f"runs the target '{t.value}', which by its name installs, deploys or publishes", [t]
             )
@@ -184,10 +192,8 @@ def _builders(inv: Invocation) -> None:
         "mkdocs",
     ) and any(t in ("serve", "server", "runserver", "run", "notebook", "lab", "s") for t in targets):
         hosts = [v for v in values if v.startswith(("--host=", "--bind=", "-b", "0.0.0.0", "--ip="))]
-        exposed = (
-            any("0.0.0.0" in v or "::" in v for v in values)
-            or (hosts
-            and not all("127.0.0.1" in h or "localhost" in h for h in hosts))
+        exposed = any("0.0.0.0" in v or "::" in v for v in values) or (
+            hosts and not all("127.0.0.1" in h or "localhost" in h for h in hosts)
         )
         inv.find(
             R if exposed else C,
@@ -199,6 +205,17 @@ def _builders(inv: Invocation) -> None:
     if name in ("pre-commit",) and targets[:1] in (["install"], ["autoupdate"], ["clean"], ["gc"]):
         inv.find(C, "pre-commit.install", "installs git hooks or updates hook versions in the project", inv.argv)
         return
+    if name == "cmake":
+        from tcphw.host.gate.programs.code import run_file
+
+        for k, v in enumerate(values[:-1]):
+            where = inv.target(inv.args[k + 1])
+            if v in ("-P", "--script"):
+                run_file(inv, inv.args[k + 1], "a CMake script")
+            elif v == "-S" and where.zone not in (Zone.WORKSPACE, Zone.WORKSPACE_ROOT):
+                inv.find(R, "cmake.elsewhere", "configures a project from outside the workspace (its CMake code runs)",
+                         inv.args[k : k + 2])  # fmt: skip
+    outputs(inv, list(inv.args), f"{name}.output")
     if name in ("pytest", "py.test") and any(
         v in ("--collect-only", "--co", "--fixtures", "--markers") for v in values
     ):
@@ -397,3 +414,22 @@ def _checkers(inv: Invocation) -> None:
 
 
 __all__ = ["R"]
+
+
+_OUTPUT_OPTIONS = {"-o", "--output", "--out", "--outdir", "--outDir", "--out-dir", "--out-file", "--outfile",
+                   "--target-dir", "--dest", "--destination", "--dist-dir", "--build-dir", "--prefix", "--install-dir",
+                   "--root", "--output-dir", "--output-path", "-d", "--directory"}  # fmt: skip
+
+
+def outputs(inv: Invocation, words: list[Word], rule: str) -> None:
+    """Where a build writes, when its options say so (``go build -o ~/bin/x``, ``tsc --outDir /var/www``): a
+    build output outside the workspace is a write outside it."""
+    for k, w in enumerate(words):
+        name, eq, value = w.value.partition("=")
+        if name not in _OUTPUT_OPTIONS:
+            continue
+        target = Word(w.raw, value) if eq else (words[k + 1] if k + 1 < len(words) else None)
+        if target is not None and not target.value.startswith("-"):
+            t = inv.target(target)
+            if t.zone not in (Zone.WORKSPACE, Zone.WORKSPACE_ROOT, Zone.NULL):
+                inv.write(target, rule)

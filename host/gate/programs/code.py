@@ -61,13 +61,12 @@ def _shell(inv: Invocation) -> None:
     script = p.value("-c")
     if script is not None:
         inv.find(A, "shell.command", f"{inv.name} -c runs a command line", inv.argv[:1])
-        inv.run_script(script.text, f"{inv.name} -c", "the command line it runs", words=[script])
+        # "sh -c SCRIPT NAME ARGS...": the script sees ARGS as $1, $2 ... ("find -exec sh -c '...' sh {} +")
+        inv.run_script(script.text, f"{inv.name} -c", "the command line it runs", words=[script],
+                       positional=p.rest[1:])  # fmt: skip
         return
     if p.has("-s") or not p.rest:
-        if p.has("-i") and inv.ctx.stdin is None:
-            inv.find(C, "shell.interactive", "starts an interactive shell that waits for a person", inv.argv)
-            return
-        inv.stdin_code("a shell script")
+        inv.stdin_code("a shell")
         return
     run_file(inv, p.rest[0], "a shell script")
 
@@ -85,6 +84,9 @@ def run_file(inv: Invocation, script: Word, what: str) -> None:
         return
     if t.zone == Zone.WORKSPACE:
         inv.find(C, "runs.project", f"runs {what} of the project: {t.shown}", [script])
+        from tcphw.host.gate.analyse import publishes
+
+        publishes(inv, [script, *inv.args[inv.args.index(script) + 1 :]] if script in inv.args else [script])
     elif t.zone == Zone.SYSTEM and t.path is not None and t.path.startswith(("/usr/", "/bin/", "/sbin/")):
         inv.find(C, "runs.system-script", f"runs {what} installed on the system: {t.shown}", [script])
     else:
@@ -112,12 +114,12 @@ def _python(inv: Invocation) -> None:
         modules.python_module(inv, module, p.rest)
         return
     if not p.rest or p.rest[0].value == "-":
-        if inv.ctx.stdin is None:
-            inv.find(C, "python.interactive", "starts Python's prompt, which waits for a person", inv.argv)
-        else:
-            inv.stdin_code("Python code", "python")
+        inv.stdin_code("Python code", "python")
         return
     run_file(inv, p.rest[0], "a Python program")
+    if p.rest[0].value.endswith("setup.py") and any(w.value in ("install", "develop") for w in p.rest[1:]):
+        inv.find(R, "python.setup-install", "installs the package into Python's site-packages, outside the workspace",
+                 p.rest)  # fmt: skip
 
 
 _LANGS = {
@@ -182,10 +184,7 @@ def _interpreter(inv: Invocation) -> None:
         return
     script = next((w for w in args if not w.value.startswith("-")), None)
     if script is None:
-        if inv.ctx.stdin is None:
-            inv.find(C, f"{inv.name}.interactive", f"starts {inv.name}'s prompt, which waits for a person", inv.argv)
-        else:
-            inv.stdin_code(f"{lang} code", lang)
+        inv.stdin_code(f"{lang} code", lang)
         return
     run_file(inv, script, f"a {lang} program")
 
@@ -374,12 +373,22 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
         short = full.split(".")[-1]
         arg0 = node.args[0] if node.args else None
         literal = _literal(arg0)
+        # a secret handed to any call (dotenv_values(".env"), json.load(open("~/.aws/credentials")))
+        for a in node.args:
+            path = _literal(a)
+            if path and " " not in path and ("/" in path or "." in path) and len(path) < 200:
+                # "~" is the home folder's once the code expands it (os.path.expanduser, Path.home())
+                full = inv.ctx.place.home + path[1:] if path.startswith("~/") else path
+                if inv.target(Word.literal(full)).zone == Zone.SECRET:
+                    found = True
+                    inv.read(Word.literal(full), "python.secret-file")
+            if _dotted(a) == "os.environ":
+                found = True
+                inv.find(R, "python.environment", "passes the whole environment, tokens and keys, to the code", words)
         if (
             full in _PY_SHELL
-            or (short in ("system", "popen", "check_output", "Popen")
-            and "os" in full)
-            or (full in ("subprocess.run", "run")
-            and "subprocess" in aliases.values())
+            or (short in ("system", "popen", "check_output", "Popen") and "os" in full)
+            or (full in ("subprocess.run", "run") and "subprocess" in aliases.values())
         ):
             found = True
             if literal is not None:
@@ -405,8 +414,10 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
         elif (
             full in _PY_NET
             or short in ("urlopen", "urlretrieve")
-            or (head in ("requests", "httpx", "socket", "urllib", "http", "ftplib", "smtplib", "paramiko")
-            and short not in ("quote", "urlencode", "urlparse", "gethostname", "getfqdn"))
+            or (
+                head in ("requests", "httpx", "socket", "urllib", "http", "ftplib", "smtplib", "paramiko")
+                and short not in ("quote", "urlencode", "urlparse", "gethostname", "getfqdn")
+            )
         ):
             found = True
             host = literal

@@ -337,7 +337,9 @@ def _compose(inv: Invocation, rest: list[Word], rv: list[str]) -> None:
     sub = next((v for v in rv if not v.startswith("-")), "")
     inv.key(f"docker compose {sub}" if sub else "docker compose")
     if sub in ("ps", "logs", "ls", "images", "top", "version", "port", "events", "config"):
-        level = R if sub == "config" else A
+        names_only = any(v in ("--services", "--volumes", "--profiles", "--images", "--hash", "-q", "--quiet")
+                         for v in rv)  # fmt: skip
+        level = R if sub == "config" and not names_only else A
         inv.find(
             level,
             f"docker.compose.{sub}",
@@ -409,10 +411,24 @@ def kubectl(inv: Invocation) -> None:
         inv.part.findings = [f for f in inv.part.findings if f.rule != f"kubectl.{sub}"]
         inv.find(C, f"kubectl.{sub}.dry-run", "only shows what it would change", rest)
         return
-    if sub in ("get", "describe") and rv and (_READ_SECRETS.match(rv[0]) or rv[0].startswith("secret")):
-        if any(v in ("-o", "--output") or v.startswith(("-o", "--output=")) for v in rv) or sub == "describe":
+    if sub == "get" and rv and (_READ_SECRETS.match(rv[0]) or rv[0].startswith("secret")):
+        if any(v in ("-o", "--output") or v.startswith(("-o", "--output=")) for v in rv):
             if not any(v in ("name", "-oname", "--output=name") for v in rv):
                 inv.find(R, "kubectl.secrets", "prints cluster secrets", rest)
+                inv.part.secret_reads.append(len(inv.part.findings) - 1)
+                inv.output = Output("secret")
+    for k, v in enumerate(values):
+        path = v.split("=", 1)[1] if v.startswith("--kubeconfig=") else (
+            values[k + 1] if v == "--kubeconfig" and k + 1 < len(values) else None)  # fmt: skip
+        if path is not None:
+            t = inv.target(Word.literal(path))
+            if t.zone not in (Zone.SECRET, Zone.WORKSPACE):
+                inv.find(R, "kubectl.kubeconfig", f"uses a kubeconfig from {t.zone.value}, whose credential plugins "
+                         "run commands", [args[k]])  # fmt: skip
+    if sub in ("proxy", "port-forward") and any(("--address" in v or "--accept-hosts" in v) and "127.0.0.1" not in v
+                                                 and "localhost" not in v for v in rv):  # fmt: skip
+        inv.find(R, f"kubectl.{sub}.exposed", "exposes the cluster API, with the user's credentials, to the network",
+                 rest)  # fmt: skip
     if sub == "config" and rv[:1] and rv[0] in ("view",) and "--raw" in rv:
         inv.find(R, "kubectl.config.raw", "prints the kubeconfig with its credentials", rest)
     elif (

@@ -284,13 +284,11 @@ def _perms(inv: Invocation) -> None:
         or "666" in mode
         or "o+w" in mode
         or "a+w" in mode
-        or (mode.endswith("+w")
-        and "u" not in mode)
+        or (mode.endswith("+w") and "u" not in mode)
         or "+s" in mode
         or "u+s" in mode
         or "g+s" in mode
-        or (mode.startswith(("4", "2", "6"))
-        and len(mode) == 4)
+        or (mode.startswith(("4", "2", "6")) and len(mode) == 4)
     )
     setuid = inv.name == "chmod" and ("+s" in mode or (len(mode) == 4 and mode[0] in "4267"))
     if inv.name == "setcap":
@@ -664,10 +662,9 @@ def _archives(inv: Invocation) -> None:
     values = [w.value for w in args]
     inv.narrow()
     readers = {"zcat", "bzcat", "xzcat", "zstdcat", "zless", "zgrep", "zdiff", "lsar"}
-    if (
-        name in readers
-        or (any(v in ("-l", "--list", "-t", "--test", "-c", "--stdout", "-p", "l", "t", "-v") for v in values[:2])
-        and name not in ("zip",))
+    if name in readers or (
+        any(v in ("-l", "--list", "-t", "--test", "-c", "--stdout", "-p", "l", "t", "-v") for v in values[:2])
+        and name not in ("zip",)
     ):
         for w in args:
             if not w.value.startswith("-") and w.value not in ("l", "t"):

@@ -148,12 +148,15 @@ def _git(inv: Invocation) -> None:
     args = list(inv.args)
     i = 0
     where = None
+    aliases: set[str] = set()
     while i < len(args) and args[i].value.startswith("-"):
         w = args[i]
         name, eq, value = w.value.partition("=")
         if name in ("-c", "--config-env"):
             setting = args[i + 1] if not eq and i + 1 < len(args) else Word(w.raw, value)
             _config_setting(inv, setting)
+            if setting.known and setting.value.lower().startswith("alias."):
+                aliases.add(setting.value.split("=", 1)[0][6:])
             i += 1 if eq else 2
             continue
         if name == "-C" and i + 1 < len(args):
@@ -176,10 +179,6 @@ def _git(inv: Invocation) -> None:
             inv.find(A, "git.help", "only prints git's version or help", [w])
             return
         i += 1
-    if where is not None:
-        t = inv.target(where)
-        if t.zone not in (Zone.WORKSPACE, Zone.WORKSPACE_ROOT):
-            inv.find(C, "git.other-repository", f"works on a repository {t.zone.value}: {t.shown}", [where])
     if i >= len(args):
         inv.narrow()
         inv.find(A, "git.help", "git alone prints its help", inv.argv)
@@ -192,12 +191,22 @@ def _git(inv: Invocation) -> None:
     if sub not in SUBCOMMANDS:
         inv.key("git")
         inv.narrow()
-        inv.find(R, "git.alias", f"'{sub}' is no git subcommand the table knows: an alias may run anything", [args[i]])
+        if sub in aliases:
+            inv.find(A, "git.alias", f"runs the alias {sub} the line defines (judged where it is defined)", [args[i]])
+        else:
+            inv.find(R, "git.alias", f"'{sub}' is no git subcommand the table knows: an alias may run anything",
+                     [args[i]])  # fmt: skip
         return
     risk, what = SUBCOMMANDS[sub]
     inv.key(f"git {sub}")
     inv.narrow()
     inv.find(_LEVEL[risk], f"git.{sub}", what, args[i : i + 1])
+    if where is not None:
+        t = inv.target(where)
+        if t.zone not in (Zone.WORKSPACE, Zone.WORKSPACE_ROOT):
+            # another repository: reading it is fine; changing it changes something outside the workspace
+            level = C if risk in (S, L) else R
+            inv.find(level, "git.other-repository", f"works on a repository in {t.zone.value}: {t.shown}", [where])
     values = [w.value for w in rest]
     handler = _SUB.get(sub)
     if handler is not None:
@@ -222,6 +231,9 @@ def _config_setting(inv: Invocation, setting: Word) -> None:
                 level, "git.config-command", f"makes git run hooks or read settings from {t.zone.value}", [setting]
             )
             return
+        if key.lower().startswith("protocol.") and value.lower() == "always":
+            inv.find(R, "git.config-protocol", "allows a transport that runs commands (ext::, file::)", [setting])
+            return
         if key.lower().startswith(("url.", "protocol.", "http.proxy", "remote.")):
             inv.find(C, "git.config-network", "changes where git connects", [setting])
             return
@@ -229,7 +241,31 @@ def _config_setting(inv: Invocation, setting: Word) -> None:
         inv.run_script(text, f"git -c {key}", f"the command in {key}")
 
 
+_SECRET_PATTERN = re.compile(r"(AKIA|ASIA|password|passwd|secret|token|api[_-]?key|private key|BEGIN .*PRIVATE|"
+                             r"ghp_|glpat-|xox[bp]-|sk-[a-z0-9])", re.I)  # fmt: skip
+_READS_PATHS = ("show", "log", "diff", "blame", "annotate", "cat-file", "grep", "whatchanged")
+
+
 def _common(inv: Invocation, sub: str, rest: list[Word], values: list[str]) -> None:
+    if sub in _READS_PATHS:
+        after = values.index("--") + 1 if "--" in values else None
+        for k, w in enumerate(rest):
+            v = w.value
+            if after is not None and k >= after:
+                inv.read(w, f"git.{sub}.path")
+            elif ":" in v and not v.startswith(("-", ":")) and "://" not in v:
+                inv.read(Word(w.raw, v.split(":", 1)[1]), f"git.{sub}.path")  # "HEAD:.env"
+        for k, v in enumerate(values):
+            pattern = values[k + 1] if v in ("-S", "-G", "--grep", "-e") and k + 1 < len(values) else (
+                v[2:] if v.startswith(("-S", "-G")) and len(v) > 2 else None)  # fmt: skip
+            if pattern and _SECRET_PATTERN.search(pattern) and ("-p" in values or sub in ("grep", "show") or
+                                                                "--patch" in values):  # fmt: skip
+                inv.find(R, f"git.{sub}.secrets", "searches the history for credentials and prints what it finds",
+                         rest[k : k + 2])  # fmt: skip
+    for w in rest:
+        if w.value.startswith("ext::"):
+            inv.find(R, "git.ext-transport", "the ext:: transport runs a command to reach the remote", [w])
+            inv.run_script(w.value[5:].replace("% ", " ").replace("%%", "%"), "git ext::", "the transport command")
     for w in rest:
         v = w.value
         if v.startswith(("--output=", "-o")) and sub in ("log", "show", "diff", "format-patch", "archive", "shortlog"):
@@ -341,13 +377,11 @@ def _branch(inv: Invocation, rest: list[Word], values: list[str]) -> None:
     elif "-M" in values or "-C" in values or "-f" in values or "--force" in values:
         inv.find(R, "git.branch.overwrite", "overwrites an existing branch", rest)
     elif (
-        (not changing
-        and not names)
+        (not changing and not names)
         or "--list" in values
         or "-a" in values
         or "-r" in values
-        or ("-v" in values
-        and not names)
+        or ("-v" in values and not names)
     ):
         inv.part.findings = [f for f in inv.part.findings if f.rule != "git.branch"]
         inv.find(A, "git.branch.list", "lists branches", rest)
@@ -393,17 +427,16 @@ def _config(inv: Invocation, rest: list[Word], values: list[str]) -> None:
     keys = [w for w in rest if not w.value.startswith("-")]
     if keys and keys[0].value in ("get", "list"):
         writes = False
-    if (
-        not writes
-        or (len(keys) < 2
+    if not writes or (
+        len(keys) < 2
         and not any(
             v.startswith(("--unset", "--remove-section", "--rename-section", "--add", "--replace-all", "-e", "--edit"))
             for v in values
-        ))
+        )
     ):
         inv.part.findings = [f for f in inv.part.findings if f.rule != "git.config"]
-        key = keys[0].value if keys else ""
-        if key.startswith("credential") or "password" in key or "token" in key:
+        key = keys[0].value.lower() if keys else ""
+        if re.search(r"password|token|extraheader|secret|\.username$", key) and "helper" not in key:
             inv.find(R, "git.config.secret", "reads a credential setting", rest)
         else:
             inv.find(A, "git.config.read", "reads settings", rest)

@@ -85,6 +85,7 @@ _FIXED = {
 
 def python_module(inv: Invocation, module: Word, rest: list[Word]) -> None:
     name = module.value
+    inv.find(A, "python.module", f"runs the module {name} (judged below)", [module])
     if not module.known:
         inv.find(R, "python.module-unknown", "runs a Python module the check cannot know", [module])
         return

@@ -227,10 +227,16 @@ def _curl(inv: Invocation) -> None:
     if not urls:
         inv.find(A, "curl.nothing", "fetches nothing", inv.argv)
         return
+    if host is not None and _METADATA.match(host):
+        inv.find(R, "curl.metadata", "asks the cloud's instance metadata service, which hands out credentials", host)
     if not sends and method not in ("POST", "PUT", "DELETE", "PATCH"):
         inv.receive(host, "curl.fetch")
     _secret_headers(inv, host)
     inv.output = Output("network") if not outputs or all(o.value == "-" for o in outputs) else Output("local")
+
+
+_METADATA = re.compile(r"^(169\.254\.169\.254|fd00:ec2::254|metadata\.google\.internal|100\.100\.100\.200|"
+                       r"169\.254\.170\.2)$", re.I)  # fmt: skip
 
 
 def _host(word: Word) -> str | None:
@@ -377,6 +383,10 @@ def _wget(inv: Invocation) -> None:
         inv.output = Output("local")
     if urls:
         inv.receive(host, "wget.fetch")
+        if host is not None and _METADATA.match(host):
+            inv.find(
+                R, "wget.metadata", "asks the cloud's instance metadata service, which hands out credentials", host
+            )
     if p.has("-r", "--recursive", "-m", "--mirror") and p.has("-H", "--span-hosts"):
         inv.find(C, "wget.span", "follows links onto other hosts", p.option_words)
 
@@ -634,6 +644,9 @@ def _probes(inv: Invocation) -> None:
     if name == "ntpdate":
         inv.find(R, "ntpdate.set", "sets the system clock", args)
         return
+    if inv.ctx.extra_args and name in ("dig", "nslookup", "host", "ping", "whois", "drill", "kdig", "fping"):
+        inv.find(R, f"{name}.leak", "puts what it reads on standard input into network queries (data leaves this way)",
+                 inv.argv)  # fmt: skip
     for k, w in enumerate(args):
         if w.value.startswith("$(") or ("$" in w.raw and not w.known and name in ("dig", "nslookup", "host", "ping")):
             inv.find(
@@ -663,7 +676,10 @@ def _ssh_tools(inv: Invocation) -> None:
         else:
             inv.find(R, "ssh-add.load", "loads private keys into the agent", inv.argv)
         return
-    files = [inv.args[k + 1] for k, v in enumerate(values[:-1]) if v == "-f"]
+    # short options come combined ("-lf key.pub"): split them, the last one taking the value
+    flags = {c for v in values if v.startswith("-") and not v.startswith("--") for c in v[1:]}
+    files = [inv.args[k + 1] for k, v in enumerate(values[:-1]) if v.startswith("-") and v.endswith("f")]
+    values = values + [f"-{c}" for c in flags]
     if "-y" in values:
         inv.find(A, "ssh-keygen.public", "prints the public half of a key", inv.argv)
         return
@@ -729,6 +745,9 @@ def _gh(inv: Invocation) -> None:
             return
         inv.receive(None, f"{inv.name}.read", "reads from the code host")
         return
+    if sub.startswith(("secret list", "variable list")):
+        inv.receive(None, f"{inv.name}.secret-names", "lists secret names (never their values)")
+        return
     if sub.startswith(("auth token", "auth status --show-token", "secret", "auth login", "auth refresh")):
         inv.find(R, f"{inv.name}.credentials", "reads or changes credentials", inv.argv)
         return
@@ -741,3 +760,23 @@ def _gh(inv: Invocation) -> None:
     inv.find(
         R, f"{inv.name}.publish", "changes or publishes on the code host (issues, pull requests, releases)", inv.argv
     )
+
+
+@program("aria2c")
+def _aria2c(inv: Invocation) -> None:
+    inv.narrow()
+    urls = [w for w in inv.args if not w.value.startswith("-")]
+    for w in inv.args:
+        name, eq, value = w.value.partition("=")
+        if name.startswith("--on-") and eq:
+            # a hook aria2 runs with the downloaded file: a program, judged where it is
+            from tcphw.host.gate.programs.code import run_file
+
+            run_file(inv, Word(w.raw, value), "a hook program")
+        elif name in ("-d", "--dir") and eq:
+            inv.write(Word(w.raw, value.rstrip("/") + "/x"), "aria2c.output")
+        elif name in ("-i", "--input-file") and eq:
+            inv.read(Word(w.raw, value), "aria2c.input")
+    inv.write(Word.literal("./x"), "aria2c.output")
+    for u in urls:
+        inv.receive(_host(u), "aria2c.fetch", "downloads")

@@ -8,6 +8,7 @@ import re
 from tcphw.contract import Risk
 from tcphw.host.gate.analyse import Invocation, Output, program
 from tcphw.host.gate.model import A, C, R, X
+from tcphw.host.gate.paths import Zone
 from tcphw.host.gate.shell import Word
 
 S, L, M, H, K = Risk.SAFE, Risk.LOW_RISK, Risk.MEDIUM_RISK, Risk.HIGH_RISK, Risk.CRITICAL
@@ -503,6 +504,10 @@ def _npm(inv: Invocation) -> None:
         script = next((w for w in rest if not w.value.startswith("-")), None)
         if script is not None:
             _script_name(inv, script.value)
+        if "--" in values:
+            from tcphw.host.gate.programs.build import outputs
+
+            outputs(inv, rest[values.index("--") + 1 :], f"{name}.run.output")
     if sub in ("exec", "x"):
         cmd = [w for w in rest if not w.value.startswith("-") and w.value != "--"]
         if cmd:
@@ -591,10 +596,8 @@ def _rust_go(inv: Invocation) -> None:
     if name == "rustup":
         inv.narrow()
         sub, _ = _sub(inv, name)
-        if (
-            sub in ("show", "which", "--version", "-V", "doc", "help", "")
-            or (sub == "toolchain"
-            and "list" in [w.value for w in inv.args])
+        if sub in ("show", "which", "--version", "-V", "doc", "help", "") or (
+            sub == "toolchain" and "list" in [w.value for w in inv.args]
         ):
             inv.find(A, "rustup.show", "shows toolchains", inv.argv)
         else:
@@ -614,6 +617,16 @@ def _rust_go(inv: Invocation) -> None:
             inv.narrow()
             inv.find(A, f"{name}.help", "prints the version or help", inv.argv)
         return
+    if name == "go" and sub == "build":
+        from tcphw.host.gate.programs.build import outputs
+
+        outputs(inv, rest, "go.build.output")
+    if name == "go" and sub == "run":
+        from tcphw.host.gate.programs.code import run_file
+
+        for w in rest:
+            if w.value.endswith(".go") and inv.target(w).zone != Zone.WORKSPACE:
+                run_file(inv, w, "a Go program")
     if name == "go" and sub in ("install", "run", "get"):
         remote = [w for w in rest if "@" in w.value or re.match(r"^[a-z0-9.-]+\.[a-z]{2,}/", w.value)]
         if remote:
@@ -762,9 +775,10 @@ def _system_packages(inv: Invocation) -> None:
         return
     if name in ("mvn", "gradle"):
         inv.key(f"{name} {sub}" if sub else name)
-        if sub in ("deploy", "publish", "release:perform", "uploadArchives", "publishToMavenCentral"):
+        goals = [v for v in values if not v.startswith("-")]
+        if any(g in ("deploy", "publish", "release:perform", "uploadArchives", "publishToMavenCentral") for g in goals):
             inv.find(R, f"{name}.publish", "publishes artefacts", inv.argv)
-        elif sub in ("install", "publishToMavenLocal"):
+        elif any(g in ("install", "publishToMavenLocal") for g in goals):
             inv.find(R, f"{name}.install", "installs artefacts into the user's repository (~/.m2)", inv.argv)
         elif sub in (
             "-v",
@@ -831,7 +845,18 @@ def _system_packages(inv: Invocation) -> None:
             "",
         ):
             inv.find(A, f"{name}.read", "reads package information", inv.argv)
-        elif sub in ("exec", "run", "test", "install", "update", "require", "dump-autoload", "build", "lock") and (
+        elif sub in (
+            "exec",
+            "run",
+            "run-script",
+            "test",
+            "install",
+            "update",
+            "require",
+            "dump-autoload",
+            "build",
+            "lock",
+        ) and (
             name in ("bundle", "bundler", "composer", "stack", "cabal", "opam")
             and "--global" not in values
             and "global" not in values

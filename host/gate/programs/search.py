@@ -94,10 +94,8 @@ def _find(inv: Invocation) -> None:
     while (i < len(args) and args[i].value in ("-H", "-L", "-P")) or (i < len(args) and args[i].value.startswith("-D")):
         i += 2 if args[i].value == "-D" else 1
     roots: list[Word] = []
-    while (
-        (i < len(args)
-        and not (args[i].value.startswith(("-", "(", "!", ")")) and args[i].known))
-        or (i < len(args) and not args[i].known and not args[i].value.startswith("-"))
+    while (i < len(args) and not (args[i].value.startswith(("-", "(", "!", ")")) and args[i].known)) or (
+        i < len(args) and not args[i].known and not args[i].value.startswith("-")
     ):
         if args[i].value.startswith(("-", "(", "!", ")")) and args[i].known:
             break
@@ -108,6 +106,7 @@ def _find(inv: Invocation) -> None:
     expr = args[i:]
     inv.narrow()
     selective = any(w.value in _FIND_SELECTIVE for w in expr)
+    pattern = _name_pattern(expr)
     for r in roots:
         inv.list(r, "find.walk")
     j = 0
@@ -126,7 +125,7 @@ def _find(inv: Invocation) -> None:
             continue
         if v == "-delete":
             for r in roots:
-                _found(inv, r, selective, "delete", "find.delete")
+                _found(inv, r, selective, "delete", "find.delete", pattern)
             acted = True
         elif v in _FIND_EXEC:
             end = j + 1
@@ -137,7 +136,7 @@ def _find(inv: Invocation) -> None:
             if v in ("-ok", "-okdir"):
                 inv.find(C, "find.ok", "asks a person before running each command", [w])
             for r in roots:
-                found = _found_word(inv, r, selective)
+                found = _found_word(inv, r, selective, pattern)
                 words = [
                     Word(c.raw, c.value.replace("{}", found.value), c.glob or found.glob, c.quoted)
                     if "{}" in c.value
@@ -153,21 +152,33 @@ def _find(inv: Invocation) -> None:
         j += 1
     if not acted:
         inv.find(A, "find.read-only", "only lists files (no -delete, -exec or -fprint)", inv.argv[:1])
-    inv.output = Output("paths", target=inv.target(_found_word(inv, roots[0], selective)))
+    inv.output = Output("paths", target=inv.target(_found_word(inv, roots[0], selective, pattern)))
 
 
-def _found_word(inv: Invocation, root: Word, selective: bool) -> Word:
-    """A word standing for 'the files find selects under root': some of them, or every one."""
+def _found_word(inv: Invocation, root: Word, selective: bool, pattern: str | None = None) -> Word:
+    """A word standing for 'the files find selects under root': those matching its -name pattern, some of them
+    (other tests), or every file, hidden ones included ("/**")."""
     if not root.known:
         return Word(root.raw, UNKNOWN)
     base = root.value.rstrip("/") or "/"
+    prefix = base if base != "/" else ""
+    if pattern:
+        return Word(f"{root.raw}/{{{pattern}}}", f"{prefix}/*/{pattern}", glob=True)
     if selective:
-        return Word(root.raw + "/{found}", (base if base != "/" else "") + "/*.found", glob=True)
-    return Word(root.raw + "/{every file}", (base if base != "/" else "") + "/*", glob=True)
+        return Word(root.raw + "/{found}", prefix + "/*.found", glob=True)
+    return Word(root.raw + "/{every file}", prefix + "/**", glob=True)
 
 
-def _found(inv: Invocation, root: Word, selective: bool, kind: str, rule: str) -> Target:
-    return inv.effect(kind, _found_word(inv, root, selective), rule, recursive=True)
+def _name_pattern(expr: list[Word]) -> str | None:
+    """The -name or -iname pattern when it is the only name test (several, or -o, could match anything)."""
+    names = [expr[k + 1].value for k, w in enumerate(expr[:-1]) if w.value in ("-name", "-iname") and expr[k + 1].known]
+    if len(names) == 1 and not any(w.value in ("-o", "-or", "!", "-not") for w in expr):
+        return names[0]
+    return None
+
+
+def _found(inv: Invocation, root: Word, selective: bool, kind: str, rule: str, pattern: str | None = None) -> Target:
+    return inv.effect(kind, _found_word(inv, root, selective, pattern), rule, recursive=True)
 
 
 @program("fd", "fdfind")

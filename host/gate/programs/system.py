@@ -290,7 +290,6 @@ def _systemctl(inv: Invocation) -> None:
     "arch",
     "getconf",
     "bc",
-    "dc",
     "units",
     "numfmt-sys",
     "whatis-sys",
@@ -360,11 +359,11 @@ def _system(inv: Invocation) -> None:
             ):
                 inv.list(w, f"{name}.list")
         inv.find(A, f"{name}.read", _READ_ONLY[name], inv.argv[:1])
+        listed = next((w for w in args if not w.value.startswith("-")), Word.literal("."))
+        # ls prints the names in a folder: some of its files, as a pattern under it
         inv.output = (
-            Output(
-                "paths", target=inv.target(next((w for w in args if not w.value.startswith("-")), Word.literal(".")))
-            )
-            if name in ("ls", "dir")
+            Output("paths", target=inv.target(Word(listed.raw, listed.value.rstrip("/") + "/*.listed", glob=True)))
+            if name in ("ls", "dir") and listed.known
             else Output("text")
         )
         return
@@ -453,7 +452,6 @@ _READ_ONLY = {
     "arch": "prints the machine",
     "getconf": "prints settings",
     "bc": "computes",
-    "dc": "computes",
     "units": "converts units",
     "pwdx": "prints a folder",
     "pmap": "prints memory maps",
@@ -661,6 +659,14 @@ def _ip(inv: Invocation, args: list[Word], values: list[str]) -> None:
     inv.find(A, "ip.read", "prints network state", inv.argv)
 
 
+def _ifconfig(inv: Invocation, args: list[Word], values: list[str]) -> None:
+    if len([v for v in values if not v.startswith("-")]) <= 1:
+        inv.find(A, "ifconfig.read", "prints network interfaces", inv.argv)
+        inv.output = Output("text")
+        return
+    inv.find(R, "ifconfig.change", "changes network interfaces", inv.argv)
+
+
 def _sysctl(inv: Invocation, args: list[Word], values: list[str]) -> None:
     if "-w" in values or "-p" in values or "--system" in values or any("=" in v for v in values):
         inv.find(R, "sysctl.write", "changes kernel settings", inv.argv)
@@ -696,7 +702,9 @@ def _firewall(inv: Invocation, args: list[Word], values: list[str]) -> None:
             inv.find(R, "firewall.change", "changes firewall rules", inv.argv)
         return
     if values and all(
-        v in reading or (v.startswith("-") and set(v[1:]) <= set("nvLx")) or v in ("-t", "nat", "filter", "mangle", "raw")
+        v in reading
+        or (v.startswith("-") and set(v[1:]) <= set("nvLx"))
+        or v in ("-t", "nat", "filter", "mangle", "raw")
         for v in values
     ):
         inv.find(A, f"{inv.name}.read", "prints firewall rules", inv.argv)
@@ -808,6 +816,7 @@ def _printenv(inv: Invocation, args: list[Word], values: list[str]) -> None:
     names = [v for v in values if not v.startswith("-")]
     if not names:
         inv.find(R, "env.print", "prints the whole environment, which holds tokens and keys", inv.argv)
+        inv.part.secret_reads.append(len(inv.part.findings) - 1)
         inv.output = Output("secret")
         return
     if any(_SECRET_NAME.search(n) for n in names):
@@ -859,6 +868,7 @@ def _reboot(inv: Invocation, args: list[Word], values: list[str]) -> None:
 
 _SYSTEM = {
     "ps": _ps,
+    "ifconfig": _ifconfig,
     "kill": _kill,
     "pkill": _kill,
     "killall": _kill,

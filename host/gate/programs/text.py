@@ -391,9 +391,6 @@ _INTERACTIVE = {
     "vim",
     "nvim",
     "nano",
-    "emacs",
-    "ed",
-    "ex",
     "mcedit",
     "micro",
     "joe",
@@ -452,10 +449,27 @@ def _reader(inv: Invocation) -> None:
         return
     if name in _DIGESTS:
         _read_operands(inv, operands, "digest")
+        inv.contain("a count or a digest")
+        inv.output = Output("local")
+        return
+    if name == "cut" and _names_only(p):
+        # "cut -d= -f1 .env", "env | cut -d= -f1": the names before the =, not the values
+        for f in operands:
+            inv.list(f, "cut.names")
+        inv.contain("the names before each =")
         inv.output = Output("local")
         return
     _read_operands(inv, operands)
     inv.output = _transform(inv, p) or _output_of_reading(inv, operands)
+
+
+def _names_only(p: object) -> bool:
+    from tcphw.host.gate.programs.options import Parsed
+
+    assert isinstance(p, Parsed)
+    delim = p.value("-d", "--delimiter")
+    fields = p.value("-f", "--fields")
+    return delim is not None and delim.value in ("=", ":") and fields is not None and fields.value == "1"
 
 
 def _transform(inv: Invocation, p: object) -> Output | None:
@@ -568,7 +582,8 @@ def _printf(inv: Invocation) -> None:
 # Variables that hold credentials by name: printing them puts the secret into the agent's context.
 _SECRET_NAME = re.compile(
     r"(?i)(secret|token|passw|pwd\b|api_?key|private|credential|auth|session|cookie|_key\b|"
-    r"access_key|bearer|signature|webhook)"
+    r"access_key|bearer|signature|webhook|database_url|_dsn\b|connection_?string|mongo\w*_ur[il]|redis_url|"
+    r"amqp_url|_uri\b|kubeconfig|\bpass\b)"
 )
 
 
@@ -593,7 +608,9 @@ def _interactive(inv: Invocation) -> None:
         w
         for i, w in enumerate(args)
         if w.value.startswith(("+!", "-c!", "+:!", "-c:!"))
-        or ((i > 0 and values[i - 1] in ("-c", "--cmd", "-S", "+", "--eval") and "!" in w.value) or "system(" in w.value)
+        or (
+            (i > 0 and values[i - 1] in ("-c", "--cmd", "-S", "+", "--eval") and "!" in w.value) or "system(" in w.value
+        )
     ]
     cmds = [w for i, w in enumerate(args) if i > 0 and values[i - 1] in ("-c", "--cmd", "-S")] + [
         w for w in args if w.value.startswith("+") and len(w.value) > 1
@@ -729,6 +746,13 @@ def _grep(inv: Invocation) -> None:
     if recursive and not operands:
         operands = [Word.literal(".")]
     _search_targets(inv, operands, recursive, names_only, p.values("--exclude", "--exclude-dir"), p.values("--include"))
+    if p.has("-c", "--count", "-q", "--quiet", "--silent", "-l", "-L"):
+        inv.contain("a count or the names of the files")
+    pattern = p.value("-e", "--regexp") or (p.operands[0] if p.operands and not p.has("-f", "--file") else None)
+    if pattern is not None and pattern.known and re.fullmatch(r"\^?([A-Z_][A-Z0-9_]*)=?", pattern.value):
+        name = pattern.value.strip("^=")
+        if not _SECRET_NAME.search(name):
+            inv.contain(f"the {name} line")
     if names_only and p.has("-l", "--files-with-matches", "-L", "--files-without-match") and operands:
         inv.output = Output("paths", target=inv.target(operands[0]))
     else:
@@ -943,9 +967,40 @@ def _sed(inv: Invocation) -> None:
         inv.output = Output("unknown")
 
 
-_AWK_SYSTEM = re.compile(r"\bsystem\s*\(|\|\s*\"|\"\s*\|\s*getline|\|&|\bclose\s*\(")
-_AWK_WRITE = re.compile(r"(?:print|printf)[^;}>|]*>{1,2}\s*(\"[^\"]*\"|[A-Za-z_$][\w$]*)")
-_AWK_READ = re.compile(r"getline\s*(?:[A-Za-z_]\w*\s*)?<\s*(\"[^\"]*\"|[A-Za-z_$][\w$]*)")
+def awk_effects(program: str) -> tuple[list[str | None], list[str | None], list[str | None]]:
+    """The commands an awk program runs, the files it writes and the files it reads; None where the program
+    builds the name at run time. Strings are set aside first, so a "|" or ">" inside one is text, not a pipe."""
+    strings: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        strings.append(m.group(1).encode().decode("unicode_escape", "ignore") if "\\" in m.group(1) else m.group(1))
+        return f" \x01{len(strings) - 1}\x01 "
+
+    bare = re.sub(r'"((?:[^"\\]|\\.)*)"', keep, program)
+    literal = re.compile(r"\x01(\d+)\x01")
+    commands: list[str | None] = []
+    for m in re.finditer(r"\bsystem\s*\(\s*([^)]*)\)", bare):
+        arg = m.group(1).strip()
+        lit = literal.fullmatch(arg)
+        commands.append(strings[int(lit.group(1))] if lit else None)
+    for m in re.finditer(r"(?<![|])\|(?![|])\s*(&?)\s*(\x01(\d+)\x01|[A-Za-z_$(])", bare):
+        if m.group(1):
+            commands.append(None)  # |& a coprocess
+        elif m.group(3) is not None:
+            commands.append(strings[int(m.group(3))])  # print ... | "cmd"
+        elif re.search(r"\b(print|printf)\b[^;{}]*$", bare[: m.start()]):
+            commands.append(None)  # print ... | cmd, with cmd built at run time
+    for m in re.finditer(r"\x01(\d+)\x01\s*\|\s*getline", bare):
+        commands.append(strings[int(m.group(1))])
+    for m in re.finditer(r"([A-Za-z_]\w*)\s*\|\s*getline", bare):
+        commands.append(None)
+    writes: list[str | None] = []
+    for m in re.finditer(r"\b(?:print|printf)\b[^;{}]*?>{1,2}\s*(\x01(\d+)\x01|[A-Za-z_$(])", bare):
+        writes.append(strings[int(m.group(2))] if m.group(2) is not None else None)
+    reads: list[str | None] = []
+    for m in re.finditer(r"getline\s*(?:[A-Za-z_]\w*\s*)?<\s*(\x01(\d+)\x01|[A-Za-z_$(])", bare):
+        reads.append(strings[int(m.group(2))] if m.group(2) is not None else None)
+    return commands, writes, reads
 
 
 @program("awk", "gawk", "mawk", "nawk", "busybox-awk")
@@ -1000,23 +1055,20 @@ def _awk(inv: Invocation) -> None:
         if not prog.known:
             inv.find(R, "awk.unseen", "runs an awk program the check cannot see", [prog])
             continue
-        text = prog.value
-        if not sandbox and _AWK_SYSTEM.search(text):
-            calls = re.findall(r"system\s*\(\s*\"((?:[^\"\\]|\\.)*)\"\s*\)", text)
-            if calls and all(calls) and not re.search(r"system\s*\(\s*[^\"\s]", text) and "|" not in text:
-                for c in calls:
-                    inv.run_script(c.replace('\\"', '"'), "awk system()", "the command in system()")
-            else:
-                inv.find(R, "awk.system", "awk runs shell commands built at run time (system() or a pipe)", [prog])
+        commands, writes, reads = awk_effects(prog.value)
         if not sandbox:
-            for m in _AWK_WRITE.finditer(text):
-                target = m.group(1)
-                word = Word.literal(target.strip('"')) if target.startswith('"') else Word(target, UNKNOWN)
+            for c in commands:
+                if c is None:
+                    inv.find(R, "awk.system", "awk runs a shell command built at run time (system() or a pipe)", [prog])
+                else:
+                    inv.run_script(c, "awk system()", "the command awk runs")
+            for target in writes:
+                word = Word.literal(target) if target is not None else Word("(a file named at run time)", UNKNOWN)
                 if word.value not in ("/dev/stderr", "/dev/stdout"):
                     inv.write(word, "awk.write")
-        for m in _AWK_READ.finditer(text):
-            target = m.group(1)
-            inv.read(Word.literal(target.strip('"')) if target.startswith('"') else Word(target, UNKNOWN), "awk.read")
+        for target in reads:
+            inv.read(Word.literal(target) if target is not None else Word("(a file named at run time)", UNKNOWN),
+                     "awk.read")  # fmt: skip
     files = [f for f in operands if not (f.known and re.match(r"^[A-Za-z_]\w*=", f.value))]
     for f in files:
         inv.read(f, "awk.read")

@@ -81,7 +81,7 @@ _plain(
 _plain(
     "cpulimit",
     Spec(
-        "l:p:e:zkrmv",
+        "l:p:e:zkrmvfqi",
         ("limit=", "pid=", "exe=", "lazy", "kill", "restore", "monitor-forks", "verbose", "include-children"),
     ),
 )
@@ -149,7 +149,11 @@ def _env(inv: Invocation) -> None:
     chdir = p.value("-C", "--chdir")
     inv.narrow()
     if not rest:
+        if p.has("-i", "--ignore-environment"):
+            inv.find(A, "env.empty", "prints an empty environment", inv.argv)
+            return
         inv.find(R, "env.print", "prints the whole environment, which holds tokens and keys", inv.argv[:1])
+        inv.part.secret_reads.append(len(inv.part.findings) - 1)
         inv.output = Output("secret")
         return
     inv.find(A, "env.wrapper", "runs a command in a changed environment", inv.argv[:1])
@@ -501,7 +505,7 @@ def _builtin(inv: Invocation) -> None:
         inv.run(inv.args, "builtin")
 
 
-@program("strace", "ltrace", "valgrind", "perf", "gdb", "lldb", "heaptrack", "uftrace", "rr", "trace-cmd")
+@program("strace", "ltrace", "valgrind", "perf", "heaptrack", "uftrace", "rr", "trace-cmd")
 def _tracers(inv: Invocation) -> None:
     args = inv.args
     if any(w.value in ("-p", "--pid", "--attach") or w.value.startswith(("-p", "--pid=", "--attach=")) for w in args):
@@ -605,6 +609,12 @@ def _multiplexers(inv: Invocation) -> None:
     ):
         inv.find(A, f"{inv.name}.read", f"lists or shows {inv.name} sessions", inv.argv)
         return
+    if "-X" in args and inv.name == "screen":
+        k = args.index("-X")
+        what = args[k + 1] if k + 1 < len(args) else ""
+        if what in ("title", "hardcopy", "info", "windows", "select", "detach", "sessionname", "number", "width"):
+            inv.find(C, "screen.command", f"sends the harmless command '{what}' to a screen session", inv.argv)
+            return
     if "send-keys" in args or "send" in args or "-X" in args:
         inv.find(
             R, f"{inv.name}.send", "types commands into another terminal session, which the check cannot see", inv.argv
@@ -613,10 +623,21 @@ def _multiplexers(inv: Invocation) -> None:
     if "kill-server" in args or "kill-session" in args:
         inv.find(R, f"{inv.name}.kill", "ends terminal sessions and what runs in them", inv.argv)
         return
-    # new-session / new-window / split-window / screen -dm take a command as their last words
-    cmd = [w for w in inv.args[1:] if not w.value.startswith("-")]
+    # new-session / new-window / split-window / screen -dm take a command as their last words, after the
+    # options and their values
+    takes = {"-t", "-n", "-s", "-c", "-e", "-F", "-x", "-y", "-l", "-p", "-S", "-T", "-f", "-L", "-h", "-w"}
     if inv.name == "screen":
-        cmd = [w for w in inv.args if not w.value.startswith("-")]
+        takes = {"-S", "-p", "-c", "-e", "-h", "-L", "-Logfile", "-s", "-T", "-t", "-X"}
+    words = list(inv.args[1:] if inv.name != "screen" else inv.args)
+    cmd: list[Word] = []
+    k = 0
+    while k < len(words):
+        if words[k].value in takes:
+            k += 2
+            continue
+        if not words[k].value.startswith("-"):
+            cmd.append(words[k])
+        k += 1
     inv.find(C, f"{inv.name}.session", f"starts a {inv.name} session", inv.argv[:2])
     if cmd:
         text = " ".join(w.value for w in cmd) if all(w.known for w in cmd) else None
@@ -649,7 +670,8 @@ def _ssh(inv: Invocation) -> None:
             )
             inv.run_script(value, "ssh -o", f"the local command in {key or 'an option'}", words=[o])
     for f in p.values("-F", "-i", "-E", "-S"):
-        inv.read(f, "ssh.file") if f.value != "none" else None
+        if f.value != "none":
+            inv.list(f, "ssh.file")  # the key is used to log in, not printed
     if p.has("-R") or p.has("-D") or p.has("-L") or p.has("-W") or p.has("-w"):
         inv.find(R, "ssh.tunnel", "opens tunnels between this machine and another", inv.argv)
     if host is None:

@@ -1,0 +1,116 @@
+"""Cloud and infrastructure command lines: aws, gcloud, az, terraform. Reading their state is a network call
+(CAUTION); printing credentials, changing infrastructure and destroying it need a person or are refused."""
+
+from __future__ import annotations
+
+import re
+
+from tcphw.host.gate.analyse import Invocation, Output, program
+from tcphw.host.gate.model import A, C, R, X
+from tcphw.host.gate.shell import Word
+
+_READ_VERB = re.compile(r"^(describe|list|get|show|ls|view|info|status|whoami|version|help|search|lookup|head|"
+                        r"tail|logs|filter-log-events|check|test|validate|estimate|wait|query|scan|inspect|read|"
+                        r"print-settings|config-list|batch-get)([-_].*)?$")  # fmt: skip
+_SECRET_CALL = re.compile(r"(get-secret-value|secrets?\s+versions\s+access|get-parameters?\b.*--with-decryption|"
+                          r"print-access-token|print-identity-token|print-refresh-token|get-login-password|"
+                          r"get-access-token|keyvault\s+secret\s+show|export-credentials|get-session-token|"
+                          r"assume-role|get-authorization-token|configure\s+get\s+\S*(secret|key|token)|"
+                          r"application-default\s+print)", re.I)  # fmt: skip
+_DESTROY_CALL = re.compile(r"^(delete|remove|terminate|destroy|purge|drop|rb|rm|deregister|disable|stop|detach|"
+                           r"revoke|cancel|reset|wipe)([-_].*)?$")  # fmt: skip
+
+
+@program("aws", "gcloud", "gsutil", "az", "doctl", "linode-cli", "oci", "ibmcloud", "s3cmd", "heroku", "fly",
+         "flyctl", "vercel", "netlify", "firebase", "wrangler", "eksctl", "ansible", "ansible-playbook",
+         "pulumi", "cdk", "sam", "serverless", "sls", "gcloud-beta")  # fmt: skip
+def _cloud(inv: Invocation) -> None:
+    inv.narrow()
+    words = [w.value for w in inv.args if not w.value.startswith("-")]
+    text = " ".join(w.value for w in inv.args)
+    values = [w.value for w in inv.args]
+    if not words or values in (["--version"], ["version"], ["--help"], ["help"]):
+        inv.find(A, f"{inv.name}.help", "prints the version or help", inv.argv)
+        return
+    inv.key(f"{inv.name} {words[0]}")
+    if _SECRET_CALL.search(text):
+        inv.find(R, f"{inv.name}.secret", "prints a credential, token or secret value", inv.argv)
+        inv.output = Output("secret")
+        return
+    if inv.name in ("ansible", "ansible-playbook"):
+        if "--syntax-check" in values or "--list-tasks" in values or "--list-hosts" in values:
+            inv.find(A, "ansible.check", "only parses the playbook", inv.argv)
+        elif "--check" in values:
+            inv.find(C, "ansible.dry-run", "connects to the hosts to show what would change", inv.argv)
+        else:
+            inv.find(R, "ansible.run", "runs tasks on the inventory's machines", inv.argv)
+        return
+    # "aws s3 cp", "gsutil cp", "s3cmd put": uploads and downloads by where the operands are
+    if words[:2] in (["s3", "cp"], ["s3", "sync"], ["s3", "mv"]) or (inv.name in ("gsutil", "s3cmd") and words[:1]
+                                                                       and words[0] in ("cp", "rsync", "mv", "put", "sync")):  # fmt: skip
+        ops = [w for w in inv.args if not w.value.startswith("-") and w.value not in ("s3", "cp", "sync", "mv", "put",
+                                                                                       "rsync")]  # fmt: skip
+        remote = [w for w in ops if re.match(r"^(s3|gs|az)://", w.value)]
+        if ops and remote and not re.match(r"^(s3|gs|az)://", ops[-1].value):
+            inv.receive(remote[0].value, f"{inv.name}.download", "downloads from cloud storage")
+            inv.write(ops[-1], f"{inv.name}.download")
+        elif remote:
+            for w in ops[:-1]:
+                if not re.match(r"^(s3|gs|az)://", w.value):
+                    inv.read(w, f"{inv.name}.upload")
+            inv.send(remote[-1].value, f"{inv.name}.upload", "copies local files to cloud storage")
+            if "--delete" in values or words[1:2] == ["sync"] and "--delete" in values:
+                inv.find(R, f"{inv.name}.delete", "deletes files in cloud storage", inv.argv)
+        return
+    verbs = [w for w in words[1:4]]
+    if any(_DESTROY_CALL.match(v) for v in verbs) or words[0] in ("rb", "rm", "del", "delete", "destroy"):
+        inv.find(R, f"{inv.name}.destroy", "deletes or stops cloud resources", inv.argv)
+        if "--force" in values or "--recursive" in values or "--all" in values:
+            inv.find(X, f"{inv.name}.destroy-all", "deletes cloud resources in bulk, with no way back", inv.argv)
+        return
+    if words[0] in ("configure", "config", "auth", "login", "logout", "init") and not any(
+            _READ_VERB.match(v) for v in verbs):  # fmt: skip
+        inv.find(R, f"{inv.name}.credentials", "changes the stored credentials or settings", inv.argv)
+        return
+    if any(_READ_VERB.match(v) for v in verbs) or words[0] in ("sts", "ls", "logs", "whoami", "info", "status"):
+        inv.receive(None, f"{inv.name}.read", "reads cloud state")
+        return
+    inv.find(R, f"{inv.name}.change", "changes cloud resources", inv.argv)
+
+
+@program("terraform", "tofu", "terragrunt", "packer", "vagrant", "nomad", "consul-template")
+def _terraform(inv: Invocation) -> None:
+    inv.narrow()
+    values = [w.value for w in inv.args]
+    words = [v for v in values if not v.startswith("-")]
+    sub = words[0] if words else ""
+    inv.key(f"{inv.name} {sub}" if sub else inv.name)
+    if not sub or sub in ("version", "-version", "--version", "help", "fmt", "validate", "providers", "graph"):
+        if sub == "fmt" and "-check" not in values and "-diff" not in values:
+            inv.find(C, f"{inv.name}.fmt", "rewrites the project's files", inv.argv)
+        else:
+            inv.find(A, f"{inv.name}.read", "reads the configuration", inv.argv)
+        return
+    if sub == "output":
+        names = words[1:]
+        if any(re.search(r"(?i)(pass|secret|token|key|credential)", n) for n in names) or "-json" in values or (
+                not names and "-raw" in values):  # fmt: skip
+            inv.find(R, f"{inv.name}.secret", "prints outputs that hold secrets", inv.argv)
+        else:
+            inv.find(A, f"{inv.name}.output", "prints an output value", inv.argv)
+        return
+    if sub == "state" and words[1:2] in (["pull"], ["show"]):
+        inv.find(R, f"{inv.name}.state", "prints the state, which holds every secret of the infrastructure", inv.argv)
+        return
+    if sub in ("plan", "init", "get", "show", "console", "workspace", "state", "refresh", "status", "ssh-config"):
+        level = C if sub != "state" or words[1:2] in (["list"],) else R
+        inv.find(level, f"{inv.name}.{sub}", "reads providers and remote state", inv.argv)
+        return
+    if sub in ("destroy",) or (sub == "apply" and "-destroy" in values):
+        inv.find(X if "-auto-approve" in values else R, f"{inv.name}.destroy", "destroys the infrastructure",
+                 inv.argv)  # fmt: skip
+        return
+    inv.find(R, f"{inv.name}.{sub}", "changes real infrastructure", inv.argv)
+
+
+__all__ = ["Word"]
