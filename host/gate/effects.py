@@ -131,6 +131,9 @@ TABLE: dict[str, dict[Zone, Decision]] = {
     },
 }
 TABLE["append"] = dict(TABLE["write"])
+# "search": a search for an ordinary string prints the matching lines it reads; like a read, a secret file named
+# on its own is still read, but a tree searched for ordinary text is not a read of every secret in it
+TABLE["search"] = dict(TABLE["read"])
 
 _VERB = {
     "read": "reads",
@@ -141,6 +144,7 @@ _VERB = {
     "delete": "deletes",
     "perms": "changes the permissions or owner of",
     "exec": "runs",
+    "search": "searches",
 }
 
 
@@ -163,6 +167,8 @@ def judge(
         and target.zone in (Zone.HOME_ROOT, Zone.HOME, Zone.WORKSPACE_ROOT, Zone.SYSTEM_ROOT, Zone.OTHER, Zone.SYSTEM)
     ):
         level, what = R, f"every file of {target.zone.value}, keys and credentials included"
+    if kind == "delete" and target.zone == Zone.VCS and target.path and "/hooks/" in target.path:
+        level, what = C, "a hook of the workspace's repository"
     if kind == "delete":
         if target.zone == Zone.TMP and target.path in ("/tmp", "/var/tmp", "/dev/shm"):
             level, what = R, "all of a shared temporary folder"

@@ -170,7 +170,9 @@ def parse(line: str, env: dict[str, str] | None = None, cwd: str | None = None, 
     known.update(env or {})
     state = _State(known, cwd, home)
     walker = _Walker(source)
-    return list(walker.statements(tree.root_node.children, state))
+    commands = list(walker.statements(tree.root_node.children, state))
+    commands.extend(walker.uncalled())
+    return commands
 
 
 def _refuse_errors(root: Any, source: bytes) -> None:
@@ -310,6 +312,16 @@ class _Walker:
         # ">(...)" substitutions seen while expanding a command: they read what the command writes, so they
         # are walked after it, fed by it
         self._writers: list[tuple[Any, _State]] = []
+        self._uncalled: dict[str, tuple[Any, _State]] = {}  # functions defined and not called (yet)
+        self._calling: set[str] = set()
+
+    def uncalled(self) -> Iterator[Command]:
+        """The bodies of functions the line defines but never calls, judged with their arguments unknown."""
+        while self._uncalled:
+            name, (body, state) = self._uncalled.popitem()
+            state.depth += 1
+            if body is not None:
+                yield from self.statement(body, state)
 
     # -- statements -----------------------------------------------------------------------------
 
@@ -457,15 +469,13 @@ class _Walker:
         name = _text(node.child_by_field_name("name"))
         body = node.child_by_field_name("body")
         state.functions[name] = body
-        # A definition runs nothing, but the body is what the line will run when it calls the function:
-        # it is judged here, once, whether or not the line calls it.
-        inner = state.child(f"function {name}")
-        inner.depth += 1
-        recursive = False
-        if body is not None:
-            for cmd in self.statement(body, inner):
-                recursive = recursive or bool(cmd.words and cmd.words[0].text == name)
-                yield cmd
+        # A definition runs nothing: the body is judged where the line calls the function, with the call's
+        # arguments as $1 ... (see call()); one the line never calls is judged at the end, its arguments unknown,
+        # because the shell keeps it for later.
+        self._uncalled[name] = (body, state.child(f"function {name}"))
+        recursive = body is not None and any(
+            n.type == "command_name" and _text(n) == name for n in _walk(body)
+        )
         if recursive:
             # a function that calls itself from its own body (":(){ :|:& };:") never ends: a fork bomb
             yield Command([Word.literal(name)], raw=_text(node), cwd=state.cwd, via=state.via, kind="recursion")
@@ -752,11 +762,33 @@ class _Walker:
             yield from self.script(f"{alias} {rest}", inner, stdin)
             return
         if words and words[0].text in state.functions and not words[0].quoted:
-            # the body was judged where it was defined; the call runs it with these arguments
             cmd.kind = "call"
+            yield cmd
+            yield from self.call(words[0].text or "", words[1:], state, stdin)
+            return
         yield cmd
         yield from self.fed_by(cmd)
         self.after_command(cmd, state)
+
+    def call(self, name: str, args: list[Word], state: _State, stdin: Stdin | None) -> Iterator[Command]:
+        """A call of a function the line defined: its body runs here, with these arguments as $1 ... and "$@"."""
+        self._uncalled.pop(name, None)
+        body = state.functions.get(name)
+        if body is None or name in self._calling:
+            return  # a recursive call: the body is being judged already (and a fork bomb is reported)
+        inner = state.child(f"function {name}")
+        inner.depth += 1
+        for i, w in enumerate(args[:9], 1):
+            inner.env[str(i)] = w.value if w.known else None
+        values = {w.value for w in args}
+        inner.env["@"] = inner.env["*"] = next(iter(values)) if len(values) == 1 and args[0].known else (
+            "" if not args else None)  # fmt: skip
+        inner.env["#"] = str(len(args))
+        self._calling.add(name)
+        try:
+            yield from self.statement(body, inner, stdin)
+        finally:
+            self._calling.discard(name)
 
     def after_command(self, cmd: Command, state: _State) -> None:
         """What a builtin changes for the commands after it on the line."""
@@ -802,6 +834,7 @@ class _Walker:
         for node in tree.root_node.children:
             if node.is_named and node.type != "comment":
                 yield from walker.statement(node, state, stdin)
+        yield from walker.uncalled()
 
     # -- words ----------------------------------------------------------------------------------
 
@@ -1016,7 +1049,9 @@ def _static_output(words: list[Word], state: _State) -> str | None:
     if name == "mktemp":
         base = next((args[i + 1].value for i, v in enumerate(values[:-1]) if v in ("-p", "--tmpdir")), "/tmp")
         return base.rstrip("/") + "/tmp.x" if UNKNOWN not in base else None
-    if name in ("basename",) and operands and operands[0].known:
+    if name in ("basename",) and operands:
+        if not operands[0].known:
+            return "0"  # a name with no slash in it: it stays in the folder it is used in
         return posixpath.basename(operands[0].value.rstrip("/")) or "/"
     if name in ("dirname",) and operands and operands[0].known:
         return posixpath.dirname(operands[0].value.rstrip("/")) or "."

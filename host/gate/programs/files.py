@@ -92,7 +92,7 @@ def _shred(inv: Invocation) -> None:
         inv.find(R, "shred.unknown", f"{inv.name} destroys data", inv.argv)
     for f in p.operands:
         t = inv.target(f)
-        if t.zone in (Zone.WORKSPACE, Zone.TMP) and inv.name == "shred":
+        if (t.zone in (Zone.WORKSPACE, Zone.TMP) or t.inside) and inv.name == "shred":
             inv.find(C, "shred.file", f"overwrites and destroys {t.zone.value}: {t.shown}", [f])
         elif t.zone == Zone.DEVICE or inv.name in ("wipefs", "blkdiscard", "nwipe", "sswap"):
             inv.find(X, "shred.device", f"destroys the data on {t.zone.value}: {t.shown}", [f])
@@ -168,14 +168,23 @@ def _copy(inv: Invocation) -> None:
     else:
         sources = ops
     no_clobber = p.has("-n", "--no-clobber")
-    for s in sources:
-        if inv.name == "mv":
-            inv.delete(s, "mv.source", recursive=True)
-        elif inv.name in ("ln", "link"):
-            inv.list(s, "ln.source")
-        else:
-            inv.read(s, f"{inv.name}.source")
     t = inv.target(target)
+    for s in sources:
+        src = inv.target(s)
+        # a copy or a move does not print what it copies; a secret copied out of its place is still exposed
+        # (~/.ssh into the workspace), but the project's .env copied or renamed inside the workspace is not
+        stays = src.zone == Zone.SECRET and src.inside and t.inside
+        if inv.name == "mv":
+            if stays:
+                inv.find(C, "mv.rename-secret", f"renames the project's secrets inside the workspace: {src.shown}", [s])
+            else:
+                inv.delete(s, "mv.source", recursive=True)
+        elif inv.name in ("ln", "link") or stays:
+            inv.list(s, f"{inv.name}.source")
+        elif src.zone == Zone.SECRET:
+            inv.find(R, f"{inv.name}.secret", f"copies a secret out of its place: {src.shown}", [s])
+        else:
+            inv.list(s, f"{inv.name}.source")
     if inv.name == "install" and p.has("-d"):
         for d in ops:
             inv.create(d, "install.dir")

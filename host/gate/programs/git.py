@@ -249,10 +249,13 @@ _READS_PATHS = ("show", "log", "diff", "blame", "annotate", "cat-file", "grep", 
 def _common(inv: Invocation, sub: str, rest: list[Word], values: list[str]) -> None:
     if sub in _READS_PATHS:
         after = values.index("--") + 1 if "--" in values else None
+        # log without a patch lists commits that touch a path; with one (or show, diff, blame) it prints content
+        content = sub != "log" and sub != "whatchanged" or any(v in ("-p", "-u", "--patch", "-L") or v.startswith("-L")
+                                                               for v in values)  # fmt: skip
         for k, w in enumerate(rest):
             v = w.value
             if after is not None and k >= after:
-                inv.read(w, f"git.{sub}.path")
+                (inv.read if content else inv.list)(w, f"git.{sub}.path")
             elif ":" in v and not v.startswith(("-", ":")) and "://" not in v:
                 inv.read(Word(w.raw, v.split(":", 1)[1]), f"git.{sub}.path")  # "HEAD:.env"
         for k, v in enumerate(values):

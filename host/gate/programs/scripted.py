@@ -298,3 +298,44 @@ def _gpg(inv: Invocation) -> None:
         inv.find(R, "gpg.use-keys", "uses or changes the user's keys", inv.argv)
     else:
         inv.find(A, "gpg.read", "lists keys, exports a public key or verifies", inv.argv)
+
+
+@program("hg", "svn", "fossil", "bzr", "darcs")
+def _other_vcs(inv: Invocation) -> None:
+    """Other version control: reading is fine; pushing publishes; configuration on the command line may run
+    commands (Mercurial aliases with !, hooks)."""
+    inv.narrow()
+    args = inv.args
+    values = [w.value for w in args]
+    aliases: set[str] = set()
+    for k, v in enumerate(values):
+        setting = values[k + 1] if v == "--config" and k + 1 < len(values) else (
+            v.split("=", 1)[1] if v.startswith("--config=") else None)  # fmt: skip
+        if setting is None:
+            continue
+        key, _, value = setting.partition("=")
+        if key.startswith("alias.") and value.startswith("!"):
+            aliases.add(key[6:])
+            inv.run_script(value[1:], f"{inv.name} alias", "the alias's shell command")
+        elif key.startswith(("hooks.", "ui.ssh", "ui.editor", "pager.", "extensions.", "ui.merge", "merge-tools.")):
+            inv.run_script(value if not key.startswith("extensions.") else None, f"{inv.name} --config",
+                           f"the command in {key}")  # fmt: skip
+    words = [v for k, v in enumerate(values) if not v.startswith("-") and not (k > 0 and values[k - 1] in (
+        "--config", "-R", "--repository", "--cwd", "-r", "--rev", "-m", "--message", "-u", "--user"))]  # fmt: skip
+    sub = words[0] if words else ""
+    inv.key(f"{inv.name} {sub}" if sub else inv.name)
+    reading = {"status", "st", "log", "diff", "di", "annotate", "blame", "cat", "identify", "id", "heads", "branches",
+               "tags", "summary", "sum", "paths", "root", "version", "help", "info", "list", "ls", "files", "locate",
+               "grep", "outgoing", "incoming", "manifest", "parents", "tip", "show", "config", "showconfig"}  # fmt: skip
+    if sub in aliases:
+        inv.find(A, f"{inv.name}.alias", f"runs the alias {sub} the line defines (judged as its own part)", inv.argv)
+    elif not sub or sub in reading:
+        inv.find(A, f"{inv.name}.read", "reads the repository", inv.argv)
+    elif sub in ("push", "commit" if inv.name == "svn" else "push", "ci" if inv.name == "svn" else "push",
+                 "import", "delete" if inv.name == "svn" else "push", "copy" if inv.name == "svn" else "push"):
+        inv.find(R, f"{inv.name}.publish", "publishes changes to a server", inv.argv)
+    elif sub in ("strip", "purge", "clean", "revert", "update", "up", "rollback", "histedit", "rebase") and (
+            "-C" in values or "--clean" in values or "--all" in values or sub in ("strip", "purge", "rollback")):  # fmt: skip
+        inv.find(R, f"{inv.name}.discard", "throws away uncommitted work or history", inv.argv)
+    else:
+        inv.find(C, f"{inv.name}.change", "changes the working copy or fetches", inv.argv)

@@ -814,6 +814,9 @@ def _printenv(inv: Invocation, args: list[Word], values: list[str]) -> None:
     from tcphw.host.gate.programs.text import _SECRET_NAME
 
     names = [v for v in values if not v.startswith("-")]
+    if not names and inv.ctx.empty_env:
+        inv.find(A, "env.empty", "prints an environment that env -i emptied", inv.argv)
+        return
     if not names:
         inv.find(R, "env.print", "prints the whole environment, which holds tokens and keys", inv.argv)
         inv.part.secret_reads.append(len(inv.part.findings) - 1)

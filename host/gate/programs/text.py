@@ -417,8 +417,18 @@ def _reader(inv: Invocation) -> None:
     if name == "tr":
         operands = []
     if name == "jq":
+        program_word = operands[0] if not p.has("-f", "--from-file") and operands else None
         if not p.has("-f", "--from-file") and operands:
             operands = operands[1:]
+        if program_word is not None and program_word.known and re.search(
+            r"(^|\|)\s*(keys|keys_unsorted|length|type|paths|map_values\(type\))\s*$", program_word.value
+        ):
+            # only the names or the count reach the output, never the values
+            for f in operands:
+                inv.list(f, "jq.names")
+            inv.contain("the key names or a count")
+            inv.output = Output("local")
+            return
         for f in p.values("--rawfile", "--slurpfile", "-f", "--from-file"):
             inv.read(f, "jq.file")
     if name == "uniq" and len(operands) == 2:
@@ -745,10 +755,11 @@ def _grep(inv: Invocation) -> None:
     )
     if recursive and not operands:
         operands = [Word.literal(".")]
-    _search_targets(inv, operands, recursive, names_only, p.values("--exclude", "--exclude-dir"), p.values("--include"))
+    pattern = p.value("-e", "--regexp") or (p.operands[0] if p.operands and not p.has("-f", "--file") else None)
+    _search_targets(inv, operands, recursive, names_only, p.values("--exclude", "--exclude-dir"),
+                    p.values("--include"), pattern)  # fmt: skip
     if p.has("-c", "--count", "-q", "--quiet", "--silent", "-l", "-L"):
         inv.contain("a count or the names of the files")
-    pattern = p.value("-e", "--regexp") or (p.operands[0] if p.operands and not p.has("-f", "--file") else None)
     if pattern is not None and pattern.known and re.fullmatch(r"\^?([A-Z_][A-Z0-9_]*)=?", pattern.value):
         name = pattern.value.strip("^=")
         if not _SECRET_NAME.search(name):
@@ -759,15 +770,31 @@ def _grep(inv: Invocation) -> None:
         inv.output = _output_of_reading(inv, operands) if not recursive else Output("local")
 
 
+_SECRET_SEARCH = re.compile(r"(?i)(key|token|secret|pass|pw|auth|cred|private|bearer|session|cookie|AKIA|"
+                            r"BEGIN|ssh-|ghp_|sk-|xox|dsn|database_url|\benv\b)")  # fmt: skip
+
+
+def searches_for_secrets(pattern: Word | None) -> bool:
+    """A pattern that finds credentials (or anything at all): the lines it prints from .env are the secrets."""
+    if pattern is None or not pattern.known:
+        return True
+    text = pattern.value
+    return bool(_SECRET_SEARCH.search(text)) or text.strip("^$") in ("", ".", ".*", "*", "=", ":", "\\w", "[a-z]")
+
+
 def _search_targets(
     inv: Invocation,
     operands: list[Word],
     recursive: bool,
     names_only: bool,
-    excludes: list[Word] = (),
-    includes: list[Word] = (),
-) -> None:  # type: ignore[assignment]
-    """A search reads what it searches; a recursive search of a folder reads the secrets inside it too."""
+    excludes: list[Word] | None = None,
+    includes: list[Word] | None = None,
+    pattern: Word | None = None,
+) -> None:
+    """A search prints the lines it finds. Searching a tree that holds secrets (the workspace's .env, the home
+    folder's keys) for credentials prints them; searching it for an ordinary string does not."""
+    hunting = searches_for_secrets(pattern)
+    kind = "list" if names_only else ("read" if hunting else "search")
     for f in operands:
         if f.value == "-":
             continue
@@ -775,29 +802,20 @@ def _search_targets(
         if names_only:
             inv.list(f, f"{inv.name}.search")
             continue
-        if recursive and t.zone in (Zone.WORKSPACE_ROOT, Zone.HOME_ROOT, Zone.HOME, Zone.SYSTEM_ROOT, Zone.OTHER):
-            excluded = " ".join(w.value for w in excludes)
-            included = " ".join(w.value for w in includes)
-            if t.zone in (Zone.HOME_ROOT, Zone.HOME) and t.path is not None:
-                inv.find(
-                    R,
-                    f"{inv.name}.secrets",
-                    f"searches the contents of {t.zone.value}, where keys and credentials live: {t.shown}",
-                    [f],
-                )
-            elif t.zone == Zone.WORKSPACE_ROOT and ".env" not in excluded and not included:
-                inv.find(
-                    R,
-                    f"{inv.name}.secrets",
-                    "prints matching lines from every file of the workspace, .env and other credential files included",
-                    [f],
-                )
+        tree = recursive or t.scope == "every"
+        if tree and hunting and t.zone in (Zone.WORKSPACE_ROOT, Zone.HOME_ROOT, Zone.HOME, Zone.SYSTEM_ROOT,
+                                           Zone.OTHER, Zone.SYSTEM):  # fmt: skip
+            excluded = " ".join(w.value for w in excludes or [])
+            included = " ".join(w.value for w in includes or [])
+            if t.zone == Zone.WORKSPACE_ROOT and (".env" in excluded or included):
+                inv.effect("search", f, f"{inv.name}.read")
             else:
-                inv.read(f, f"{inv.name}.read")
+                inv.find(R, f"{inv.name}.secrets", f"searches {t.zone.value} for credentials and prints what it "
+                         f"finds: {t.shown}", [f])  # fmt: skip
         else:
-            inv.read(f, f"{inv.name}.read")
+            inv.effect(kind, f, f"{inv.name}.read")
     if inv.ctx.extra_args:
-        inv.appended("list" if names_only else "read", f"{inv.name}.read")
+        inv.appended(kind, f"{inv.name}.read")
 
 
 @program("rg", "ripgrep", "ag", "ack", "ack-grep", "git-grep-plain")
@@ -887,6 +905,7 @@ def _rg(inv: Invocation) -> None:
             inv.list(f, "rg.files")
         inv.output = Output("paths", target=inv.target(operands[0] if operands else Word.literal(".")))
         return
+    pattern = p.value("-e", "--regexp") or (operands[0] if operands and not p.has("-f", "--file") else None)
     if not p.has("-e", "--regexp", "-f", "--file") and operands:
         operands = operands[1:]
     hidden = p.has("--hidden", "-u", "--unrestricted", "--no-ignore", "-uu", "-uuu")
@@ -895,7 +914,7 @@ def _rg(inv: Invocation) -> None:
         operands = [Word.literal(".")]
     # rg and ag skip hidden and ignored files (.env, .git) unless told not to
     excludes = [Word.literal(".env")] if not hidden else []
-    _search_targets(inv, operands, True, names_only, excludes, p.values("-g", "--glob"))
+    _search_targets(inv, operands, True, names_only, excludes, p.values("-g", "--glob"), pattern)
     inv.output = Output("local")
 
 
@@ -995,8 +1014,15 @@ def awk_effects(program: str) -> tuple[list[str | None], list[str | None], list[
     for m in re.finditer(r"([A-Za-z_]\w*)\s*\|\s*getline", bare):
         commands.append(None)
     writes: list[str | None] = []
-    for m in re.finditer(r"\b(?:print|printf)\b[^;{}]*?>{1,2}\s*(\x01(\d+)\x01|[A-Za-z_$(])", bare):
-        writes.append(strings[int(m.group(2))] if m.group(2) is not None else None)
+    for m in re.finditer(r"\b(?:print|printf)\b[^;{}]*?>{1,2}\s*(\(\s*)?(\x01(\d+)\x01|[A-Za-z_$(])", bare):
+        if m.group(3) is None:
+            writes.append(None)
+        elif m.group(1):  # > ("out/" $1 ".txt"): a name built at run time under a known folder
+            prefix = strings[int(m.group(3))]
+            writes.append(prefix.rsplit("/", 1)[0] + "/*" if "/" in prefix and not prefix.startswith("/") or
+                          prefix.startswith("/") and "/" in prefix[1:] else None)  # fmt: skip
+        else:
+            writes.append(strings[int(m.group(3))])
     reads: list[str | None] = []
     for m in re.finditer(r"getline\s*(?:[A-Za-z_]\w*\s*)?<\s*(\x01(\d+)\x01|[A-Za-z_$(])", bare):
         reads.append(strings[int(m.group(2))] if m.group(2) is not None else None)

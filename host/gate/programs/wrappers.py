@@ -149,7 +149,7 @@ def _env(inv: Invocation) -> None:
     chdir = p.value("-C", "--chdir")
     inv.narrow()
     if not rest:
-        if p.has("-i", "--ignore-environment"):
+        if p.has("-i", "--ignore-environment") or inv.ctx.empty_env:
             inv.find(A, "env.empty", "prints an empty environment", inv.argv)
             return
         inv.find(R, "env.print", "prints the whole environment, which holds tokens and keys", inv.argv[:1])
@@ -159,7 +159,7 @@ def _env(inv: Invocation) -> None:
     inv.find(A, "env.wrapper", "runs a command in a changed environment", inv.argv[:1])
     if chdir is not None:
         inv.list(chdir, "env.chdir")
-    inv.run(rest, "env")
+    inv.run(rest, "env", empty_env=True if p.has("-i", "--ignore-environment") else None)
 
 
 # Privilege: the carried command runs as root (or another user); a person decides.
