@@ -547,7 +547,16 @@ class Engine:
             tools_dir = re.search(r"/(node_modules/\.bin|\.?venv/bin|vendor/bin|target/(debug|release)|build|dist|"
                                   r"out|bin|scripts?|tools)/[^/]+$", target.path or "")  # fmt: skip
             shadows = base in _SHADOWED or base in _BUILTINS or self.scanned(base)
-            if target.zone == Zone.WORKSPACE and (tools_dir or not shadows):
+            if (
+                target.zone == Zone.WORKSPACE
+                and tools_dir
+                and handler_for(base) is not None
+                and not head.raw.startswith("$")
+            ):
+                # the project's copy of a known tool (.venv/bin/pip, node_modules/.bin/eslint): the tool's table
+                # judges its arguments; the handler sees where it runs from
+                return base, "path"
+            if target.zone == Zone.WORKSPACE and (tools_dir or not shadows) and "$" not in head.raw:
                 return base, "project"
             if target.zone == Zone.WORKSPACE:
                 return None, f"runs ./{base} from the workspace, which shadows the system's {base}: not that tool"
@@ -758,6 +767,10 @@ def _assignments(
             part.add(level, "env.startup-file", f"{name} makes programs load and run {t.zone.value}", shown)
         elif name == "IFS":
             part.add(C, "env.ifs", "changes how the shell splits words", shown)
+        elif name in ("DOCKER_HOST", "CONTAINER_HOST", "DOCKER_CONTEXT", "KUBECONFIG", "KUBE_CONTEXT",
+                      "PGHOST", "MYSQL_HOST", "REDIS_URL", "DATABASE_URL", "AWS_PROFILE", "CLOUDSDK_CORE_PROJECT"):  # fmt: skip
+            if not value.known or not (re.match(r"^(unix://|/|\.)", value.value) or is_loopback(value.value)):
+                part.add(R, "env.remote-target", f"{name} points the command at another machine or account", shown)
 
 
 def _search_path(name: str, value: Word, ctx: Context) -> tuple[Decision, str]:

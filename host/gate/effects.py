@@ -167,6 +167,8 @@ def judge(
         and target.zone in (Zone.HOME_ROOT, Zone.HOME, Zone.WORKSPACE_ROOT, Zone.SYSTEM_ROOT, Zone.OTHER, Zone.SYSTEM)
     ):
         level, what = R, f"every file of {target.zone.value}, keys and credentials included"
+    if kind in ("write", "delete", "perms") and target.scope == "every" and target.zone == Zone.WORKSPACE_ROOT:
+        level, what = R, "every file of the workspace, its version history and binaries included"
     if kind == "delete" and target.zone == Zone.VCS and target.path and "/hooks/" in target.path:
         level, what = C, "a hook of the workspace's repository"
     if kind == "delete":

@@ -313,6 +313,7 @@ class _Walker:
         # are walked after it, fed by it
         self._writers: list[tuple[Any, _State]] = []
         self._uncalled: dict[str, tuple[Any, _State]] = {}  # functions defined and not called (yet)
+        self._splits = False  # the last word expanded had an unquoted expansion (it splits on IFS)
         self._calling: set[str] = set()
 
     def uncalled(self) -> Iterator[Command]:
@@ -473,9 +474,7 @@ class _Walker:
         # arguments as $1 ... (see call()); one the line never calls is judged at the end, its arguments unknown,
         # because the shell keeps it for later.
         self._uncalled[name] = (body, state.child(f"function {name}"))
-        recursive = body is not None and any(
-            n.type == "command_name" and _text(n) == name for n in _walk(body)
-        )
+        recursive = body is not None and any(n.type == "command_name" and _text(n) == name for n in _walk(body))
         if recursive:
             # a function that calls itself from its own body (":(){ :|:& };:") never ends: a fork bomb
             yield Command([Word.literal(name)], raw=_text(node), cwd=state.cwd, via=state.via, kind="recursion")
@@ -812,6 +811,10 @@ class _Walker:
             state.env["PWD"] = state.cwd
         elif name == "popd":
             state.cwd = None
+        elif name in ("source", ".") and args and args[0].known and args[0].value.endswith("/bin/activate"):
+            # a virtual environment is active for what follows: pip installs into it
+            state.env["VIRTUAL_ENV"] = resolve(posixpath.dirname(posixpath.dirname(args[0].value)), state.cwd,
+                                               state.home)  # fmt: skip
         elif name == "alias":
             for w in args:
                 if w.known and "=" in w.value:
@@ -876,6 +879,13 @@ class _Walker:
             return [replace(word, value=v, glob=bool(_GLOB.search(v))) for v in brace_expand(word.value)]
         if split and word.value == "" and not word.quoted and word.raw.startswith("$"):
             return []  # an unquoted empty expansion disappears
+        if split and self._splits and UNKNOWN not in word.value:
+            # an unquoted expansion is split on IFS: c="rm -rf ~"; $c runs rm with two arguments
+            ifs = state.env.get("IFS")
+            ifs = " \t\n" if ifs is None and "IFS" not in state.env else (ifs or "")
+            if ifs and any(ch in word.value for ch in ifs):
+                fields = [f for f in re.split("[" + re.escape(ifs) + "]", word.value) if f]
+                return [Word(word.raw, f, bool(_GLOB.search(f)), word.quoted) for f in fields]
         return [word]
 
     def word(self, node: Any, state: _State, assignment: bool = False) -> Word:
@@ -883,7 +893,12 @@ class _Walker:
         parts: list[str] = []
         quoted = False
         glob = False
+        self._splits = False
         for kind, text in self.pieces(node, state):
+            if kind in ("x", "g"):
+                self._splits = True
+            if kind == "qx":
+                kind = "x"
             if kind == "q":
                 quoted = True
                 parts.append(text)
@@ -940,7 +955,8 @@ class _Walker:
                     yield "q", _unescape_double(_text(child))
                 else:
                     for kind, text in self.pieces(child, state):
-                        yield ("q" if kind == "u" else kind), text
+                        # inside double quotes nothing splits: literal or expanded, it is quoted text
+                        yield ("q" if kind == "u" else "qx" if kind == "x" else kind), text
                 pos = child.end_byte
                 yielded = True
             if pos < end:

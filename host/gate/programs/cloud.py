@@ -46,10 +46,28 @@ def _cloud(inv: Invocation) -> None:
             inv.find(R, "ansible.run", "runs tasks on the inventory's machines", inv.argv)
         return
     # "aws s3 cp", "gsutil cp", "s3cmd put": uploads and downloads by where the operands are
+    # option values are not operands ("--acl public-read", "--region eu-west-1"); flags that take none are listed
+    flags = {"--recursive", "--dryrun", "--quiet", "--delete", "--no-progress", "--follow-symlinks", "--exact-timestamps",
+             "--size-only", "--only-show-errors", "--no-sign-request", "--force", "--debug", "--human-readable",
+             "--summarize", "-r", "-R", "-m", "-n", "-q"}  # fmt: skip
+    if inv.name in ("aws", "gsutil", "s3cmd") and words:
+        plain: list[str] = []
+        k = 0
+        while k < len(values):
+            v = values[k]
+            if v.startswith("-"):
+                k += 1 if (v in flags or "=" in v) else 2
+                continue
+            plain.append(v)
+            k += 1
+        words = plain
+        if "--acl" in values and any(
+            values[k + 1].startswith("public") for k, v in enumerate(values[:-1]) if v == "--acl"
+        ):
+            inv.find(R, f"{inv.name}.public", "makes the files readable by anyone on the internet", inv.argv)
     if words[:2] in (["s3", "cp"], ["s3", "sync"], ["s3", "mv"]) or (inv.name in ("gsutil", "s3cmd") and words[:1]
                                                                        and words[0] in ("cp", "rsync", "mv", "put", "sync")):  # fmt: skip
-        ops = [w for w in inv.args if not w.value.startswith("-") and w.value not in ("s3", "cp", "sync", "mv", "put",
-                                                                                       "rsync")]  # fmt: skip
+        ops = [Word.literal(v) for v in words if v not in ("s3", "cp", "sync", "mv", "put", "rsync")]
         remote = [w for w in ops if re.match(r"^(s3|gs|az)://", w.value)]
         if ops and remote and not re.match(r"^(s3|gs|az)://", ops[-1].value):
             inv.receive(remote[0].value, f"{inv.name}.download", "downloads from cloud storage")
@@ -114,3 +132,47 @@ def _terraform(inv: Invocation) -> None:
 
 
 __all__ = ["Word"]
+
+
+_REMOTE_REPO = re.compile(r"^(rest:|s3:|sftp:|b2:|azure:|gs:|swift:|rclone:|ssh://|[a-z0-9.-]+@[^:]+:|[a-z]+://)", re.I)
+
+
+@program("restic", "borg", "duplicity", "kopia", "rdiff-backup", "bup", "rsnapshot", "duply", "restic-rest")
+def _backup(inv: Invocation) -> None:
+    """Backup tools: what they back up is read (and sent, where the repository is remote); forgetting and pruning
+    snapshots destroys backups."""
+    inv.narrow()
+    values = [w.value for w in inv.args]
+    words = [w for w in inv.args if not w.value.startswith("-")]
+    sub = words[0].value if words else ""
+    inv.key(f"{inv.name} {sub}" if sub else inv.name)
+    repo = next((inv.args[k + 1].value for k, v in enumerate(values[:-1]) if v in ("-r", "--repo", "--repository")),
+                None) or next((v.split("=", 1)[1] for v in values if v.startswith(("--repo=", "--repository="))),
+                              None) or inv.ctx.env.get("RESTIC_REPOSITORY") or inv.ctx.env.get("BORG_REPO")  # fmt: skip
+    if repo is None:
+        repo = next((w.value for w in words[1:] if "::" in w.value or _REMOTE_REPO.match(w.value)), None)
+    remote = repo is not None and bool(_REMOTE_REPO.match(repo))
+    if sub in ("backup", "create", "full", "incremental", "incr") or inv.name in ("duplicity", "rdiff-backup", "bup"):
+        sources = [w for w in words[1:] if w.value != repo and "::" not in w.value and not _REMOTE_REPO.match(w.value)]
+        for w in sources:
+            inv.read(w, f"{inv.name}.source")
+        if remote:
+            inv.send(repo, f"{inv.name}.upload", "copies files into a backup repository on another machine")
+        else:
+            inv.find(C, f"{inv.name}.backup", "copies files into a local backup repository", inv.argv[:2])
+    elif sub in ("forget", "prune", "delete", "purge", "remove", "remove-all-but-n-full", "remove-older-than",
+                 "compact", "key", "unlock", "migrate", "repair", "rebuild-index", "cleanup", "rotate"):  # fmt: skip
+        inv.find(R, f"{inv.name}.destroy", "deletes or rewrites backups", inv.argv)
+    elif sub in ("restore", "extract", "mount", "recover", "dump", "copy"):
+        target = next((inv.args[k + 1] for k, v in enumerate(values[:-1]) if v in ("--target", "-t")), None)
+        if target is not None:
+            inv.write(target, f"{inv.name}.restore")
+        else:
+            inv.find(R, f"{inv.name}.restore", "restores files over their original places", inv.argv)
+    elif sub in ("init", "config"):
+        inv.find(C if not remote else R, f"{inv.name}.init", "creates or configures a backup repository", inv.argv)
+    else:
+        if remote:
+            inv.receive(repo, f"{inv.name}.read", "reads a backup repository on another machine")
+        else:
+            inv.find(A, f"{inv.name}.read", "lists or checks backups", inv.argv)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 from tcphw.host.gate.analyse import Invocation, Output, program
-from tcphw.host.gate.model import A, C, R
+from tcphw.host.gate.model import A, C, R, X
 from tcphw.host.gate.paths import Zone
 from tcphw.host.gate.programs.options import Spec, parse
 from tcphw.host.gate.shell import Word
@@ -153,6 +153,16 @@ def _interpreter(inv: Invocation) -> None:
     )
     if values in (["--version"], ["-v"], ["-V"], ["--help"], ["-h"], ["version"]):
         inv.find(A, f"{inv.name}.help", "prints the version or help", inv.argv)
+        return
+    serve = None
+    if inv.name == "php" and "-S" in values:
+        serve = values[values.index("-S") + 1] if values.index("-S") + 1 < len(values) else ""
+    elif inv.name == "ruby" and "-run" in values and "httpd" in values:
+        serve = next((values[k + 1] for k, v in enumerate(values[:-1]) if v in ("--bind-address", "-b")), "0.0.0.0")
+    if serve is not None:
+        local = serve.startswith(("127.", "localhost", "[::1]"))
+        inv.find(C if local else R, f"{inv.name}.serve", "serves the workspace's files (.env included) "
+                 + ("on this machine" if local else "to the network"), inv.argv)  # fmt: skip
         return
     if inv.name == "perl" and any(v.startswith("-") and "i" in v[1:] and not v.startswith("--") for v in values):
         for w in args:
@@ -357,6 +367,18 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
             for a in node.names:
                 aliases[a.asname or a.name] = f"{node.module}.{a.name}"
     found = False
+    calls = {_dotted(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    if any(c.endswith(("socket", "create_connection", "connect")) for c in calls) and any(
+        c.endswith(("dup2", "spawn", "Popen", "system", "call", "execl", "execv", "execve")) for c in calls
+    ):
+        inv.find(
+            R, "python.remote-shell", "connects a process's input and output to the network (a remote shell)", words
+        )
+        found = True
+    for loop in (n for n in ast.walk(tree) if isinstance(n, (ast.While, ast.For))):
+        if any(isinstance(n, ast.Call) and _dotted(n.func).endswith("fork") for n in ast.walk(loop)):
+            inv.find(X, "python.fork-bomb", "forks in a loop: a fork bomb", words)
+            found = True
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript) and _dotted(node.value) in ("os.environ",):
             key = _literal(node.slice)
@@ -378,10 +400,10 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
             path = _literal(a)
             if path and " " not in path and ("/" in path or "." in path) and len(path) < 200:
                 # "~" is the home folder's once the code expands it (os.path.expanduser, Path.home())
-                full = inv.ctx.place.home + path[1:] if path.startswith("~/") else path
-                if inv.target(Word.literal(full)).zone == Zone.SECRET:
+                expanded = inv.ctx.place.home + path[1:] if path.startswith("~/") else path
+                if inv.target(Word.literal(expanded)).zone == Zone.SECRET:
                     found = True
-                    inv.read(Word.literal(full), "python.secret-file")
+                    inv.read(Word.literal(expanded), "python.secret-file")
             if _dotted(a) == "os.environ":
                 found = True
                 inv.find(R, "python.environment", "passes the whole environment, tokens and keys, to the code", words)
@@ -495,7 +517,7 @@ _OTHER = {
     ),
     "env": re.compile(r"\b(process\.env|ENV\[|\$ENV\{|getenv|os\.getenv|%ENV)"),
     "read": re.compile(
-        r"\b(readFile|readFileSync|File\.read|IO\.read|file_get_contents|fopen|open\s*\(|io\.open|"
+        r"\b(readFile|readFileSync|File\.read|IO\.read|file_get_contents|readfile|file\s*\(|fopen|open\s*\(|io\.open|"
         r"File\.open|createReadStream|readdir|glob)\b"
     ),
 }
@@ -504,6 +526,17 @@ _OTHER = {
 def _judge_other(inv: Invocation, text: str, lang: str, via: str, words: Iterable[Word] | None) -> None:
     """Languages without a parser here: the calls that matter, by name. What cannot be read is not approved."""
     hits = {kind: rx.search(text) for kind, rx in _OTHER.items()}
+    # any string in the code that names a secret file (".env", the home folder's "/.netrc" after a HOME lookup)
+    for literal in re.findall(r"[\"']([^\"'\s]{2,200})[\"']", text):
+        name = literal if not literal.startswith("~/") else inv.ctx.place.home + literal[1:]
+        probe = inv.ctx.place.home + literal if literal.startswith("/.") else name
+        if inv.target(Word.literal(probe)).zone == Zone.SECRET:
+            inv.read(Word.literal(probe), f"{lang}.secret-file")
+            hits["read"] = None
+    if re.search(r"\bsocket\b|IO::Socket|TCPSocket|net\.connect|fsockopen|Socket\.new", text) and re.search(
+        r"\b(exec|system|spawn|dup2|/bin/(ba)?sh|popen|pty|sh -i)\b", text
+    ):
+        inv.find(R, f"{lang}.remote-shell", f"the {lang} code connects a shell to the network (a remote shell)", words)
     if hits["shell"]:
         # a literal command in system("...") / `...` / execSync('...') is judged as the line it is
         calls = re.findall(
@@ -555,7 +588,7 @@ def _judge_other(inv: Invocation, text: str, lang: str, via: str, words: Iterabl
             inv.find(R, f"{lang}.secret-env", f"the {lang} code reads the environment, where secrets are", words)
     if hits["read"]:
         paths = re.findall(
-            r"(?:readFile\w*|File\.read|IO\.read|file_get_contents|fopen|open)\s*\(\s*['\"]<?([^'\"]+)", text
+            r"(?:readFile\w*|File\.read|IO\.read|file_get_contents|readfile|fopen|open)\s*\(\s*['\"]<?([^'\"]+)", text
         )
         for path in paths:
             if not path.startswith(("http", ">", "|")):

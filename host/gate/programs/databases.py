@@ -8,6 +8,7 @@ import re
 from tcphw.host.gate.analyse import Invocation, Output, is_loopback, program
 from tcphw.host.gate.model import A, C, R, X
 from tcphw.host.gate.paths import Zone
+from tcphw.host.gate.shell import Word
 
 _DESTROY = re.compile(
     r"\b(drop\s+(database|schema|table)|truncate\b|flushall|flushdb|dropdatabase|\.drop\(\)|"
@@ -150,6 +151,21 @@ def _db(inv: Invocation) -> None:
         else:
             inv.find(C, f"{name}.session", f"opens an interactive database session{where}", inv.argv)
             return
+    if name in ("sqlite3", "duckdb", "litecli"):
+        # dot-commands: .output/.once write a file, .shell/.system run one, .read/.import read one
+        cmds = [args[k + 1].text for k, v in enumerate(values[:-1]) if v in ("-cmd",)] + [q for q in queries if q]
+        for c in cmds:
+            if c is None:
+                continue
+            for m in re.finditer(r"(?m)^\s*\.(output|once|save|backup|excel)\s+(\S+)", c):
+                inv.write(Word.literal(m.group(2).strip("'\"")), "sqlite3.output")
+            for m in re.finditer(r"(?m)^\s*\.(shell|system)\s+(.+)$", c):
+                inv.run_script(m.group(2), "sqlite3 .shell", "the command sqlite3 runs")
+            for m in re.finditer(r"(?m)^\s*\.(read|import|open|restore)\s+(\S+)", c):
+                inv.read(Word.literal(m.group(2).strip("'\"")), "sqlite3.read")
+            if re.search(r"(?i)\b(load_extension|readfile|writefile|edit)\s*\(", c):
+                inv.find(R, "sqlite3.functions", "calls SQL functions that read or write files or load code", inv.argv)
+        queries = [q for q in queries if q is None or not q.lstrip().startswith(".")]
     for q in queries:
         if q is None:
             inv.find(R, "db.unseen", "runs queries the check cannot see", inv.argv)

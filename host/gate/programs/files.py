@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tcphw.host.gate.analyse import Invocation, Output, program
 from tcphw.host.gate.model import A, C, R, X
 from tcphw.host.gate.paths import Zone
@@ -107,7 +109,7 @@ def _copy(inv: Invocation) -> None:
     p = parse(
         inv.args,
         Spec(
-            "abdfFHiLlnPprRsStTuvxZS:t:m:o:g:DCc",
+            "abdfFHiLlnPprRsTuvxZS:t:m:o:g:DCc",
             (
                 "archive",
                 "attributes-only",
@@ -161,7 +163,8 @@ def _copy(inv: Invocation) -> None:
     if target is None:
         if len(ops) < 2 and not (inv.name == "ln" and ops):
             if inv.ctx.extra_args:
-                inv.appended("write", f"{inv.name}.write")
+                # "xargs mv": the files fed are the sources, and the last of them the target
+                inv.appended("delete" if inv.name == "mv" else "write", f"{inv.name}.write", recursive=True)
             return
         target = ops[-1] if len(ops) >= 2 else Word.literal(".")
         sources = ops[:-1] if len(ops) >= 2 else ops
@@ -197,7 +200,7 @@ def _copy(inv: Invocation) -> None:
         inv.perms(target, f"{inv.name}.mode")
     if t.zone in (Zone.SYSTEM, Zone.SYSTEM_ROOT) and inv.name == "install":
         inv.find(R, "install.system", "installs files into a system folder", [target])
-    inv.appended("write", f"{inv.name}.source")
+    inv.appended("delete" if inv.name == "mv" else "list", f"{inv.name}.source", recursive=True)
 
 
 @program("mkdir", "touch", "mkfifo", "mknod", "mktemp", "fallocate")
@@ -586,6 +589,15 @@ def _tar(inv: Invocation) -> None:
                 continue
             inv.run_script(text, f"tar {opt}", f"the command in {opt}", words=[v])
     archive = p.value("-f", "--file")
+    if archive is not None and archive.known and re.match(r"^[^/:]+@?[^/:]*:", archive.value) and not p.has(
+            "--force-local"):  # fmt: skip
+        # "host:path" is a remote archive: tar reaches it with rsh or ssh
+        host = archive.value.split(":", 1)[0]
+        if p.has("-c", "--create", "-r", "--append", "-u", "--update"):
+            inv.send(host.rsplit("@", 1)[-1], "tar.remote", "writes the archive onto another machine")
+        else:
+            inv.receive(host.rsplit("@", 1)[-1], "tar.remote", "reads an archive from another machine")
+        archive = None
     create = p.has("-c", "--create", "-r", "--append", "-u", "--update", "-A", "--catenate", "--concatenate")
     extract = p.has("-x", "--extract", "--get")
     where = p.value("-C", "--directory") or Word.literal(".")
@@ -666,6 +678,9 @@ def _tar(inv: Invocation) -> None:
     "cabextract",
 )
 def _archives(inv: Invocation) -> None:
+    if inv.ctx.extra_args:
+        # "xargs gzip": the files fed to it are compressed (replaced) or extracted
+        inv.appended("write", f"{inv.name}.write")
     name = inv.name
     args = [w for w in inv.args]
     values = [w.value for w in args]

@@ -258,6 +258,9 @@ def _common(inv: Invocation, sub: str, rest: list[Word], values: list[str]) -> N
                 (inv.read if content else inv.list)(w, f"git.{sub}.path")
             elif ":" in v and not v.startswith(("-", ":")) and "://" not in v:
                 inv.read(Word(w.raw, v.split(":", 1)[1]), f"git.{sub}.path")  # "HEAD:.env"
+            elif sub in ("diff", "blame") and not v.startswith("-") and (v.startswith(("/", "~", "./", "../")) or
+                                                                      inv.target(w).zone == Zone.SECRET):  # fmt: skip
+                inv.read(w, f"git.{sub}.path")  # "git diff /dev/null ~/.ssh/id_rsa" prints the file
         for k, v in enumerate(values):
             pattern = values[k + 1] if v in ("-S", "-G", "--grep", "-e") and k + 1 < len(values) else (
                 v[2:] if v.startswith(("-S", "-G")) and len(v) > 2 else None)  # fmt: skip

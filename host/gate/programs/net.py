@@ -231,7 +231,7 @@ def _curl(inv: Invocation) -> None:
         inv.find(R, "curl.metadata", "asks the cloud's instance metadata service, which hands out credentials", host)
     if not sends and method not in ("POST", "PUT", "DELETE", "PATCH"):
         inv.receive(host, "curl.fetch")
-    _secret_headers(inv, host)
+    _secret_headers(inv, host, [w for w in args if "$" in w.raw])
     inv.output = Output("network") if not outputs or all(o.value == "-" for o in outputs) else Output("local")
 
 
@@ -254,10 +254,35 @@ def _stdin_to_network(inv: Invocation, host: str | None) -> None:
         inv.find(R, "exfiltrate.secret", "sends a secret to the network", inv.argv[:1])
 
 
-def _secret_headers(inv: Invocation, host: str | None) -> None:
-    """A token sent to its own service is how APIs are used; a credential-looking variable sent to a host
-    the check cannot tie to it is not judged here (the header's destination decides, and is CAUTION)."""
-    return
+_TOKEN_HOSTS = {"GITHUB": ("github.com", "githubusercontent.com"), "GH": ("github.com",), "GITLAB": ("gitlab",),
+                "NPM": ("npmjs.org", "npmjs.com"), "OPENAI": ("openai.com",), "ANTHROPIC": ("anthropic.com",),
+                "SLACK": ("slack.com",), "STRIPE": ("stripe.com",), "HF": ("huggingface.co",),
+                "HUGGINGFACE": ("huggingface.co",), "DOCKER": ("docker.io", "docker.com"), "AWS": ("amazonaws.com",),
+                "GOOGLE": ("googleapis.com", "google.com"), "GCP": ("googleapis.com",), "AZURE": ("azure.com",
+                "microsoft.com"), "CLOUDFLARE": ("cloudflare.com",), "SENTRY": ("sentry.io",), "PYPI": ("pypi.org",),
+                "JIRA": ("atlassian.net",), "ATLASSIAN": ("atlassian.net", "atlassian.com"), "VERCEL": ("vercel.com",),
+                "NETLIFY": ("netlify.com",), "HEROKU": ("heroku.com",), "DIGITALOCEAN": ("digitalocean.com",),
+                "DO": ("digitalocean.com",), "LINEAR": ("linear.app",), "NOTION": ("notion.com", "notion.so"),
+                "TWILIO": ("twilio.com",), "SENDGRID": ("sendgrid.com",), "DATADOG": ("datadoghq.com",)}  # fmt: skip
+
+
+def _secret_headers(inv: Invocation, host: str | None, words: list[Word]) -> None:
+    """A token sent to its own service is how APIs are used (CAUTION); a credential sent anywhere else, or to a
+    host the check cannot tie to it, leaves with the request."""
+    from tcphw.host.gate.programs.text import _SECRET_NAME
+
+    for w in words:
+        for name in re.findall(r"\$\{?([A-Za-z_]\w*)", w.raw):
+            if not _SECRET_NAME.search(name):
+                continue
+            if host is not None and is_loopback(host):
+                continue
+            prefix = name.split("_", 1)[0].upper()
+            allowed = _TOKEN_HOSTS.get(prefix, ())
+            if host is not None and any(host == a or host.endswith("." + a) or a in host for a in allowed):
+                continue
+            inv.find(R, "curl.sends-secret", f"sends ${name} to {host or 'a host the check cannot know'}, which is "
+                     "not the service it belongs to", [w])  # fmt: skip
 
 
 @program("wget", "wget2")
@@ -644,6 +669,13 @@ def _probes(inv: Invocation) -> None:
     if name == "ntpdate":
         inv.find(R, "ntpdate.set", "sets the system clock", args)
         return
+    for k, w in enumerate(args[:-1]):
+        if w.value in ("-f", "--file") and name in ("dig", "fping", "nmap", "kdig", "drill", "whois"):
+            inv.read(args[k + 1], f"{name}.file")
+            inv.send(None, f"{name}.leak", "puts the lines of a file into network queries")
+    if any("$(" in w.raw or "`" in w.raw for w in args) and name in ("dig", "nslookup", "host", "ping", "drill",
+                                                                      "kdig", "whois", "fping"):  # fmt: skip
+        inv.find(R, f"{name}.leak", "puts the output of a command into a network query (data leaves this way)", args)
     if inv.ctx.extra_args and name in ("dig", "nslookup", "host", "ping", "whois", "drill", "kdig", "fping"):
         inv.find(R, f"{name}.leak", "puts what it reads on standard input into network queries (data leaves this way)",
                  inv.argv)  # fmt: skip

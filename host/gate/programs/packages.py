@@ -393,6 +393,8 @@ def _pip(inv: Invocation) -> None:
             cmd = [w for w in rest if not w.value.startswith("-")]
             if cmd and sub != "shell":
                 inv.run(cmd, f"{name} {sub}")
+        elif sub == "config" and len([v for v in values if not v.startswith("-")]) >= 2 and "--list" not in values:
+            inv.find(R, f"{name}.config", f"changes {name}'s settings for the user (credentials included)", inv.argv)
         elif sub in (
             "show",
             "list",
@@ -426,19 +428,28 @@ def _pip(inv: Invocation) -> None:
     if sub in ("install", "uninstall", "download", "wheel"):
         if "--user" in values or "--break-system-packages" in values or "--system" in values or inv.ctx.root:
             inv.find(R, "pip.system", "installs outside the project: for the user or the system", inv.argv)
-        elif not _in_venv(inv):
-            inv.find(C, "pip.environment", "installs into whatever Python environment is active", inv.argv[:2])
+        elif not _in_venv(inv) and sub != "download":
+            # no virtual environment of the project on the line: the packages land wherever pip points, the
+            # user's or the system's site-packages (docs/gate-labels.md)
+            inv.find(R, "pip.environment", "changes a Python environment outside the project (no venv on the line)",
+                     inv.argv[:2])  # fmt: skip
         for k, v in enumerate(values):
             if v in ("-t", "--target", "--prefix", "--root", "-d", "--dest") and k + 1 < len(rest):
                 inv.write(rest[k + 1], "pip.target")
         _pip_sources(inv, rest, values)
     if sub == "config" and any(v in ("set", "unset", "edit") for v in values):
         inv.find(R, "pip.config", "changes pip's settings for the user or the system", inv.argv)
+    if sub == "cache" and any(v in ("purge", "remove") for v in values):
+        inv.find(R, "pip.cache", "deletes the user's pip cache", inv.argv)
 
 
 def _in_venv(inv: Invocation) -> bool:
+    """pip run from the project's virtual environment, or with one activated earlier on the line."""
     head = inv.argv[0].value
-    return "/" in head and any(p in head for p in ("venv/", ".venv/", "env/"))
+    if "/" in head and any(p in head for p in ("venv/", ".venv/", "env/")):
+        return True
+    venv = inv.ctx.env.get("VIRTUAL_ENV")
+    return bool(venv) and inv.target(Word.literal(venv or "")).inside
 
 
 def _pip_sources(inv: Invocation, rest: list[Word], values: list[str]) -> None:

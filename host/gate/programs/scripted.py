@@ -331,8 +331,14 @@ def _other_vcs(inv: Invocation) -> None:
         inv.find(A, f"{inv.name}.alias", f"runs the alias {sub} the line defines (judged as its own part)", inv.argv)
     elif not sub or sub in reading:
         inv.find(A, f"{inv.name}.read", "reads the repository", inv.argv)
-    elif sub in ("push", "commit" if inv.name == "svn" else "push", "ci" if inv.name == "svn" else "push",
-                 "import", "delete" if inv.name == "svn" else "push", "copy" if inv.name == "svn" else "push"):
+    elif sub in (
+        "push",
+        "commit" if inv.name == "svn" else "push",
+        "ci" if inv.name == "svn" else "push",
+        "import",
+        "delete" if inv.name == "svn" else "push",
+        "copy" if inv.name == "svn" else "push",
+    ):
         inv.find(R, f"{inv.name}.publish", "publishes changes to a server", inv.argv)
     elif sub in ("strip", "purge", "clean", "revert", "update", "up", "rollback", "histedit", "rebase") and (
             "-C" in values or "--clean" in values or "--all" in values or sub in ("strip", "purge", "rollback")):  # fmt: skip

@@ -91,7 +91,9 @@ _FIND_SELECTIVE = {
 def _find(inv: Invocation) -> None:
     args = list(inv.args)
     i = 0
-    while (i < len(args) and args[i].value in ("-H", "-L", "-P")) or (i < len(args) and args[i].value.startswith("-D")):
+    # GNU's -H -L -P -D -O and BSD's -x -E -s -X -d come before the folders
+    while i < len(args) and (args[i].value in ("-H", "-L", "-P", "-x", "-E", "-s", "-X", "-d")
+                             or args[i].value.startswith(("-D", "-O"))):  # fmt: skip
         i += 2 if args[i].value == "-D" else 1
     roots: list[Word] = []
     while (i < len(args) and not (args[i].value.startswith(("-", "(", "!", ")")) and args[i].known)) or (
@@ -105,7 +107,10 @@ def _find(inv: Invocation) -> None:
         roots = [Word.literal(".")]
     expr = args[i:]
     inv.narrow()
-    selective = any(w.value in _FIND_SELECTIVE for w in expr)
+    selective = any(w.value in _FIND_SELECTIVE for w in expr) and not any(
+        w.value in ("-name", "-iname") and k + 1 < len(expr) and expr[k + 1].value in ("*", "*.*")
+        for k, w in enumerate(expr)
+    )
     pattern = _name_pattern(expr)
     for r in roots:
         inv.list(r, "find.walk")
@@ -172,7 +177,11 @@ def _found_word(inv: Invocation, root: Word, selective: bool, pattern: str | Non
 def _name_pattern(expr: list[Word]) -> str | None:
     """The -name or -iname pattern when it is the only name test (several, or -o, could match anything)."""
     names = [expr[k + 1].value for k, w in enumerate(expr[:-1]) if w.value in ("-name", "-iname") and expr[k + 1].known]
-    if len(names) == 1 and not any(w.value in ("-o", "-or", "!", "-not") for w in expr):
+    if (
+        len(names) == 1
+        and not any(w.value in ("-o", "-or", "!", "-not") for w in expr)
+        and names[0] not in ("*", "*.*")
+    ):
         return names[0]
     return None
 

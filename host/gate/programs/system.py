@@ -81,6 +81,8 @@ def _systemctl(inv: Invocation) -> None:
         return
     inv.key(f"systemctl {sub}")
     level = _LEVEL[entry[0]]
+    if sub in ("show", "cat") and any("Environment" in v or v in ("-a", "--all") for v in values):
+        inv.find(R, "systemctl.environment", "prints a service's environment, where its credentials live", inv.argv)
     inv.find(
         level, f"systemctl.{sub}", entry[1] + (" (the user's own services)" if user and level > A else ""), inv.argv
     )
@@ -340,6 +342,18 @@ def _system(inv: Invocation) -> None:
     handler = _SYSTEM.get(name)
     if handler is not None:
         handler(inv, args, values)
+        return
+    if name == "fuser" and any(v.startswith("-") and "k" in v for v in values):
+        inv.find(R, "fuser.kill", "kills the processes that use a file or port", inv.argv)
+        return
+    if name == "journalctl" and any(v.startswith(("--vacuum", "--rotate", "--flush", "--relinquish", "--setup-keys"))
+                                    for v in values):  # fmt: skip
+        inv.find(R, "journalctl.change", "deletes or rotates the system's logs", inv.argv)
+        return
+    if name == "loginctl" and [v for v in values if not v.startswith("-")][:1] not in (
+            [], ["list-sessions"], ["list-users"], ["list-seats"], ["show-session"], ["show-user"], ["session-status"],
+            ["user-status"], ["seat-status"], ["show-seat"]):  # fmt: skip
+        inv.find(R, "loginctl.change", "changes login sessions or users", inv.argv)
         return
     if name in _READ_ONLY:
         for w in args:

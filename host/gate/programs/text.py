@@ -420,8 +420,10 @@ def _reader(inv: Invocation) -> None:
         program_word = operands[0] if not p.has("-f", "--from-file") and operands else None
         if not p.has("-f", "--from-file") and operands:
             operands = operands[1:]
-        if program_word is not None and program_word.known and re.search(
-            r"(^|\|)\s*(keys|keys_unsorted|length|type|paths|map_values\(type\))\s*$", program_word.value
+        if (
+            program_word is not None
+            and program_word.known
+            and re.search(r"(^|\|)\s*(keys|keys_unsorted|length|type|paths|map_values\(type\))\s*$", program_word.value)
         ):
             # only the names or the count reach the output, never the values
             for f in operands:
@@ -650,14 +652,45 @@ def _interactive(inv: Invocation) -> None:
         )
         for pg in p.values("-P", "--pager", "-H", "--html"):
             inv.run_script(pg.text, "man -P", "the pager man runs")
+        for w in args:  # -H takes its browser glued on ("-Hfirefox"), and "-H" alone uses $BROWSER
+            if w.value.startswith("-H") and len(w.value) > 2:
+                inv.run_script(w.value[2:], "man -H", "the browser man runs", words=[w])
         inv.find(A, "man.read", "shows a manual page", inv.argv)
         inv.output = Output("text")
         return
-    if runs or any(
-        c.value.lstrip("+:").startswith(
-            ("!", "sh", "term", "r !", "call system", "py", "lua", "perl", "ruby", "w ", "wq", "x", "source", "so ")
+    # vim's commands chain with "|" (":set shell=/bin/sh | shell"): each one is looked at
+    pieces = [p.strip().lstrip("+:").strip() for c in cmds for p in c.value.split("|")]
+    if (
+        runs
+        or any(not c.known for c in cmds)
+        or any(
+            p.startswith(
+                (
+                    "!",
+                    "sh",
+                    "term",
+                    "r !",
+                    "call system",
+                    "py",
+                    "lua",
+                    "perl",
+                    "ruby",
+                    "w ",
+                    "wq",
+                    "x",
+                    "source",
+                    "so ",
+                    "exe",
+                    "silent !",
+                    "read !",
+                    "r!",
+                    "call ",
+                    "let ",
+                    "ter",
+                )  # fmt: skip
+            )
+            for p in pieces
         )
-        for c in cmds
     ):
         known = [c for c in (runs or cmds)]
         inv.find(R, f"{name}.command", f"{name} runs editor commands from its arguments, which can run a shell", known)
@@ -981,7 +1014,10 @@ def _sed(inv: Invocation) -> None:
         inv.appended("write", "sed.in-place")
     elif inv.ctx.extra_args:
         inv.appended("read", "sed.read")
-    inv.output = _output_of_reading(inv, operands) if not in_place else Output("local")
+    # what sed prints is the input transformed: not the file's own content ("sed 's/^/rm -rf /' list | sh")
+    inv.output = Output("unknown") if not in_place else Output("local")
+    if not in_place and any(f.known and inv.target(f).zone == Zone.SECRET for f in operands):
+        inv.output = Output("secret")
     if not in_place and inv.ctx.stdin is not None and inv.ctx.stdin.kind in ("text", "decoded") and not operands:
         inv.output = Output("unknown")
 
@@ -1100,4 +1136,5 @@ def _awk(inv: Invocation) -> None:
         inv.read(f, "awk.read")
     if inv.ctx.extra_args:
         inv.appended("read", "awk.read")
-    inv.output = _output_of_reading(inv, files) if files else Output("local")
+    # what awk prints is computed: it can build any text, commands included ("awk '{print "rm " $0}' | sh")
+    inv.output = Output("unknown")

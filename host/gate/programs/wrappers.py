@@ -470,7 +470,8 @@ def _script(inv: Invocation) -> None:
     if cmd is not None:
         inv.run_script(cmd.text, "script -c")
     else:
-        inv.find(C, "script.interactive", "records an interactive shell that waits for a person")
+        inv.find(R, "script.interactive", "starts an interactive shell; what is typed into it is never checked",
+                 inv.argv)  # fmt: skip
 
 
 @program("exec", builtin=True)
