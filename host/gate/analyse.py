@@ -178,7 +178,7 @@ class Invocation:
         if t.zone == Zone.SECRET and self.discards_output:
             level, reason = A, f"reads a secret but sends what it prints nowhere: {t.shown}"
         self.find(level, rule or f"{self.name}.read", reason, [word])
-        if t.zone in (Zone.SECRET, Zone.DEVICE) and level == R:
+        if t.zone in (Zone.SECRET, Zone.DEVICE, Zone.UNKNOWN) and level == R:
             self.part.secret_reads.append(len(self.part.findings) - 1)
         return t
 
@@ -276,6 +276,7 @@ class Invocation:
         root: bool | None = None,
         words: Iterable[Word] | None = None,
         positional: list[Word] | None = None,
+        dialect: str = "bash",
     ) -> list[Part]:
         """A script this program runs, given as text (``sh -c``, ``eval``, ``ssh host CMD``); None if unknown.
         ``positional`` are the arguments the script sees as $1, $2 ... and "$@"."""
@@ -289,6 +290,7 @@ class Invocation:
 
             code.judge(self, text, lang, via, words)
             return []
+        self.find(A, "runs.visible", f"runs {what}, which is on the line and judged as its own part", words)
         env = dict(self.ctx.env)
         if positional is not None:
             for i, w in enumerate(positional[:9], 1):
@@ -306,7 +308,7 @@ class Invocation:
             self.ctx.depth + 1,
             empty_env=self.ctx.empty_env,
         )
-        return self.engine.script(text, ctx, self)
+        return self.engine.script(text, ctx, self, dialect)
 
     def stdin_code(self, what: str, lang: str = "sh", interactive: Decision = R) -> None:
         """This program reads the code it runs from standard input: judge what feeds it. With nothing fed, it is an
@@ -394,7 +396,7 @@ class Engine:
                 self.command(cmd, Context(_place_at(place, cwd), cmd.env or base_env, self._stdin(cmd), via=via))
         return self.parts
 
-    def script(self, text: str, ctx: Context, parent: Invocation) -> list[Part]:
+    def script(self, text: str, ctx: Context, parent: Invocation, dialect: str = "bash") -> list[Part]:
         """A nested script: parsed and judged like the line, its parts added to the line's."""
         if ctx.depth > 8:
             parent.find(R, "runs.too-deep", "nests scripts too deeply to follow")
@@ -411,7 +413,11 @@ class Engine:
             commands = list(walker.statements(tree.root_node.children, state))
             commands.extend(walker.uncalled())
         except ShellSyntaxError as e:
-            parent.find(X, "runs.refused", f"runs a script bash would refuse: {e}")
+            if dialect != "bash":
+                # zsh, fish and csh accept what bash refuses: the script is valid there, but unreadable here
+                parent.find(R, "runs.foreign-shell", f"runs a {dialect} script the check cannot read as bash", text)
+            else:
+                parent.find(X, "runs.refused", f"runs a script bash would refuse: {e}")
             return []
         except Unreadable as e:
             parent.find(R, "runs.unreadable", str(e))
@@ -437,7 +443,7 @@ class Engine:
         if s.kind == "text":
             return Output("text", s.text) if s.text is not None else Output("unknown")
         if s.kind == "file" and s.file is not None:
-            return Output("local")
+            return Output("text", "") if s.file.value == "/dev/null" else Output("local")
         return None
 
     def command(self, cmd: Command, ctx: Context) -> None:
@@ -487,8 +493,15 @@ class Engine:
         self.parts.append(part)
         if pre:
             _assignments(part, pre, ctx, self, cmd, exported=True)
-        if ctx.via == cmd.via:
-            self._redirects(cmd, part, ctx)
+        own_redirects = ctx.via == cmd.via
+        try:
+            self._invoke(part, argv, ctx, cmd)
+        finally:
+            if own_redirects:
+                self._redirects(cmd, part, ctx)
+
+    def _invoke(self, part: Part, argv: list[Word], ctx: Context, cmd: Command) -> None:
+        head = argv[0]
         name, how = self.resolve(head, ctx)
         part.program = name
         inv = Invocation(self, part, argv, ctx, cmd)
@@ -570,6 +583,7 @@ class Engine:
     # -- line-level rules -----------------------------------------------------------------------
 
     def _redirects(self, cmd: Command, part: Part, ctx: Context) -> None:
+        summary = part.summary_only
         for r in cmd.redirects:
             if r.target is None:
                 continue
@@ -591,12 +605,24 @@ class Engine:
                 part.add(level, "redirect.write", reason, r.raw)
                 if t.path is not None and _RUNS_LATER.search(t.path):
                     text = _written_text(cmd)
-                    if text is None or _RISKY_CODE.search(text):
+                    if (
+                        t.zone == Zone.VCS
+                        and "/hooks/" in t.path
+                        and text is not None
+                        and not _RISKY_CODE.search(text.replace("#!/bin/sh", "").replace("#!/usr/bin/env sh", ""))
+                    ):
+                        # a hook whose whole text is on the line and runs nothing unusual: the project's work
+                        part.findings[-1] = type(part.findings[-1])(C, "redirect.hook", "writes a git hook whose "
+                                                                    "text is on the line", r.raw)  # fmt: skip
+                    elif text is None or _RISKY_CODE.search(text):
                         part.add(R, "redirect.code", "writes code into a file a build, a hook or the shell runs "
                                  "later, and the code runs what the check cannot follow", r.raw)  # fmt: skip
             if r.reads:
-                level, reason = effects.judge("read", t, root=ctx.root)
+                # a program that prints only a count or a digest of its input does not show what it reads
+                level, reason = effects.judge("list" if summary else "read", t, root=ctx.root)
                 part.add(level, "redirect.read", reason, r.raw)
+                if level == R and t.zone in (Zone.SECRET, Zone.UNKNOWN, Zone.DEVICE):
+                    part.secret_reads.append(len(part.findings) - 1)
 
 
 # Files whose content other programs run: build manifests, hooks, shell start-up, CI and tool configuration.
@@ -747,7 +773,8 @@ def _assignments(
                     # bash expands a prompt when it prints it (PS4 at every traced line): its substitutions run
                     inv = Invocation(engine, part, [], ctx, cmd)
                     part.add(A, "env.prompt", f"{name} runs the substitutions in it (judged as their own parts)", shown)
-                    inv.run_script(": " + value.value, f"{name}=", f"the substitutions in {name}")
+                    for inner in re.findall(r"\$\(([^()]*)\)|`([^`]*)`", value.value):
+                        inv.run_script(inner[0] or inner[1], f"{name}=", f"a substitution in {name}")
                 elif not value.known:
                     part.add(R, "env.prompt", f"{name} may hold substitutions the check cannot see", shown)
                 continue

@@ -133,7 +133,7 @@ TABLE: dict[str, dict[Zone, Decision]] = {
 TABLE["append"] = dict(TABLE["write"])
 # "search": a search for an ordinary string prints the matching lines it reads; like a read, a secret file named
 # on its own is still read, but a tree searched for ordinary text is not a read of every secret in it
-TABLE["search"] = dict(TABLE["read"])
+TABLE["search"] = dict(TABLE["read"]) | {Z.UNKNOWN: A}
 
 _VERB = {
     "read": "reads",
@@ -167,7 +167,7 @@ def judge(
         and target.zone in (Zone.HOME_ROOT, Zone.HOME, Zone.WORKSPACE_ROOT, Zone.SYSTEM_ROOT, Zone.OTHER, Zone.SYSTEM)
     ):
         level, what = R, f"every file of {target.zone.value}, keys and credentials included"
-    if kind in ("write", "delete", "perms") and target.scope == "every" and target.zone == Zone.WORKSPACE_ROOT:
+    if kind in ("write", "delete") and target.scope == "every" and target.zone == Zone.WORKSPACE_ROOT:
         level, what = R, "every file of the workspace, its version history and binaries included"
     if kind == "delete" and target.zone == Zone.VCS and target.path and "/hooks/" in target.path:
         level, what = C, "a hook of the workspace's repository"

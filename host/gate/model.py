@@ -44,6 +44,7 @@ class Part:
     verdict: int | None = None
     decision: Decision = Decision.REQUIRE_APPROVAL
     secret_reads: list[int] = field(default_factory=list)  # findings that read a secret a filter may contain
+    summary_only: bool = False  # the program prints only a summary of its input (a count, a digest)
 
     def add(self, level: Decision, rule: str, reason: str, words: str = "") -> None:
         self.findings.append(Finding(level, rule, reason, words))

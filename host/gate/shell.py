@@ -865,6 +865,16 @@ class _Walker:
                 yield from self.statement(child, inner, Stdin("pipe", cmd))
 
     def substitution(self, node: Any, state: _State) -> Iterator[Command]:
+        inside = _text(node)[2:-1] if _text(node).startswith("$(") else ""
+        m = re.fullmatch(r"\s*<\s*(\S+)\s*", inside)
+        if m:
+            # "$(<file)": bash's own way to read a file, as cat would
+            inner = state.child("$(<...)")
+            target = Word(m.group(1), m.group(1))
+            if target.value.startswith("~"):
+                target = Word(target.raw, _tilde(target.value, state.home))
+            yield Command([Word.literal("cat"), target], raw=inside, cwd=state.cwd, env=dict(state.env), via=inner.via)
+            return
         opener = node.children[0].type if node.children else "$("
         via = {"$(": "$(...)", "`": "`...`", "<(": "<(...)", ">(": ">(...)"}.get(opener, opener)
         inner = state.child(via)
@@ -1123,6 +1133,8 @@ def _remove(value: str, pattern: str, op: str) -> str:
 
 
 def _lookup(name: str, state: _State) -> str:
+    if name == "!":
+        return "%last"  # the process id of the job this shell started last: its own
     if name in state.env:
         value = state.env[name]
         return UNKNOWN if value is None else value

@@ -3,6 +3,7 @@ checks that only read (APPROVE) and the targets that install or publish (a perso
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from tcphw.host.gate.analyse import Invocation, program
@@ -49,14 +50,20 @@ def _make(inv: Invocation) -> None:
                 if t.zone == Zone.NULL or args[k + 1].value == "-":
                     inv.stdin_code("a makefile") if args[k + 1].value == "-" else None
             if v in ("--eval", "-E"):
-                inv.find(R, "make.eval", "adds makefile text that can run any command", args[k : k + 2])
+                _make_eval(inv, args[k + 1])
             k += 2
             continue
         if v.startswith("--eval="):
-            inv.find(R, "make.eval", "adds makefile text that can run any command", [args[k]])
+            _make_eval(inv, Word(args[k].raw, v.split("=", 1)[1]) if args[k].known else args[k])
         elif "=" in v and not v.startswith("-"):
             name, _, value = v.partition("=")
-            if name in ("SHELL", "MAKESHELL", ".SHELLFLAGS", "CC", "CXX", "LD", "AR", "MAKE") or name.endswith("CMD"):
+            if name == ".SHELLFLAGS":
+                pass
+            elif name in ("SHELL", "MAKESHELL", "CC", "CXX", "LD", "AR", "MAKE") and args[k].known and \
+                    posixpath.dirname(value) in ("/bin", "/usr/bin", "/usr/local/bin") or value in (
+                        "bash", "sh", "gcc", "clang", "g++", "clang++", "cc", "ld", "ar", "make"):  # fmt: skip
+                inv.find(A, "make.tool", f"uses the system's {posixpath.basename(value)} for {name}", [args[k]])
+            elif name in ("SHELL", "MAKESHELL", "CC", "CXX", "LD", "AR", "MAKE") or name.endswith("CMD"):
                 inv.run_script(value if args[k].known else None, f"make {name}=", f"the program in {name}")
             elif name in ("DESTDIR", "PREFIX", "prefix", "INSTALL_ROOT", "BINDIR", "bindir", "DEST"):
                 dest = Word(args[k].raw, value) if args[k].known else Word(args[k].raw, "\x00")
@@ -433,3 +440,21 @@ def outputs(inv: Invocation, words: list[Word], rule: str) -> None:
             t = inv.target(target)
             if t.zone not in (Zone.WORKSPACE, Zone.WORKSPACE_ROOT, Zone.NULL):
                 inv.write(target, rule)
+
+
+def _make_eval(inv: Invocation, text: Word) -> None:
+    """``make --eval TEXT``: its $(shell ...) calls run commands, $(file >x,...) writes x, and a rule's recipe runs
+    whatever it says."""
+    if not text.known:
+        inv.find(R, "make.eval", "adds makefile text the check cannot see", [text])
+        return
+    value = text.value
+    for cmd in re.findall(r"\$\(shell\s+([^()]*(?:\([^()]*\)[^()]*)*)\)", value):
+        inv.run_script(cmd, "make $(shell)", "the command in $(shell ...)")
+    for target in re.findall(r"\$\(file\s*>>?\s*([^,)]+)", value):
+        inv.write(Word.literal(target.strip()), "make.file")
+    rest = re.sub(r"\$\((shell|file|info|warning|error)\b[^()]*(?:\([^()]*\)[^()]*)*\)", "", value)
+    if re.search(r":.*(;|\n\t)|\t|\beval\b|\$\(shell|\bexport\b|SHELL\s*[:+]?=", rest):
+        inv.find(R, "make.eval", "adds makefile rules or settings whose recipes run commands", [text])
+    else:
+        inv.find(A, "make.eval", "adds makefile text that only prints or computes", [text])

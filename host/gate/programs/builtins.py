@@ -195,6 +195,14 @@ def _trap(inv: Invocation) -> None:
 def _eval(inv: Invocation) -> None:
     inv.narrow()
     inv.find(A, "builtin.eval", "runs its arguments as a command line", inv.argv[:1])
+    setup = re.fullmatch(r'"?\$\((ssh-agent(\s+-s)?|direnv export (bash|zsh)|pyenv init -?|pyenv virtualenv-init -|'
+                         r'rbenv init -|nodenv init -|fnm env[^)]*|conda shell\.(bash|zsh) hook|zoxide init \w+|'
+                         r'starship init \w+|mise activate \w+|brew shellenv|/opt/homebrew/bin/brew shellenv|'
+                         r'dircolors( -b)?|keychain --eval[^)]*|opam env|luarocks path)\)"?', " ".join(w.raw for w in inv.args))  # fmt: skip
+    if setup:
+        # the shell set-up a well-known tool prints (variables, a function or two): it changes this shell only
+        inv.find(C, "eval.setup", f"runs the shell set-up that {setup.group(1).split()[0]} prints", inv.args)
+        return
     text = " ".join(w.value for w in inv.args) if all(w.known for w in inv.args) else None
     inv.run_script(text, "eval", "the text eval runs", words=inv.args)
 

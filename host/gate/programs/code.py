@@ -62,8 +62,10 @@ def _shell(inv: Invocation) -> None:
     if script is not None:
         inv.find(A, "shell.command", f"{inv.name} -c runs a command line", inv.argv[:1])
         # "sh -c SCRIPT NAME ARGS...": the script sees ARGS as $1, $2 ... ("find -exec sh -c '...' sh {} +")
+        dialect = "bash" if inv.name in ("sh", "bash", "dash", "ash", "busybox-sh", "rbash", "yash", "mksh", "ksh") \
+            else inv.name  # fmt: skip
         inv.run_script(script.text, f"{inv.name} -c", "the command line it runs", words=[script],
-                       positional=p.rest[1:])  # fmt: skip
+                       positional=p.rest[1:], dialect=dialect)  # fmt: skip
         return
     if p.has("-s") or not p.rest:
         inv.stdin_code("a shell")
@@ -93,7 +95,7 @@ def run_file(inv: Invocation, script: Word, what: str) -> None:
         inv.find(R, "runs.outside", f"runs {what} from {t.zone.value}, which the check cannot see: {t.shown}", [script])
 
 
-_PYTHON = Spec("bBdEhiIOPqsSuvVWxX:c:m:W:", ("help", "version", "check-hash-based-pycs="), True)
+_PYTHON = Spec("bBdEhiIOPqsSuvVxX:c:m:W:", ("help", "version", "check-hash-based-pycs="), True)
 
 
 @program("python", "python3", "python2", "pypy", "pypy3", "ipython", "ipython3")
@@ -565,8 +567,10 @@ def _judge_other(inv: Invocation, text: str, lang: str, via: str, words: Iterabl
             inv.find(R, f"{lang}.delete", f"the {lang} code deletes files the check cannot know", words)
     if hits["write"]:
         paths = re.findall(
-            r"(?:writeFile|writeFileSync|appendFile\w*|file_put_contents|File\.write)\s*\(\s*['\"]([^'\"]+)", text
-        )
+            r"(?:writeFile|writeFileSync|appendFile\w*|file_put_contents|File\.write|createWriteStream)\s*\(\s*['\"]"
+            r"([^'\"]+)", text
+        ) + re.findall(r"(?:File\.open|fopen|open)\s*\(\s*['\"]([^'\"]+)['\"]\s*,\s*['\"][wa+]", text) + re.findall(
+            r"(?:copy_stream\([^,]+|copy|rename)\s*,\s*['\"]([^'\"]+)", text)  # fmt: skip
         if paths:
             for path in paths:
                 inv.write(Word.literal(path), f"{lang}.write")
@@ -574,6 +578,9 @@ def _judge_other(inv: Invocation, text: str, lang: str, via: str, words: Iterabl
             inv.find(R, f"{lang}.write", f"the {lang} code writes files the check cannot know", words)
     if hits["net"]:
         inv.find(C, f"{lang}.network", f"the {lang} code talks to the network", words)
+        if re.search(r"\b(include|require|include_once|require_once|load|dofile)\s*\(?\s*[\"'][^\"']*(/tmp/|https?://|\.php\b)"
+                     r"|\beval\s*\(|\bloadstring\s*\(|\bFunction\s*\(|\bnew\s+Function", text):  # fmt: skip
+            inv.find(R, "runs.downloaded", f"the {lang} code fetches code from the network and runs it", words)
         if re.search(r"(?i)method\s*[:=]\s*['\"]?(post|put|delete|patch)|\.post\(|\.put\(|request\(", text):
             inv.send(None, f"{lang}.send", f"the {lang} code sends data to the network")
     if hits["env"]:

@@ -177,7 +177,12 @@ def _db(inv: Invocation) -> None:
                 X if remote or name != "sqlite3" else R, "db.destroy", "drops, truncates or empties data", inv.argv
             )
         elif _CHANGE.search(q):
-            inv.find(R, "db.change", f"changes data or settings in a database{where}", inv.argv)
+            memory = name in ("sqlite3", "duckdb", "litecli") and not [w for w in args if not w.value.startswith("-")
+                                                                        and w.value not in (":memory:",)][:1]  # fmt: skip
+            if memory:
+                inv.find(A, "db.memory", "changes only a database in memory, gone when it exits", inv.argv)
+            else:
+                inv.find(R, "db.change", f"changes data or settings in a database{where}", inv.argv)
         elif _SECRETS.search(q):
             inv.find(R, "db.secrets", "reads credentials from the database", inv.argv)
         else:

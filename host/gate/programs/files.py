@@ -68,6 +68,12 @@ def _rm(inv: Invocation) -> None:
 @program("shred", "wipe", "srm", "sfill", "sswap", "scrub", "nwipe", "wipefs", "blkdiscard")
 def _shred(inv: Invocation) -> None:
     inv.narrow()
+    flags = {v for w in inv.args for v in ([w.value] if w.value.startswith("--") else [f"-{c}" for c in w.value[1:]])
+             if w.value.startswith("-")}  # fmt: skip
+    if inv.name == "wipefs" and ("--no-act" in flags or "-n" in flags or not flags & {"-a", "--all", "-o", "--offset"}):
+        # wipefs without -a (or -o) only lists the signatures it would erase
+        inv.find(A, "wipefs.list", "only lists the signatures on a device", inv.argv)
+        return
     p = parse(
         inv.args,
         Spec(
@@ -94,7 +100,7 @@ def _shred(inv: Invocation) -> None:
         inv.find(R, "shred.unknown", f"{inv.name} destroys data", inv.argv)
     for f in p.operands:
         t = inv.target(f)
-        if (t.zone in (Zone.WORKSPACE, Zone.TMP) or t.inside) and inv.name == "shred":
+        if (t.zone in (Zone.WORKSPACE, Zone.TMP) or t.inside and t.zone != Zone.SECRET) and inv.name == "shred":
             inv.find(C, "shred.file", f"overwrites and destroys {t.zone.value}: {t.shown}", [f])
         elif t.zone == Zone.DEVICE or inv.name in ("wipefs", "blkdiscard", "nwipe", "sswap"):
             inv.find(X, "shred.device", f"destroys the data on {t.zone.value}: {t.shown}", [f])
@@ -205,10 +211,12 @@ def _copy(inv: Invocation) -> None:
 
 @program("mkdir", "touch", "mkfifo", "mknod", "mktemp", "fallocate")
 def _create(inv: Invocation) -> None:
+    short = {"mkdir": "m:pvZ", "touch": "acd:fhmr:t:", "mkfifo": "m:Z", "mknod": "m:Z", "mktemp": "dp:qt:uV",
+             "fallocate": "cdil:no:pvxz"}.get(inv.name, "")  # fmt: skip
     p = parse(
         inv.args,
         Spec(
-            "m:pvZacdfhmr:t:qul:uo:n:xd:",
+            short,
             (
                 "mode=",
                 "parents",
@@ -330,7 +338,8 @@ def _dd(inv: Invocation) -> None:
             continue
         word = Word(w.raw, value, w.glob, w.quoted)
         if key in ("if",):
-            inv.read(word, "dd.input")
+            discarded = any(w2.value == "of=/dev/null" for w2 in inv.args)
+            (inv.list if discarded else inv.read)(word, "dd.input")
         elif key in ("of", "hashlog", "errlog", "md5log", "sha1log", "sha256log", "log"):
             has_of = True
             t = inv.write(word, "dd.output")
@@ -369,7 +378,7 @@ def _split(inv: Invocation) -> None:
     p = parse(
         inv.args,
         Spec(
-            "a:b:C:dl:n:t:ef:kn:szx",
+            "a:b:C:dl:n:t:ef:kszx",
             (
                 "suffix-length=",
                 "bytes=",
@@ -391,7 +400,11 @@ def _split(inv: Invocation) -> None:
         ),
     )
     _understood(inv, p)
+    prefix_word = p.value("-f", "--prefix") or (p.operands[1] if inv.name == "split" and len(p.operands) > 1 else None)
     for f in p.values("--filter"):
+        # split runs the filter once per piece with $FILE set to the piece's name
+        inv.ctx.env = {**inv.ctx.env, "FILE": (prefix_word.value if prefix_word is not None and prefix_word.known
+                                               else "x") + "aa"}  # fmt: skip
         inv.run_script(f.text, f"{inv.name} --filter")
     if p.operands:
         inv.read(p.operands[0], f"{inv.name}.input")
@@ -453,7 +466,7 @@ def _patch(inv: Invocation) -> None:
 
 
 _ARCHIVE_SPEC = Spec(
-    "AcdrtuxfbC:g:GhiIjJkK:lLmMnN:oOpPRsSTvVwWzZ-:H:X:T:f:b:",
+    "AcdrtuxC:g:GhiIjJkK:lLmMnN:oOpPRsSvVwWzZH:X:T:f:b:",
     (
         "catenate",
         "concatenate",
@@ -704,8 +717,10 @@ def _archives(inv: Invocation) -> None:
                 if not w.value.startswith("-"):
                     inv.read(w, f"{name}.read")
         return
-    if any(v in ("-TT", "--unzip-command") or v.startswith(("-TT=", "--unzip-command=")) for v in values):
-        inv.run_script(None, f"{name} -TT", "the test command")
+    for k, v in enumerate(values):
+        if v in ("-TT", "--unzip-command") or v.startswith(("-TT=", "--unzip-command=")):
+            cmd = v.split("=", 1)[1] if "=" in v else (args[k + 1].text if k + 1 < len(args) else None)
+            inv.run_script(cmd, f"{name} -TT", "the test command zip runs")
     extract = (
         name
         in (

@@ -89,6 +89,13 @@ def python_module(inv: Invocation, module: Word, rest: list[Word]) -> None:
     if not module.known:
         inv.find(R, "python.module-unknown", "runs a Python module the check cannot know", [module])
         return
+    if name in ("http.server", "SimpleHTTPServer"):
+        values = [w.value for w in rest]
+        bind = next((values[k + 1] for k, v in enumerate(values[:-1]) if v in ("-b", "--bind")), None)
+        local = bind is not None and (bind.startswith("127.") or bind in ("localhost", "::1"))
+        inv.find(C if local else R, "python.m.http.server", "serves a folder " + ("on this machine only" if local else
+                 "to the network (the workspace's .env included)"), [module, *rest])  # fmt: skip
+        return
     if name in _FIXED:
         level, what = _FIXED[name]
         inv.find(level, f"python.m.{name}", what, [module, *rest])

@@ -213,7 +213,13 @@ def _curl(inv: Invocation) -> None:
                 inv.read(Word.literal(f) if UNKNOWN not in f else Word(f, UNKNOWN), "curl.send-file")
                 inv.send(host, "curl.send", f"sends the file {f}")
         if not files:
-            inv.send(host, "curl.send", "sends data to a server")
+            if val.known and opt not in ("-T", "--upload-file") and not (host and _WEBHOOK.search(host)):
+                # text written on the line, no file, no variable: what is sent is visible
+                inv.find(C, "curl.send-text", f"sends the text given on the line to {host or 'a server'}", [val])
+            else:
+                inv.send(host, "curl.send", "sends data to a server")
+    if any(w.value in ("-G", "--get") for w in args):
+        sends = []  # -G puts the data into the URL's query: a request that only asks
     if method in ("POST", "PUT", "DELETE", "PATCH") and not sends:
         inv.send(host, "curl.method", f"sends a {method} request, which changes what the server holds")
     for o in outputs:
@@ -235,6 +241,9 @@ def _curl(inv: Invocation) -> None:
     inv.output = Output("network") if not outputs or all(o.value == "-" for o in outputs) else Output("local")
 
 
+# where a post is publishing, whatever it posts: chat webhooks and paste or request-capture services
+_WEBHOOK = re.compile(r"(hooks\.slack\.com|discord(app)?\.com|webhook|pastebin|paste\.|termbin|transfer\.sh|0x0\.st|"
+                      r"requestbin|ngrok|pipedream|ix\.io|hastebin|dpaste|gist\.github)", re.I)  # fmt: skip
 _METADATA = re.compile(r"^(169\.254\.169\.254|fd00:ec2::254|metadata\.google\.internal|100\.100\.100\.200|"
                        r"169\.254\.170\.2)$", re.I)  # fmt: skip
 
@@ -370,7 +379,11 @@ def _wget(inv: Invocation) -> None:
     for f in p.values("--post-file", "--body-file"):
         inv.read(f, "wget.send-file")
         inv.send(host, "wget.send", f"sends the file {f.shown()}")
-    if p.values("--post-data", "--body-data") or (
+    literal_post = [v for v in p.values("--post-data", "--body-data") if v.known]
+    if literal_post and len(literal_post) == len(p.values("--post-data", "--body-data")) and not (
+            host and _WEBHOOK.search(host)):  # fmt: skip
+        inv.find(C, "wget.send-text", f"sends the text given on the line to {host or 'a server'}", literal_post)
+    elif p.values("--post-data", "--body-data") or (
         p.value("--method")
         and p.value("--method").value.upper()
         in (  # type: ignore[union-attr]
@@ -456,9 +469,18 @@ def _copy_remote(inv: Invocation) -> None:
         if sub in ("delete", "purge", "deletefile", "rmdir", "rmdirs", "cleanup", "sync", "dedupe", "move"):
             inv.find(R, "rclone.delete", "deletes or overwrites files in cloud storage", args)
     if name in ("sftp", "ftp", "tftp", "lftp", "smbclient"):
-        cmds = [w for k, w in enumerate(args) if k > 0 and values[k - 1] in ("-c", "-e", "-b")]
-        put = any(re.search(r"\b(put|mput|send|mirror -R|reput|append)\b", w.value) or not w.known for w in cmds)
-        if put or inv.ctx.stdin is not None:
+        cmds = [w for k, w in enumerate(args) if k > 0 and values[k - 1] in ("-c", "-e", "-b") and w.value != "-"]
+        src = inv.ctx.stdin
+        script = [w.value for w in cmds] + ([src.text] if src is not None and src.kind == "text" and src.text else [])
+        unseen = any(not w.known for w in cmds) or (src is not None and src.kind != "text" and "-" in values)
+        put = any(re.search(r"\b(put|mput|send|mirror -R|reput|append|rm|rmdir|rename|chmod|chown|symlink|mkdir)\b", t)
+                  for t in script)  # fmt: skip
+        if not put and not unseen and script:
+            inv.receive(None, f"{name}.download", "fetches files from a remote server into this machine")
+            for t in script:
+                for m in re.finditer(r"(?m)^\s*m?get\s+(?:-\w+\s+)*\S+\s+(\S+)", t):
+                    inv.write(Word.literal(m.group(1)), f"{name}.download")
+        elif put or unseen:
             inv.send(None, f"{name}.send", "sends files or commands to a remote server")
         else:
             inv.find(C if cmds else R, f"{name}.session", f"opens a {name} session with a remote server", args)
@@ -548,7 +570,8 @@ def _netcat(inv: Invocation) -> None:
         sub = values[0] if values else ""
         inv.key(f"openssl {sub}" if sub else "openssl")
         if sub in ("s_client", "s_server"):
-            if sub == "s_server" or inv.ctx.stdin is not None:
+            src = inv.ctx.stdin
+            if sub == "s_server" or (src is not None and not (src.kind == "text" and not src.text)):
                 inv.send(None, "openssl.send", "sends data over a TLS connection")
             else:
                 inv.receive(None, "openssl.connect", "opens a TLS connection")
@@ -561,24 +584,22 @@ def _netcat(inv: Invocation) -> None:
         inv.find(A, "openssl.crypto", "computes or inspects cryptographic data", args[:1])
         return
     if inv.name == "socat":
-        for w in args:
-            v = w.value.upper()
-            if v.startswith(("EXEC:", "SYSTEM:")):
-                inv.run_script(w.value.split(":", 1)[1].split(",", 1)[0], "socat EXEC", "the program socat runs")
-                inv.find(R, "socat.exec", "connects a program to a socket (a remote shell)", [w])
-            if v.startswith(("TCP-LISTEN", "UDP-LISTEN", "OPENSSL-LISTEN", "TCP4-LISTEN", "TCP6-LISTEN")):
-                inv.find(R, "socat.listen", "listens for connections from the network", [w])
-            if v.startswith(("OPEN:", "CREATE:", "GOPEN:")):
-                inv.write(Word.literal(w.value.split(":", 1)[1].split(",", 1)[0]), "socat.file")
-            if v.startswith(("TCP:", "TCP4:", "TCP6:", "UDP:", "OPENSSL:")):
-                host = w.value.split(":", 2)[1] if w.value.count(":") >= 1 else None
-                inv.send(host, "socat.connect", "connects standard input and output to another machine")
+        _socat(inv, args)
         return
     for k, v in enumerate(values):
         if v in ("-e", "-c", "--exec", "--sh-exec", "--lua-exec") and k + 1 < len(args):
             inv.find(R, "netcat.exec", "connects a program to the network (a remote or bind shell)", args[k : k + 2])
             inv.run_script(args[k + 1].text, f"{inv.name} -e", "the program it connects")
     listen = any(v.startswith("-") and "l" in v and not v.startswith("--") for v in values) or "--listen" in values
+    receives_only = (
+        bool(inv.command.redirects)
+        and any(r.op in (">", ">>") and r.fd in (None, 1) and r.target is not None for r in inv.command.redirects)
+        and inv.ctx.stdin is None
+    )  # "nc host port > file": it takes data in and sends nothing of its own
+    if listen and receives_only:
+        inv.find(C, "netcat.receive", "listens and saves what arrives; runs nothing", args)
+        inv.output = Output("network")
+        return
     scan = any(v.startswith("-") and "z" in v and not v.startswith("--") for v in values)
     if listen:
         inv.find(R, "netcat.listen", "listens for connections from the network", args)
@@ -601,8 +622,8 @@ def _netcat(inv: Invocation) -> None:
             inv.find(C, "netcat.scan", "scans ports of another machine", args)
         return
     src = inv.ctx.stdin
-    if src is None:
-        inv.send(host, "netcat.connect", "connects to a server and sends what is typed")
+    if src is None or (src.kind == "text" and not src.text):
+        inv.receive(host, "netcat.connect", "connects to a server (nothing of this machine's is sent)")
     elif src.kind == "text":
         inv.send(host, "netcat.send", "sends text to a server")
     else:
@@ -812,3 +833,38 @@ def _aria2c(inv: Invocation) -> None:
     inv.write(Word.literal("./x"), "aria2c.output")
     for u in urls:
         inv.receive(_host(u), "aria2c.fetch", "downloads")
+
+
+def _socat(inv: Invocation, args: list[Word]) -> None:
+    """socat joins two addresses: a file, a program, standard input and output, a socket. What it does is the
+    pair: a file to standard output reads it; a program joined to a listening socket is a remote shell."""
+    addresses = [w for w in args if not w.value.startswith("-") or w.value == "-"]
+    one_way = any(w.value == "-u" for w in args)
+    kinds = []
+    for k, w in enumerate(addresses[:2]):
+        v = w.value
+        head, _, rest = v.partition(":")
+        key = head.upper()
+        target = rest.split(",", 1)[0]
+        if key in ("EXEC", "SYSTEM"):
+            kinds.append("program")
+            inv.run_script(target if w.known else None, "socat EXEC", "the program socat runs", words=[w])
+        elif key in ("FILE", "OPEN", "GOPEN", "CREATE", "CREAT"):
+            kinds.append("file")
+            writing = key == "CREATE" or (one_way and k == 1) or "creat" in rest or "append" in rest
+            (inv.write if writing else inv.read)(Word.literal(target), "socat.file")
+        elif key.endswith("-LISTEN") or key.startswith(("TCP-LISTEN", "UDP-LISTEN", "TCP4-LISTEN", "TCP6-LISTEN")):
+            kinds.append("listen")
+        elif key in ("TCP", "TCP4", "TCP6", "UDP", "UDP4", "UDP6", "OPENSSL", "SCTP", "SOCKS4", "PROXY"):
+            kinds.append("connect")
+            inv.receive(target, "socat.connect", "opens a network connection")
+        else:
+            kinds.append("stdio")
+    if "listen" in kinds:
+        inv.find(R, "socat.listen", "listens for connections from the network", args)
+    if "program" in kinds and ("listen" in kinds or "connect" in kinds):
+        inv.find(R, "socat.exec", "joins a program to a network socket (a remote shell)", args)
+    if "connect" in kinds and ("file" in kinds or "stdio" in kinds) and not one_way or (
+        one_way and kinds[:1] in (["file"], ["stdio"]) and kinds[1:2] == ["connect"]):  # fmt: skip
+        inv.send(None, "socat.send", "sends local data to the network")
+    inv.find(A, "socat.join", "joins two data streams", inv.argv[:1])

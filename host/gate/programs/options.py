@@ -20,11 +20,21 @@ class Spec:
     stop_at_operand: bool = False  # options end at the first operand (the rest is a command)
     long_single_dash: bool = False  # find, java: "-name" style long options
 
-    def takes_value(self, letter: str) -> bool | None:
+    def __post_init__(self) -> None:
+        letters = [c for c in self.short if c not in ":?"]
+        twice = sorted({c for c in letters if letters.count(c) > 1})
+        if twice:
+            # a letter listed twice would be read by its first listing only: -t as a flag where it takes a folder
+            raise ValueError(f"option letters listed twice in {self.short!r}: {''.join(twice)}")
+
+    def takes_value(self, letter: str) -> bool | str | None:
+        """True: the letter takes a value (glued or the next word); "optional": only a glued one ("-i.bak");
+        False: a flag; None: not an option of this program."""
         i = self.short.find(letter)
-        if i < 0 or letter == ":":
+        if i < 0 or letter in ":?":
             return None
-        return i + 1 < len(self.short) and self.short[i + 1] == ":"
+        nxt = self.short[i + 1] if i + 1 < len(self.short) else ""
+        return True if nxt == ":" else "optional" if nxt == "?" else False
 
     def long_option(self, name: str) -> tuple[str, str] | None:
         """The full name of a long option (prefix allowed) and its kind: "=", "?" or ""."""
@@ -124,6 +134,12 @@ def parse(args: list[Word], spec: Spec) -> Parsed:
                     out.options.setdefault("-" + letter, []).append(None)
                     j += 1
                     continue
+                if takes == "optional":
+                    glued = text[j + 1 :]
+                    out.options.setdefault("-" + letter, []).append(
+                        Word(w.raw, glued, w.glob, w.quoted) if glued else None
+                    )
+                    break
                 if takes:
                     if j + 1 < len(text):
                         out.options.setdefault("-" + letter, []).append(Word(w.raw, text[j + 1 :], w.glob, w.quoted))

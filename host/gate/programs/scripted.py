@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tcphw.host.gate.analyse import Invocation, Output, program
-from tcphw.host.gate.model import A, C, R
+from tcphw.host.gate.model import A, C, R, X
 from tcphw.host.gate.paths import Zone
 from tcphw.host.gate.shell import Word
 
@@ -118,7 +118,13 @@ def _gdb(inv: Invocation) -> None:
     commands = [args[k + 1] for k, v in enumerate(values[:-1]) if v in ("-ex", "--ex", "-eval-command",
                                                                          "--eval-command", "-o", "--one-line")]  # fmt: skip
     scripts = [args[k + 1] for k, v in enumerate(values[:-1]) if v in ("-x", "--command", "-s", "--source")]
-    unsafe = [c for c in commands if not (c.known and _GDB_SAFE.match(c.value.strip()))]
+    for c in commands:  # dump and append write files
+        m = re.match(r"^(?:dump|append)\s+(?:binary\s+|ihex\s+|srec\s+|tekhex\s+|verilog\s+)?(?:value|memory)\s+(\S+)",
+                     c.value.strip()) if c.known else None  # fmt: skip
+        if m:
+            inv.write(Word.literal(m.group(1)), f"{inv.name}.dump")
+    unsafe = [c for c in commands if not (c.known and (_GDB_SAFE.match(c.value.strip()) or
+                                                       re.match(r"^(dump|append)\s", c.value.strip())))]  # fmt: skip
     for s in scripts:
         inv.read(s, f"{inv.name}.script")
         unsafe.append(s)
@@ -345,3 +351,63 @@ def _other_vcs(inv: Invocation) -> None:
         inv.find(R, f"{inv.name}.discard", "throws away uncommitted work or history", inv.argv)
     else:
         inv.find(C, f"{inv.name}.change", "changes the working copy or fetches", inv.argv)
+
+
+@program("run-parts")
+def _run_parts(inv: Invocation) -> None:
+    inv.narrow()
+    folders = [w for w in inv.args if not w.value.startswith("-")]
+    if any(w.value in ("--test", "--list") for w in inv.args):
+        inv.find(A, "run-parts.list", "only lists the scripts it would run", inv.argv)
+        return
+    for f in folders[-1:]:
+        t = inv.target(f)
+        level = C if t.zone in (Zone.WORKSPACE, Zone.WORKSPACE_ROOT) else R
+        inv.find(level, "run-parts.run", f"runs every script in {t.zone.value}: {t.shown}", [f])
+
+
+@program("setarch", "linux32", "linux64", "i386", "x86_64", "uname26")
+def _setarch(inv: Invocation) -> None:
+    inv.narrow()
+    args = list(inv.args)
+    if inv.name == "setarch" and args and not args[0].value.startswith("-"):
+        args = args[1:]  # the architecture
+    while args and args[0].value.startswith("-"):
+        args = args[2:] if args[0].value in ("--uname-2.6",) else args[1:]
+    inv.find(A, f"{inv.name}.wrapper", "runs a command with another architecture or personality", inv.argv[:1])
+    if args:
+        inv.run(args, inv.name)
+
+
+@program("qemu-img")
+def _qemu_img(inv: Invocation) -> None:
+    inv.narrow()
+    values = [w.value for w in inv.args]
+    sub = values[0] if values else ""
+    inv.key(f"qemu-img {sub}" if sub else "qemu-img")
+    files = [w for k, w in enumerate(inv.args[1:], 1) if not w.value.startswith("-") and not (
+        values[k - 1] in ("-f", "-F", "-O", "-o", "-b", "-B", "-t", "-T", "-l", "-s", "-S", "--object", "--image-opts")
+    ) and not re.fullmatch(r"[0-9.]+[KMGT]?", w.value)]  # fmt: skip
+    if sub in ("info", "check", "compare", "map", "measure", "snapshot") and "-a" not in values and "-d" not in values:
+        for f in files:
+            inv.read(f, "qemu-img.read") if inv.target(f).zone != Zone.DEVICE else inv.list(f, "qemu-img.read")
+        inv.find(A, "qemu-img.read", "inspects disk images", inv.argv[:2])
+        return
+    if not files:
+        inv.find(R, "qemu-img.change", "changes a disk image", inv.argv)
+        return
+    target = files[-1]
+    for f in files[:-1]:
+        inv.list(f, "qemu-img.source")
+    t = inv.write(target, "qemu-img.write")
+    if t.zone == Zone.DEVICE:
+        inv.find(X, "qemu-img.device", "writes a disk image onto a device", [target])
+
+
+@program("atq", "atrm")
+def _atq(inv: Invocation) -> None:
+    inv.narrow()
+    if inv.name == "atq":
+        inv.find(A, "atq.list", "lists scheduled jobs", inv.argv)
+    else:
+        inv.find(R, "atrm.remove", "removes scheduled jobs", inv.argv)

@@ -343,6 +343,12 @@ def _system(inv: Invocation) -> None:
     if handler is not None:
         handler(inv, args, values)
         return
+    if (name, tuple(v for v in values if v.startswith("-"))) in _READ_FORMS or any(
+        (name, v) in _READ_FLAGS for v in values
+    ):
+        inv.find(A, f"{name}.read", "only reads or checks (a dry run, a listing, a syntax check)", inv.argv)
+        inv.output = Output("text")
+        return
     if name == "fuser" and any(v.startswith("-") and "k" in v for v in values):
         inv.find(R, "fuser.kill", "kills the processes that use a file or port", inv.argv)
         return
@@ -608,6 +614,16 @@ _DESTROYS = {
 }
 
 
+# (program, option) pairs that make a changing tool only read or check
+_READ_FLAGS = {("wipefs", "--no-act"), ("wipefs", "-n"), ("tune2fs", "-l"), ("modprobe", "-n"), ("modprobe", "--dry-run"),
+               ("modprobe", "--show-depends"), ("chage", "-l"), ("chage", "--list"), ("visudo", "-c"), ("visudo", "--check"),
+               ("insmod", "--help"), ("mdadm", "--examine"), ("passwd", "-S"), ("usermod", "--help"), ("useradd", "-D"),
+               ("swapon", "--show"), ("swapon", "-s"), ("cryptsetup", "status"), ("nvme", "list"), ("smartctl", "-i"),
+               ("smartctl", "-H"), ("smartctl", "-a"), ("parted", "-l"), ("sfdisk", "-l"), ("fdisk", "-l")}  # fmt: skip
+# (program, exact options) forms that only read: wipefs with no option lists signatures
+_READ_FORMS = {("wipefs", ()), ("blkid", ()), ("findmnt", ())}
+
+
 def _ps(inv: Invocation, args: list[Word], values: list[str]) -> None:
     if any(
         ("e" in v and not v.startswith("--") and v.startswith(("-", "a", "x")) and "ww" in v) or "eww" in v
@@ -636,7 +652,8 @@ def _kill(inv: Invocation, args: list[Word], values: list[str]) -> None:
     ):
         inv.find(X, "kill.everything", "signals every process the user may signal", inv.argv)
         return
-    own = all(w.raw in ("$!", "%1", "%2", "%%", "%+", "$$") or w.raw.startswith("%") for w in targets) and targets
+    own = all(w.raw in ("$!", "%1", "%2", "%%", "%+", "$$") or w.raw.startswith("%") or w.value.startswith("%")
+              for w in targets) and targets  # fmt: skip
     if own:
         inv.find(C, "kill.own", "signals a job this shell started", inv.argv)
         return
@@ -690,6 +707,9 @@ def _sysctl(inv: Invocation, args: list[Word], values: list[str]) -> None:
 
 def _firewall(inv: Invocation, args: list[Word], values: list[str]) -> None:
     reading = {
+        "verbose",
+        "numbered",
+        "show",
         "-L",
         "--list",
         "-S",

@@ -81,7 +81,7 @@ _READERS: dict[str, Spec] = {
     "fmt": Spec("cpstuw:", ()),
     "expand": Spec("it:", ()),
     "unexpand": Spec("at:", ()),
-    "column": Spec("c:d:eE:H:i:JLl:N:nO:o:p:R:rs:tT:W:xd", ()),
+    "column": Spec("c:d:eE:H:i:JLl:N:nO:o:p:R:rs:tT:W:x", ()),
     "cut": Spec(
         "b:c:d:f:nsz",
         (
@@ -345,7 +345,7 @@ _READERS: dict[str, Spec] = {
     ),
     "readelf": Spec("aAcdDeghHIlnrsStuVWx:p:R:w?", ()),
     "objdump": Spec("aCdDfghHilrRsStTvwWxzb:j:m:M:", ()),
-    "nm": Spec("aABCDefgjlnoprsStuvVX:t:", ()),
+    "nm": Spec("aABCDefgjlnoprsSuvVX:t:", ()),
     "ldd": Spec("druvV", ()),
     "size": Spec("ABdoxt", ()),
     "iconv-l": Spec("", ()),
@@ -460,6 +460,7 @@ def _reader(inv: Invocation) -> None:
         _read_operands(inv, operands, "list")
         return
     if name in _DIGESTS:
+        inv.part.summary_only = True
         _read_operands(inv, operands, "digest")
         inv.contain("a count or a digest")
         inv.output = Output("local")
@@ -607,6 +608,7 @@ def _secret_variables(inv: Invocation, words: list[Word]) -> None:
                 continue
             if _SECRET_NAME.search(n):
                 inv.find(R, "secret.variable", f"prints ${n}, which by its name holds a secret", [w])
+                inv.part.secret_reads.append(len(inv.part.findings) - 1)
 
 
 @program(*sorted(_INTERACTIVE))
@@ -616,14 +618,6 @@ def _interactive(inv: Invocation) -> None:
     name = inv.name
     args = inv.args
     values = [w.value for w in args]
-    runs = [
-        w
-        for i, w in enumerate(args)
-        if w.value.startswith(("+!", "-c!", "+:!", "-c:!"))
-        or (
-            (i > 0 and values[i - 1] in ("-c", "--cmd", "-S", "+", "--eval") and "!" in w.value) or "system(" in w.value
-        )
-    ]
     cmds = [w for i, w in enumerate(args) if i > 0 and values[i - 1] in ("-c", "--cmd", "-S")] + [
         w for w in args if w.value.startswith("+") and len(w.value) > 1
     ]
@@ -658,42 +652,24 @@ def _interactive(inv: Invocation) -> None:
         inv.find(A, "man.read", "shows a manual page", inv.argv)
         inv.output = Output("text")
         return
-    # vim's commands chain with "|" (":set shell=/bin/sh | shell"): each one is looked at
-    pieces = [p.strip().lstrip("+:").strip() for c in cmds for p in c.value.split("|")]
-    if (
-        runs
-        or any(not c.known for c in cmds)
-        or any(
-            p.startswith(
-                (
-                    "!",
-                    "sh",
-                    "term",
-                    "r !",
-                    "call system",
-                    "py",
-                    "lua",
-                    "perl",
-                    "ruby",
-                    "w ",
-                    "wq",
-                    "x",
-                    "source",
-                    "so ",
-                    "exe",
-                    "silent !",
-                    "read !",
-                    "r!",
-                    "call ",
-                    "let ",
-                    "ter",
-                )  # fmt: skip
-            )
-            for p in pieces
-        )
-    ):
-        known = [c for c in (runs or cmds)]
-        inv.find(R, f"{name}.command", f"{name} runs editor commands from its arguments, which can run a shell", known)
+    # vim's commands chain with "|" (":set shell=/bin/sh | shell"): each is judged for what it does
+    for c in cmds:
+        if not c.known:
+            inv.find(R, f"{name}.command", f"{name} runs editor commands the check cannot see", [c])
+            continue
+        for piece in (p.strip().lstrip("+:").strip() for p in c.value.split("|")):
+            bang = re.match(r"^(?:silent!?\s*)?(?:r(?:ead)?\s*)?!(.*)$", piece)
+            if bang:
+                inv.run_script(bang.group(1), f"{name} :!", "the shell command the editor runs")
+            elif re.match(r"^(sh|shell|term|terminal)\b", piece):
+                inv.find(R, f"{name}.shell", f"{name} opens an interactive shell; what is typed into it is never checked",
+                         [c])  # fmt: skip
+            elif re.match(r"^(py|python|py3|python3|lua|perl|ruby|call\s|exe|execute|so\b|source|let\s|normal)", piece):
+                inv.find(R, f"{name}.script", f"{name} runs script commands that can do anything", [c])
+            else:
+                out = re.match(r"^(?:redir!?\s*>>?|w(?:rite)?!?\s+|sav(?:eas)?!?\s+)\s*(\S+)", piece)
+                if out and not out.group(1).startswith(("END", "@", "=")):
+                    inv.write(Word.literal(out.group(1)), f"{name}.write")
     files = [
         w
         for i, w in enumerate(args)
@@ -792,11 +768,12 @@ def _grep(inv: Invocation) -> None:
     _search_targets(inv, operands, recursive, names_only, p.values("--exclude", "--exclude-dir"),
                     p.values("--include"), pattern)  # fmt: skip
     if p.has("-c", "--count", "-q", "--quiet", "--silent", "-l", "-L"):
+        inv.part.summary_only = True
         inv.contain("a count or the names of the files")
-    if pattern is not None and pattern.known and re.fullmatch(r"\^?([A-Z_][A-Z0-9_]*)=?", pattern.value):
-        name = pattern.value.strip("^=")
-        if not _SECRET_NAME.search(name):
-            inv.contain(f"the {name} line")
+    names = re.fullmatch(r"\^?\(?([A-Z_][A-Z0-9_]*(?:\|[A-Z_][A-Z0-9_]*)*)\)?=?", pattern.value) if (
+        pattern is not None and pattern.known) else None  # fmt: skip
+    if names and not any(_SECRET_NAME.search(n) for n in names.group(1).split("|")):
+        inv.contain(f"the {names.group(1).replace('|', ', ')} lines")
     if names_only and p.has("-l", "--files-with-matches", "-L", "--files-without-match") and operands:
         inv.output = Output("paths", target=inv.target(operands[0]))
     else:
@@ -996,7 +973,15 @@ def _sed(inv: Invocation) -> None:
             inv.find(R, "sed.unseen-script", "runs a sed script the check cannot see (its e command runs a shell)", [s])
             continue
         if not sandbox and _SED_EXEC.search(s.value):
-            inv.find(R, "sed.execute", "sed's e command runs a shell command", [s])
+            commands = re.findall(r"(?:^|[;\n}])\s*[0-9,$]*\s*e\s+([^;\n]+)", s.value)
+            bare = re.search(r"(?:^|[;\n}])\s*[0-9,$/]*\s*e\s*(?:$|[;\n}])|s(.).*?\1.*?\1[gpIiMm0-9]*e", s.value)
+            for c in commands:
+                inv.run_script(c.strip(), "sed e", "the command sed's e runs")
+            if bare:
+                # a bare e (or s///e) runs the line being edited: the input's text
+                src = inv.ctx.stdin
+                text = src.text if src is not None and src.kind == "text" else None
+                inv.run_script(text, "sed e", "the lines sed's e runs as commands", words=[s])
         for m in _SED_WRITE.finditer(s.value):
             target = m.group(1) or m.group(3)
             if target and not sandbox:

@@ -7,6 +7,8 @@ privilege than the caller. A privilege wrapper is at least REQUIRE_APPROVAL, wha
 
 from __future__ import annotations
 
+import re
+
 from tcphw.host.gate.analyse import Invocation, Output, program
 from tcphw.host.gate.model import A, C, R, X
 from tcphw.host.gate.programs.options import Spec, parse
@@ -164,7 +166,7 @@ def _env(inv: Invocation) -> None:
 
 # Privilege: the carried command runs as root (or another user); a person decides.
 _SUDO = Spec(
-    "AbEeHhiKklLnPSsVvu:g:p:C:D:h:r:t:T:U:R:",
+    "AbEeHiKklLnPSsVvu:g:p:C:D:h:r:t:T:U:R:",
     (
         "askpass",
         "background",
@@ -285,6 +287,28 @@ def _chroot(inv: Invocation) -> None:
 )
 def _namespaces(inv: Invocation) -> None:
     inv.narrow()
+    values = [w.value for w in inv.args]
+    if inv.name == "systemd-run" and "--user" in values:
+        # a unit of the user's own service manager: a resource limit, not a privilege
+        takes = {
+            "-p",
+            "--property",
+            "-u",
+            "--unit",
+            "-E",
+            "--setenv",
+            "--slice",
+            "--description",
+            "-d",
+            "--working-directory",
+        }
+        k = 0
+        while k < len(values) and values[k].startswith("-"):
+            k += 2 if values[k] in takes else 1
+        inv.find(C, "systemd-run.user", "runs a command as a unit of the user's own service manager", inv.argv[:1])
+        if inv.args[k:]:
+            inv.run(inv.args[k:], "systemd-run --user")
+        return
     inv.find(
         R, "privilege.namespace", f"{inv.name} runs a command in other namespaces, cgroups or as a service", inv.argv
     )
@@ -515,47 +539,14 @@ def _tracers(inv: Invocation) -> None:
             R, "trace.attach", f"{inv.name} attaches to a running process and can read or change its memory", inv.argv
         )
         return
-    if inv.name in ("gdb", "lldb"):
-        inv.narrow()
-        if any(w.value.startswith(("-ex", "--ex", "-x", "--command", "-batch", "--batch")) for w in args):
-            inv.find(R, "trace.script", f"{inv.name} runs debugger commands, which can run a shell", inv.argv)
-        else:
-            inv.find(C, "trace.debug", f"starts {inv.name}, which waits for a person", inv.argv)
-        if "--args" in [w.value for w in args]:
-            i = [w.value for w in args].index("--args")
-            inv.run(args[i + 1 :], inv.name)
-        return
     if inv.name == "perf":
         sub = next((w.value for w in args if not w.value.startswith("-")), "")
         inv.key(f"perf {sub}" if sub else "perf")
         if sub not in ("record", "stat", "trace", "mem", "c2c", "sched", "kmem", "lock", "kvm"):
             return
         args = args[[w.value for w in args].index(sub) + 1 :]
-    # the program to trace is the first operand after the tracer's options (values of -o, -e... are skipped)
-    takes = {
-        "-o",
-        "-e",
-        "-E",
-        "-s",
-        "-a",
-        "-P",
-        "-u",
-        "-b",
-        "-I",
-        "-X",
-        "-O",
-        "-S",
-        "-U",
-        "-c",
-        "-F",
-        "-g",
-        "--output",
-        "--event",
-        "--tool",
-        "--log-file",
-        "--trace",
-        "-x",
-    }
+    # the program to trace is the first operand after the tracer's own options, whose values are skipped
+    takes = _TRACER_VALUES.get(inv.name, _TRACER_VALUES["perf"])
     i = 0
     while i < len(args) and args[i].value.startswith("-"):
         if args[i].value == "--":
@@ -564,9 +555,6 @@ def _tracers(inv: Invocation) -> None:
         if args[i].value in takes:
             i += 1
         i += 1
-    for w in args[:i]:
-        if w.value.startswith(("--log-file=", "--output=")) or w.value in ("-o",):
-            pass
     inv.narrow()
     inv.find(C, "trace.run", f"{inv.name} runs a program under observation", inv.argv[:1])
     outs = [args[j + 1] for j in range(min(i, len(args)) - 1) if args[j].value in ("-o", "--output", "--log-file")]
@@ -574,6 +562,16 @@ def _tracers(inv: Invocation) -> None:
         inv.write(o, f"{inv.name}.output")
     if args[i:]:
         inv.run(args[i:], inv.name)
+
+
+_TRACER_VALUES = {
+    "strace": {"-o", "-e", "-E", "-s", "-a", "-P", "-u", "-b", "-I", "-X", "-O", "-S", "-U", "--output", "--trace",
+               "--signal", "--status", "--string-limit", "--user", "--env"},
+    "ltrace": {"-o", "-e", "-E", "-s", "-a", "-u", "-n", "-l", "-L", "-F", "-x", "-A", "-D", "--output", "--library"},
+    "valgrind": {"--log-file", "--tool", "--suppressions", "--xml-file", "--log-fd"},
+    "perf": {"-o", "-e", "-F", "-g", "-c", "--output", "--event", "-a", "-C", "-G", "-u", "--call-graph"},
+    "heaptrack": {"-o", "--output"}, "uftrace": {"-d", "-F", "-N", "-T"}, "rr": set(), "trace-cmd": {"-o", "-e", "-p"},
+}  # fmt: skip
 
 
 @program("at", "batch")
@@ -628,17 +626,21 @@ def _multiplexers(inv: Invocation) -> None:
     # options and their values
     takes = {"-t", "-n", "-s", "-c", "-e", "-F", "-x", "-y", "-l", "-p", "-S", "-T", "-f", "-L", "-h", "-w"}
     if inv.name == "screen":
-        takes = {"-S", "-p", "-c", "-e", "-h", "-L", "-Logfile", "-s", "-T", "-t", "-X"}
+        takes = {"-S", "-p", "-c", "-e", "-h", "-Logfile", "-s", "-T", "-t", "-X"}
     words = list(inv.args[1:] if inv.name != "screen" else inv.args)
     cmd: list[Word] = []
     k = 0
     while k < len(words):
-        if words[k].value in takes:
+        v = words[k].value
+        # "-dmS build": flags run together, the last one taking the next word
+        if v in takes or (inv.name == "screen" and v.startswith("-") and len(v) > 2 and f"-{v[-1]}" in takes):
             k += 2
             continue
-        if not words[k].value.startswith("-"):
-            cmd.append(words[k])
-        k += 1
+        if v.startswith("-"):
+            k += 1
+            continue
+        cmd = words[k:]
+        break
     inv.find(C, f"{inv.name}.session", f"starts a {inv.name} session", inv.argv[:2])
     if cmd:
         text = " ".join(w.value for w in cmd) if all(w.known for w in cmd) else None
@@ -686,6 +688,9 @@ def _ssh(inv: Invocation) -> None:
         src = inv.ctx.stdin
         if src is not None and src.kind in ("local", "secret", "paths", "file"):
             inv.send(host.value, "ssh.stdin", "sends local data to another machine")
+    elif p.has("-T") and re.match(r"^([a-z0-9_.-]+@)?(github\.com|gitlab\.com|bitbucket\.org|ssh\.dev\.azure\.com)$",
+                                  host.value or ""):  # fmt: skip
+        inv.receive(host.value, "ssh.auth-check", "checks that the code host accepts the key (no shell, no command)")
     elif p.has("-N") or p.has("-f"):
         inv.find(R, "ssh.connect", f"connects to another machine ({host.shown()})", [host])
     else:
