@@ -155,6 +155,26 @@ def judge(
     level = TABLE[kind][target.zone]
     what = target.zone.value
     verb = _VERB[kind]
+    if target.critical and kind in ("write", "append", "create", "delete", "perms"):
+        return X, f"{verb} {Zone.SYSTEM_CRITICAL.value}: {target.shown}"
+    if target.zone == Zone.UNKNOWN and kind in ("delete", "write", "perms") and target.if_empty is not None:
+        empty = target.if_empty
+        refused = empty.path == "/" and empty.scope == "exact"  # rm itself refuses "/" (but not "/*")
+        if empty.zone in (Zone.SYSTEM_ROOT, Zone.HOME_ROOT) and not refused or empty.critical:
+            # "rm -rf "$BUILD_DIR"/*": with the variable empty (or unset) that is "/*"
+            return X, f"{verb} {empty.zone.value} if a variable in it is empty: {target.shown}"
+    if target.scope == "deep" and kind in ("delete", "write", "append", "perms"):
+        if target.zone in (Zone.WORKSPACE_ROOT, Zone.WORKSPACE):
+            level, what = C, "files of the workspace"
+        elif target.zone == Zone.SYSTEM_ROOT and target.path == "/" and kind != "perms":
+            level, what = X, "files across the whole system"
+        elif target.zone in (Zone.SYSTEM_ROOT, Zone.HOME_ROOT, Zone.SYSTEM):
+            level, what = R, f"files below {target.zone.value}"
+    if target.zone == Zone.SECRET and not target.inside and kind in ("delete", "write"):
+        # a key or credential outside the workspace, deleted or overwritten, is gone for good
+        level, what = X, "a secret, beyond recovery"
+    if kind == "perms" and target.zone == Zone.DEVICE and loosen:
+        level = X
     if target.zone == Zone.SECRET and target.inside:
         # a credentials file of the project (.env): adding to it or creating it is project work; overwriting or
         # deleting it loses what no history holds; reading it puts it into the agent's context

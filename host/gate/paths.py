@@ -45,8 +45,11 @@ class Target:
     zone: Zone
     path: str | None  # absolute and normalised, when known
     shown: str  # as the explanation quotes it
-    scope: str = "exact"  # "exact", "some" (a glob), "all" (every file under it)
+    scope: str = "exact"  # "exact", "some" (a glob), "all" (every entry of it), "every" (every file below it),
+    # "deep" (files matching a name anywhere below it)
     inside: bool = False  # inside the workspace (a secret in the workspace, such as .env, says so)
+    if_empty: Target | None = None  # where a path with an unknown variable points if the variable is empty
+    critical: bool = False  # a file that controls who is root or how the system starts
 
     @property
     def outside(self) -> bool:
@@ -372,7 +375,8 @@ def _under(path: str, root: str) -> bool:
 def _instance(pattern: str) -> tuple[str, str]:
     """A path a glob could match, and the scope of the glob: ``~/*`` -> (``~``, "all"); ``*.o`` -> (``.o``, "some")."""
     head, _, last = pattern.rpartition("/")
-    scope = "every" if last == "**" else "all" if last in ("*", ".*", "*.*", "{*,.*}") else "some"
+    scope = "every" if last == "**" else "all" if last in ("*", ".*", "*.*", "{*,.*}", ".[!.]*", ".??*", ".[^.]*") \
+        else "some"  # fmt: skip
     # Each glob character stands for the shortest text it may match: a pattern matches that path, and
     # the path's zone is the zone of what the pattern reaches.
     instance = re.sub(r"\[[^\]]*\]", "x", pattern).replace("?", "x")
@@ -400,16 +404,47 @@ def classify(word: Word | str, place: Place) -> Target:
                     return Target(inner.zone, None, shown, "some")
                 if inner.zone in (Zone.WORKSPACE, Zone.TMP) and not _under(base, place.home + "/x"):
                     # "build/$x" stays under build/ unless $x climbs with ..: still unknown for a delete
-                    return Target(Zone.UNKNOWN, None, shown, "some")
-        return Target(Zone.UNKNOWN, None, shown)
+                    return Target(Zone.UNKNOWN, None, shown, "some", if_empty=_if_empty(value, word, place))
+        return Target(Zone.UNKNOWN, None, shown, if_empty=_if_empty(value, word, place))
     scope = "exact"
+    if (word.glob or _GLOB_CHARS.search(value)) and "/*/" in value:
+        # files matching a name anywhere below a folder ("find / -name '*.log'"): a secret by its name, else
+        # judged by the folder they are found in
+        head, _, name = value.partition("/*/")
+        by_name = classify(Word.literal((head or "/") + "/" + name.rsplit("/", 1)[-1]), place)
+        if by_name.zone == Zone.SECRET:
+            return Target(Zone.SECRET, by_name.path, shown, "some", by_name.inside)
+        base = resolve(head or "/", place.cwd, place.home)
+        if base is None:
+            return Target(Zone.UNKNOWN, None, shown, "deep")
+        inside = place.workspace is not None and _under(base, place.workspace)
+        return Target(zone_of(base, place, "deep"), base, shown, "deep", inside, critical=critical(base))
     if word.glob or _GLOB_CHARS.search(value):
         value, scope = _instance(value)
     path = resolve(value, place.cwd, place.home)
     if path is None:
         return Target(Zone.UNKNOWN, None, shown, scope)
     inside = place.workspace is not None and _under(path, place.workspace)
-    return Target(zone_of(path, place, scope), path, shown, scope, inside)
+    return Target(zone_of(path, place, scope), path, shown, scope, inside, critical=critical(path))
+
+
+def _if_empty(value: str, word: Word, place: Place) -> Target | None:
+    """Where the path points when every unknown variable in it is empty: "$DIR/*" is then "/*"."""
+    empty = value.replace(UNKNOWN, "")
+    if not empty or empty == value or not empty.startswith("/") and not value.startswith(UNKNOWN):
+        return None
+    if not empty.startswith("/"):
+        return None
+    return classify(Word(word.raw, empty, word.glob or bool(_GLOB_CHARS.search(empty)), word.quoted), place)
+
+
+def critical(path: str) -> bool:
+    """Files whose change gives out root or stops the system from starting (writing them is refused)."""
+    return _match(path, _SYSTEM_CRITICAL) or _match(path, _CRITICAL_EXTRA)
+
+
+_CRITICAL_EXTRA = ("/root/.ssh*", "/proc/sysrq-trigger", "/var/lib/dpkg*", "/var/lib/apt*", "/var/lib/rpm*",
+                   "/etc/shadow*", "/etc/gshadow*", "/etc/sudoers*", "/etc/passwd*", "/etc/group*")  # fmt: skip
 
 
 def zone_of(path: str, place: Place, scope: str = "exact") -> Zone:

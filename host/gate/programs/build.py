@@ -450,7 +450,7 @@ def _make_eval(inv: Invocation, text: Word) -> None:
         return
     value = text.value
     for cmd in re.findall(r"\$\(shell\s+([^()]*(?:\([^()]*\)[^()]*)*)\)", value):
-        inv.run_script(cmd, "make $(shell)", "the command in $(shell ...)")
+        inv.run_script(cmd.replace("$$", "$"), "make $(shell)", "the command in $(shell ...)")  # make's $$ is $
     for target in re.findall(r"\$\(file\s*>>?\s*([^,)]+)", value):
         inv.write(Word.literal(target.strip()), "make.file")
     rest = re.sub(r"\$\((shell|file|info|warning|error)\b[^()]*(?:\([^()]*\)[^()]*)*\)", "", value)

@@ -331,9 +331,22 @@ def _dotted(node: ast.AST) -> str:
     return ""
 
 
+_HOME = "~"  # what os.path.expanduser("~"), Path.home() and os.environ["HOME"] stand for, expanded by the caller
+
+
 def _literal(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
+    if isinstance(node, ast.Call) and _dotted(node.func) in ("os.path.expanduser", "expanduser") and node.args:
+        inner = _literal(node.args[0])
+        return inner  # "~..." stays "~...": the judge expands it with the caller's home
+    if isinstance(node, ast.Call) and _dotted(node.func) in ("Path.home", "pathlib.Path.home", "home"):
+        return _HOME
+    if isinstance(node, ast.Call) and _dotted(node.func) in ("os.getenv", "getenv") and node.args and \
+            _literal(node.args[0]) == "HOME":  # fmt: skip
+        return _HOME
+    if isinstance(node, ast.Subscript) and _dotted(node.value) == "os.environ" and _literal(node.slice) == "HOME":
+        return _HOME
     if isinstance(node, (ast.List, ast.Tuple)) and all(
         isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
     ):
@@ -425,7 +438,8 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
         elif full in _PY_DELETE or short in ("rmtree", "unlink", "remove", "rmdir"):
             found = True
             if literal is not None:
-                inv.delete(Word.literal(literal), "python.delete", recursive=short == "rmtree")
+                target = inv.ctx.place.home + literal[1:] if literal.startswith("~") else literal
+                inv.delete(Word.literal(target), "python.delete", recursive=short == "rmtree")
             else:
                 inv.find(R, "python.delete", "deletes files the check cannot know", words)
         elif full in _PY_WRITE or short in ("write_text", "write_bytes", "copyfile", "copytree", "makedirs", "chmod"):
@@ -527,6 +541,12 @@ _OTHER = {
 
 def _judge_other(inv: Invocation, text: str, lang: str, via: str, words: Iterable[Word] | None) -> None:
     """Languages without a parser here: the calls that matter, by name. What cannot be read is not approved."""
+    # the home folder, however the language names it, is the home folder
+    home = inv.ctx.place.home
+    text = re.sub(r"\$ENV\{['\"]?HOME['\"]?\}|\$HOME\b|\$ENV\{HOME\}", home, text)
+    text = re.sub(r"os\.getenv\(\s*['\"]HOME['\"]\s*\)\s*\.\.\s*['\"]", '"' + home, text)
+    text = re.sub(r"(Dir\.home|ENV\[['\"]HOME['\"]\]|process\.env\.HOME|os\.homedir\(\)|os\.getenv\(['\"]HOME['\"]\)|"
+                  r"getenv\(['\"]HOME['\"]\))", f'"{home}"', text)  # fmt: skip
     hits = {kind: rx.search(text) for kind, rx in _OTHER.items()}
     # any string in the code that names a secret file (".env", the home folder's "/.netrc" after a HOME lookup)
     for literal in re.findall(r"[\"']([^\"'\s]{2,200})[\"']", text):

@@ -200,6 +200,7 @@ def docker(inv: Invocation) -> None:
 
 def _docker_run(inv: Invocation, rest: list[Word], rv: list[str]) -> None:
     privileged = False
+    mounts: list[tuple[str, str]] = []  # (path in the container, path on the host)
     k = 0
     image_index = None
     takes_value = {
@@ -279,6 +280,12 @@ def _docker_run(inv: Invocation, rest: list[Word], rv: list[str]) -> None:
                 )
             )
             if host and (host.startswith(("/", ".", "~", "$")) or host == "."):
+                inside = val.split(":")[1] if name != "--mount" and val.count(":") >= 1 else dict(
+                    p.split("=", 1) for p in val.split(",") if "=" in p).get("target", dict(
+                        p.split("=", 1) for p in val.split(",") if "=" in p).get("dst", ""))  # fmt: skip
+                if inside and "$" not in host:
+                    home = inv.ctx.place.home
+                    mounts.append((inside.rstrip("/") or "/", (home + host[1:]) if host.startswith("~") else host))
                 t = inv.target(Word(val, host) if "$" not in host else Word(val, "\x00"))
                 if host in ("/var/run/docker.sock", "/run/docker.sock"):
                     inv.find(R, "docker.socket", "gives the container the Docker socket (root on the host)", [word])
@@ -315,9 +322,21 @@ def _docker_run(inv: Invocation, rest: list[Word], rv: list[str]) -> None:
     if image_index is not None and image_index + 1 < len(rest):
         cmd = rest[image_index + 1 :]
         inv.find(A, "docker.run.command", "runs a command inside the container", cmd)
-        sub_ctx_root = privileged
-        if sub_ctx_root:
-            inv.run(cmd, "docker run", root=True)
+        if privileged or mounts:
+            # the container runs as root; where the host's folders are mounted, its paths are the host's
+            # ("-v /:/host ... rm -rf /host/home/dev" deletes the host's home folder)
+            inv.run([_host_path(w, mounts) for w in cmd], "docker run", root=True)
+
+
+def _host_path(word: Word, mounts: list[tuple[str, str]]) -> Word:
+    """A word of a command run in a container, with container paths under a mount turned into the host's."""
+    value = word.value
+    for inside, host in sorted(mounts, key=lambda m: -len(m[0])):
+        pattern = re.escape(inside) + r"(?=/|$|\s|[\"'])"
+        if re.search(r"(^|[\s\"'=>])" + pattern, value):
+            value = re.sub(r"(^|[\s\"'=>])" + pattern, lambda m: m.group(1) + host.rstrip("/"), value)
+            value = value.replace("//", "/")
+    return Word(word.raw, value, word.glob, word.quoted) if value != word.value else word
 
 
 def _docker_exec(inv: Invocation, rest: list[Word], rv: list[str]) -> None:

@@ -634,6 +634,8 @@ def _tar(inv: Invocation) -> None:
         else:
             target = Word(where.raw, where.value.rstrip("/") + "/x", where.glob, where.quoted) if where.known else where
             t = inv.write(target, "tar.extract")
+            if inv.target(where).zone in (Zone.SYSTEM_ROOT, Zone.HOME_ROOT):
+                inv.find(X, "tar.over", f"extracts an archive over {inv.target(where).zone.value}", [where])
             if p.has("-P", "--absolute-names"):
                 inv.find(R, "tar.absolute", "extracts members to absolute paths anywhere on the system", p.option_words)
             if p.has("--recursive-unlink", "--unlink-first") and t.zone != Zone.WORKSPACE:

@@ -213,7 +213,8 @@ def _curl(inv: Invocation) -> None:
                 inv.read(Word.literal(f) if UNKNOWN not in f else Word(f, UNKNOWN), "curl.send-file")
                 inv.send(host, "curl.send", f"sends the file {f}")
         if not files:
-            if val.known and opt not in ("-T", "--upload-file") and not (host and _WEBHOOK.search(host)):
+            if val.known and "$" not in val.raw and "`" not in val.raw and opt not in ("-T", "--upload-file") and not (
+                    host and _WEBHOOK.search(host)):  # fmt: skip
                 # text written on the line, no file, no variable: what is sent is visible
                 inv.find(C, "curl.send-text", f"sends the text given on the line to {host or 'a server'}", [val])
             else:
@@ -379,7 +380,9 @@ def _wget(inv: Invocation) -> None:
     for f in p.values("--post-file", "--body-file"):
         inv.read(f, "wget.send-file")
         inv.send(host, "wget.send", f"sends the file {f.shown()}")
-    literal_post = [v for v in p.values("--post-data", "--body-data") if v.known]
+    literal_post = [
+        v for v in p.values("--post-data", "--body-data") if v.known and "$" not in v.raw and "`" not in v.raw
+    ]
     if literal_post and len(literal_post) == len(p.values("--post-data", "--body-data")) and not (
             host and _WEBHOOK.search(host)):  # fmt: skip
         inv.find(C, "wget.send-text", f"sends the text given on the line to {host or 'a server'}", literal_post)

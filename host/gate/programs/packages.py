@@ -716,6 +716,13 @@ def _system_packages(inv: Invocation) -> None:
     sub = next((v for v in values if not v.startswith("-")), "")
     inv.narrow()
     if name in ("apt", "apt-get", "apt-cache"):
+        for k, v in enumerate(values):
+            setting = values[k + 1] if v in ("-o", "--option") and k + 1 < len(values) else (
+                v[2:] if v.startswith("-o") and len(v) > 2 else None)  # fmt: skip
+            if setting and re.search(r"(?i)(invoke|::pre-|::post-|pager|hook)", setting.split("=", 1)[0]):
+                # APT's hooks run a shell command (as root under sudo)
+                inv.run_script(setting.split("=", 1)[1].lstrip(":=") if "=" in setting else None, "apt -o",
+                               "the hook apt runs")  # fmt: skip
         if "-s" in values or "--simulate" in values or "--dry-run" in values or "--just-print" in values:
             inv.key(f"{name} {sub}" if sub else name)
             inv.find(A, "apt.simulate", "only simulates", inv.argv)
@@ -777,10 +784,10 @@ def _system_packages(inv: Invocation) -> None:
             inv.find(A, f"{name}.query", "queries the package database", inv.argv)
             return
         inv.key(f"{name} install")
-        if any(v in ("-P", "--purge", "-r", "--remove", "-e", "--erase") for v in values):
+        if any(v.startswith(("--force", "--nodeps")) for v in values):
+            inv.find(X, f"{name}.force", "forces a package change past the package manager's safety checks", inv.argv)
+        elif any(v in ("-P", "--purge", "-r", "--remove", "-e", "--erase") for v in values):
             inv.find(R, f"{name}.remove", "removes system packages", inv.argv)
-        elif any(v.startswith("--force") for v in values):
-            inv.find(X, f"{name}.force", "forces a package change past dpkg's safety checks", inv.argv)
         else:
             inv.find(R, f"{name}.install", "installs or changes system packages", inv.argv)
         return

@@ -411,3 +411,14 @@ def _atq(inv: Invocation) -> None:
         inv.find(A, "atq.list", "lists scheduled jobs", inv.argv)
     else:
         inv.find(R, "atrm.remove", "removes scheduled jobs", inv.argv)
+
+
+@program("busybox", "toybox")
+def _busybox(inv: Invocation) -> None:
+    """busybox APPLET ARGS runs APPLET: judged as that program."""
+    inv.narrow()
+    if not inv.args or inv.args[0].value in ("--list", "--help", "--list-full"):
+        inv.find(A, f"{inv.name}.list", "lists its applets", inv.argv)
+        return
+    inv.find(A, f"{inv.name}.applet", "runs one of its applets (judged as that program)", inv.argv[:2])
+    inv.run(inv.args, inv.name)

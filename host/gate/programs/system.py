@@ -624,6 +624,25 @@ _READ_FLAGS = {("wipefs", "--no-act"), ("wipefs", "-n"), ("tune2fs", "-l"), ("mo
 _READ_FORMS = {("wipefs", ()), ("blkid", ()), ("findmnt", ())}
 
 
+def _accounts(inv: Invocation, args: list[Word], values: list[str]) -> None:
+    """useradd, usermod, adduser, gpasswd: an account that is root (uid 0) or in a group that is root in all but
+    name (sudo, wheel, docker, adm) hands out root."""
+    text = " ".join(values)
+    if (
+        re.search(r"(-u|--uid)\s*0\b|-o\b.*-u\s*0", text)
+        or re.search(
+            r"(-G|--groups|-g|--gid|-aG|-Ga|-a -G)\s*\S*\b(sudo|wheel|root|admin|docker|lxd|disk|shadow)\b", text
+        )
+        or (inv.name in ("gpasswd", "adduser") and any(g in values for g in ("sudo", "wheel", "root", "docker")))
+    ):
+        inv.find(X, f"{inv.name}.root", "gives an account root, or a group that amounts to root", inv.argv)
+        return
+    if inv.name in ("userdel", "deluser") and any(v in ("-r", "--remove", "--remove-home") for v in values):
+        inv.find(X, f"{inv.name}.destroy", "deletes an account and its home folder", inv.argv)
+        return
+    inv.find(R, f"{inv.name}.change", "creates or changes accounts", inv.argv)
+
+
 def _ps(inv: Invocation, args: list[Word], values: list[str]) -> None:
     if any(
         ("e" in v and not v.startswith("--") and v.startswith(("-", "a", "x")) and "ww" in v) or "eww" in v
@@ -674,6 +693,12 @@ def _crontab(inv: Invocation, args: list[Word], values: list[str]) -> None:
         inv.find(R, "crontab.remove", "deletes every scheduled job of the user", inv.argv)
     else:
         inv.find(R, "crontab.install", "installs scheduled jobs that run unattended", inv.argv)
+        src = inv.ctx.stdin
+        if values[-1:] == ["-"] and src is not None and src.kind == "text" and src.text:
+            for line in src.text.splitlines():
+                fields = line.split(None, 5)
+                if len(fields) == 6 and not line.lstrip().startswith("#"):
+                    inv.run_script(fields[5], "crontab job", "the job's command")
 
 
 def _ip(inv: Invocation, args: list[Word], values: list[str]) -> None:
@@ -905,6 +930,12 @@ def _reboot(inv: Invocation, args: list[Word], values: list[str]) -> None:
 
 _SYSTEM = {
     "ps": _ps,
+    "useradd": _accounts,
+    "usermod": _accounts,
+    "adduser": _accounts,
+    "gpasswd": _accounts,
+    "userdel": _accounts,
+    "deluser": _accounts,
     "ifconfig": _ifconfig,
     "kill": _kill,
     "pkill": _kill,

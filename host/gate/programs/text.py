@@ -40,7 +40,13 @@ def _output_of_reading(inv: Invocation, operands: list[Word]) -> Output:
             return Output("secret")
         return Output("file", target=t)
     if not operands and inv.ctx.stdin is not None:
-        return inv.ctx.stdin
+        src = inv.ctx.stdin
+        if src.kind == "paths" and src.target is not None and inv.name in ("head", "tail", "grep", "egrep", "fgrep"):
+            # a filter keeps some of the names it is fed: no longer every one of them
+            t = src.target
+            return Output("paths", target=type(t)(t.zone if t.zone not in (Zone.WORKSPACE_ROOT,) else Zone.WORKSPACE,
+                                                  t.path, t.shown, "some", t.inside, critical=t.critical))  # fmt: skip
+        return src
     return Output("local")
 
 
@@ -664,6 +670,12 @@ def _interactive(inv: Invocation) -> None:
             elif re.match(r"^(sh|shell|term|terminal)\b", piece):
                 inv.find(R, f"{name}.shell", f"{name} opens an interactive shell; what is typed into it is never checked",
                          [c])  # fmt: skip
+            elif re.match(r"^(py3?|python3?|lua|perl|ruby)\s+\S", piece):
+                lang_word, _, code_text = piece.partition(" ")
+                lang = {"py": "python", "py3": "python", "python3": "python"}.get(lang_word, lang_word)
+                from tcphw.host.gate.programs import code as code_module
+
+                code_module.judge(inv, code_text, lang, f"{name} :{lang_word}", [c])
             elif re.match(r"^(py|python|py3|python3|lua|perl|ruby|call\s|exe|execute|so\b|source|let\s|normal)", piece):
                 inv.find(R, f"{name}.script", f"{name} runs script commands that can do anything", [c])
             else:

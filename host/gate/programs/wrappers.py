@@ -381,6 +381,12 @@ def _parallel(inv: Invocation) -> None:
     words = [w for w in args[:sep] if not w.value.startswith("-")]
     inv.find(A, "parallel.wrapper", "runs a command for each input", inv.argv[:1])
     if not words:
+        inputs = [w for w in args[sep + 1 :] if w.value not in (":::", "::::", ":::+", "::::+")]
+        if sep < len(args) and args[sep].value == ":::" and inputs:
+            # with no command, each input after ::: is a command line
+            for w in inputs:
+                inv.run_script(w.text, "parallel :::", "a command line parallel runs", words=[w])
+            return
         inv.stdin_code("commands read from standard input")
         return
     # GNU parallel joins the command and runs it with the shell; its inputs are appended or put at {}
@@ -585,6 +591,9 @@ def _at(inv: Invocation) -> None:
         inv.find(R, "at.remove", "removes scheduled jobs", inv.argv)
         return
     inv.find(R, "at.schedule", "schedules commands to run later, unattended", inv.argv)
+    src = inv.ctx.stdin
+    if src is not None and src.kind == "text" and src.text:
+        inv.run_script(src.text, "at job", "the scheduled commands")
     for f in p.values("-f"):
         inv.read(f, "at.file")
 
@@ -614,11 +623,31 @@ def _multiplexers(inv: Invocation) -> None:
         if what in ("title", "hardcopy", "info", "windows", "select", "detach", "sessionname", "number", "width"):
             inv.find(C, "screen.command", f"sends the harmless command '{what}' to a screen session", inv.argv)
             return
+    if "send-keys" in args and args[-1:] and args[-1] in ("Enter", "C-m", "KPEnter"):
+        # keys typed into another pane, ending with Enter: a command line, visible on this line
+        k = args.index("send-keys") + 1
+        keys: list[str] = []
+        while k < len(args) - 1:
+            if args[k] in ("-t", "-N", "-T"):
+                k += 2
+                continue
+            if not args[k].startswith("-"):
+                keys.append(inv.args[k].value if inv.args[k].known else "\x00")
+            k += 1
+        text = " ".join(keys) if "\x00" not in "".join(keys) else None
+        inv.find(C, "tmux.send", "types a command into another terminal pane (judged as its own part)", inv.argv)
+        inv.run_script(text, "tmux send-keys", "the command typed into the pane")
+        return
     if "send-keys" in args or "send" in args or "-X" in args:
         inv.find(
             R, f"{inv.name}.send", "types commands into another terminal session, which the check cannot see", inv.argv
         )
         return
+    for k, v in enumerate(args[:-1]):
+        if v in ("-Logfile", "--logfile"):
+            inv.write(inv.args[k + 1], f"{inv.name}.log")
+    if "-L" in args and inv.name == "screen" and "-Logfile" not in args:
+        inv.write(Word.literal("screenlog.0"), "screen.log")
     if "kill-server" in args or "kill-session" in args:
         inv.find(R, f"{inv.name}.kill", "ends terminal sessions and what runs in them", inv.argv)
         return
