@@ -1087,6 +1087,11 @@ def _static_output(words: list[Word], state: _State) -> str | None:
         return state.cwd
     if name == "git" and values[:1] in (["rev-parse"], ["describe"], ["log"]) or name in _NO_PATH_OUTPUT:
         return "0"  # a value with no slash and no dots: it cannot name another folder
+    if name in ("grep", "egrep", "rg") and any(
+        v in ("-l", "-rl", "-lr", "-Rl", "--files-with-matches") for v in values
+    ):
+        folders = [w for w in operands[1:] if w.known] or [Word.literal(".")]
+        return _under(resolve(folders[0].value, state.cwd, state.home), "*")
     if name == "git" and values[:1] == ["ls-files"]:
         pattern = next((v for v in values[1:] if not v.startswith("-")), "*")
         return _under(state.cwd, pattern)

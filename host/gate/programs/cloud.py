@@ -33,6 +33,9 @@ def _cloud(inv: Invocation) -> None:
         inv.find(A, f"{inv.name}.help", "prints the version or help", inv.argv)
         return
     inv.key(f"{inv.name} {words[0]}")
+    if any(v in ("--dry-run", "--dryrun") for v in values) and not _SECRET_CALL.search(text):
+        inv.receive(None, f"{inv.name}.dry-run", "only checks or shows what it would do")
+        return
     if _SECRET_CALL.search(text):
         inv.find(R, f"{inv.name}.secret", "prints a credential, token or secret value", inv.argv)
         inv.output = Output("secret")
@@ -69,7 +72,9 @@ def _cloud(inv: Invocation) -> None:
                                                                        and words[0] in ("cp", "rsync", "mv", "put", "sync")):  # fmt: skip
         ops = [Word.literal(v) for v in words if v not in ("s3", "cp", "sync", "mv", "put", "rsync")]
         remote = [w for w in ops if re.match(r"^(s3|gs|az)://", w.value)]
-        if ops and remote and not re.match(r"^(s3|gs|az)://", ops[-1].value):
+        if ops and ops[-1].value == "-" and remote:
+            inv.receive(remote[0].value, f"{inv.name}.download", "prints a file from cloud storage")
+        elif ops and remote and not re.match(r"^(s3|gs|az)://", ops[-1].value):
             inv.receive(remote[0].value, f"{inv.name}.download", "downloads from cloud storage")
             inv.write(ops[-1], f"{inv.name}.download")
         elif remote:
@@ -103,6 +108,18 @@ def _terraform(inv: Invocation) -> None:
     words = [v for v in values if not v.startswith("-")]
     sub = words[0] if words else ""
     inv.key(f"{inv.name} {sub}" if sub else inv.name)
+    if inv.name == "vagrant":
+        # the project's own virtual machines, from its Vagrantfile
+        if sub in ("status", "global-status", "ssh-config", "version", "validate", "box", "port", "help", ""):
+            inv.find(A if sub != "box" or words[1:2] == ["list"] else R, "vagrant.read", "reads the project's VMs",
+                     inv.argv)  # fmt: skip
+        elif sub in ("up", "reload", "resume", "halt", "suspend", "provision", "snapshot"):
+            inv.find(C, f"vagrant.{sub}", "starts, stops or provisions the project's own VM", inv.argv)
+        elif sub in ("destroy", "prune"):
+            inv.find(R, "vagrant.destroy", "deletes the project's VM and its disks", inv.argv)
+        else:
+            inv.find(R, f"vagrant.{sub}", "opens a shell in, or changes, a virtual machine", inv.argv)
+        return
     if not sub or sub in ("version", "-version", "--version", "help", "fmt", "validate", "providers", "graph"):
         if sub == "fmt" and "-check" not in values and "-diff" not in values:
             inv.find(C, f"{inv.name}.fmt", "rewrites the project's files", inv.argv)
@@ -143,7 +160,12 @@ def _backup(inv: Invocation) -> None:
     snapshots destroys backups."""
     inv.narrow()
     values = [w.value for w in inv.args]
-    words = [w for w in inv.args if not w.value.startswith("-")]
+    takes = {"-r", "--repo", "--repository", "--password-file", "-p", "--exclude", "-e", "--exclude-file",
+             "--files-from", "--tag", "--host", "--keep-last", "--keep-daily", "--keep-weekly", "--keep-monthly",
+             "--keep-within", "--target", "-t", "--cache-dir", "--compression", "-C", "--comment", "--iexclude"}  # fmt: skip
+    words = [
+        w for k, w in enumerate(inv.args) if not w.value.startswith("-") and not (k > 0 and values[k - 1] in takes)
+    ]
     sub = words[0].value if words else ""
     inv.key(f"{inv.name} {sub}" if sub else inv.name)
     repo = next((inv.args[k + 1].value for k, v in enumerate(values[:-1]) if v in ("-r", "--repo", "--repository")),
@@ -152,12 +174,17 @@ def _backup(inv: Invocation) -> None:
     if repo is None:
         repo = next((w.value for w in words[1:] if "::" in w.value or _REMOTE_REPO.match(w.value)), None)
     remote = repo is not None and bool(_REMOTE_REPO.match(repo))
+    if any(v in ("--dry-run", "-n", "--dryrun") for v in values):
+        inv.find(A, f"{inv.name}.dry-run", "only shows what it would do", inv.argv)
+        return
     if sub in ("backup", "create", "full", "incremental", "incr") or inv.name in ("duplicity", "rdiff-backup", "bup"):
         sources = [w for w in words[1:] if w.value != repo and "::" not in w.value and not _REMOTE_REPO.match(w.value)]
         for w in sources:
             inv.read(w, f"{inv.name}.source")
         if remote:
             inv.send(repo, f"{inv.name}.upload", "copies files into a backup repository on another machine")
+        elif repo is not None:
+            inv.write(Word.literal(repo.split("::", 1)[0].rstrip("/") + "/x"), f"{inv.name}.backup")
         else:
             inv.find(C, f"{inv.name}.backup", "copies files into a local backup repository", inv.argv[:2])
     elif sub in ("forget", "prune", "delete", "purge", "remove", "remove-all-but-n-full", "remove-older-than",
@@ -165,6 +192,8 @@ def _backup(inv: Invocation) -> None:
         inv.find(R, f"{inv.name}.destroy", "deletes or rewrites backups", inv.argv)
     elif sub in ("restore", "extract", "mount", "recover", "dump", "copy"):
         target = next((inv.args[k + 1] for k, v in enumerate(values[:-1]) if v in ("--target", "-t")), None)
+        if target is None and inv.name == "borg" and sub == "extract":
+            target = Word.literal("./x")  # borg extracts into the current folder
         if target is not None:
             inv.write(target, f"{inv.name}.restore")
         else:
@@ -176,3 +205,34 @@ def _backup(inv: Invocation) -> None:
             inv.receive(repo, f"{inv.name}.read", "reads a backup repository on another machine")
         else:
             inv.find(A, f"{inv.name}.read", "lists or checks backups", inv.argv)
+
+
+@program("virsh", "virt-install", "virt-clone", "virt-manager", "vboxmanage", "VBoxManage", "multipass", "lxc",
+         "incus", "limactl")  # fmt: skip
+def _virtual_machines(inv: Invocation) -> None:
+    """Virtual machines on this host: reading their state is fine; creating, changing or destroying them, or
+    their storage, is a change to the machine."""
+    inv.narrow()
+    values = [w.value for w in inv.args]
+    words = [v for v in values if not v.startswith("-")]
+    sub = words[0] if words else ""
+    inv.key(f"{inv.name} {sub}" if sub and inv.name not in ("virt-install", "virt-clone") else inv.name)
+    if re.match(r"^(list|dominfo|domstate|dumpxml|pool-list|vol-list|net-list|nodeinfo|capabilities|version|"
+                r"info|show|showvminfo|ls|status|domblklist|domifaddr|snapshot-list|help)$", sub) or not sub:  # fmt: skip
+        inv.find(A, f"{inv.name}.read", "reads virtual machines' state", inv.argv)
+        return
+    if re.match(r"^(undefine|destroy|delete|vol-delete|pool-delete|pool-destroy|unregistervm|purge|rm)$", sub):
+        inv.find(R, f"{inv.name}.destroy", "stops or deletes virtual machines or their storage", inv.argv)
+        return
+    inv.find(R, f"{inv.name}.change", "creates or changes virtual machines, networks or storage on this host",
+             inv.argv)  # fmt: skip
+
+
+@program("xauth")
+def _xauth(inv: Invocation) -> None:
+    inv.narrow()
+    sub = next((w.value for w in inv.args if not w.value.startswith("-")), "list")
+    if sub in ("list", "extract", "nextract", "nlist"):
+        inv.find(R, "xauth.secret", "prints X authorisation cookies, which let anyone use the display", inv.argv)
+    else:
+        inv.find(R, "xauth.change", "changes X authorisation cookies", inv.argv)

@@ -356,6 +356,23 @@ def _literal(node: ast.AST | None) -> str | None:
     return None
 
 
+def _path_of(node: ast.AST, paths: dict[str, str]) -> str | None:
+    """The path an expression names: a literal, Path(literal), a name bound to one, or Path(...) / "x"."""
+    if isinstance(node, ast.Name):
+        return paths.get(node.id)
+    if (
+        isinstance(node, ast.Call)
+        and _dotted(node.func).split(".")[-1] in ("Path", "PurePath", "PosixPath")
+        and node.args
+    ):
+        return _path_of(node.args[0], paths) or _literal(node.args[0])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        left, right = _path_of(node.left, paths), _literal(node.right)
+        return f"{left.rstrip('/')}/{right}" if left is not None and right is not None else None
+    value = _literal(node)
+    return value if value is not None and "\n" not in value and len(value) < 300 else None
+
+
 def judge(inv: Invocation, text: str | None, lang: str, via: str, words: Iterable[Word] | None = None) -> None:
     """Judge code in a language: Python through its parser, the others by the calls they name."""
     if text is None:
@@ -382,6 +399,13 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
             for a in node.names:
                 aliases[a.asname or a.name] = f"{node.module}.{a.name}"
     found = False
+    # names bound once to a literal path ("p = Path('src/x.py')"), so "p.read_text()" is known
+    paths: dict[str, str] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            value = _path_of(n.value, paths)
+            if value is not None:
+                paths[n.targets[0].id] = value
     calls = {_dotted(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     if any(c.endswith(("socket", "create_connection", "connect")) for c in calls) and any(
         c.endswith(("dup2", "spawn", "Popen", "system", "call", "execl", "execv", "execve")) for c in calls
@@ -445,6 +469,8 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
         elif full in _PY_WRITE or short in ("write_text", "write_bytes", "copyfile", "copytree", "makedirs", "chmod"):
             found = True
             target = _literal(node.args[1]) if short.startswith("copy") and len(node.args) > 1 else literal
+            if target is None and isinstance(node.func, ast.Attribute) and short in ("write_text", "write_bytes"):
+                target = _path_of(node.func.value, paths)
             if target is not None:
                 inv.write(Word.literal(target), "python.write")
             else:
@@ -472,9 +498,7 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
             )
             target = literal
             if isinstance(node.func, ast.Attribute) and short in ("read_text", "read_bytes", "write_text"):
-                inner = node.func.value
-                if isinstance(inner, ast.Call) and inner.args:
-                    target = _literal(inner.args[0])
+                target = _path_of(node.func.value, paths)
             if target is None:
                 inv.find(
                     R if (mode or "r").startswith("r") else R,

@@ -137,6 +137,7 @@ def docker(inv: Invocation) -> None:
     sub = values[i] if i < len(values) else ""
     rest = args[i + 1 :]
     rv = [w.value for w in rest]
+    group = sub
     if sub in ("container", "image", "volume", "network", "system", "builder", "context") and rv:
         sub2 = rv[0]
         mapped = {
@@ -170,7 +171,7 @@ def docker(inv: Invocation) -> None:
         return
     inv.key(f"docker {sub}")
     inv.find(_LEVEL[entry[0]], f"docker.{sub}", entry[1], [args[i]] if i < len(args) else inv.argv[:1])
-    if sub == "inspect" and any("Env" in v for v in rv):
+    if sub == "inspect" and (any("Env" in v for v in rv) or not any(v.startswith(("-f", "--format")) for v in rv)):
         inv.find(R, "docker.inspect.env", "prints a container's environment, which holds its secrets", rest)
     if sub in ("run", "create"):
         _docker_run(inv, rest, rv)
@@ -181,6 +182,10 @@ def docker(inv: Invocation) -> None:
     elif sub in ("rm", "rmi", "stop", "kill"):
         if any(v.startswith("$(") for v in [w.raw for w in rest]) or "-a" in rv or "--all" in rv:
             inv.find(R, f"docker.{sub}.all", "acts on every container or image, not only the project's", rest)
+    elif sub == "prune" and group == "image" and not any(v in ("--all", "--volumes") or (v.startswith("-") and not
+                                                          v.startswith("--") and "a" in v) for v in rv):  # fmt: skip
+        inv.part.findings = [f for f in inv.part.findings if f.rule != f"docker.{sub}"]
+        inv.find(C, "docker.prune-dangling", "removes only dangling images and stopped build layers", rest)
     elif sub == "prune" or (sub == "system" and "prune" in rv):
         inv.find(R, "docker.prune", "removes every unused container, image, network or volume on the machine", rest)
     elif sub == "cp":
@@ -448,6 +453,9 @@ def kubectl(inv: Invocation) -> None:
                                                  and "localhost" not in v for v in rv):  # fmt: skip
         inv.find(R, f"kubectl.{sub}.exposed", "exposes the cluster API, with the user's credentials, to the network",
                  rest)  # fmt: skip
+    if sub == "rollout" and rv[:1] and rv[0] in ("status", "history"):
+        inv.part.findings = [f for f in inv.part.findings if f.rule != "kubectl.rollout"]
+        inv.receive(None, "kubectl.rollout.read", "reads a rollout's state")
     if sub == "config" and rv[:1] and rv[0] in ("view",) and "--raw" in rv:
         inv.find(R, "kubectl.config.raw", "prints the kubeconfig with its credentials", rest)
     elif (

@@ -21,7 +21,11 @@ _CHANGE = re.compile(
     r"insertOne|insertMany|updateOne|updateMany|deleteOne|shutdown|load\s+data|attach)\b",
     re.I,
 )
-_SECRETS = re.compile(r"\b(pg_shadow|pg_authid|mysql\.user|password|passwd|secret|token|api_key|credential)\b", re.I)
+_SECRETS = re.compile(
+    r"(pg_shadow|pg_authid|mysql\.user|password|passwd|secret|token|api_?key|credential|"
+    r"\bssn\b|card_number|private_key)",
+    re.I,
+)
 _SHELL = re.compile(
     r"(^|\n|;)\s*\\!|\\copy\b.*\bprogram\b|copy\b.*\b(to|from)\s+program\b|\bsystem\s+|\.shell\b|"
     r"\.system\b|sys_exec|xp_cmdshell|\\o\s*\|",
@@ -75,6 +79,10 @@ def _db(inv: Invocation) -> None:
             inv.argv,
         )
         return
+    if name == "pg_restore" and any(v in ("-l", "--list") for v in values) and not any(
+            v in ("-d", "--dbname") or v.startswith("--dbname=") for v in values):  # fmt: skip
+        inv.find(A, "pg_restore.list", "lists what a dump holds", inv.argv)
+        return
     if name in ("pg_restore", "createdb"):
         inv.find(R if name == "pg_restore" else C, f"{name}.change", "restores into or creates a database", inv.argv)
         return
@@ -95,12 +103,14 @@ def _db(inv: Invocation) -> None:
         )
         if out is not None:
             inv.write(out, f"{name}.output")
+        schema_only = any(v in ("-s", "--schema-only", "--no-data", "-d") for v in values) and name != "pg_dumpall"
         inv.find(
-            C if name != "pg_dumpall" else R,
+            C if schema_only else R,
             f"{name}.dump",
-            "copies a database's contents" + (", with the roles' password hashes" if name == "pg_dumpall" else ""),
+            ("copies a database's schema" if schema_only else "copies a database's contents: its people's data, and "
+             "any secrets in it") + (", with the roles' password hashes" if name == "pg_dumpall" else ""),
             inv.argv,
-        )
+        )  # fmt: skip
         inv.output = Output("local")
         return
     queries: list[str | None] = []
@@ -143,8 +153,14 @@ def _db(inv: Invocation) -> None:
     remote = host is not None and not is_loopback(host) and name not in ("sqlite3", "duckdb", "litecli")
     if not queries:
         src = inv.ctx.stdin
+        sql_file = next((r.target for r in inv.command.redirects if r.op == "<" and r.target is not None), None)
         if src is not None and src.kind == "text":
             queries.append(src.text)
+        elif sql_file is not None and name in ("sqlite3", "duckdb") and inv.target(sql_file).zone == Zone.WORKSPACE and \
+                [w for w in args if not w.value.startswith("-")][:1] and \
+                inv.target([w for w in args if not w.value.startswith("-")][0]).zone == Zone.WORKSPACE:  # fmt: skip
+            inv.find(C, "db.project-file", "runs the project's SQL file on the project's database file", inv.argv)
+            return
         elif src is not None:
             inv.find(R, "db.unseen", "runs queries read from standard input, which the check cannot see", inv.argv)
             return
@@ -176,10 +192,19 @@ def _db(inv: Invocation) -> None:
             inv.find(
                 X if remote or name != "sqlite3" else R, "db.destroy", "drops, truncates or empties data", inv.argv
             )
+        elif re.match(r"(?is)^\s*explain\b(?!\s+analy[sz]e)", q):
+            inv.find(A, "db.explain", "only plans the statement (EXPLAIN without ANALYZE runs nothing)", inv.argv)
+        elif re.match(r"(?is)^\s*(begin|start transaction)\b.*\brollback\s*;?\s*$", q) and not re.search(
+                r"(?i)\bcommit\b", q):  # fmt: skip
+            inv.find(C, "db.rolled-back", "changes data inside a transaction it rolls back", inv.argv)
         elif _CHANGE.search(q):
-            memory = name in ("sqlite3", "duckdb", "litecli") and not [w for w in args if not w.value.startswith("-")
-                                                                        and w.value not in (":memory:",)][:1]  # fmt: skip
-            if memory:
+            files = [w for w in args if not w.value.startswith("-") and w.value not in (":memory:",)]
+            memory = name in ("sqlite3", "duckdb", "litecli") and not files[:1]
+            project_file = name in ("sqlite3", "duckdb", "litecli") and files[:1] and inv.target(files[0]).zone == \
+                Zone.WORKSPACE  # fmt: skip
+            if project_file:
+                inv.find(C, "db.project-file", "changes a database file of the project", inv.argv)
+            elif memory:
                 inv.find(A, "db.memory", "changes only a database in memory, gone when it exits", inv.argv)
             else:
                 inv.find(R, "db.change", f"changes data or settings in a database{where}", inv.argv)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from tcphw.host.gate.analyse import Invocation, Output, program
@@ -201,6 +202,13 @@ def _copy(inv: Invocation) -> None:
     kind = "create" if no_clobber else "write"
     if inv.name in ("ln", "link") and not p.has("-f", "--force"):
         kind = "create"
+    if t.zone == Zone.SECRET and t.inside and posixpath.basename(t.path or "") != ".env":
+        # a copy of the project's template or of .env itself beside it (.env.bak, .env.test): a new file
+        kind = "create"
+    if t.zone == Zone.VCS and "/hooks/" in (t.path or "") and inv.name in ("ln", "link", "cp", "install") and all(
+            inv.target(s).zone == Zone.WORKSPACE for s in sources):  # fmt: skip
+        inv.find(C, f"{inv.name}.hook", "installs one of the project's own scripts as a git hook", [target])
+        return
     inv.effect(kind, target, f"{inv.name}.target")
     if p.has("-m", "--mode") or p.has("-o", "--owner"):
         inv.perms(target, f"{inv.name}.mode")
@@ -619,7 +627,12 @@ def _tar(inv: Invocation) -> None:
             inv.write(archive, "tar.delete")
     if create:
         for f in p.operands:
-            inv.read(f, "tar.input")
+            # an archive takes every file below a folder it is given, hidden ones (keys, .env) included
+            t = inv.target(f)
+            if t.zone in (Zone.HOME_ROOT, Zone.HOME, Zone.SYSTEM_ROOT, Zone.WORKSPACE_ROOT) and f.known and not f.glob:
+                inv.read(Word(f.raw, f.value.rstrip("/") + "/**", glob=True), "tar.input")
+            else:
+                inv.read(f, "tar.input")
         for f in p.values("-T", "--files-from"):
             inv.read(f, "tar.input")
         if archive is not None and archive.value != "-":

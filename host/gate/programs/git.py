@@ -193,6 +193,10 @@ def _git(inv: Invocation) -> None:
         inv.narrow()
         if sub in aliases:
             inv.find(A, "git.alias", f"runs the alias {sub} the line defines (judged where it is defined)", [args[i]])
+        elif inv.engine.scanned(f"git-{sub}"):
+            # "git foo" runs the program git-foo when one is installed (git-extras and friends)
+            inv.find(A, "git.external", f"runs the installed program git-{sub}", [args[i]])
+            inv.run([Word.literal(f"git-{sub}"), *args[i + 1 :]], f"git {sub}")
         else:
             inv.find(R, "git.alias", f"'{sub}' is no git subcommand the table knows: an alias may run anything",
                      [args[i]])  # fmt: skip
@@ -274,6 +278,8 @@ def _common(inv: Invocation, sub: str, rest: list[Word], values: list[str]) -> N
             inv.run_script(w.value[5:].replace("% ", " ").replace("%%", "%"), "git ext::", "the transport command")
     for w in rest:
         v = w.value
+        if v in ("--output", "-o") and sub in ("archive", "format-patch") and rest.index(w) + 1 < len(rest):
+            inv.write(rest[rest.index(w) + 1], f"git.{sub}.output")
         if v.startswith(("--output=", "-o")) and sub in ("log", "show", "diff", "format-patch", "archive", "shortlog"):
             target = v.split("=", 1)[1] if "=" in v else None
             if target:

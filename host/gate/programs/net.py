@@ -448,9 +448,16 @@ def _copy_remote(inv: Invocation) -> None:
                 inv.run_script(v.split("=", 1)[1], "rsync -e", "the remote shell command", words=[args[k]])
             elif v.startswith("--rsync-path"):
                 inv.find(R, "rsync.remote-program", "runs a program of its choosing on the remote side", [args[k]])
+    if name in ("rclone",) and any(v in ("--dry-run", "-n") for v in values):
+        inv.key(f"rclone {values[0]}" if values else "rclone")
+        inv.receive(None, "rclone.dry-run", "only shows what it would copy or delete")
+        return
     if name in ("rclone",):
         sub = values[0] if values else ""
         inv.key(f"rclone {sub}" if sub else "rclone")
+        if sub == "config" and (values[1:2] in (["show"], ["dump"]) or len(values) == 1):
+            inv.find(R, "rclone.config", "prints the remotes' tokens and keys", inv.argv)
+            return
         if sub in (
             "ls",
             "lsd",
@@ -763,6 +770,10 @@ def _gh(inv: Invocation) -> None:
     sub = " ".join(values[:2]) if len(values) >= 2 else (values[0] if values else "")
     inv.key(f"{inv.name} {values[0]}" if values else inv.name)
     inv.narrow()
+    if any(v in ("-h", "--help") for v in values) or any(v in ("view", "list", "status", "--list", "diff", "checks")
+                                                             for v in values[1:3]):  # fmt: skip
+        inv.receive(None, f"{inv.name}.read", "reads from the code host")
+        return
     reading = (
         "pr list",
         "pr view",

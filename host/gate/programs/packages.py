@@ -128,7 +128,7 @@ SUBCOMMANDS: dict[str, dict[str, tuple[Risk, str]]] = {
         "publish": (H, "publishes a crate"),
         "yank": (H, "withdraws a published crate"),
         "login": (H, "stores credentials"),
-        "logout": (M, "removes credentials"),
+        "logout": (H, "removes registry credentials from the home folder"),
         "owner": (H, "changes crate owners"),
         "new": (L, "creates a project"),
         "init": (L, "creates a project"),
@@ -393,6 +393,9 @@ def _pip(inv: Invocation) -> None:
             cmd = [w for w in rest if not w.value.startswith("-")]
             if cmd and sub != "shell":
                 inv.run(cmd, f"{name} {sub}")
+        elif sub in ("new", "init", "create") and [w for w in rest if not w.value.startswith("-")][:1]:
+            folder = next(w for w in rest if not w.value.startswith("-"))
+            inv.create(folder, f"{name}.{sub}")
         elif sub == "config" and len([v for v in values if not v.startswith("-")]) >= 2 and "--list" not in values:
             inv.find(R, f"{name}.config", f"changes {name}'s settings for the user (credentials included)", inv.argv)
         elif sub in (
@@ -564,6 +567,10 @@ def _npx(inv: Invocation) -> None:
     if "--yes" in values or "-y" in values:
         inv.find(R, "runs.downloaded", "downloads a package from the registry and runs it without asking", inv.argv)
     _npx_package(inv, cmd[0])
+    text = " ".join(w.value for w in cmd)
+    if re.search(r"^prisma\s+(migrate\s+(deploy|reset|resolve)|db\s+(push|execute|seed))|^(knex|sequelize)\s+.*"
+                 r"(migrate|seed)|^typeorm\s+(migration:run|schema:(sync|drop))", text):  # fmt: skip
+        inv.find(R, "npx.database", "changes the database the project's settings point at", cmd)
 
 
 def _npx_package(inv: Invocation, word: Word) -> None:
@@ -816,6 +823,12 @@ def _system_packages(inv: Invocation) -> None:
         return
     if name == "helm":
         inv.key(f"helm {sub}" if sub else "helm")
+        if sub == "get" and any(v in ("values", "all", "manifest") for v in values):
+            inv.find(R, "helm.values", "prints a release's values, where its passwords and keys are", inv.argv)
+            return
+        if sub == "repo" and values[1:2] in (["update"], ["list"], ["ls"], ["index"]):
+            inv.receive(None, "helm.repo.update", "refreshes or lists the chart indexes it caches")
+            return
         if sub in (
             "list",
             "ls",

@@ -781,6 +781,10 @@ def _mount(inv: Invocation, args: list[Word], values: list[str]) -> None:
         inv.find(A, f"{inv.name}.read", "lists mounts", inv.argv)
         inv.output = Output("text")
         return
+    points = [w for w in args if not w.value.startswith("-")]
+    if inv.name == "umount" and points and all(inv.target(w).zone == Zone.WORKSPACE for w in points):
+        inv.find(C, "umount.project", "unmounts a file system mounted inside the workspace", inv.argv)
+        return
     inv.find(R, f"{inv.name}.change", "mounts or unmounts file systems", inv.argv)
 
 

@@ -777,8 +777,19 @@ def _grep(inv: Invocation) -> None:
     if recursive and not operands:
         operands = [Word.literal(".")]
     pattern = p.value("-e", "--regexp") or (p.operands[0] if p.operands and not p.has("-f", "--file") else None)
+    if p.has("-o", "--only-matching") and pattern is not None and pattern.known and re.fullmatch(
+            r"\^?\[?[A-Za-z_\]\[]*[A-Z0-9_\]\[*+]*=?", pattern.value) and not _SECRET_NAME.search(pattern.value):  # fmt: skip
+        # "grep -o '^[A-Z_]*=' .env": only the names before the = are printed
+        for f in operands:
+            inv.list(f, "grep.names")
+        inv.contain("the names before each =")
+        return
     _search_targets(inv, operands, recursive, names_only, p.values("--exclude", "--exclude-dir"),
                     p.values("--include"), pattern)  # fmt: skip
+    if not operands and not recursive and searches_for_secrets(pattern) and pattern is not None and \
+            inv.ctx.stdin is not None and inv.ctx.stdin.kind not in ("text",) and not p.has("-c", "-q", "-l", "-L",
+                                                                                          "--count", "--quiet"):  # fmt: skip
+        inv.find(R, "grep.secrets", "picks credentials out of what it is fed and prints them", [pattern])
     if p.has("-c", "--count", "-q", "--quiet", "--silent", "-l", "-L"):
         inv.part.summary_only = True
         inv.contain("a count or the names of the files")
@@ -829,7 +840,9 @@ def _search_targets(
                                            Zone.OTHER, Zone.SYSTEM):  # fmt: skip
             excluded = " ".join(w.value for w in excludes or [])
             included = " ".join(w.value for w in includes or [])
-            if t.zone == Zone.WORKSPACE_ROOT and (".env" in excluded or included):
+            includes_secrets = any(re.search(r"\.env|\.pem|\.key|secret|credential|\.json|\*", w.value)
+                                   for w in includes or [])  # fmt: skip
+            if t.zone == Zone.WORKSPACE_ROOT and (".env" in excluded or included and not includes_secrets):
                 inv.effect("search", f, f"{inv.name}.read")
             else:
                 inv.find(R, f"{inv.name}.secrets", f"searches {t.zone.value} for credentials and prints what it "
