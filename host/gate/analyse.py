@@ -697,6 +697,28 @@ COMMAND_VARIABLES = frozenset(
         "CARGO_TARGET_DIR_RUNNER",
         "PERLDOC_PAGER",
         "GIT_SEQUENCE_EDITOR",
+        # autotools and build systems run these programs in place of their own
+        "AUTOM4TE",
+        "AUTOCONF",
+        "AUTOMAKE",
+        "ACLOCAL",
+        "AUTOHEADER",
+        "M4",
+        "MAKEINFO",
+        "LIBTOOL",
+        "CONFIG_SHELL",
+        "PKG_CONFIG",
+        "INSTALL",
+        "RANLIB",
+        "STRIP",
+        "OBJCOPY",
+        "NM",
+        "CPP",
+        "FC",
+        "YACC",
+        "LEX",
+        "PERL",
+        "PYTHON",
     }
 )
 # Variables whose value is a file the program loads and runs at start-up.
@@ -833,7 +855,7 @@ def _generic(inv: Invocation) -> None:
     if len(args) == 1 and args[0].text in ("--help", "--version", "-help", "-version", "--usage"):
         inv.narrow()
         inv.find(A, "program.help", f"only prints {inv.name}'s help or version", args)
-        inv.output = Output("text")
+        inv.output = Output("local")
         return
     inv.output = Output("local")
 

@@ -266,7 +266,14 @@ def _compilers(inv: Invocation) -> None:
         if jar is not None:
             from tcphw.host.gate.programs.code import run_file
 
-            run_file(inv, jar, "a Java program")
+            built = re.search(r"(^|/)(build|target|dist|out|libs?|\.gradle|gradle/wrapper)/", jar.value)
+            if inv.target(jar).zone == Zone.WORKSPACE and not built:
+                # a prebuilt jar lying in the project is no build output of it: code nobody here compiled
+                inv.find(
+                    R, "java.prebuilt", "runs a prebuilt Java archive that is not the project's build output", [jar]
+                )
+            else:
+                run_file(inv, jar, "a Java program")
         else:
             inv.find(C, "java.run", "runs a Java program from the class path", inv.argv)
         return

@@ -87,7 +87,7 @@ def _simple(inv: Invocation) -> None:
     risk, what = BUILTINS[inv.name]
     inv.narrow()
     inv.find(A, f"builtin.{inv.name}", what, inv.argv[:1])
-    inv.output = Output("text")
+    inv.output = Output("local")
 
 
 for _name in (
@@ -146,7 +146,7 @@ def _cd(inv: Invocation) -> None:
 def _type(inv: Invocation) -> None:
     inv.narrow()
     inv.find(A, "builtin.type", "only says what a name is", inv.argv)
-    inv.output = Output("text")
+    inv.output = Output("local")
 
 
 @program("export", builtin=True)

@@ -65,7 +65,7 @@ DOCKER: dict[str, tuple[Risk, str]] = {
     "plugin": (H, "installs daemon plugins"),
     "container": (M, "manages containers"),
     "image": (M, "manages images"),
-    "update": (M, "changes a container"),
+    "update": (H, "changes a running container's limits"),
     "pause": (M, "pauses a container"),
     "unpause": (M, "resumes a container"),
     "wait": (S, "waits for a container"),
@@ -157,6 +157,8 @@ def docker(inv: Invocation) -> None:
             sub = "inspect"
         elif sub2 in mapped:
             sub = mapped[sub2]
+        elif sub2 in DOCKER:
+            sub = sub2  # "docker container update" is "docker update"
         rest = rest[1:]
         rv = rv[1:]
     inv.narrow()
@@ -182,10 +184,6 @@ def docker(inv: Invocation) -> None:
     elif sub in ("rm", "rmi", "stop", "kill"):
         if any(v.startswith("$(") for v in [w.raw for w in rest]) or "-a" in rv or "--all" in rv:
             inv.find(R, f"docker.{sub}.all", "acts on every container or image, not only the project's", rest)
-    elif sub == "prune" and group == "image" and not any(v in ("--all", "--volumes") or (v.startswith("-") and not
-                                                          v.startswith("--") and "a" in v) for v in rv):  # fmt: skip
-        inv.part.findings = [f for f in inv.part.findings if f.rule != f"docker.{sub}"]
-        inv.find(C, "docker.prune-dangling", "removes only dangling images and stopped build layers", rest)
     elif sub == "prune" or (sub == "system" and "prune" in rv):
         inv.find(R, "docker.prune", "removes every unused container, image, network or volume on the machine", rest)
     elif sub == "cp":
@@ -309,6 +307,8 @@ def _docker_run(inv: Invocation, rest: list[Word], rv: list[str]) -> None:
                     inv.find(R, "docker.mount-host", f"mounts {t.zone.value} into the container", [word])
         elif name in ("--pid", "--net", "--network", "--ipc", "--uts", "--userns", "--cgroupns") and val == "host":
             inv.find(R, "docker.host-namespace", "shares the host's namespaces with the container", [word])
+        elif name == "--entrypoint" and val.rsplit("/", 1)[-1] in ("sh", "bash", "ash", "zsh", "dash"):
+            inv.find(R, "docker.shell", "runs a shell as the container's program", [word])
         elif name in ("--cap-add", "--device", "--security-opt"):
             inv.find(R, "docker.capability", "widens the container's access to the host", [word])
         elif name in ("-e", "--env") and "=" not in val and val:

@@ -253,7 +253,7 @@ def _create(inv: Invocation) -> None:
         if base is None and p.operands and "/" in p.operands[0].value and not p.has("-t"):
             where = p.operands[0]
         inv.create(where, "mktemp.create")
-        inv.output = Output("text")
+        inv.output = Output("local")
         return
     if inv.name == "mknod":
         inv.find(R, "mknod.device", "creates a device node", inv.argv)

@@ -541,7 +541,8 @@ def _copy_remote(inv: Invocation) -> None:
     remote_dest = _remote(dest)
     for s in sources:
         if _remote(s):
-            inv.receive(s.value, f"{name}.download", "copies files from a remote machine")
+            # the copy logs into the other machine and runs its side of the copy there
+            inv.find(R, f"{name}.remote-login", f"logs into another machine to copy from it ({_remote_host(s)})", [s])
         else:
             inv.read(s, f"{name}.source")
             if remote_dest:

@@ -70,7 +70,7 @@ def _dc(inv: Invocation) -> None:
         inv.read(f, "dc.file")
         inv.find(C, "dc.file", "runs a dc program from a file (its ! commands cannot be seen)", [f])
     inv.find(A, "dc.compute", "computes", inv.argv[:1])
-    inv.output = Output("text")
+    inv.output = Output("local")
 
 
 @program("emacs", "emacs-nox", "emacsclient")

@@ -248,4 +248,4 @@ def _locate(inv: Invocation) -> None:
         inv.find(R, "locate.update", "rebuilds the system's file database", inv.argv)
         return
     inv.find(A, f"{inv.name}.lookup", "only says where files or programs are", inv.argv)
-    inv.output = Output("text")
+    inv.output = Output("local")

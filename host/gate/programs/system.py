@@ -87,7 +87,7 @@ def _systemctl(inv: Invocation) -> None:
         level, f"systemctl.{sub}", entry[1] + (" (the user's own services)" if user and level > A else ""), inv.argv
     )
     if sub in ("status", "show", "cat", "list-units") or level == A:
-        inv.output = Output("text")
+        inv.output = Output("local")
 
 
 @program(
@@ -347,7 +347,7 @@ def _system(inv: Invocation) -> None:
         (name, v) in _READ_FLAGS for v in values
     ):
         inv.find(A, f"{name}.read", "only reads or checks (a dry run, a listing, a syntax check)", inv.argv)
-        inv.output = Output("text")
+        inv.output = Output("local")
         return
     if name == "fuser" and any(v.startswith("-") and "k" in v for v in values):
         inv.find(R, "fuser.kill", "kills the processes that use a file or port", inv.argv)
@@ -384,7 +384,7 @@ def _system(inv: Invocation) -> None:
         inv.output = (
             Output("paths", target=inv.target(Word(listed.raw, listed.value.rstrip("/") + "/*.listed", glob=True)))
             if name in ("ls", "dir") and listed.known
-            else Output("text")
+            else Output("local")
         )
         return
     if name in _NEEDS_PERSON:
@@ -651,7 +651,7 @@ def _ps(inv: Invocation, args: list[Word], values: list[str]) -> None:
         inv.find(R, "ps.environment", "prints processes' environments, which hold tokens", inv.argv)
         return
     inv.find(A, "ps.read", "lists processes", inv.argv)
-    inv.output = Output("text")
+    inv.output = Output("local")
 
 
 def _kill(inv: Invocation, args: list[Word], values: list[str]) -> None:
@@ -688,7 +688,7 @@ def _kill(inv: Invocation, args: list[Word], values: list[str]) -> None:
 def _crontab(inv: Invocation, args: list[Word], values: list[str]) -> None:
     if values == ["-l"] or values[-1:] == ["-l"]:
         inv.find(A, "crontab.list", "lists the user's scheduled jobs", inv.argv)
-        inv.output = Output("text")
+        inv.output = Output("local")
     elif "-r" in values:
         inv.find(R, "crontab.remove", "deletes every scheduled job of the user", inv.argv)
     else:
@@ -718,7 +718,7 @@ def _ip(inv: Invocation, args: list[Word], values: list[str]) -> None:
 def _ifconfig(inv: Invocation, args: list[Word], values: list[str]) -> None:
     if len([v for v in values if not v.startswith("-")]) <= 1:
         inv.find(A, "ifconfig.read", "prints network interfaces", inv.argv)
-        inv.output = Output("text")
+        inv.output = Output("local")
         return
     inv.find(R, "ifconfig.change", "changes network interfaces", inv.argv)
 
@@ -779,7 +779,7 @@ def _firewall(inv: Invocation, args: list[Word], values: list[str]) -> None:
 def _mount(inv: Invocation, args: list[Word], values: list[str]) -> None:
     if not [v for v in values if not v.startswith("-")] and not any(v in ("-a", "--all") for v in values):
         inv.find(A, f"{inv.name}.read", "lists mounts", inv.argv)
-        inv.output = Output("text")
+        inv.output = Output("local")
         return
     points = [w for w in args if not w.value.startswith("-")]
     if inv.name == "umount" and points and all(inv.target(w).zone == Zone.WORKSPACE for w in points):
@@ -857,7 +857,7 @@ def _hostname(inv: Invocation, args: list[Word], values: list[str]) -> None:
         inv.find(R, "hostname.set", "sets the machine's name", inv.argv)
         return
     inv.find(A, "hostname.read", "prints the machine's name", inv.argv)
-    inv.output = Output("text")
+    inv.output = Output("local")
 
 
 def _date(inv: Invocation, args: list[Word], values: list[str]) -> None:
@@ -870,7 +870,7 @@ def _date(inv: Invocation, args: list[Word], values: list[str]) -> None:
         if v in ("-f", "--file", "-r", "--reference") and k + 1 < len(args):
             inv.read(args[k + 1], "date.file")
     inv.find(A, "date.read", "prints the date", inv.argv)
-    inv.output = Output("text")
+    inv.output = Output("local")
 
 
 def _printenv(inv: Invocation, args: list[Word], values: list[str]) -> None:
@@ -889,7 +889,7 @@ def _printenv(inv: Invocation, args: list[Word], values: list[str]) -> None:
         inv.find(R, "secret.variable", "prints a variable that by its name holds a secret", inv.argv)
         return
     inv.find(A, "printenv.read", "prints named variables", inv.argv)
-    inv.output = Output("text")
+    inv.output = Output("local")
 
 
 def _getent(inv: Invocation, args: list[Word], values: list[str]) -> None:
@@ -897,7 +897,7 @@ def _getent(inv: Invocation, args: list[Word], values: list[str]) -> None:
         inv.find(R, "getent.shadow", "reads password hashes", inv.argv)
         return
     inv.find(A, "getent.read", "reads account and host databases", inv.argv)
-    inv.output = Output("text")
+    inv.output = Output("local")
 
 
 def _timedate(inv: Invocation, args: list[Word], values: list[str]) -> None:

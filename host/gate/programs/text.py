@@ -488,7 +488,15 @@ def _names_only(p: object) -> bool:
     assert isinstance(p, Parsed)
     delim = p.value("-d", "--delimiter")
     fields = p.value("-f", "--fields")
-    return delim is not None and delim.value in ("=", ":") and fields is not None and fields.value == "1"
+    # without -s, cut prints a line with no delimiter whole: the inside of a multi-line value (a PEM key)
+    only_delimited = p.has("-s", "--only-delimited")
+    return (
+        delim is not None
+        and delim.value in ("=", ":")
+        and fields is not None
+        and fields.value == "1"
+        and only_delimited
+    )
 
 
 def _transform(inv: Invocation, p: object) -> Output | None:
@@ -656,7 +664,7 @@ def _interactive(inv: Invocation) -> None:
             if w.value.startswith("-H") and len(w.value) > 2:
                 inv.run_script(w.value[2:], "man -H", "the browser man runs", words=[w])
         inv.find(A, "man.read", "shows a manual page", inv.argv)
-        inv.output = Output("text")
+        inv.output = Output("local")
         return
     # vim's commands chain with "|" (":set shell=/bin/sh | shell"): each is judged for what it does
     for c in cmds:
@@ -705,7 +713,7 @@ def _interactive(inv: Invocation) -> None:
     elif name not in editors:
         inv.find(A, f"{name}.view", f"{name} shows text to a person", inv.argv[:1])
     if name in ("less", "more", "most", "pg") and not files and inv.ctx.stdin is not None:
-        inv.output = Output("text")
+        inv.output = Output("local")
 
 
 _GREP = Spec(

@@ -284,6 +284,8 @@ def _chroot(inv: Invocation) -> None:
     "lxc-attach",
     "lxc-execute",
     "ip-netns",
+    "systemd-stdio-bridge",
+    "scriptlive",
 )
 def _namespaces(inv: Invocation) -> None:
     inv.narrow()
@@ -378,7 +380,13 @@ def _parallel(inv: Invocation) -> None:
     inv.narrow()
     args = list(inv.args)
     sep = next((i for i, w in enumerate(args) if w.value in (":::", "::::", ":::+", "::::+")), len(args))
-    words = [w for w in args[:sep] if not w.value.startswith("-")]
+    # parallel's own options come first (values after -j, -S, --jobs ...); the command starts at the first other word
+    takes = {"-j", "--jobs", "-S", "--sshlogin", "-a", "--arg-file", "-d", "--delimiter", "-I", "--colsep", "-N", "-L",
+             "--max-args", "--results", "--joblog", "--tmpdir", "--timeout", "--retries", "--delay", "-E"}  # fmt: skip
+    k = 0
+    while k < sep and args[k].value.startswith("-"):
+        k += 2 if args[k].value in takes else 1
+    words = list(args[k:sep])
     inv.find(A, "parallel.wrapper", "runs a command for each input", inv.argv[:1])
     if not words:
         inputs = [w for w in args[sep + 1 :] if w.value not in (":::", "::::", ":::+", "::::+")]
@@ -521,7 +529,7 @@ def _command(inv: Invocation) -> None:
     inv.narrow()
     if p.has("-v", "-V"):
         inv.find(A, "command.lookup", "only says where a program is", inv.argv)
-        inv.output = Output("text")
+        inv.output = Output("local")
         return
     if p.rest:
         inv.find(A, "command.wrapper", "runs a program, bypassing shell functions", inv.argv[:1])
