@@ -165,8 +165,8 @@ def test_imported_commands_work_with_show_check_and_export_and_survive_a_scan(
     runner.invoke(main, ["tools", "import", str(json_export(tmp_path / "ok.json", COMMANDS)), "--db", db])
     shown = runner.invoke(main, ["tools", "show", "mkfs", "--db", db, "--json"])
     assert shown.exit_code == 0 and json.loads(shown.output)["risk"] == "CRITICAL"
-    assert runner.invoke(main, ["tools", "check", "ls && mkfs /dev/sda", "--db", db]).exit_code == 3
-    assert runner.invoke(main, ["tools", "check", "mystery", "--db", db]).exit_code == 2
+    assert runner.invoke(main, ["tools", "check", "--db", db, "ls && mkfs /dev/sda"]).exit_code == 3
+    assert runner.invoke(main, ["tools", "check", "--db", db, "mystery"]).exit_code == 2
     empty = tmp_path / "empty"
     empty.mkdir()
     assert runner.invoke(main, ["tools", "scan", "--path", str(empty), "--db", db, "--quiet"]).exit_code == 0

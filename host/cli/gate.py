@@ -134,7 +134,8 @@ def check(
 def _print(result: Any) -> None:
     from tcphw.contract import describe_verdict
 
-    click.echo(f"{result.decision.name}: {result.reason()}")
+    reason = result.reason()
+    click.echo(reason if reason.startswith(result.decision.name) else f"{result.decision.name}: {reason}")
     if result.refused:
         return
     for part in result.parts:

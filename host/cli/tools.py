@@ -15,6 +15,7 @@ from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
 from tcphw.descriptors.corpus import save_corpus
 from tcphw.host.apps.tools.registry import Registry, RegistryError, ToolRow, default_db
 from tcphw.host.cli.errors import InputError, check_output_dir, input_errors, refuse_same_file
+from tcphw.host.cli.gate import check as gate_check
 
 _db_option = click.option(
     "--db",
@@ -74,6 +75,11 @@ def scan(dirs: str | None, db: Path | None, as_json: bool, quiet: bool) -> None:
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
+        # The gate's own descriptors (subcommands, builtins) live beside the scanned ones, so the gate opens a
+        # registry that is complete and validated by whatever backend it names.
+        from tcphw.host.gate.table import sync
+
+        sync(registry)
         doc = {**summary.as_dict(), "db": str(registry.path), "isolation": isolation().description}
     if as_json:
         _emit(doc)
@@ -191,54 +197,8 @@ def export_tools(out: Path, index: Path | None, db: Path | None) -> None:
     click.echo(f"{len(rows)} descriptors -> {out}" + (f" (index {index})" if index else ""))
 
 
-CHECK_USAGE_EXIT = 64  # sysexits' EX_USAGE: 0..3 are the decisions, so a usage error needs its own code
-
-
-class CheckUsageError(click.ClickException):
-    exit_code = CHECK_USAGE_EXIT
-
-
-class _CheckCommand(click.Command):
-    """Usage errors of ``tools check`` exit 64, not click's 2 (which means REQUIRE_APPROVAL here)."""
-
-    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
-        try:
-            return super().make_context(*args, **kwargs)
-        except click.UsageError as e:
-            setattr(e, "exit_code", CHECK_USAGE_EXIT)  # noqa: B010 - click declares exit_code a ClassVar
-            raise
-
-
-@tools.command(name="check", cls=_CheckCommand)
-@click.argument("command", nargs=-1, required=True)
-@_db_option
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def check_command(ctx: click.Context, command: tuple[str, ...], db: Path | None, as_json: bool) -> None:
-    """The decision an agent would get for COMMAND: approve, caution, require approval or reject.
-
-    \b
-    Exit code: the decision, so scripts and agents can act on it:
-      0 APPROVE, 1 CAUTION, 2 REQUIRE_APPROVAL, 3 REJECT,
-      64 a usage error (an empty or broken command line, a bad option or registry).
-    """
-    from tcphw.host.apps.tools.check import check
-
-    line = " ".join(command)
-    try:
-        with _open(db) as registry:
-            result = check(registry, line)
-    except (ValueError, InputError) as e:
-        raise CheckUsageError(e.message if isinstance(e, InputError) else str(e)) from e
-    if as_json:
-        _emit(result.as_dict())
-        ctx.exit(int(result.decision))
-    click.echo(f"{result.decision.name}: {line}")
-    for part in result.parts:
-        click.echo(f"  {part.program}: {part.decision.name}" + (f" ({part.verdict}, {part.risk})" if part.risk else ""))
-        for reason in part.reasons[:4]:
-            click.echo(f"    - {reason}")
-    ctx.exit(int(result.decision))
+# ``tools check`` is the gate's ``check`` under its old name: one engine judges command lines (issue 30).
+tools.add_command(gate_check, name="check")
 
 
 @tools.command(name="accuracy")

@@ -66,11 +66,21 @@ class BackendValidator:
 
 
 class Catalogue:
-    """Where descriptors come from: the registry's tools (scanned, then imported), then the gate's table."""
+    """Where descriptors come from: the registry's tools (scanned, then imported), then the gate's own entries
+    (subcommands, builtins), which the registry holds too (``tools scan`` writes them; a gate that finds them
+    missing or older writes them itself, or reads the table's when the registry is read-only)."""
 
     def __init__(self, registry: Any | None) -> None:
         self.registry = registry
         self.table = entries()
+        if registry is not None and hasattr(registry, "put_commands"):
+            from tcphw.host.gate import table as gate_table
+
+            try:
+                gate_table.sync(registry)
+            except Exception:  # a read-only registry: the table's own entries, the same bytes
+                pass
+            self.table = gate_table.from_registry(registry) or self.table
         self._cache: dict[str, Entry | None] = {}
         self._names: list[str] | None = None
 
@@ -97,8 +107,8 @@ class Catalogue:
         import fnmatch
 
         if self._names is None:
-            rows = self.registry.db.execute("SELECT name FROM tools") if self.registry is not None else []
-            self._names = sorted({r[0] for r in rows} | {k for k in self.table if " " not in k})
+            names = self.registry.tool_names() if self.registry is not None else []
+            self._names = sorted(set(names) | {k for k in self.table if " " not in k})
         return [n for n in self._names if fnmatch.fnmatchcase(n, pattern)]
 
     def entry(self, key: str) -> Entry | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from tcphw.contract import Descriptor, Flag, Risk
 
@@ -67,3 +68,19 @@ def digest() -> str:
     for key, e in sorted(entries().items()):
         h.update(f"{key}\0{e.risk}\0{e.descriptor.hex()}\n".encode())
     return h.hexdigest()[:16]
+
+
+def sync(registry: Any) -> bool:
+    """Write the table's entries into a registry whose copy is missing or older; True if it wrote them."""
+    if registry.commands_digest() == digest():
+        return False
+    registry.put_commands(((e.key, e.risk, e.reason, e.descriptor) for e in entries().values()), digest())
+    return True
+
+
+def from_registry(registry: Any) -> dict[str, Entry] | None:
+    """The table as the registry holds it, when the registry's copy is this version's; else None."""
+    if registry.commands_digest() != digest():
+        return None
+    rows = registry.db.execute("SELECT key, risk, reason, descriptor FROM commands")
+    return {k: Entry(k, risk, bytes(d), "registry", reason) for k, risk, reason, d in rows}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,18 @@ MIGRATIONS: tuple[str, ...] = (
         analysis_version INTEGER NOT NULL DEFAULT 0,
         upstream_risk TEXT NOT NULL,
         unknown INTEGER NOT NULL
+    );
+    """,
+    # 3 -> 4: the gate's own descriptors: one per subcommand ("git push"), shell builtin ("builtin cd") and per
+    # program its tables judge, each with its own command hash, so every descriptor a decision rests on is one a
+    # backend validates. Derived from the gate's tables; table_digest says which version of them.
+    """
+    CREATE TABLE commands (
+        key TEXT PRIMARY KEY,
+        risk TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        descriptor BLOB NOT NULL,
+        table_digest TEXT NOT NULL
     );
     """,
 )
@@ -187,6 +199,32 @@ class Registry:
     def lookup(self, name: str) -> ToolRow | None:
         """What an agent's check sees: the tool scanned on this machine, else an imported descriptor."""
         return self.get(name) or self.imported(name)
+
+    def command(self, key: str) -> tuple[str, str, bytes, str] | None:
+        """The gate's entry for a subcommand or builtin: (risk, reason, descriptor, table digest)."""
+        row = self.db.execute("SELECT risk, reason, descriptor, table_digest FROM commands WHERE key = ?", (key,)).fetchone()
+        return (row[0], row[1], bytes(row[2]), row[3]) if row else None
+
+    def commands_digest(self) -> str | None:
+        row = self.db.execute("SELECT table_digest FROM commands LIMIT 1").fetchone()
+        return str(row[0]) if row else None
+
+    def put_commands(self, rows: Iterable[tuple[str, str, str, bytes]], digest: str) -> int:
+        """Replace the gate's entries (key, risk, reason, descriptor) by those of a table version, in one
+        transaction."""
+        with self.transaction():
+            self.db.execute("DELETE FROM commands")
+            n = 0
+            for key, risk, reason, descriptor in rows:
+                self.db.execute(
+                    "INSERT INTO commands (key, risk, reason, descriptor, table_digest) VALUES (?, ?, ?, ?, ?)",
+                    (key, risk, reason, descriptor, digest),
+                )
+                n += 1
+        return n
+
+    def tool_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM tools UNION SELECT name FROM imported")]
 
     def imported_tools(self) -> Iterator[ToolRow]:
         for row in self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM imported ORDER BY name"):
