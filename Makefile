@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := build
 
-.PHONY: all setup labgrid demo test test-install lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy projections explore clean clean-cache distclean help
+.PHONY: all setup labgrid demo test test-install lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy gate-accuracy gate-snapshot projections explore clean clean-cache distclean help
 
 all: help  # bare `make` prints the targets instead of running the whole suite
 
@@ -20,6 +20,8 @@ help:
 	@echo "make projections    - ASIC projections per node from the measured netlist, plots + table in build/projections/"
 	@echo "make tools-scan     - scan this machine's tools into the registry (tcphw tools scan)"
 	@echo "make tools-accuracy - regenerate docs/tool-accuracy.md (risk levels vs the labelled tools, held-out packages first)"
+	@echo "make gate-accuracy - regenerate docs/gate-accuracy.md (the gate vs the labelled command lines, held-out first)"
+	@echo "make gate-snapshot - retake the registry snapshot the corpus is judged against from this machine's scan (DB=...)"
 	@echo "make bench  - the performance benchmark (10M descriptors, 1 thread vs all cores vs naive)"
 	@echo "make sim    - cocotb testbenches of the validator core (SIM=verilator|icarus, LANES=\"1 2\", WAVES=1, TESTCASE=name)"
 	@echo "make formal - SymbiYosys proofs of the validator core for every lane count"
@@ -85,6 +87,15 @@ tools-scan: $(STAMP)
 
 tools-accuracy: $(STAMP)
 	$(BIN)/tcphw tools accuracy --out docs/tool-accuracy.md
+
+gate-accuracy: $(STAMP)
+	$(BIN)/tcphw gate accuracy --out docs/gate-accuracy.md
+
+# The corpus is judged against a stored snapshot of a scan, so its figures are the same on every machine;
+# retake it after a scan (make tools-scan) when the tool layer's levels change.
+DB ?=
+gate-snapshot: $(STAMP)
+	$(BIN)/tcphw gate snapshot $(if $(DB),--db $(DB),--db $$($(BIN)/python -c 'from tcphw.host.apps.tools.registry import default_db; print(default_db())')) --out host/apps/gate/data/corpus-registry.json
 
 SIM    ?= verilator
 LANES  ?= 1 2 4 8

@@ -221,3 +221,154 @@ def _more_waiting() -> bool:
         return bool(select.select([sys.stdin], [], [], 0)[0])
     except (OSError, ValueError):
         return False
+
+
+def _names(families: str | None) -> list[str] | None:
+    from tcphw.host.apps.gate.corpus import families as known
+
+    if families is None:
+        return None
+    wanted = [n for n in families.replace(",", " ").split() if n]
+    names = {f.name for f in known()}
+    unknown = [n for n in wanted if n not in names]
+    if unknown or not wanted:
+        raise GateInputError(
+            f"--families: unknown {', '.join(unknown) or '(none given)'}; known: {', '.join(sorted(names))}"
+        )
+    return wanted
+
+
+def _corpus_gate(db: Path | None, snapshot: Path | None, backend: str) -> tuple[Any, dict[str, Any]]:
+    """The gate the corpus is judged by: on the stored snapshot of a scan (the default, the same everywhere),
+    another snapshot, or a real registry."""
+    from tcphw.host.apps.gate import snapshot as snap
+
+    if db is not None:
+        g = _open(db, backend)
+        return g, {"what": f"the registry {db} (this machine's scan, not the stored snapshot)", "db": str(db)}
+    try:
+        registry = snap.load(snapshot)
+    except snap.SnapshotError as e:
+        raise GateInputError(str(e)) from e
+    return _open_validator_gate(registry, backend), registry.describe(snapshot)
+
+
+def _open_validator_gate(registry: Any, backend: str) -> Any:
+    from tcphw.host.gate.gate import BackendValidator, Gate, ReferenceValidator
+
+    try:
+        if backend == "reference":
+            return Gate(registry, ReferenceValidator())
+        from tcphw.host.backends import open_backend
+
+        return Gate(registry, BackendValidator(open_backend(backend)))
+    except Exception as e:
+        raise GateInputError(str(e).splitlines()[0] if str(e) else type(e).__name__) from e
+
+
+@gate.command(cls=_GateCommand)
+@_db_option
+@click.option(
+    "--snapshot",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="judge against this registry snapshot (default: the stored one, host/apps/gate/data/corpus-registry.json)",
+)
+@click.option("--families", default=None, help="only these families (comma-separated); default: all")
+@_backend_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="write the Markdown report here (e.g. docs/gate-accuracy.md)",
+)
+@click.option("--json", "as_json", is_flag=True, help="print every figure and every listed line as JSON")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def accuracy(
+    db: Path | None,
+    snapshot: Path | None,
+    families: str | None,
+    backend: str,
+    out: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """The gate against the labelled corpus: dangerous misses first, per family, held-out and all.
+
+    Exit code 0 when measured, whatever the figures (the suite holds the gate to them); 4 for bad input."""
+    from tcphw.atomic import write_text_atomic
+    from tcphw.host.apps.gate import report
+    from tcphw.host.cli.errors import InputError, check_output_dir
+
+    if db is not None and snapshot is not None:
+        raise GateInputError("give --db (a real registry) or --snapshot, not both")
+    names = _names(families)
+    try:
+        check_output_dir("--out", out)
+    except InputError as e:
+        raise GateInputError(e.message) from e
+    g, source = _corpus_gate(db, snapshot, backend)
+    from tcphw.host.apps.gate.corpus import load
+
+    total = len(load(names))
+    bar: Any = None
+    if not quiet:
+        bar = click.progressbar(length=total, label="judging the corpus", file=sys.stderr, show_pos=True)
+        bar.__enter__()
+    try:
+        doc = report.compute(g, source, names, bar.update if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    command = "tcphw gate accuracy" + (f" --families {families}" if families else "") + (f" --out {out}" if out else "")
+    if out is not None:
+        write_text_atomic(out, report.markdown(doc, command))
+    if as_json:
+        click.echo(json.dumps(report.as_json(doc), indent=1))
+        return
+    for line in report.headline(doc):
+        click.echo(line)
+    if out is not None:
+        click.echo(f"report: {out}")
+
+
+@gate.command(cls=_GateCommand)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="the scanned registry to take the rows from",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="where to write it (the stored one: host/apps/gate/data/corpus-registry.json)",
+)
+def snapshot(db: Path, out: Path) -> None:
+    """Store the rows of a scanned registry that the corpus looks up, so accuracy is the same on every machine."""
+    from tcphw.atomic import write_text_atomic
+    from tcphw.host.apps.gate import accuracy as acc
+    from tcphw.host.apps.gate import snapshot as snap
+    from tcphw.host.apps.gate.corpus import load
+    from tcphw.host.apps.tools.registry import Registry, RegistryError
+    from tcphw.host.cli.errors import InputError, check_output_dir, refuse_same_file
+
+    try:
+        check_output_dir("--out", out)
+        refuse_same_file("--out", out, ("--db", db))
+        registry = Registry(db)
+    except (InputError, RegistryError) as e:
+        raise GateInputError(getattr(e, "message", str(e))) from e
+    with registry:
+        recorder = snap.Recorder(registry)
+        from tcphw.host.gate.gate import Gate
+
+        acc.judge(Gate(recorder), load())
+        scans = registry.scans()
+        last = scans[-1] if scans else {}
+        source = f"scanned {last['started_at']}" if last else "never scanned (imported only)"
+        doc = snap.build(registry, recorder.looked_up, source)
+    write_text_atomic(out, json.dumps(doc, indent=0, sort_keys=True) + "\n")
+    click.echo(f"{len(doc['tools'])} of the {doc['looked_up']} programs the corpus looks up are registered; "
+               f"{doc['registered']} names; written to {out}")  # fmt: skip
