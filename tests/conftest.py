@@ -27,6 +27,14 @@ LONGEST = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _own_config_and_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's gate rules, settings, audit log or registry: each gets its own folders."""
+    home = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("TCPHW_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("TCPHW_DATA_DIR", str(home / "data"))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Longest tests first, then the other slow ones, then the rest: xdist hands tests out in this
     order, so the long ones start at once on both workers instead of one worker finishing the run

@@ -372,3 +372,86 @@ def snapshot(db: Path, out: Path) -> None:
     write_text_atomic(out, json.dumps(doc, indent=0, sort_keys=True) + "\n")
     click.echo(f"{len(doc['tools'])} of the {doc['looked_up']} programs the corpus looks up are registered; "
                f"{doc['registered']} names; written to {out}")  # fmt: skip
+
+
+@gate.group()
+def rule() -> None:
+    """Rules a person adds: allow, ask or deny one command by a prefix of its words (deny > ask > allow).
+
+    \b
+    tcphw gate rule add allow 'npm run test *'    # never ask again for npm run test, whatever follows
+    tcphw gate rule add deny 'git push --force *'
+    tcphw gate rule list
+    A rule matches one command of a line after unwrapping (timeout 60 npm test has the command npm test), never
+    the whole line: 'npm test && rm -rf ~' is refused by its second command whatever npm test's rule says. An
+    allow rule never lowers a refused (REJECT) command unless it names it exactly, with no *."""
+
+
+_rules_option = click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="the rules file (default: gate-rules.json in the user's config folder)",
+)
+
+
+def _pattern(words: tuple[str, ...]) -> str:
+    import shlex
+
+    # one quoted argument ('npm run test *') or the words themselves (npm run test '*')
+    return words[0] if len(words) == 1 else " ".join(w if w == "*" else shlex.quote(w) for w in words)
+
+
+@rule.command(name="add", cls=_GateCommand)
+@click.argument("action", type=click.Choice(["allow", "ask", "deny"]))
+@click.argument("pattern", nargs=-1, required=True)
+@_rules_option
+def rule_add(action: str, pattern: tuple[str, ...], rules_path: Path | None) -> None:
+    """Add a rule: ACTION (allow, ask or deny) and the PATTERN of words it matches (a trailing * matches the rest)."""
+    from tcphw.host.gate import rules
+
+    try:
+        added, new = rules.add(action, _pattern(pattern), rules_path)
+        where = rules_path or rules.config.rules_file()
+    except (rules.RulesError, OSError) as e:
+        raise GateInputError(str(e)) from e
+    click.echo(f"{'added' if new else 'already there'}: {added.action} {added.pattern}  ({where})")
+
+
+@rule.command(name="remove", cls=_GateCommand)
+@click.argument("action", type=click.Choice(["allow", "ask", "deny"]))
+@click.argument("pattern", nargs=-1, required=True)
+@_rules_option
+def rule_remove(action: str, pattern: tuple[str, ...], rules_path: Path | None) -> None:
+    """Remove the rule ACTION PATTERN (as rule list shows it)."""
+    from tcphw.host.gate import rules
+
+    try:
+        removed = rules.remove(action, _pattern(pattern), rules_path)
+    except (rules.RulesError, OSError) as e:
+        raise GateInputError(str(e)) from e
+    if not removed:
+        raise GateInputError(f"no rule {action} {_pattern(pattern)}: tcphw gate rule list shows them")
+    click.echo(f"removed: {action} {_pattern(pattern)}")
+
+
+@rule.command(name="list", cls=_GateCommand)
+@_rules_option
+@click.option("--json", "as_json", is_flag=True)
+def rule_list(rules_path: Path | None, as_json: bool) -> None:
+    """The person's rules, strongest action first."""
+    from tcphw.host.gate import rules
+
+    try:
+        found = rules.load(rules_path)
+    except rules.RulesError as e:
+        raise GateInputError(str(e)) from e
+    ordered = sorted(found.rules, key=lambda r: rules.ACTIONS.index(r.action))
+    if as_json:
+        click.echo(json.dumps({"file": str(found.path), "rules": [r.as_dict() for r in ordered]}, indent=2))
+        return
+    if not ordered:
+        click.echo(f"no rules ({found.path})")
+    for r in ordered:
+        click.echo(f"{r.action:5}  {r.pattern}")

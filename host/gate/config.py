@@ -14,7 +14,7 @@ APP = "tcphw"
 
 def default_registry() -> Path:
     """The registry ``tcphw tools scan`` writes (the tool layer's default)."""
-    return Path(platformdirs.user_data_dir(APP)) / "tools.sqlite"
+    return data_dir() / "tools.sqlite"
 
 
 def config_dir() -> Path:

@@ -13,6 +13,7 @@ backend validate all of a line's descriptors in one call, and combines:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from tcphw.contract import ERROR_MASK, Decision, verdict_decision
 from tcphw.host.gate.analyse import Engine
 from tcphw.host.gate.model import A, C, Check, Part, R, X
 from tcphw.host.gate.paths import Place
+from tcphw.host.gate.rules import Rules
 from tcphw.host.gate.shell import ShellSyntaxError, Unreadable
 from tcphw.host.gate.table import Entry, entries
 
@@ -76,10 +78,8 @@ class Catalogue:
         if registry is not None and hasattr(registry, "put_commands"):
             from tcphw.host.gate import table as gate_table
 
-            try:
+            with contextlib.suppress(Exception):  # a read-only registry: the table's own entries, the same bytes
                 gate_table.sync(registry)
-            except Exception:  # a read-only registry: the table's own entries, the same bytes
-                pass
             self.table = gate_table.from_registry(registry) or self.table
         self._cache: dict[str, Entry | None] = {}
         self._names: list[str] | None = None
@@ -141,8 +141,10 @@ class Gate:
         validator: Validator | None = None,
         home: str | None = None,
         tmp: tuple[str, ...] = ("/tmp", "/var/tmp", "/dev/shm"),
+        rules: Rules | None = None,
     ) -> None:
         self.catalogue = Catalogue(registry)
+        self.rules = rules or Rules()
         self.validator = validator or ReferenceValidator()
         self.home = home or os.path.expanduser("~")
         self.tmp = tmp
@@ -203,6 +205,7 @@ class Gate:
                 if part.descriptor is not None:
                     part.verdict = verdicts[unique[part.descriptor]]
                 decide(part)
+                self.rules.apply(part)
             if check.refused is None:
                 check.decision = max((p.decision for p in check.parts), default=A)
         return checks
@@ -234,9 +237,15 @@ def _normal(path: str | None) -> str | None:
     return os.path.normpath(path) if path.startswith("/") else os.path.normpath(os.path.join(os.getcwd(), path))
 
 
-def open_gate(db: Path | None = None, backend: str | None = None, create: bool = False) -> Gate:
-    """A gate on a registry file and a backend spec ("reference" without numpy, else any backend)."""
+def open_gate(
+    db: Path | None = None, backend: str | None = None, create: bool = False, rules: Path | None = None
+) -> Gate:
+    """A gate on a registry file, a backend spec ("reference" without numpy, else any backend) and the person's
+    rules (the user's rules file unless ``rules`` names another)."""
     from tcphw.host.apps.tools.registry import Registry, RegistryError, default_db
+    from tcphw.host.gate.rules import load as load_rules
+
+    person = load_rules(rules)  # a broken rules file is an error before anything is judged
 
     path = db or default_db()
     if not path.exists():
@@ -249,7 +258,7 @@ def open_gate(db: Path | None = None, backend: str | None = None, create: bool =
         from tcphw.host.backends import open_backend
 
         validator = BackendValidator(open_backend(backend))
-    return Gate(registry, validator)
+    return Gate(registry, validator, rules=person)
 
 
 __all__ = ["A", "C", "Check", "Decision", "Gate", "R", "Request", "X", "open_gate"]

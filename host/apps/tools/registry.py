@@ -9,6 +9,7 @@ its previous rows in ``history``.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -109,7 +110,8 @@ class RegistryError(RuntimeError):
 
 
 def default_db() -> Path:
-    return Path(platformdirs.user_data_dir("tcphw")) / "tools.sqlite"
+    """The user's registry; TCPHW_DATA_DIR moves it with the gate's other data (host/gate/config.py)."""
+    return Path(os.environ.get("TCPHW_DATA_DIR") or platformdirs.user_data_dir("tcphw")) / "tools.sqlite"
 
 
 @dataclass(frozen=True)
