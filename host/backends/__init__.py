@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers; at run time they loa
         register_backend,
     )
 
-_EXPORTS = (
+__all__ = [
     "Backend",
     "BackendError",
     "BackendOption",
@@ -44,10 +44,10 @@ _EXPORTS = (
     "open_backend",
     "parse_backend_spec",
     "register_backend",
-)
+]
 _BUILT_IN = ("board", "gpu", "naive", "reference", "software")
 
-__all__ = list(_EXPORTS)
+_EXPORTS = tuple(__all__)
 
 
 def __getattr__(name: str) -> Any:
