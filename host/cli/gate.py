@@ -455,3 +455,73 @@ def rule_list(rules_path: Path | None, as_json: bool) -> None:
         click.echo(f"no rules ({found.path})")
     for r in ordered:
         click.echo(f"{r.action:5}  {r.pattern}")
+
+
+@gate.group()
+def hook() -> None:
+    """Hooks agent frameworks run before a command: the gate's decision in the answer they read."""
+
+
+@hook.command(name="claude")
+@_db_option
+@click.option(
+    "--caution",
+    type=click.Choice(["allow", "ask"]),
+    default=None,
+    help="what CAUTION lines get (default: allow, or claude.caution in the gate's settings)",
+)
+@click.option("--no-service", is_flag=True, help="decide in this process even when a gate service runs")
+def hook_claude(db: Path | None, caution: str | None, no_service: bool) -> None:
+    """Claude Code's PreToolUse hook: reads the tool call on stdin, prints allow, ask or deny on stdout.
+
+    Always exits 0 with an answer: whatever goes wrong (bad input, an unknown tool, no registry, a timeout) is a
+    deny with the reason. A tool other than Bash passes through with no output."""
+    from dataclasses import replace
+
+    from tcphw.host.gate import hook as claude
+
+    def settings() -> Any:
+        s = claude.load_settings()
+        return replace(s, db=db or s.db, caution=caution or s.caution, use_service=s.use_service and not no_service)
+
+    raw = sys.stdin.buffer.read(claude.MAX_INPUT + 1)
+    out = claude.run(raw, settings)
+    if out is not None:
+        sys.stdout.write(json.dumps(out) + "\n")
+        sys.stdout.flush()
+
+
+@gate.group()
+def install() -> None:
+    """Put the gate into an agent framework's settings (written whole, with a backup of the old file)."""
+
+
+@install.command(name="claude", cls=_GateCommand)
+@click.option("--project", "scope", flag_value="project", default=True, help="this project's .claude/settings.json")
+@click.option("--user", "scope", flag_value="user", help="the user's ~/.claude/settings.json")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="the project folder (default: here)",
+)
+@click.option("--remove", is_flag=True, help="take the hook out again")
+def install_claude(scope: str, folder: Path | None, remove: bool) -> None:
+    """Add the PreToolUse hook (matcher Bash) that runs tcphw gate hook claude; other settings are kept."""
+    from tcphw.host.gate import install as setup
+
+    path = setup.settings_path(scope, folder)
+    try:
+        done = setup.uninstall(path) if remove else setup.install(path)
+    except (setup.InstallError, OSError) as e:
+        raise GateInputError(str(e)) from e
+    if not done.changed:
+        click.echo(f"{'no tcphw hook in' if remove else 'already installed in'} {path}")
+        return
+    click.echo(
+        f"{'removed the hook from' if remove else 'installed'} {path}"
+        + (f" (backup: {done.backup})" if done.backup else "")
+    )
+    if not remove:
+        click.echo(f"hook: {done.command}")

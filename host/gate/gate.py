@@ -73,14 +73,16 @@ class Catalogue:
     missing or older writes them itself, or reads the table's when the registry is read-only)."""
 
     def __init__(self, registry: Any | None) -> None:
-        self.registry = registry
-        self.table = entries()
-        if registry is not None and hasattr(registry, "put_commands"):
-            from tcphw.host.gate import table as gate_table
+        from tcphw.host.gate import table as gate_table
 
+        self.registry = registry
+        stored = None
+        if registry is not None and hasattr(registry, "put_commands"):
             with contextlib.suppress(Exception):  # a read-only registry: the table's own entries, the same bytes
                 gate_table.sync(registry)
-            self.table = gate_table.from_registry(registry) or self.table
+            stored = gate_table.from_registry(registry)
+        # the registry's copy when it holds this version (read, not encoded: a hook starts in a fresh process)
+        self.table = stored or entries()
         self._cache: dict[str, Entry | None] = {}
         self._names: list[str] | None = None
 

@@ -42,31 +42,39 @@ def _entry(key: str, risk: Risk, reason: str) -> Entry:
 
 
 @lru_cache(maxsize=1)
-def entries() -> dict[str, Entry]:
-    """Every entry of the gate's table, by key."""
+def specs() -> dict[str, tuple[Risk, str]]:
+    """Every entry of the gate's table as (risk, reason), by key: what the descriptors are made from."""
     from tcphw.host.gate.analyse import builtin_names, handled_programs
     from tcphw.host.gate.programs import builtins, containers, git, packages, system
 
-    out: dict[str, Entry] = {}
+    out: dict[str, tuple[Risk, str]] = {}
     for module in (git, packages, containers, system):
-        for key, (risk, reason) in module.descriptors().items():
-            out[key] = _entry(key, risk, reason)
+        out.update(module.descriptors())
     for name in builtin_names():
-        risk, reason = builtins.BUILTINS.get(name, (Risk.MEDIUM_RISK, "a shell builtin"))
-        out[f"builtin {name}"] = _entry(f"builtin {name}", risk, reason)
+        out[f"builtin {name}"] = builtins.BUILTINS.get(name, (Risk.MEDIUM_RISK, "a shell builtin"))
     # A program the tables judge by its arguments, where the machine's scan has not registered it: the
     # command would fail to start, but the line is still judged the same on every machine.
     for name in handled_programs():
-        out.setdefault(name, _entry(name, Risk.MEDIUM_RISK, "known to the gate's tables; not found by a scan here"))
+        out.setdefault(name, (Risk.MEDIUM_RISK, "known to the gate's tables; not found by a scan here"))
     return out
 
 
 @lru_cache(maxsize=1)
+def entries() -> dict[str, Entry]:
+    """Every entry of the gate's table, by key, with its encoded descriptor (1,700 encodings: only when a
+    registry lacks this version of the table)."""
+    return {key: _entry(key, risk, reason) for key, (risk, reason) in specs().items()}
+
+
+@lru_cache(maxsize=1)
 def digest() -> str:
-    """A digest of the table: it changes whenever an entry's key, risk or descriptor does."""
+    """A digest of the table: it changes whenever an entry's key, risk, reason or the descriptor encoding does.
+    Computed from the specs, so a gate whose registry holds this version never encodes the table itself."""
     h = hashlib.sha256()
-    for key, e in sorted(entries().items()):
-        h.update(f"{key}\0{e.risk}\0{e.descriptor.hex()}\n".encode())
+    sample = _entry("git push", Risk.HIGH_RISK, "").descriptor  # the encoding, as a canary of the contract
+    h.update(sample.hex().encode())
+    for key, (risk, reason) in sorted(specs().items()):
+        h.update(f"{key}\0{risk.name}\0{_CAPS[risk]}\0{reason}\n".encode())
     return h.hexdigest()[:16]
 
 

@@ -111,7 +111,7 @@ def _gdb(inv: Invocation) -> None:
     args = inv.args
     values = [w.value for w in args]
     inv.narrow()
-    if any(v in ("-p", "--pid") or v.startswith(("--pid=", "-p")) and len(v) > 2 and v[2:].isdigit() for v in values):
+    if any(v in ("-p", "--pid") or (v.startswith(("--pid=", "-p")) and len(v) > 2 and v[2:].isdigit()) for v in values):
         inv.find(R, "trace.attach", f"{inv.name} attaches to a running process and can read or change its memory",
                  inv.argv)  # fmt: skip
         return
@@ -139,7 +139,7 @@ def _gdb(inv: Invocation) -> None:
             k > 0 and values[k - 1] in ("-ex", "--ex", "-x", "--command", "-s", "-p", "-eval-command", "-o", "-c",
                                         "--core", "-cd", "--cd", "-d", "--directory", "-iex", "-ix"))][:1]  # fmt: skip
     if program_words:
-        if runs or "--batch" not in values and "-batch" not in values:
+        if runs or ("--batch" not in values and "-batch" not in values):
             inv.run(program_words, inv.name)
         else:
             inv.list(program_words[0], f"{inv.name}.symbols")
@@ -385,9 +385,7 @@ def _qemu_img(inv: Invocation) -> None:
     values = [w.value for w in inv.args]
     sub = values[0] if values else ""
     inv.key(f"qemu-img {sub}" if sub else "qemu-img")
-    files = [w for k, w in enumerate(inv.args[1:], 1) if not w.value.startswith("-") and not (
-        values[k - 1] in ("-f", "-F", "-O", "-o", "-b", "-B", "-t", "-T", "-l", "-s", "-S", "--object", "--image-opts")
-    ) and not re.fullmatch(r"[0-9.]+[KMGT]?", w.value)]  # fmt: skip
+    files = [w for k, w in enumerate(inv.args[1:], 1) if not w.value.startswith("-") and values[k - 1] not in ("-f", "-F", "-O", "-o", "-b", "-B", "-t", "-T", "-l", "-s", "-S", "--object", "--image-opts") and not re.fullmatch(r"[0-9.]+[KMGT]?", w.value)]  # fmt: skip
     if sub in ("info", "check", "compare", "map", "measure", "snapshot") and "-a" not in values and "-d" not in values:
         for f in files:
             inv.read(f, "qemu-img.read") if inv.target(f).zone != Zone.DEVICE else inv.list(f, "qemu-img.read")
