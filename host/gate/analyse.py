@@ -10,6 +10,7 @@ Those are judged as parts of their own, so the strictest of them decides.
 
 from __future__ import annotations
 
+import builtins
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -205,6 +206,7 @@ class Invocation:
                                        f.words)  # fmt: skip
         part.secret_reads = []
 
+    # this method shadows the builtin in the class body, so the signatures below spell builtins.list
     def list(self, word: Word, rule: str | None = None) -> Target:
         return self.effect("list", word, rule or f"{self.name}.list")
 
@@ -243,14 +245,14 @@ class Invocation:
 
     def run(
         self,
-        argv: list[Word],
+        argv: builtins.list[Word],
         via: str,
         root: bool | None = None,
         stdin: Output | None = None,
         extra_args: bool = False,
         appended: Output | None = None,
         empty_env: bool | None = None,
-    ) -> list[Part]:
+    ) -> builtins.list[Part]:
         """A command this program runs, given as words (``sudo rm x``, ``find -exec rm {}``)."""
         if not argv:
             return []
@@ -275,9 +277,9 @@ class Invocation:
         lang: str = "sh",
         root: bool | None = None,
         words: Iterable[Word] | None = None,
-        positional: list[Word] | None = None,
+        positional: builtins.list[Word] | None = None,
         dialect: str = "bash",
-    ) -> list[Part]:
+    ) -> builtins.list[Part]:
         """A script this program runs, given as text (``sh -c``, ``eval``, ``ssh host CMD``); None if unknown.
         ``positional`` are the arguments the script sees as $1, $2 ... and "$@"."""
         if text is None:
