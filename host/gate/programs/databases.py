@@ -118,7 +118,7 @@ def _db(inv: Invocation) -> None:
         if v in ("-c", "--command", "-e", "--execute", "--eval", "-Q", "-q", "--query") and k + 1 < len(args):
             queries.append(args[k + 1].text)
         elif v.startswith(("--command=", "--execute=", "--eval=", "--query=")):
-            queries.append(args[k].text.split("=", 1)[1] if args[k].text else None)
+            queries.append(text.split("=", 1)[1] if (text := args[k].text) else None)
         elif v in ("-f", "--file", "--init") and k + 1 < len(args):
             inv.read(args[k + 1], f"{name}.file")
             queries.append(None)

@@ -387,14 +387,7 @@ def _wget(inv: Invocation) -> None:
             host and _WEBHOOK.search(host)):  # fmt: skip
         inv.find(C, "wget.send-text", f"sends the text given on the line to {host or 'a server'}", literal_post)
     elif p.values("--post-data", "--body-data") or (
-        p.value("--method")
-        and p.value("--method").value.upper()
-        in (  # type: ignore[union-attr]
-            "POST",
-            "PUT",
-            "DELETE",
-            "PATCH",
-        )
+        (method := p.value("--method")) and method.value.upper() in ("POST", "PUT", "DELETE", "PATCH")
     ):
         inv.send(host, "wget.send", "sends data to a server")
     for f in p.values("-i", "--input-file"):
