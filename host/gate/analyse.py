@@ -594,7 +594,7 @@ class Engine:
                 host = t.path.split("/")[3] if t.path is not None and t.path.count("/") >= 3 else None
                 program = cmd.words[0].value if cmd.words else ""
                 sends = r.writes and r.op != "<>" and program not in ("echo", "printf")
-                if host is not None and is_loopback(host) or not sends:
+                if (host is not None and is_loopback(host)) or not sends:
                     part.add(C, "redirect.network", "opens a network connection through bash's /dev/tcp or /dev/udp",
                              r.raw)  # fmt: skip
                 else:

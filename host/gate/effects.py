@@ -160,7 +160,7 @@ def judge(
     if target.zone == Zone.UNKNOWN and kind in ("delete", "write", "perms") and target.if_empty is not None:
         empty = target.if_empty
         refused = empty.path == "/" and empty.scope == "exact"  # rm itself refuses "/" (but not "/*")
-        if empty.zone in (Zone.SYSTEM_ROOT, Zone.HOME_ROOT) and not refused or empty.critical:
+        if (empty.zone in (Zone.SYSTEM_ROOT, Zone.HOME_ROOT) and not refused) or empty.critical:
             # "rm -rf "$BUILD_DIR"/*": with the variable empty (or unset) that is "/*"
             return X, f"{verb} {empty.zone.value} if a variable in it is empty: {target.shown}"
     if target.scope == "deep" and kind in ("delete", "write", "append", "perms"):

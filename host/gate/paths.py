@@ -431,7 +431,7 @@ def classify(word: Word | str, place: Place) -> Target:
 def _if_empty(value: str, word: Word, place: Place) -> Target | None:
     """Where the path points when every unknown variable in it is empty: "$DIR/*" is then "/*"."""
     empty = value.replace(UNKNOWN, "")
-    if not empty or empty == value or not empty.startswith("/") and not value.startswith(UNKNOWN):
+    if not empty or empty == value or (not empty.startswith("/") and not value.startswith(UNKNOWN)):
         return None
     if not empty.startswith("/"):
         return None

@@ -1089,7 +1089,7 @@ def _static_output(words: list[Word], state: _State) -> str | None:
         return resolve(operands[-1].value, state.cwd, state.home)
     if name == "git" and values[:2] == ["rev-parse", "--show-toplevel"]:
         return state.cwd
-    if name == "git" and values[:1] in (["rev-parse"], ["describe"], ["log"]) or name in _NO_PATH_OUTPUT:
+    if (name == "git" and values[:1] in (["rev-parse"], ["describe"], ["log"])) or name in _NO_PATH_OUTPUT:
         return "0"  # a value with no slash and no dots: it cannot name another folder
     if name in ("grep", "egrep", "rg") and any(
         v in ("-l", "-rl", "-lr", "-Rl", "--files-with-matches") for v in values

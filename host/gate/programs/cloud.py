@@ -82,7 +82,7 @@ def _cloud(inv: Invocation) -> None:
                 if not re.match(r"^(s3|gs|az)://", w.value):
                     inv.read(w, f"{inv.name}.upload")
             inv.send(remote[-1].value, f"{inv.name}.upload", "copies local files to cloud storage")
-            if "--delete" in values or words[1:2] == ["sync"] and "--delete" in values:
+            if "--delete" in values or (words[1:2] == ["sync"] and "--delete" in values):
                 inv.find(R, f"{inv.name}.delete", "deletes files in cloud storage", inv.argv)
         return
     verbs = [w for w in words[1:4]]

@@ -101,7 +101,7 @@ def _shred(inv: Invocation) -> None:
         inv.find(R, "shred.unknown", f"{inv.name} destroys data", inv.argv)
     for f in p.operands:
         t = inv.target(f)
-        if (t.zone in (Zone.WORKSPACE, Zone.TMP) or t.inside and t.zone != Zone.SECRET) and inv.name == "shred":
+        if (t.zone in (Zone.WORKSPACE, Zone.TMP) or (t.inside and t.zone != Zone.SECRET)) and inv.name == "shred":
             inv.find(C, "shred.file", f"overwrites and destroys {t.zone.value}: {t.shown}", [f])
         elif t.zone == Zone.DEVICE or inv.name in ("wipefs", "blkdiscard", "nwipe", "sswap"):
             inv.find(X, "shred.device", f"destroys the data on {t.zone.value}: {t.shown}", [f])

@@ -872,7 +872,7 @@ def _socat(inv: Invocation, args: list[Word]) -> None:
         inv.find(R, "socat.listen", "listens for connections from the network", args)
     if "program" in kinds and ("listen" in kinds or "connect" in kinds):
         inv.find(R, "socat.exec", "joins a program to a network socket (a remote shell)", args)
-    if "connect" in kinds and ("file" in kinds or "stdio" in kinds) and not one_way or (
+    if ("connect" in kinds and ("file" in kinds or "stdio" in kinds) and not one_way) or (
         one_way and kinds[:1] in (["file"], ["stdio"]) and kinds[1:2] == ["connect"]):  # fmt: skip
         inv.send(None, "socat.send", "sends local data to the network")
     inv.find(A, "socat.join", "joins two data streams", inv.argv[:1])

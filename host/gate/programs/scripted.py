@@ -111,7 +111,7 @@ def _gdb(inv: Invocation) -> None:
     args = inv.args
     values = [w.value for w in args]
     inv.narrow()
-    if any(v in ("-p", "--pid") or v.startswith(("--pid=", "-p")) and len(v) > 2 and v[2:].isdigit() for v in values):
+    if any(v in ("-p", "--pid") or (v.startswith(("--pid=", "-p")) and len(v) > 2 and v[2:].isdigit()) for v in values):
         inv.find(R, "trace.attach", f"{inv.name} attaches to a running process and can read or change its memory",
                  inv.argv)  # fmt: skip
         return
@@ -139,7 +139,7 @@ def _gdb(inv: Invocation) -> None:
             k > 0 and values[k - 1] in ("-ex", "--ex", "-x", "--command", "-s", "-p", "-eval-command", "-o", "-c",
                                         "--core", "-cd", "--cd", "-d", "--directory", "-iex", "-ix"))][:1]  # fmt: skip
     if program_words:
-        if runs or "--batch" not in values and "-batch" not in values:
+        if runs or ("--batch" not in values and "-batch" not in values):
             inv.run(program_words, inv.name)
         else:
             inv.list(program_words[0], f"{inv.name}.symbols")

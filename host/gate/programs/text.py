@@ -850,7 +850,7 @@ def _search_targets(
             included = " ".join(w.value for w in includes or [])
             includes_secrets = any(re.search(r"\.env|\.pem|\.key|secret|credential|\.json|\*", w.value)
                                    for w in includes or [])  # fmt: skip
-            if t.zone == Zone.WORKSPACE_ROOT and (".env" in excluded or included and not includes_secrets):
+            if t.zone == Zone.WORKSPACE_ROOT and (".env" in excluded or (included and not includes_secrets)):
                 inv.effect("search", f, f"{inv.name}.read")
             else:
                 inv.find(R, f"{inv.name}.secrets", f"searches {t.zone.value} for credentials and prints what it "
@@ -1073,8 +1073,8 @@ def awk_effects(program: str) -> tuple[list[str | None], list[str | None], list[
             writes.append(None)
         elif m.group(1):  # > ("out/" $1 ".txt"): a name built at run time under a known folder
             prefix = strings[int(m.group(3))]
-            writes.append(prefix.rsplit("/", 1)[0] + "/*" if "/" in prefix and not prefix.startswith("/") or
-                          prefix.startswith("/") and "/" in prefix[1:] else None)  # fmt: skip
+            writes.append(prefix.rsplit("/", 1)[0] + "/*" if ("/" in prefix and not prefix.startswith("/")) or
+                          (prefix.startswith("/") and "/" in prefix[1:]) else None)  # fmt: skip
         else:
             writes.append(strings[int(m.group(3))])
     reads: list[str | None] = []
