@@ -771,6 +771,10 @@ SEARCH_PATH_VARIABLES = frozenset(
     }
 )
 
+# variables that point a client at a machine or account: anything but a local socket, path or loopback is remote
+_REMOTE_TARGET = ("DOCKER_HOST", "CONTAINER_HOST", "DOCKER_CONTEXT", "KUBECONFIG", "KUBE_CONTEXT", "PGHOST",
+                  "MYSQL_HOST", "REDIS_URL", "DATABASE_URL", "AWS_PROFILE", "CLOUDSDK_CORE_PROJECT")  # fmt: skip
+
 
 def _assignments(
     part: Part, pairs: list[tuple[str, Word]], ctx: Context, engine: Engine, cmd: Command, exported: bool
@@ -818,10 +822,10 @@ def _assignments(
             part.add(level, "env.startup-file", f"{name} makes programs load and run {t.zone.value}", shown)
         elif name == "IFS":
             part.add(C, "env.ifs", "changes how the shell splits words", shown)
-        elif name in ("DOCKER_HOST", "CONTAINER_HOST", "DOCKER_CONTEXT", "KUBECONFIG", "KUBE_CONTEXT",
-                      "PGHOST", "MYSQL_HOST", "REDIS_URL", "DATABASE_URL", "AWS_PROFILE", "CLOUDSDK_CORE_PROJECT"):  # fmt: skip
-            if not value.known or not (re.match(r"^(unix://|/|\.)", value.value) or is_loopback(value.value)):
-                part.add(R, "env.remote-target", f"{name} points the command at another machine or account", shown)
+        elif name in _REMOTE_TARGET and (
+            not value.known or not (re.match(r"^(unix://|/|\.)", value.value) or is_loopback(value.value))
+        ):
+            part.add(R, "env.remote-target", f"{name} points the command at another machine or account", shown)
 
 
 def _search_path(name: str, value: Word, ctx: Context) -> tuple[Decision, str]:

@@ -317,9 +317,8 @@ def _docker_run(inv: Invocation, rest: list[Word], rv: list[str]) -> None:
             inv.find(
                 C, "docker.env-file", "passes the settings in a file (its secrets included) into the container", [word]
             )
-        elif name in ("-p", "--publish", "-P", "--publish-all"):
-            if not val.startswith(("127.", "localhost")):
-                inv.find(C, "docker.publish", "publishes a port of the container", [word])
+        elif name in ("-p", "--publish", "-P", "--publish-all") and not val.startswith(("127.", "localhost")):
+            inv.find(C, "docker.publish", "publishes a port of the container", [word])
         if name in takes_value and not eq:
             k += 2
         else:
@@ -435,12 +434,16 @@ def kubectl(inv: Invocation) -> None:
         inv.part.findings = [f for f in inv.part.findings if f.rule != f"kubectl.{sub}"]
         inv.find(C, f"kubectl.{sub}.dry-run", "only shows what it would change", rest)
         return
-    if sub == "get" and rv and (_READ_SECRETS.match(rv[0]) or rv[0].startswith("secret")):
-        if any(v in ("-o", "--output") or v.startswith(("-o", "--output=")) for v in rv):
-            if not any(v in ("name", "-oname", "--output=name") for v in rv):
-                inv.find(R, "kubectl.secrets", "prints cluster secrets", rest)
-                inv.part.secret_reads.append(len(inv.part.findings) - 1)
-                inv.output = Output("secret")
+    if (
+        sub == "get"
+        and rv
+        and (_READ_SECRETS.match(rv[0]) or rv[0].startswith("secret"))
+        and any(v in ("-o", "--output") or v.startswith(("-o", "--output=")) for v in rv)
+        and not any(v in ("name", "-oname", "--output=name") for v in rv)
+    ):
+        inv.find(R, "kubectl.secrets", "prints cluster secrets", rest)
+        inv.part.secret_reads.append(len(inv.part.findings) - 1)
+        inv.output = Output("secret")
     for k, v in enumerate(values):
         path = v.split("=", 1)[1] if v.startswith("--kubeconfig=") else (
             values[k + 1] if v == "--kubeconfig" and k + 1 < len(values) else None)  # fmt: skip
@@ -479,9 +482,8 @@ def kubectl(inv: Invocation) -> None:
         "--all" in rv or "-A" in rv or "--all-namespaces" in rv or rv[:1] in (["namespace"], ["ns"], ["pv"], ["node"])
     ):
         inv.find(X, "kubectl.delete.all", "deletes whole namespaces, volumes, nodes or every object of a kind", rest)
-    if sub == "exec":
-        if "--" in rv:
-            inv.run(rest[rv.index("--") + 1 :], "kubectl exec")
+    if sub == "exec" and "--" in rv:
+        inv.run(rest[rv.index("--") + 1 :], "kubectl exec")
     inv.output = Output("network")
 
 

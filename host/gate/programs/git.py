@@ -504,9 +504,8 @@ def _worktree(inv: Invocation, rest: list[Word], values: list[str]) -> None:
         path = next((w for w in rest[1:] if not w.value.startswith("-")), None)
         if path is not None:
             inv.create(path, "git.worktree.add")
-    elif action in ("remove", "prune"):
-        if "--force" in values or "-f" in values:
-            inv.find(R, "git.worktree.force-remove", "removes a working tree with its uncommitted changes", rest)
+    elif action in ("remove", "prune") and ("--force" in values or "-f" in values):
+        inv.find(R, "git.worktree.force-remove", "removes a working tree with its uncommitted changes", rest)
 
 
 def _reflog(inv: Invocation, rest: list[Word], values: list[str]) -> None:
