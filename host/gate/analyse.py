@@ -490,7 +490,6 @@ class Engine:
 
     def invoke(self, words: list[Word], ctx: Context, cmd: Command, pre: list[tuple[str, Word]]) -> None:
         argv = list(words)
-        head = argv[0]
         part = Part([w.shown() for w in argv], None, via=ctx.via)
         self.parts.append(part)
         if pre:

@@ -301,7 +301,7 @@ def brace_expand(text: str, limit: int = MAX_EXPANSION) -> list[str]:
         for rest in brace_expand(text[: m.start()] + option + text[m.end() :], limit):
             out.append(rest)
             if len(out) > limit:
-                return out[:limit] + [UNKNOWN]
+                return [*out[:limit], UNKNOWN]
     return out
 
 
@@ -320,7 +320,7 @@ class _Walker:
     def uncalled(self) -> Iterator[Command]:
         """The bodies of functions the line defines but never calls, judged with their arguments unknown."""
         while self._uncalled:
-            name, (body, state) = self._uncalled.popitem()
+            _name, (body, state) = self._uncalled.popitem()
             state.depth += 1
             if body is not None:
                 yield from self.statement(body, state)

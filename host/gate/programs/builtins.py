@@ -84,7 +84,7 @@ BUILTINS: dict[str, tuple[Risk, str]] = {
 
 
 def _simple(inv: Invocation) -> None:
-    risk, what = BUILTINS[inv.name]
+    _risk, what = BUILTINS[inv.name]
     inv.narrow()
     inv.find(A, f"builtin.{inv.name}", what, inv.argv[:1])
     inv.output = Output("local")

@@ -137,7 +137,6 @@ def docker(inv: Invocation) -> None:
     sub = values[i] if i < len(values) else ""
     rest = args[i + 1 :]
     rv = [w.value for w in rest]
-    group = sub
     if sub in ("container", "image", "volume", "network", "system", "builder", "context") and rv:
         sub2 = rv[0]
         mapped = {
@@ -338,7 +337,11 @@ def _host_path(word: Word, mounts: list[tuple[str, str]]) -> Word:
     for inside, host in sorted(mounts, key=lambda m: -len(m[0])):
         pattern = re.escape(inside) + r"(?=/|$|\s|[\"'])"
         if re.search(r"(^|[\s\"'=>])" + pattern, value):
-            value = re.sub(r"(^|[\s\"'=>])" + pattern, lambda m: m.group(1) + host.rstrip("/"), value)
+
+            def to_host(m: re.Match[str], host: str = host) -> str:  # host bound now, not when the loop moves on
+                return m.group(1) + host.rstrip("/")
+
+            value = re.sub(r"(^|[\s\"'=>])" + pattern, to_host, value)
             value = value.replace("//", "/")
     return Word(word.raw, value, word.glob, word.quoted) if value != word.value else word
 

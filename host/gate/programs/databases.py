@@ -156,9 +156,13 @@ def _db(inv: Invocation) -> None:
         sql_file = next((r.target for r in inv.command.redirects if r.op == "<" and r.target is not None), None)
         if src is not None and src.kind == "text":
             queries.append(src.text)
-        elif sql_file is not None and name in ("sqlite3", "duckdb") and inv.target(sql_file).zone == Zone.WORKSPACE and \
-                [w for w in args if not w.value.startswith("-")][:1] and \
-                inv.target([w for w in args if not w.value.startswith("-")][0]).zone == Zone.WORKSPACE:  # fmt: skip
+        elif (
+            sql_file is not None
+            and name in ("sqlite3", "duckdb")
+            and inv.target(sql_file).zone == Zone.WORKSPACE
+            and [w for w in args if not w.value.startswith("-")][:1]
+            and inv.target(next(w for w in args if not w.value.startswith("-"))).zone == Zone.WORKSPACE
+        ):
             inv.find(C, "db.project-file", "runs the project's SQL file on the project's database file", inv.argv)
             return
         elif src is not None:

@@ -704,7 +704,7 @@ def _probes(inv: Invocation) -> None:
     if inv.ctx.extra_args and name in ("dig", "nslookup", "host", "ping", "whois", "drill", "kdig", "fping"):
         inv.find(R, f"{name}.leak", "puts what it reads on standard input into network queries (data leaves this way)",
                  inv.argv)  # fmt: skip
-    for k, w in enumerate(args):
+    for w in args:
         if w.value.startswith("$(") or ("$" in w.raw and not w.known and name in ("dig", "nslookup", "host", "ping")):
             inv.find(
                 R, f"{name}.leak", "puts text built at run time into a network query (data can leave this way)", [w]

@@ -385,8 +385,8 @@ def _qemu_img(inv: Invocation) -> None:
     values = [w.value for w in inv.args]
     sub = values[0] if values else ""
     inv.key(f"qemu-img {sub}" if sub else "qemu-img")
-    files = [w for k, w in enumerate(inv.args[1:], 1) if not w.value.startswith("-") and not (
-        values[k - 1] in ("-f", "-F", "-O", "-o", "-b", "-B", "-t", "-T", "-l", "-s", "-S", "--object", "--image-opts")
+    files = [w for k, w in enumerate(inv.args[1:], 1) if not w.value.startswith("-") and values[k - 1] not in (
+        "-f", "-F", "-O", "-o", "-b", "-B", "-t", "-T", "-l", "-s", "-S", "--object", "--image-opts"
     ) and not re.fullmatch(r"[0-9.]+[KMGT]?", w.value)]  # fmt: skip
     if sub in ("info", "check", "compare", "map", "measure", "snapshot") and "-a" not in values and "-d" not in values:
         for f in files:

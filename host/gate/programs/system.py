@@ -749,7 +749,6 @@ def _firewall(inv: Invocation, args: list[Word], values: list[str]) -> None:
         "-Ln",
         "--numeric",
         "list-ruleset",
-        "show",
         "--get-active-zones",
     }
     if inv.name == "nft":

@@ -1065,7 +1065,7 @@ def awk_effects(program: str) -> tuple[list[str | None], list[str | None], list[
             commands.append(None)  # print ... | cmd, with cmd built at run time
     for m in re.finditer(r"\x01(\d+)\x01\s*\|\s*getline", bare):
         commands.append(strings[int(m.group(1))])
-    for m in re.finditer(r"([A-Za-z_]\w*)\s*\|\s*getline", bare):
+    for _ in re.finditer(r"([A-Za-z_]\w*)\s*\|\s*getline", bare):
         commands.append(None)
     writes: list[str | None] = []
     for m in re.finditer(r"\b(?:print|printf)\b[^;{}]*?>{1,2}\s*(\(\s*)?(\x01(\d+)\x01|[A-Za-z_$(])", bare):
