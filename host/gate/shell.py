@@ -1114,7 +1114,7 @@ def _under(folder: str | None, pattern: str) -> str | None:
     if folder is None or UNKNOWN in pattern:
         return None
     name = posixpath.basename(pattern) or "*"
-    return folder.rstrip("/") + "/*/" + name if "*" in name or "?" in name else folder.rstrip("/") + "/*/" + name
+    return folder.rstrip("/") + "/*/" + name
 
 
 def _is_cd(cmd: Command) -> bool:

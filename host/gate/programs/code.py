@@ -502,7 +502,7 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
                 target = _path_of(node.func.value, paths)
             if target is None:
                 inv.find(
-                    R if (mode or "r").startswith("r") else R,
+                    R,
                     "python.open",
                     "opens a file the check cannot know",
                     words,
