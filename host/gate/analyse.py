@@ -366,7 +366,8 @@ def is_loopback(host: str) -> bool:
 # Names a program in the workspace must not borrow: running ./ls is not running ls.
 _SHADOWED = frozenset({"ls", "cat", "rm", "cp", "mv", "sh", "bash", "sudo", "su", "env", "git", "curl", "wget",
                        "python", "python3", "node", "make", "find", "grep", "sed", "awk", "tar", "chmod", "chown",
-                       "ssh", "scp", "echo", "printf", "kill", "ps", "id", "whoami", "mkdir", "touch", "ln", "dd"})  # fmt: skip
+                       "ssh", "scp", "echo", "printf", "kill", "ps", "id", "whoami", "mkdir", "touch", "ln",
+                       "dd"})  # fmt: skip
 
 
 class Engine:

@@ -128,8 +128,8 @@ def _db(inv: Invocation) -> None:
             queries.append(ops[1].text)
         if ops:
             t = inv.target(ops[0])
-            if t.zone == Zone.SECRET or (t.path is not None and re.search(r"(Login Data|Cookies|key4\.db|logins|"
-                                                                         r"access_tokens|credentials)", t.path)):  # fmt: skip
+            if t.zone == Zone.SECRET or (t.path is not None and re.search(
+                    r"(Login Data|Cookies|key4\.db|logins|access_tokens|credentials)", t.path)):  # fmt: skip
                 inv.find(R, f"{name}.secret-file", f"opens a database of credentials: {t.shown}", [ops[0]])
             else:
                 inv.find(A, f"{name}.file", f"opens a database file in {t.zone.value}", [ops[0]])

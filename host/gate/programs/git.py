@@ -254,8 +254,8 @@ def _common(inv: Invocation, sub: str, rest: list[Word], values: list[str]) -> N
     if sub in _READS_PATHS:
         after = values.index("--") + 1 if "--" in values else None
         # log without a patch lists commits that touch a path; with one (or show, diff, blame) it prints content
-        content = (sub != "log" and sub != "whatchanged") or any(v in ("-p", "-u", "--patch", "-L") or v.startswith("-L")
-                                                               for v in values)  # fmt: skip
+        content = (sub != "log" and sub != "whatchanged") or any(
+            v in ("-p", "-u", "--patch", "-L") or v.startswith("-L") for v in values)  # fmt: skip
         for k, w in enumerate(rest):
             v = w.value
             if after is not None and k >= after:
