@@ -33,7 +33,8 @@ class _GateCommand(click.Command):
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as e:
-            e.exit_code = BAD_INPUT
+            # click types exit_code as a ClassVar; set on this one error, it is the status click exits with
+            e.exit_code = BAD_INPUT  # type: ignore[misc]
             raise
 
 
