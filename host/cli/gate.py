@@ -33,7 +33,8 @@ class _GateCommand(click.Command):
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as e:
-            e.exit_code = BAD_INPUT
+            # click types exit_code as a ClassVar; set on this one error, it is the status click exits with
+            e.exit_code = BAD_INPUT  # type: ignore[misc]
             raise
 
 
@@ -409,11 +410,11 @@ def _pattern(words: tuple[str, ...]) -> str:
 @_rules_option
 def rule_add(action: str, pattern: tuple[str, ...], rules_path: Path | None) -> None:
     """Add a rule: ACTION (allow, ask or deny) and the PATTERN of words it matches (a trailing * matches the rest)."""
-    from tcphw.host.gate import rules
+    from tcphw.host.gate import config, rules
 
     try:
         added, new = rules.add(action, _pattern(pattern), rules_path)
-        where = rules_path or rules.config.rules_file()
+        where = rules_path or config.rules_file()
     except (rules.RulesError, OSError) as e:
         raise GateInputError(str(e)) from e
     click.echo(f"{'added' if new else 'already there'}: {added.action} {added.pattern}  ({where})")

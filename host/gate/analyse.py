@@ -10,6 +10,7 @@ Those are judged as parts of their own, so the strictest of them decides.
 
 from __future__ import annotations
 
+import builtins
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -205,6 +206,7 @@ class Invocation:
                                        f.words)  # fmt: skip
         part.secret_reads = []
 
+    # this method shadows the builtin in the class body, so the signatures below spell builtins.list
     def list(self, word: Word, rule: str | None = None) -> Target:
         return self.effect("list", word, rule or f"{self.name}.list")
 
@@ -243,14 +245,14 @@ class Invocation:
 
     def run(
         self,
-        argv: list[Word],
+        argv: builtins.list[Word],
         via: str,
         root: bool | None = None,
         stdin: Output | None = None,
         extra_args: bool = False,
         appended: Output | None = None,
         empty_env: bool | None = None,
-    ) -> list[Part]:
+    ) -> builtins.list[Part]:
         """A command this program runs, given as words (``sudo rm x``, ``find -exec rm {}``)."""
         if not argv:
             return []
@@ -275,9 +277,9 @@ class Invocation:
         lang: str = "sh",
         root: bool | None = None,
         words: Iterable[Word] | None = None,
-        positional: list[Word] | None = None,
+        positional: builtins.list[Word] | None = None,
         dialect: str = "bash",
-    ) -> list[Part]:
+    ) -> builtins.list[Part]:
         """A script this program runs, given as text (``sh -c``, ``eval``, ``ssh host CMD``); None if unknown.
         ``positional`` are the arguments the script sees as $1, $2 ... and "$@"."""
         if text is None:
@@ -364,7 +366,8 @@ def is_loopback(host: str) -> bool:
 # Names a program in the workspace must not borrow: running ./ls is not running ls.
 _SHADOWED = frozenset({"ls", "cat", "rm", "cp", "mv", "sh", "bash", "sudo", "su", "env", "git", "curl", "wget",
                        "python", "python3", "node", "make", "find", "grep", "sed", "awk", "tar", "chmod", "chown",
-                       "ssh", "scp", "echo", "printf", "kill", "ps", "id", "whoami", "mkdir", "touch", "ln", "dd"})  # fmt: skip
+                       "ssh", "scp", "echo", "printf", "kill", "ps", "id", "whoami", "mkdir", "touch", "ln",
+                       "dd"})  # fmt: skip
 
 
 class Engine:
@@ -488,7 +491,6 @@ class Engine:
 
     def invoke(self, words: list[Word], ctx: Context, cmd: Command, pre: list[tuple[str, Word]]) -> None:
         argv = list(words)
-        head = argv[0]
         part = Part([w.shown() for w in argv], None, via=ctx.via)
         self.parts.append(part)
         if pre:
@@ -769,6 +771,10 @@ SEARCH_PATH_VARIABLES = frozenset(
     }
 )
 
+# variables that point a client at a machine or account: anything but a local socket, path or loopback is remote
+_REMOTE_TARGET = ("DOCKER_HOST", "CONTAINER_HOST", "DOCKER_CONTEXT", "KUBECONFIG", "KUBE_CONTEXT", "PGHOST",
+                  "MYSQL_HOST", "REDIS_URL", "DATABASE_URL", "AWS_PROFILE", "CLOUDSDK_CORE_PROJECT")  # fmt: skip
+
 
 def _assignments(
     part: Part, pairs: list[tuple[str, Word]], ctx: Context, engine: Engine, cmd: Command, exported: bool
@@ -816,10 +822,10 @@ def _assignments(
             part.add(level, "env.startup-file", f"{name} makes programs load and run {t.zone.value}", shown)
         elif name == "IFS":
             part.add(C, "env.ifs", "changes how the shell splits words", shown)
-        elif name in ("DOCKER_HOST", "CONTAINER_HOST", "DOCKER_CONTEXT", "KUBECONFIG", "KUBE_CONTEXT",
-                      "PGHOST", "MYSQL_HOST", "REDIS_URL", "DATABASE_URL", "AWS_PROFILE", "CLOUDSDK_CORE_PROJECT"):  # fmt: skip
-            if not value.known or not (re.match(r"^(unix://|/|\.)", value.value) or is_loopback(value.value)):
-                part.add(R, "env.remote-target", f"{name} points the command at another machine or account", shown)
+        elif name in _REMOTE_TARGET and (
+            not value.known or not (re.match(r"^(unix://|/|\.)", value.value) or is_loopback(value.value))
+        ):
+            part.add(R, "env.remote-target", f"{name} points the command at another machine or account", shown)
 
 
 def _search_path(name: str, value: Word, ctx: Context) -> tuple[Decision, str]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tcphw.contract import Decision, describe_verdict
+# Decision is re-exported ("as Decision"): the gate's modules take it from here with the levels A, C, R, X
+from tcphw.contract import Decision as Decision
+from tcphw.contract import describe_verdict
 
 A, C, R, X = Decision.APPROVE, Decision.CAUTION, Decision.REQUIRE_APPROVAL, Decision.REJECT
 

@@ -15,6 +15,7 @@ something else.
 
 from __future__ import annotations
 
+import builtins
 import posixpath
 import re
 from collections.abc import Iterator
@@ -300,7 +301,7 @@ def brace_expand(text: str, limit: int = MAX_EXPANSION) -> list[str]:
         for rest in brace_expand(text[: m.start()] + option + text[m.end() :], limit):
             out.append(rest)
             if len(out) > limit:
-                return out[:limit] + [UNKNOWN]
+                return [*out[:limit], UNKNOWN]
     return out
 
 
@@ -319,7 +320,7 @@ class _Walker:
     def uncalled(self) -> Iterator[Command]:
         """The bodies of functions the line defines but never calls, judged with their arguments unknown."""
         while self._uncalled:
-            name, (body, state) = self._uncalled.popitem()
+            _name, (body, state) = self._uncalled.popitem()
             state.depth += 1
             if body is not None:
                 yield from self.statement(body, state)
@@ -395,6 +396,7 @@ class _Walker:
     def block(self, nodes: Any, state: _State, stdin: Stdin | None) -> Iterator[Command]:
         yield from self.statements(nodes, state, stdin)
 
+    # this method shadows the builtin in the class body, so the signatures below spell builtins.list
     def list(self, node: Any, state: _State, stdin: Stdin | None) -> Iterator[Command]:
         """``a && b`` and ``a || b``: after ``cd x || ...`` the right side runs where the line was before."""
         before = state.cwd
@@ -592,7 +594,7 @@ class _Walker:
             last = produced[-1] if produced else None
             yield from self.heredoc_followers(after, state, last)
 
-    def heredoc_followers(self, nodes: list[Any], state: _State, last: Command | None) -> Iterator[Command]:
+    def heredoc_followers(self, nodes: builtins.list[Any], state: _State, last: Command | None) -> Iterator[Command]:
         for node in nodes:
             if node.type == "pipeline":
                 children = [c for c in node.children]
@@ -608,7 +610,9 @@ class _Walker:
             else:
                 yield from self.statement(node, state)
 
-    def redirect(self, node: Any, state: _State) -> tuple[list[Redirect], list[Any], list[Any]]:
+    def redirect(
+        self, node: Any, state: _State
+    ) -> tuple[builtins.list[Redirect], builtins.list[Any], builtins.list[Any]]:
         """The redirections one node holds, the words tree-sitter hung on it that are the command's
         arguments, and the statements it hung on it that follow the command ("cat <<EOF | sh")."""
         raw = _text(node)
@@ -692,9 +696,9 @@ class _Walker:
         self,
         node: Any,
         state: _State,
-        redirects: list[Redirect],
+        redirects: builtins.list[Redirect],
         stdin: Stdin | None,
-        extra: list[Any] | None = None,
+        extra: builtins.list[Any] | None = None,
         skip: set[int] | None = None,
     ) -> Iterator[Command]:
         assignments: list[tuple[str, Word]] = []
@@ -726,11 +730,11 @@ class _Walker:
 
     def command_from_words(
         self,
-        nodes: list[Any],
+        nodes: builtins.list[Any],
         state: _State,
         stdin: Stdin | None,
-        assignments: list[tuple[str, Word]] | None = None,
-        redirects: list[Redirect] | None = None,
+        assignments: builtins.list[tuple[str, Word]] | None = None,
+        redirects: builtins.list[Redirect] | None = None,
         raw: str | None = None,
     ) -> Iterator[Command]:
         for n in nodes:
@@ -769,7 +773,7 @@ class _Walker:
         yield from self.fed_by(cmd)
         self.after_command(cmd, state)
 
-    def call(self, name: str, args: list[Word], state: _State, stdin: Stdin | None) -> Iterator[Command]:
+    def call(self, name: str, args: builtins.list[Word], state: _State, stdin: Stdin | None) -> Iterator[Command]:
         """A call of a function the line defined: its body runs here, with these arguments as $1 ... and "$@"."""
         self._uncalled.pop(name, None)
         body = state.functions.get(name)
@@ -882,7 +886,7 @@ class _Walker:
         for child in node.named_children:
             yield from self.statement(child, inner)
 
-    def expand(self, node: Any, state: _State, split: bool = True) -> list[Word]:
+    def expand(self, node: Any, state: _State, split: bool = True) -> builtins.list[Word]:
         """The words one syntax node becomes: brace expansion, then the other expansions."""
         word = self.word(node, state)
         if split and not word.quoted and "{" in word.value and ("," in word.value or ".." in word.value):
@@ -1110,7 +1114,7 @@ def _under(folder: str | None, pattern: str) -> str | None:
     if folder is None or UNKNOWN in pattern:
         return None
     name = posixpath.basename(pattern) or "*"
-    return folder.rstrip("/") + "/*/" + name if "*" in name or "?" in name else folder.rstrip("/") + "/*/" + name
+    return folder.rstrip("/") + "/*/" + name
 
 
 def _is_cd(cmd: Command) -> bool:

@@ -204,7 +204,9 @@ class Registry:
 
     def command(self, key: str) -> tuple[str, str, bytes, str] | None:
         """The gate's entry for a subcommand or builtin: (risk, reason, descriptor, table digest)."""
-        row = self.db.execute("SELECT risk, reason, descriptor, table_digest FROM commands WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute(
+            "SELECT risk, reason, descriptor, table_digest FROM commands WHERE key = ?", (key,)
+        ).fetchone()
         return (row[0], row[1], bytes(row[2]), row[3]) if row else None
 
     def commands_digest(self) -> str | None:

@@ -78,14 +78,17 @@ def _make(inv: Invocation) -> None:
     if dry:
         inv.find(C, "make.dry-run", "prints the recipes (make still runs $(shell ...) and + lines)", inv.argv)
         return
-    for t in targets:
-        if t.value in ("install", "uninstall") and staging:
+    for target in targets:
+        if target.value in ("install", "uninstall") and staging:
             # installing into a staging folder: judged by where that folder is
             for dest in staging:
                 inv.write(Word(dest.raw, dest.value.rstrip("/") + "/x") if dest.known else dest, "make.install")
-        elif _PUBLISH.match(t.value):
+        elif _PUBLISH.match(target.value):
             inv.find(
-                R, "make.publish", f"runs the target '{t.value}', which by its name installs, deploys or publishes", [t]
+                R,
+                "make.publish",
+                f"runs the target '{target.value}', which by its name installs, deploys or publishes",
+                [target],
             )
     inv.find(C, "make.build", "runs the project's build recipes", inv.argv)
 

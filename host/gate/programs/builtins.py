@@ -84,7 +84,7 @@ BUILTINS: dict[str, tuple[Risk, str]] = {
 
 
 def _simple(inv: Invocation) -> None:
-    risk, what = BUILTINS[inv.name]
+    _risk, what = BUILTINS[inv.name]
     inv.narrow()
     inv.find(A, f"builtin.{inv.name}", what, inv.argv[:1])
     inv.output = Output("local")
@@ -198,7 +198,8 @@ def _eval(inv: Invocation) -> None:
     setup = re.fullmatch(r'"?\$\((ssh-agent(\s+-s)?|direnv export (bash|zsh)|pyenv init -?|pyenv virtualenv-init -|'
                          r'rbenv init -|nodenv init -|fnm env[^)]*|conda shell\.(bash|zsh) hook|zoxide init \w+|'
                          r'starship init \w+|mise activate \w+|brew shellenv|/opt/homebrew/bin/brew shellenv|'
-                         r'dircolors( -b)?|keychain --eval[^)]*|opam env|luarocks path)\)"?', " ".join(w.raw for w in inv.args))  # fmt: skip
+                         r'dircolors( -b)?|keychain --eval[^)]*|opam env|luarocks path)\)"?',
+                         " ".join(w.raw for w in inv.args))  # fmt: skip
     if setup:
         # the shell set-up a well-known tool prints (variables, a function or two): it changes this shell only
         inv.find(C, "eval.setup", f"runs the shell set-up that {setup.group(1).split()[0]} prints", inv.args)

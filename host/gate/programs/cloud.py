@@ -50,9 +50,9 @@ def _cloud(inv: Invocation) -> None:
         return
     # "aws s3 cp", "gsutil cp", "s3cmd put": uploads and downloads by where the operands are
     # option values are not operands ("--acl public-read", "--region eu-west-1"); flags that take none are listed
-    flags = {"--recursive", "--dryrun", "--quiet", "--delete", "--no-progress", "--follow-symlinks", "--exact-timestamps",
-             "--size-only", "--only-show-errors", "--no-sign-request", "--force", "--debug", "--human-readable",
-             "--summarize", "-r", "-R", "-m", "-n", "-q"}  # fmt: skip
+    flags = {"--recursive", "--dryrun", "--quiet", "--delete", "--no-progress", "--follow-symlinks",
+             "--exact-timestamps", "--size-only", "--only-show-errors", "--no-sign-request", "--force", "--debug",
+             "--human-readable", "--summarize", "-r", "-R", "-m", "-n", "-q"}  # fmt: skip
     if inv.name in ("aws", "gsutil", "s3cmd") and words:
         plain: list[str] = []
         k = 0
@@ -68,8 +68,9 @@ def _cloud(inv: Invocation) -> None:
             values[k + 1].startswith("public") for k, v in enumerate(values[:-1]) if v == "--acl"
         ):
             inv.find(R, f"{inv.name}.public", "makes the files readable by anyone on the internet", inv.argv)
-    if words[:2] in (["s3", "cp"], ["s3", "sync"], ["s3", "mv"]) or (inv.name in ("gsutil", "s3cmd") and words[:1]
-                                                                       and words[0] in ("cp", "rsync", "mv", "put", "sync")):  # fmt: skip
+    if words[:2] in (["s3", "cp"], ["s3", "sync"], ["s3", "mv"]) or (
+        inv.name in ("gsutil", "s3cmd") and words[:1] and words[0] in ("cp", "rsync", "mv", "put", "sync")
+    ):
         ops = [Word.literal(v) for v in words if v not in ("s3", "cp", "sync", "mv", "put", "rsync")]
         remote = [w for w in ops if re.match(r"^(s3|gs|az)://", w.value)]
         if ops and ops[-1].value == "-" and remote:
@@ -162,7 +163,8 @@ def _backup(inv: Invocation) -> None:
     values = [w.value for w in inv.args]
     takes = {"-r", "--repo", "--repository", "--password-file", "-p", "--exclude", "-e", "--exclude-file",
              "--files-from", "--tag", "--host", "--keep-last", "--keep-daily", "--keep-weekly", "--keep-monthly",
-             "--keep-within", "--target", "-t", "--cache-dir", "--compression", "-C", "--comment", "--iexclude"}  # fmt: skip
+             "--keep-within", "--target", "-t", "--cache-dir", "--compression", "-C", "--comment",
+             "--iexclude"}  # fmt: skip
     words = [
         w for k, w in enumerate(inv.args) if not w.value.startswith("-") and not (k > 0 and values[k - 1] in takes)
     ]
@@ -218,7 +220,8 @@ def _virtual_machines(inv: Invocation) -> None:
     sub = words[0] if words else ""
     inv.key(f"{inv.name} {sub}" if sub and inv.name not in ("virt-install", "virt-clone") else inv.name)
     if re.match(r"^(list|dominfo|domstate|dumpxml|pool-list|vol-list|net-list|nodeinfo|capabilities|version|"
-                r"info|show|showvminfo|ls|status|domblklist|domifaddr|snapshot-list|help)$", sub) or not sub:  # fmt: skip
+                r"info|show|showvminfo|ls|status|domblklist|domifaddr|snapshot-list|help)$",
+                sub) or not sub:  # fmt: skip
         inv.find(A, f"{inv.name}.read", "reads virtual machines' state", inv.argv)
         return
     if re.match(r"^(undefine|destroy|delete|vol-delete|pool-delete|pool-destroy|unregistervm|purge|rm)$", sub):

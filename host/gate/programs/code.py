@@ -418,6 +418,7 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
         if any(isinstance(n, ast.Call) and _dotted(n.func).endswith("fork") for n in ast.walk(loop)):
             inv.find(X, "python.fork-bomb", "forks in a loop: a fork bomb", words)
             found = True
+    target: str | None  # the path a call below deletes, writes or reads, when the code names it
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript) and _dotted(node.value) in ("os.environ",):
             key = _literal(node.slice)
@@ -435,15 +436,15 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
         arg0 = node.args[0] if node.args else None
         literal = _literal(arg0)
         # a secret handed to any call (dotenv_values(".env"), json.load(open("~/.aws/credentials")))
-        for a in node.args:
-            path = _literal(a)
+        for arg in node.args:
+            path = _literal(arg)
             if path and " " not in path and ("/" in path or "." in path) and len(path) < 200:
                 # "~" is the home folder's once the code expands it (os.path.expanduser, Path.home())
                 expanded = inv.ctx.place.home + path[1:] if path.startswith("~/") else path
                 if inv.target(Word.literal(expanded)).zone == Zone.SECRET:
                     found = True
                     inv.read(Word.literal(expanded), "python.secret-file")
-            if _dotted(a) == "os.environ":
+            if _dotted(arg) == "os.environ":
                 found = True
                 inv.find(R, "python.environment", "passes the whole environment, tokens and keys, to the code", words)
         if (
@@ -501,7 +502,7 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
                 target = _path_of(node.func.value, paths)
             if target is None:
                 inv.find(
-                    R if (mode or "r").startswith("r") else R,
+                    R,
                     "python.open",
                     "opens a file the check cannot know",
                     words,

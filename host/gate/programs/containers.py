@@ -137,7 +137,6 @@ def docker(inv: Invocation) -> None:
     sub = values[i] if i < len(values) else ""
     rest = args[i + 1 :]
     rv = [w.value for w in rest]
-    group = sub
     if sub in ("container", "image", "volume", "network", "system", "builder", "context") and rv:
         sub2 = rv[0]
         mapped = {
@@ -317,9 +316,8 @@ def _docker_run(inv: Invocation, rest: list[Word], rv: list[str]) -> None:
             inv.find(
                 C, "docker.env-file", "passes the settings in a file (its secrets included) into the container", [word]
             )
-        elif name in ("-p", "--publish", "-P", "--publish-all"):
-            if not val.startswith(("127.", "localhost")):
-                inv.find(C, "docker.publish", "publishes a port of the container", [word])
+        elif name in ("-p", "--publish", "-P", "--publish-all") and not val.startswith(("127.", "localhost")):
+            inv.find(C, "docker.publish", "publishes a port of the container", [word])
         if name in takes_value and not eq:
             k += 2
         else:
@@ -339,7 +337,11 @@ def _host_path(word: Word, mounts: list[tuple[str, str]]) -> Word:
     for inside, host in sorted(mounts, key=lambda m: -len(m[0])):
         pattern = re.escape(inside) + r"(?=/|$|\s|[\"'])"
         if re.search(r"(^|[\s\"'=>])" + pattern, value):
-            value = re.sub(r"(^|[\s\"'=>])" + pattern, lambda m: m.group(1) + host.rstrip("/"), value)
+
+            def to_host(m: re.Match[str], host: str = host) -> str:  # host bound now, not when the loop moves on
+                return m.group(1) + host.rstrip("/")
+
+            value = re.sub(r"(^|[\s\"'=>])" + pattern, to_host, value)
             value = value.replace("//", "/")
     return Word(word.raw, value, word.glob, word.quoted) if value != word.value else word
 
@@ -435,12 +437,16 @@ def kubectl(inv: Invocation) -> None:
         inv.part.findings = [f for f in inv.part.findings if f.rule != f"kubectl.{sub}"]
         inv.find(C, f"kubectl.{sub}.dry-run", "only shows what it would change", rest)
         return
-    if sub == "get" and rv and (_READ_SECRETS.match(rv[0]) or rv[0].startswith("secret")):
-        if any(v in ("-o", "--output") or v.startswith(("-o", "--output=")) for v in rv):
-            if not any(v in ("name", "-oname", "--output=name") for v in rv):
-                inv.find(R, "kubectl.secrets", "prints cluster secrets", rest)
-                inv.part.secret_reads.append(len(inv.part.findings) - 1)
-                inv.output = Output("secret")
+    if (
+        sub == "get"
+        and rv
+        and (_READ_SECRETS.match(rv[0]) or rv[0].startswith("secret"))
+        and any(v in ("-o", "--output") or v.startswith(("-o", "--output=")) for v in rv)
+        and not any(v in ("name", "-oname", "--output=name") for v in rv)
+    ):
+        inv.find(R, "kubectl.secrets", "prints cluster secrets", rest)
+        inv.part.secret_reads.append(len(inv.part.findings) - 1)
+        inv.output = Output("secret")
     for k, v in enumerate(values):
         path = v.split("=", 1)[1] if v.startswith("--kubeconfig=") else (
             values[k + 1] if v == "--kubeconfig" and k + 1 < len(values) else None)  # fmt: skip
@@ -479,9 +485,8 @@ def kubectl(inv: Invocation) -> None:
         "--all" in rv or "-A" in rv or "--all-namespaces" in rv or rv[:1] in (["namespace"], ["ns"], ["pv"], ["node"])
     ):
         inv.find(X, "kubectl.delete.all", "deletes whole namespaces, volumes, nodes or every object of a kind", rest)
-    if sub == "exec":
-        if "--" in rv:
-            inv.run(rest[rv.index("--") + 1 :], "kubectl exec")
+    if sub == "exec" and "--" in rv:
+        inv.run(rest[rv.index("--") + 1 :], "kubectl exec")
     inv.output = Output("network")
 
 

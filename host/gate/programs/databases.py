@@ -118,7 +118,7 @@ def _db(inv: Invocation) -> None:
         if v in ("-c", "--command", "-e", "--execute", "--eval", "-Q", "-q", "--query") and k + 1 < len(args):
             queries.append(args[k + 1].text)
         elif v.startswith(("--command=", "--execute=", "--eval=", "--query=")):
-            queries.append(args[k].text.split("=", 1)[1] if args[k].text else None)
+            queries.append(text.split("=", 1)[1] if (text := args[k].text) else None)
         elif v in ("-f", "--file", "--init") and k + 1 < len(args):
             inv.read(args[k + 1], f"{name}.file")
             queries.append(None)
@@ -128,8 +128,8 @@ def _db(inv: Invocation) -> None:
             queries.append(ops[1].text)
         if ops:
             t = inv.target(ops[0])
-            if t.zone == Zone.SECRET or (t.path is not None and re.search(r"(Login Data|Cookies|key4\.db|logins|"
-                                                                         r"access_tokens|credentials)", t.path)):  # fmt: skip
+            if t.zone == Zone.SECRET or (t.path is not None and re.search(
+                    r"(Login Data|Cookies|key4\.db|logins|access_tokens|credentials)", t.path)):  # fmt: skip
                 inv.find(R, f"{name}.secret-file", f"opens a database of credentials: {t.shown}", [ops[0]])
             else:
                 inv.find(A, f"{name}.file", f"opens a database file in {t.zone.value}", [ops[0]])
@@ -156,9 +156,13 @@ def _db(inv: Invocation) -> None:
         sql_file = next((r.target for r in inv.command.redirects if r.op == "<" and r.target is not None), None)
         if src is not None and src.kind == "text":
             queries.append(src.text)
-        elif sql_file is not None and name in ("sqlite3", "duckdb") and inv.target(sql_file).zone == Zone.WORKSPACE and \
-                [w for w in args if not w.value.startswith("-")][:1] and \
-                inv.target([w for w in args if not w.value.startswith("-")][0]).zone == Zone.WORKSPACE:  # fmt: skip
+        elif (
+            sql_file is not None
+            and name in ("sqlite3", "duckdb")
+            and inv.target(sql_file).zone == Zone.WORKSPACE
+            and [w for w in args if not w.value.startswith("-")][:1]
+            and inv.target(next(w for w in args if not w.value.startswith("-"))).zone == Zone.WORKSPACE
+        ):
             inv.find(C, "db.project-file", "runs the project's SQL file on the project's database file", inv.argv)
             return
         elif src is not None:

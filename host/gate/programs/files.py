@@ -622,9 +622,8 @@ def _tar(inv: Invocation) -> None:
     create = p.has("-c", "--create", "-r", "--append", "-u", "--update", "-A", "--catenate", "--concatenate")
     extract = p.has("-x", "--extract", "--get")
     where = p.value("-C", "--directory") or Word.literal(".")
-    if p.has("--delete"):
-        if archive is not None:
-            inv.write(archive, "tar.delete")
+    if p.has("--delete") and archive is not None:
+        inv.write(archive, "tar.delete")
     if create:
         for f in p.operands:
             # an archive takes every file below a folder it is given, hidden ones (keys, .env) included

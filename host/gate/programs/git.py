@@ -254,8 +254,8 @@ def _common(inv: Invocation, sub: str, rest: list[Word], values: list[str]) -> N
     if sub in _READS_PATHS:
         after = values.index("--") + 1 if "--" in values else None
         # log without a patch lists commits that touch a path; with one (or show, diff, blame) it prints content
-        content = (sub != "log" and sub != "whatchanged") or any(v in ("-p", "-u", "--patch", "-L") or v.startswith("-L")
-                                                               for v in values)  # fmt: skip
+        content = (sub != "log" and sub != "whatchanged") or any(
+            v in ("-p", "-u", "--patch", "-L") or v.startswith("-L") for v in values)  # fmt: skip
         for k, w in enumerate(rest):
             v = w.value
             if after is not None and k >= after:
@@ -504,9 +504,8 @@ def _worktree(inv: Invocation, rest: list[Word], values: list[str]) -> None:
         path = next((w for w in rest[1:] if not w.value.startswith("-")), None)
         if path is not None:
             inv.create(path, "git.worktree.add")
-    elif action in ("remove", "prune"):
-        if "--force" in values or "-f" in values:
-            inv.find(R, "git.worktree.force-remove", "removes a working tree with its uncommitted changes", rest)
+    elif action in ("remove", "prune") and ("--force" in values or "-f" in values):
+        inv.find(R, "git.worktree.force-remove", "removes a working tree with its uncommitted changes", rest)
 
 
 def _reflog(inv: Invocation, rest: list[Word], values: list[str]) -> None:

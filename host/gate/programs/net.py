@@ -387,14 +387,7 @@ def _wget(inv: Invocation) -> None:
             host and _WEBHOOK.search(host)):  # fmt: skip
         inv.find(C, "wget.send-text", f"sends the text given on the line to {host or 'a server'}", literal_post)
     elif p.values("--post-data", "--body-data") or (
-        p.value("--method")
-        and p.value("--method").value.upper()
-        in (  # type: ignore[union-attr]
-            "POST",
-            "PUT",
-            "DELETE",
-            "PATCH",
-        )
+        (method := p.value("--method")) and method.value.upper() in ("POST", "PUT", "DELETE", "PATCH")
     ):
         inv.send(host, "wget.send", "sends data to a server")
     for f in p.values("-i", "--input-file"):
@@ -711,7 +704,7 @@ def _probes(inv: Invocation) -> None:
     if inv.ctx.extra_args and name in ("dig", "nslookup", "host", "ping", "whois", "drill", "kdig", "fping"):
         inv.find(R, f"{name}.leak", "puts what it reads on standard input into network queries (data leaves this way)",
                  inv.argv)  # fmt: skip
-    for k, w in enumerate(args):
+    for w in args:
         if w.value.startswith("$(") or ("$" in w.raw and not w.known and name in ("dig", "nslookup", "host", "ping")):
             inv.find(
                 R, f"{name}.leak", "puts text built at run time into a network query (data can leave this way)", [w]

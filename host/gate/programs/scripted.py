@@ -115,8 +115,8 @@ def _gdb(inv: Invocation) -> None:
         inv.find(R, "trace.attach", f"{inv.name} attaches to a running process and can read or change its memory",
                  inv.argv)  # fmt: skip
         return
-    commands = [args[k + 1] for k, v in enumerate(values[:-1]) if v in ("-ex", "--ex", "-eval-command",
-                                                                         "--eval-command", "-o", "--one-line")]  # fmt: skip
+    commands = [args[k + 1] for k, v in enumerate(values[:-1])
+                if v in ("-ex", "--ex", "-eval-command", "--eval-command", "-o", "--one-line")]  # fmt: skip
     scripts = [args[k + 1] for k, v in enumerate(values[:-1]) if v in ("-x", "--command", "-s", "--source")]
     for c in commands:  # dump and append write files
         m = re.match(r"^(?:dump|append)\s+(?:binary\s+|ihex\s+|srec\s+|tekhex\s+|verilog\s+)?(?:value|memory)\s+(\S+)",
@@ -165,8 +165,8 @@ def _expect(inv: Invocation) -> None:
         spawned = re.findall(r"\bspawn\s+([^;\n]+)", s.value)
         for cmd in spawned:
             inv.run_script(cmd.strip(), "expect spawn", "the program expect spawns")
-        rest = re.sub(r"\bspawn\s+[^;\n]+|\bexpect\s+(eof|\"[^\"]*\"|\{[^}]*\})|\bset\s+timeout\s+\d+|send\s+\"[^\"]*\"",
-                      "", s.value)  # fmt: skip
+        rest = re.sub(r"\bspawn\s+[^;\n]+|\bexpect\s+(eof|\"[^\"]*\"|\{[^}]*\})|"
+                      r"\bset\s+timeout\s+\d+|send\s+\"[^\"]*\"", "", s.value)  # fmt: skip
         if re.search(r"\b(exec|system|open|file|source|eval|interact)\b", rest):
             inv.find(R, "expect.tcl", "the expect script runs Tcl that can run commands or open files", [s])
     inv.find(A, "expect.wrapper", "drives a program through expect", inv.argv[:1])
@@ -332,7 +332,8 @@ def _other_vcs(inv: Invocation) -> None:
     inv.key(f"{inv.name} {sub}" if sub else inv.name)
     reading = {"status", "st", "log", "diff", "di", "annotate", "blame", "cat", "identify", "id", "heads", "branches",
                "tags", "summary", "sum", "paths", "root", "version", "help", "info", "list", "ls", "files", "locate",
-               "grep", "outgoing", "incoming", "manifest", "parents", "tip", "show", "config", "showconfig"}  # fmt: skip
+               "grep", "outgoing", "incoming", "manifest", "parents", "tip", "show", "config",
+               "showconfig"}  # fmt: skip
     if sub in aliases:
         inv.find(A, f"{inv.name}.alias", f"runs the alias {sub} the line defines (judged as its own part)", inv.argv)
     elif not sub or sub in reading:
@@ -347,7 +348,8 @@ def _other_vcs(inv: Invocation) -> None:
     ):
         inv.find(R, f"{inv.name}.publish", "publishes changes to a server", inv.argv)
     elif sub in ("strip", "purge", "clean", "revert", "update", "up", "rollback", "histedit", "rebase") and (
-            "-C" in values or "--clean" in values or "--all" in values or sub in ("strip", "purge", "rollback")):  # fmt: skip
+            "-C" in values or "--clean" in values or "--all" in values
+            or sub in ("strip", "purge", "rollback")):  # fmt: skip
         inv.find(R, f"{inv.name}.discard", "throws away uncommitted work or history", inv.argv)
     else:
         inv.find(C, f"{inv.name}.change", "changes the working copy or fetches", inv.argv)
@@ -385,7 +387,9 @@ def _qemu_img(inv: Invocation) -> None:
     values = [w.value for w in inv.args]
     sub = values[0] if values else ""
     inv.key(f"qemu-img {sub}" if sub else "qemu-img")
-    files = [w for k, w in enumerate(inv.args[1:], 1) if not w.value.startswith("-") and values[k - 1] not in ("-f", "-F", "-O", "-o", "-b", "-B", "-t", "-T", "-l", "-s", "-S", "--object", "--image-opts") and not re.fullmatch(r"[0-9.]+[KMGT]?", w.value)]  # fmt: skip
+    files = [w for k, w in enumerate(inv.args[1:], 1) if not w.value.startswith("-") and values[k - 1] not in (
+        "-f", "-F", "-O", "-o", "-b", "-B", "-t", "-T", "-l", "-s", "-S", "--object", "--image-opts"
+    ) and not re.fullmatch(r"[0-9.]+[KMGT]?", w.value)]  # fmt: skip
     if sub in ("info", "check", "compare", "map", "measure", "snapshot") and "-a" not in values and "-d" not in values:
         for f in files:
             inv.read(f, "qemu-img.read") if inv.target(f).zone != Zone.DEVICE else inv.list(f, "qemu-img.read")

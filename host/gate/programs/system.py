@@ -615,11 +615,12 @@ _DESTROYS = {
 
 
 # (program, option) pairs that make a changing tool only read or check
-_READ_FLAGS = {("wipefs", "--no-act"), ("wipefs", "-n"), ("tune2fs", "-l"), ("modprobe", "-n"), ("modprobe", "--dry-run"),
-               ("modprobe", "--show-depends"), ("chage", "-l"), ("chage", "--list"), ("visudo", "-c"), ("visudo", "--check"),
-               ("insmod", "--help"), ("mdadm", "--examine"), ("passwd", "-S"), ("usermod", "--help"), ("useradd", "-D"),
-               ("swapon", "--show"), ("swapon", "-s"), ("cryptsetup", "status"), ("nvme", "list"), ("smartctl", "-i"),
-               ("smartctl", "-H"), ("smartctl", "-a"), ("parted", "-l"), ("sfdisk", "-l"), ("fdisk", "-l")}  # fmt: skip
+_READ_FLAGS = {("wipefs", "--no-act"), ("wipefs", "-n"), ("tune2fs", "-l"), ("modprobe", "-n"),
+               ("modprobe", "--dry-run"), ("modprobe", "--show-depends"), ("chage", "-l"), ("chage", "--list"),
+               ("visudo", "-c"), ("visudo", "--check"), ("insmod", "--help"), ("mdadm", "--examine"),
+               ("passwd", "-S"), ("usermod", "--help"), ("useradd", "-D"), ("swapon", "--show"), ("swapon", "-s"),
+               ("cryptsetup", "status"), ("nvme", "list"), ("smartctl", "-i"), ("smartctl", "-H"), ("smartctl", "-a"),
+               ("parted", "-l"), ("sfdisk", "-l"), ("fdisk", "-l")}  # fmt: skip
 # (program, exact options) forms that only read: wipefs with no option lists signatures
 _READ_FORMS = {("wipefs", ()), ("blkid", ()), ("findmnt", ())}
 

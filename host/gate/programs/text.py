@@ -676,8 +676,8 @@ def _interactive(inv: Invocation) -> None:
             if bang:
                 inv.run_script(bang.group(1), f"{name} :!", "the shell command the editor runs")
             elif re.match(r"^(sh|shell|term|terminal)\b", piece):
-                inv.find(R, f"{name}.shell", f"{name} opens an interactive shell; what is typed into it is never checked",
-                         [c])  # fmt: skip
+                inv.find(R, f"{name}.shell",
+                         f"{name} opens an interactive shell; what is typed into it is never checked", [c])  # fmt: skip
             elif re.match(r"^(py3?|python3?|lua|perl|ruby)\s+\S", piece):
                 lang_word, _, code_text = piece.partition(" ")
                 lang = {"py": "python", "py3": "python", "python3": "python"}.get(lang_word, lang_word)
@@ -786,7 +786,8 @@ def _grep(inv: Invocation) -> None:
         operands = [Word.literal(".")]
     pattern = p.value("-e", "--regexp") or (p.operands[0] if p.operands and not p.has("-f", "--file") else None)
     if p.has("-o", "--only-matching") and pattern is not None and pattern.known and re.fullmatch(
-            r"\^?\[?[A-Za-z_\]\[]*[A-Z0-9_\]\[*+]*=?", pattern.value) and not _SECRET_NAME.search(pattern.value):  # fmt: skip
+            r"\^?\[?[A-Za-z_\]\[]*[A-Z0-9_\]\[*+]*=?", pattern.value) and not _SECRET_NAME.search(
+            pattern.value):  # fmt: skip
         # "grep -o '^[A-Z_]*=' .env": only the names before the = are printed
         for f in operands:
             inv.list(f, "grep.names")
@@ -795,8 +796,8 @@ def _grep(inv: Invocation) -> None:
     _search_targets(inv, operands, recursive, names_only, p.values("--exclude", "--exclude-dir"),
                     p.values("--include"), pattern)  # fmt: skip
     if not operands and not recursive and searches_for_secrets(pattern) and pattern is not None and \
-            inv.ctx.stdin is not None and inv.ctx.stdin.kind not in ("text",) and not p.has("-c", "-q", "-l", "-L",
-                                                                                          "--count", "--quiet"):  # fmt: skip
+            inv.ctx.stdin is not None and inv.ctx.stdin.kind not in ("text",) and \
+            not p.has("-c", "-q", "-l", "-L", "--count", "--quiet"):  # fmt: skip
         inv.find(R, "grep.secrets", "picks credentials out of what it is fed and prints them", [pattern])
     if p.has("-c", "--count", "-q", "--quiet", "--silent", "-l", "-L"):
         inv.part.summary_only = True
@@ -1065,7 +1066,7 @@ def awk_effects(program: str) -> tuple[list[str | None], list[str | None], list[
             commands.append(None)  # print ... | cmd, with cmd built at run time
     for m in re.finditer(r"\x01(\d+)\x01\s*\|\s*getline", bare):
         commands.append(strings[int(m.group(1))])
-    for m in re.finditer(r"([A-Za-z_]\w*)\s*\|\s*getline", bare):
+    for _ in re.finditer(r"([A-Za-z_]\w*)\s*\|\s*getline", bare):
         commands.append(None)
     writes: list[str | None] = []
     for m in re.finditer(r"\b(?:print|printf)\b[^;{}]*?>{1,2}\s*(\(\s*)?(\x01(\d+)\x01|[A-Za-z_$(])", bare):

@@ -19,7 +19,7 @@ MIRROR = "/work/.mirror/TellinaTool+nl2bash/repo"
 SEED = 20261206
 
 
-def read_cm(argv):
+def read_cm(argv: list[str]) -> str:
     if len(argv) > 1:
         with open(argv[1], encoding="utf-8") as f:
             return f.read()
@@ -28,9 +28,9 @@ def read_cm(argv):
     ).stdout.decode("utf-8")
 
 
-def draw(text):
-    seen = set()
-    candidates = []
+def draw(text: str) -> tuple[list[int], list[int]]:
+    seen: set[str] = set()
+    candidates: list[int] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip() or line in seen:
             continue
@@ -42,7 +42,7 @@ def draw(text):
     return drawn[:250], drawn[250:]
 
 
-def main():
+def main() -> None:
     a, b = draw(read_cm(sys.argv))
     print("nl2bash-a:", " ".join(map(str, a)))
     print("nl2bash-b:", " ".join(map(str, b)))

@@ -45,7 +45,6 @@ Filling the placeholders (rule fixed in advance, so values are not picked by loo
 import random
 import re
 import subprocess
-import sys
 
 REPO = "/work/.mirror/tldr-pages+tldr/repo"
 EXAMPLE = re.compile(r"^`(.+)`$")
@@ -53,11 +52,11 @@ PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
 PATHY = ("path/to", "file", "dir", "folder", "device", "/dev/")
 
 
-def git(*args):
+def git(*args: str) -> str:
     return subprocess.run(["git", "-C", REPO, *args], check=True, capture_output=True, text=True).stdout
 
 
-def main():
+def main() -> None:
     pages = sorted(
         p
         for p in git("ls-tree", "-r", "--name-only", "HEAD", "pages/common", "pages/linux").split("\n")
@@ -72,7 +71,7 @@ def main():
         ]
         k = rng.randrange(len(examples))
         ex = examples[k]
-        draws = []
+        draws: list[str] = []
         for ph in PLACEHOLDER.findall(ex):
             if ph.startswith("[") and ph.endswith("]"):
                 draws.append(f"{{{{{ph}}}}}=>{rng2.choice(ph[1:-1].split('|'))}")
@@ -84,4 +83,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
