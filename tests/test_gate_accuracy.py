@@ -137,3 +137,16 @@ def test_a_snapshot_is_taken_from_a_registry_and_judges_alike(tmp_path: Path) ->
     assert [j.decision for j in acc.judge(Gate(stored), lines)] == live
     onto_input = CliRunner().invoke(main, ["gate", "snapshot", "--db", str(db), "--out", str(db)])
     assert onto_input.exit_code == 4
+
+
+def test_docs_gate_md_shows_the_measured_figures_and_the_zone_table(measured: dict[str, Any]) -> None:
+    from tcphw.host.gate.effects import markdown_table
+
+    page = (ROOT / "docs" / "gate.md").read_text()
+    assert report.summary_rows(measured) in page, "docs/gate.md: stale: make gate-accuracy"
+    assert markdown_table() in page, "docs/gate.md: the zone x effect table differs from host/gate/effects.py"
+    held, registered = measured["sets"]["held-out"], measured["sets"]["held-out, registered programs only"]
+    # the prose quotes these: the held-out lines that run an unregistered program, and the figures without them
+    assert f"because {held['n'] - registered['n']} held-out lines run programs" in page
+    assert f"On the {registered['n']:,} held-out lines whose" in page
+    assert f"human-or-not is {100 * registered['human_or_not']:.1f}% and decision agreement" in page

@@ -156,7 +156,7 @@ def test_the_hook_as_claude_code_runs_it(db: Path) -> None:
 def test_install_merges_keeps_other_settings_and_backs_up(tmp_path: Path) -> None:
     settings = tmp_path / ".claude" / "settings.json"
     settings.parent.mkdir()
-    mine = {
+    mine: dict[str, Any] = {
         "model": "opus",
         "permissions": {"allow": ["Bash(npm test:*)"]},
         "hooks": {"PreToolUse": [{"matcher": "Write", "hooks": [{"type": "command", "command": "fmt.sh"}]}]},

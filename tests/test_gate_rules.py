@@ -437,3 +437,23 @@ def test_a_line_bash_refuses_is_refused_with_a_reason(gate: Gate) -> None:
     check = gate.check("echo 'unterminated", WS)
     assert check.decision == Decision.REJECT and check.refused and "bash would refuse" in check.refused
     assert check.parts == []
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        # found by ruff (a condition that read --pid=1234 as "pid=1234"), not by the corpus
+        ("gdb --pid=1234", "trace.attach"),
+        ("gdb -p1234", "trace.attach"),
+        # a make variable named *CMD is a command whatever its value; only the tool variables may name a tool
+        ("make BUILDCMD=sh", "make BUILDCMD="),
+        # the delete options of gsutil rsync and s3cmd sync, not only aws' --delete
+        ("gsutil -m rsync -r -d dist gs://bucket/site", "gsutil.delete"),
+        ("s3cmd sync --delete-removed dist/ s3://bucket/", "s3cmd.delete"),
+        ("aws s3 sync dist s3://bucket --delete", "aws.delete"),
+    ],
+)
+def test_the_rule_that_fires(gate: Gate, line: str, rule: str) -> None:
+    check = gate.check(line, WS, WS, {"HOME": "/home/dev"})
+    fired = [f.rule for p in check.parts for f in p.findings] + [" > ".join(p.via) for p in check.parts]
+    assert any(rule in r for r in fired), fired

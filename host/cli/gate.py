@@ -283,6 +283,12 @@ def _open_validator_gate(registry: Any, backend: str) -> Any:
     default=None,
     help="write the Markdown report here (e.g. docs/gate-accuracy.md)",
 )
+@click.option(
+    "--summary-into",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="also rewrite the summary table between the markers of this page (docs/gate.md)",
+)
 @click.option("--json", "as_json", is_flag=True, help="print every figure and every listed line as JSON")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def accuracy(
@@ -291,6 +297,7 @@ def accuracy(
     families: str | None,
     backend: str,
     out: Path | None,
+    summary_into: Path | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -322,8 +329,18 @@ def accuracy(
         if bar is not None:
             bar.__exit__(None, None, None)
     command = "tcphw gate accuracy" + (f" --families {families}" if families else "") + (f" --out {out}" if out else "")
+    if summary_into is not None:
+        if names is not None:
+            raise GateInputError("--summary-into takes the figures of every family: leave out --families")
+        page = summary_into.read_text(encoding="utf-8")
+        try:
+            page = report.with_summary(page, doc)
+        except ValueError as e:
+            raise GateInputError(f"--summary-into {summary_into}: {e}") from e
     if out is not None:
         write_text_atomic(out, report.markdown(doc, command))
+    if summary_into is not None:
+        write_text_atomic(summary_into, page)
     if as_json:
         click.echo(json.dumps(report.as_json(doc), indent=1))
         return

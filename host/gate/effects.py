@@ -210,3 +210,13 @@ def judge(
     if root and kind in ("write", "append", "create", "delete", "perms") and target.zone == Zone.SYSTEM:
         level = max(level, R)
     return level, f"{verb} {what}: {target.shown}" if target.shown else f"{verb} {what}"
+
+
+def markdown_table() -> str:
+    """The zone x effect table as docs/gate.md shows it (a test holds the page to this)."""
+    effects = list(TABLE)
+    short = {A: "A", C: "C", R: "R", X: "X"}
+    out = ["| where | " + " | ".join(effects) + " |", "|---" * (len(effects) + 1) + "|"]
+    for zone in Zone:
+        out.append(f"| {zone.value} | " + " | ".join(short[TABLE[e][zone]] for e in effects) + " |")
+    return "\n".join(out)

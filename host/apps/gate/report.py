@@ -304,6 +304,33 @@ def _history(hist: dict[str, Any]) -> list[str]:
     return out
 
 
+def summary_rows(doc: dict[str, Any]) -> str:
+    """The summary table's rows as docs/gate.md shows them (a test holds the page to the measured figures)."""
+    rows = []
+    for name in SETS:
+        m = doc["sets"].get(name)
+        if m and m.get("n"):
+            rows.append(
+                f"| {name} | {m['n']} | {len(m['dangerous_misses'])} | {_pct(m['human_or_not'])} "
+                f"| {_pct(m['over_asking'])} | {_pct(m['decision'])} |"
+            )
+    return "\n".join(rows)
+
+
+BEGIN, END = "<!-- summary: written by tcphw gate accuracy --summary-into", "<!-- end of summary -->"
+
+
+def with_summary(page: str, doc: dict[str, Any]) -> str:
+    """The page with its summary table (between the markers) replaced by the measured one."""
+    start = page.find(BEGIN)
+    stop = page.find(END, start)
+    if start < 0 or stop < 0:
+        raise ValueError(f"no summary markers ({BEGIN} ... {END}) in the page")
+    head = page.index("\n", start) + 1
+    header = "| set | lines | dangerous misses | human-or-not | over-asking | decision |\n|---|---|---|---|---|---|\n"
+    return page[:head] + header + summary_rows(doc) + "\n" + page[stop:]
+
+
 def headline(doc: dict[str, Any]) -> list[str]:
     """A few lines for the terminal."""
     out = []

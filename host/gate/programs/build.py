@@ -59,9 +59,9 @@ def _make(inv: Invocation) -> None:
             name, _, value = v.partition("=")
             if name == ".SHELLFLAGS":
                 pass
-            elif (name in ("SHELL", "MAKESHELL", "CC", "CXX", "LD", "AR", "MAKE") and args[k].known and \
-                    posixpath.dirname(value) in ("/bin", "/usr/bin", "/usr/local/bin")) or value in (
-                        "bash", "sh", "gcc", "clang", "g++", "clang++", "cc", "ld", "ar", "make"):  # fmt: skip
+            elif name in ("SHELL", "MAKESHELL", "CC", "CXX", "LD", "AR", "MAKE") and args[k].known and (
+                    posixpath.dirname(value) in ("/bin", "/usr/bin", "/usr/local/bin") or value in (
+                        "bash", "sh", "gcc", "clang", "g++", "clang++", "cc", "ld", "ar", "make")):  # fmt: skip
                 inv.find(A, "make.tool", f"uses the system's {posixpath.basename(value)} for {name}", [args[k]])
             elif name in ("SHELL", "MAKESHELL", "CC", "CXX", "LD", "AR", "MAKE") or name.endswith("CMD"):
                 inv.run_script(value if args[k].known else None, f"make {name}=", f"the program in {name}")

@@ -83,7 +83,8 @@ def _cloud(inv: Invocation) -> None:
                 if not re.match(r"^(s3|gs|az)://", w.value):
                     inv.read(w, f"{inv.name}.upload")
             inv.send(remote[-1].value, f"{inv.name}.upload", "copies local files to cloud storage")
-            if "--delete" in values or (words[1:2] == ["sync"] and "--delete" in values):
+            # aws s3 sync --delete, s3cmd sync --delete-removed, gsutil rsync -d: files gone from the source go
+            if "--delete" in values or "--delete-removed" in values or ("rsync" in words[:2] and "-d" in values):
                 inv.find(R, f"{inv.name}.delete", "deletes files in cloud storage", inv.argv)
         return
     verbs = [w for w in words[1:4]]

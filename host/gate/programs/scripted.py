@@ -111,7 +111,10 @@ def _gdb(inv: Invocation) -> None:
     args = inv.args
     values = [w.value for w in args]
     inv.narrow()
-    if any(v in ("-p", "--pid") or (v.startswith(("--pid=", "-p")) and len(v) > 2 and v[2:].isdigit()) for v in values):
+    if any(
+        v in ("-p", "--pid") or (v.startswith("--pid=") and v[6:].isdigit()) or (v[:2] == "-p" and v[2:].isdigit())
+        for v in values
+    ):
         inv.find(R, "trace.attach", f"{inv.name} attaches to a running process and can read or change its memory",
                  inv.argv)  # fmt: skip
         return
