@@ -543,3 +543,6 @@ def install_claude(scope: str, folder: Path | None, remove: bool) -> None:
     )
     if not remove:
         click.echo(f"hook: {done.command}")
+
+
+from tcphw.host.cli import gate_agents  # noqa: E402, F401  (last: it registers the agents commands on gate)
