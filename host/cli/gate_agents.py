@@ -1,11 +1,14 @@
-"""``tcphw gate mcp``: the gate where agents ask before they run a line.
+"""``tcphw gate mcp`` and ``tcphw gate shell-hook``: the gate where agents and people type their lines.
 
-These commands only read options and serve; the server is ``tcphw.host.gate.mcp_server``. They register on the
-``gate`` group from the last line of ``host/cli/gate.py``.
+These commands only read options and print or serve; the server is ``tcphw.host.gate.mcp_server`` and the
+snippets are ``tcphw.host.gate.shell_hook``. They register on the ``gate`` group from the last line of
+``host/cli/gate.py``.
 """
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 
 import click
@@ -57,3 +60,29 @@ def mcp(db: Path | None, backend: str | None, http: bool, port: int | None) -> N
     import anyio
 
     anyio.run(mcp_server.serve_http, server, sock)
+
+
+@gate.command(name="shell-hook", cls=_GateCommand)
+@click.argument("shell", type=click.Choice(["bash", "zsh"]))
+@_db_option
+@click.option(
+    "--backend",
+    "-b",
+    default=None,
+    help="what validates the descriptors (default: reference, which starts fastest)",
+)
+def shell_hook(shell: str, db: Path | None, backend: str | None) -> None:
+    """Print a snippet that makes an interactive SHELL ask the gate before each command line.
+
+    eval "$(tcphw gate shell-hook bash)" in ~/.bashrc, or zsh in ~/.zshrc, after anything else that sets
+    PROMPT_COMMAND, PS0 or a DEBUG trap (bash) or wraps accept-line (zsh). REJECT is not run and its reason is
+    printed; REQUIRE_APPROVAL asks y/N; APPROVE and CAUTION run. If the gate cannot answer, it asks."""
+    from tcphw.host.gate.shell_hook import snippet
+
+    # The interpreter that runs this command, so the hook finds tcphw without the virtual environment on PATH.
+    argv = [sys.executable, "-m", "tcphw", "gate", "check"]
+    if db is not None:
+        argv += ["--db", str(db.expanduser().absolute())]
+    if backend is not None:
+        argv += ["--backend", backend]
+    click.echo(snippet(shell, [shlex.quote(a) for a in argv]), nl=False)
