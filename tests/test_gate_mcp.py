@@ -1,5 +1,6 @@
 """``tcphw gate mcp``: the server runs as a subprocess and the SDK's own client talks to it, over stdio and over
-streamable HTTP on a loopback port: a real protocol exchange, every tool called, structured results checked.
+streamable HTTP on a loopback port: a real protocol exchange, every tool called, structured results checked,
+the person's rules applied (one added while the server runs, too).
 
 Each transport starts one server and does everything in one session (a server start is most of the cost).
 The guards (``fail_after``) only stop a hung exchange; nothing here asserts on time.
@@ -26,6 +27,7 @@ from mcp.client.stdio import stdio_client
 from mcp.types import CallToolResult
 
 from tcphw.host.cli import main
+from tcphw.host.gate import rules
 from tcphw.host.gate.ask import ask
 from tcphw.host.gate.explain import UnknownTool, explain
 from tcphw.host.gate.gate import open_gate
@@ -60,21 +62,31 @@ def _text(result: CallToolResult) -> str:
 
 
 async def _exchange(client: Client, cwd: str) -> dict[str, Any]:
-    """List the tools and call each, as an agent would; the results by what they show."""
+    """List the tools and call each, as an agent would; the results by what they show. The person has allowed
+    ``npm run test *`` before the session, and denies ``cat *`` during it."""
     listed = await client.list_tools()
     out: dict[str, Any] = {"tools": {t.name: t for t in listed.tools}}
-    for name, args in {
+    calls = {
         "reject": ("check_command", {"command": "ls && rm -rf /", "cwd": cwd}),
         "approve": ("check_command", {"command": "ls", "cwd": cwd}),
         "ask": ("check_command", {"command": "git push", "cwd": cwd}),
+        "allowed": ("check_command", {"command": "npm run test unit", "cwd": cwd}),
         "empty": ("check_command", {"command": "  ", "cwd": cwd}),
         "relative": ("check_command", {"command": "ls", "cwd": "project"}),
         "rm": ("explain_tool", {"name": "rm"}),
         "subcommand": ("explain_tool", {"name": "git push"}),
         "unknown": ("explain_tool", {"name": "no-such-program"}),
-        "rules": ("list_rules", {}),
-    }.items():
+        "cat before": ("check_command", {"command": "cat notes.txt", "cwd": cwd}),
+    }
+    for name, args in calls.items():
         out[name] = await client.call_tool(*args)
+    rules.add("deny", "cat *")  # as `tcphw gate rule add deny 'cat *'` would, while the server runs
+    out["cat after"] = await client.call_tool("check_command", {"command": "cat notes.txt", "cwd": cwd})
+    out["rules"] = await client.call_tool("list_rules", {})
+    out["file"] = rules.load()  # what the file held then
+    assert out["file"].path is not None
+    out["file"].path.write_text("{ not json")  # the person breaks the file: no decision until it is mended
+    out["broken"] = await client.call_tool("check_command", {"command": "ls", "cwd": cwd})
     return out
 
 
@@ -114,23 +126,20 @@ def _assert_exchange(out: dict[str, Any], cwd: str) -> None:
     unknown = out["unknown"]
     assert unknown.is_error and "no-such-program" in _text(unknown) and "\n" not in _text(unknown)
 
-    rules = out["rules"]
-    try:
-        from tcphw.host.gate.rules import load
-    except ImportError:  # until the person's rules are merged: a clear tool error, never an empty list
-        assert rules.is_error and "no user rules" in _text(rules)
-    else:
-        expected = load().as_dicts()
-        assert not rules.is_error and rules.structured_content == {"rules": expected, "count": len(expected)}
-        assert expected, "the rule added before the session is listed"
+    allowed = out["allowed"].structured_content  # npm is not registered: without the rule it would ask
+    assert allowed["decision"] == "APPROVE" and allowed["parts"][0]["findings"][0]["rule"] == "rule.allow"
+    assert out["cat before"].structured_content["decision"] == "APPROVE"
+    assert out["cat after"].structured_content["decision"] == "REJECT"  # the rule added mid-session applies
+    listed = out["rules"].structured_content
+    assert listed["rules"] == out["file"].as_dicts() and listed["count"] == 2
+    assert [(r["action"], r["pattern"]) for r in listed["rules"]] == [("allow", "npm run test *"), ("deny", "cat *")]
+    assert listed["path"] == str(out["file"].path)
+    broken = out["broken"]
+    assert broken.is_error and "cannot be read" in _text(broken) and "\n" not in _text(broken)
 
 
 def _add_a_rule() -> None:
-    """A rule as a person adds one (issue 31 §3), when this installation has the rules."""
-    try:
-        import tcphw.host.gate.rules  # noqa: F401
-    except ImportError:
-        return
+    """A rule as a person adds one (issue 31 §3), before the server starts."""
     added = CliRunner().invoke(main, ["gate", "rule", "add", "allow", "npm run test *"])
     assert added.exit_code == 0, added.output
 

@@ -19,6 +19,7 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from tcphw import __version__
+from tcphw.host.gate import config, rules
 from tcphw.host.gate.ask import ask
 from tcphw.host.gate.explain import UnknownTool, explain
 from tcphw.host.gate.gate import Gate
@@ -111,14 +112,40 @@ class ToolEntry(_Model):
     validated_by: str
 
 
-class Rules(_Model):
-    rules: list[dict[str, Any]] = Field(description="the rules the user added, in the gate's precedence order")
+class PersonsRules(_Model):
+    rules: list[dict[str, Any]] = Field(description="each rule's action (allow, ask, deny), pattern, and when added")
     count: int
+    path: str = Field(description="the rules file (tcphw gate rule add|remove|list change and show it)")
+
+
+class CurrentRules:
+    """This process's gate, with the person's rules as their file holds them now: a rule added with
+    ``tcphw gate rule add`` while the server runs applies from the next call, as it does for a hook that starts
+    afresh on every line."""
+
+    def __init__(self, local: Callable[[], Gate]) -> None:
+        self.local = local
+        self.seen: tuple[int, int, int] | None = None  # (inode, size, mtime) of the file last read; None: absent
+        self.loaded = False
+
+    def __call__(self) -> Gate:
+        gate = self.local()
+        path = gate.rules.path or config.rules_file()
+        try:
+            st = path.stat()
+            now: tuple[int, int, int] | None = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except FileNotFoundError:
+            now = None
+        if not self.loaded or now != self.seen:
+            gate.rules = rules.load(path)  # a broken file is a RulesError: the caller's tool error
+            self.seen, self.loaded = now, True
+        return gate
 
 
 def build(local: Callable[[], Gate], use_service: bool = True) -> MCPServer:
     """The server with its three tools. ``local`` gives this process's gate (opened once, by the caller)."""
     server = MCPServer("tcphw-gate", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING")
+    current = CurrentRules(local)
 
     # The tools are coroutines on purpose: the SDK runs plain functions on worker threads, and the registry's
     # SQLite connection belongs to the thread that opened it. A check takes milliseconds on the event loop.
@@ -135,7 +162,10 @@ def build(local: Callable[[], Gate], use_service: bool = True) -> MCPServer:
             raise ToolError(f"the command line is {len(command)} characters; the gate reads at most {MAX_COMMAND}")
         if not os.path.isabs(cwd):
             raise ToolError(f"cwd {cwd!r} is not an absolute folder: give the full path the line runs in")
-        answer, by = ask(local, command, cwd, caller="mcp", use_service=use_service)
+        try:
+            answer, by = ask(current, command, cwd, caller="mcp", use_service=use_service)
+        except rules.RulesError as e:  # no decision without the person's rules: the agent must not run it
+            raise ToolError(str(e)) from e
         return CheckResult.model_validate({**answer, "answered_by": by})
 
     @server.tool(annotations=READ_ONLY)
@@ -145,22 +175,20 @@ def build(local: Callable[[], Gate], use_service: bool = True) -> MCPServer:
         """The registry entry a decision on this program rests on: risk, reasons, documentation source, path,
         and the decoded descriptor with the backend's verdict on it."""
         try:
-            return ToolEntry.model_validate(explain(local(), name))
+            return ToolEntry.model_validate(explain(local(), name))  # rules do not change an entry
         except UnknownTool as e:
             raise ToolError(str(e)) from e
 
     @server.tool(annotations=READ_ONLY)
-    async def list_rules() -> Rules:
-        """The rules the user added (allow, ask, deny over the parsed words), as the gate applies them."""
+    async def list_rules() -> PersonsRules:
+        """The rules the user added (allow, ask or deny one command by a prefix of its words), as the gate
+        applies them: deny > ask > allow, one command after unwrapping, never a whole line."""
         try:
-            from tcphw.host.gate import rules
-        except ImportError as e:
-            raise ToolError(f"this installation of tcphw has no user rules ({e})") from e
-        try:
-            found = rules.load().as_dicts()
-        except (OSError, ValueError) as e:
-            raise ToolError(f"the rules file cannot be read: {str(e).splitlines()[0] if str(e) else e!r}") from e
-        return Rules(rules=found, count=len(found))
+            gate = current()
+        except rules.RulesError as e:
+            raise ToolError(str(e)) from e
+        found = gate.rules.as_dicts()
+        return PersonsRules(rules=found, count=len(found), path=str(gate.rules.path or config.rules_file()))
 
     return server
 
