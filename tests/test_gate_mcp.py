@@ -8,9 +8,11 @@ The guards (``fail_after``) only stop a hung exchange; nothing here asserts on t
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -161,6 +163,31 @@ def test_over_stdio(registry: Path, environment: dict[str, str], tmp_path: Path)
     out = anyio.run(session)
     _assert_exchange(out, cwd)
     assert "Traceback" not in errors.read_text()
+
+
+def test_stdio_server_ends_on_sigterm_while_stdin_is_open(registry: Path, environment: dict[str, str]) -> None:
+    """A client that kills its server keeps the pipe open: the server must not wait for input to end."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tcphw", "gate", "mcp", "--db", str(registry)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **environment},
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        params = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}
+        hello = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}
+        proc.stdin.write((json.dumps(hello) + "\n").encode())
+        proc.stdin.flush()
+        answer = json.loads(proc.stdout.readline())  # it serves: the signal now reaches the running server
+        assert answer["id"] == 1 and answer["result"]["serverInfo"]["name"] == "tcphw-gate"
+        proc.terminate()
+        assert proc.wait(timeout=GUARD_S) == 128 + signal.SIGTERM
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 class _Server:

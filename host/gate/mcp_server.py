@@ -9,6 +9,7 @@ here runs the lines it judges.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -217,5 +218,11 @@ async def serve_http(server: MCPServer, sock: socket.socket) -> None:
 
 
 def serve_stdio(server: MCPServer) -> None:
-    """JSON-RPC on stdin and stdout until the client closes stdin; logs go to stderr."""
+    """JSON-RPC on stdin and stdout until the client closes stdin; logs go to stderr.
+
+    SIGTERM and SIGINT end the process at once: the SDK reads stdin on a worker thread that nothing interrupts,
+    so an orderly shutdown would wait for input that a client which sends a signal will not send. The server
+    holds nothing to save: it only reads the registry and the rules."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda n, frame: os._exit(128 + n))
     server.run("stdio")
