@@ -142,15 +142,20 @@ def deadline(seconds: float) -> Iterator[None]:
 
 
 def decide(command: str, cwd: str, settings: Settings, session: str | None = None) -> dict[str, Any]:
-    """The gate's decision as a dict (decision, reason): from the service when one answers, else in-process."""
-    if settings.use_service:
-        found = _from_service(command, cwd, session)
-        if found is not None:
-            return found
+    """The gate's decision as a dict (decision, reason): from the service when one answers, else in-process
+    (``ask``: a service that refuses the request is an error, and so a deny, never a decision)."""
+    from tcphw.host.gate.ask import ask
     from tcphw.host.gate.gate import open_gate
 
-    check = open_gate(settings.db, settings.backend).check(command, cwd, workspace(cwd))
-    return {"decision": check.decision.name, "reason": check.reason()}
+    answer, _ = ask(
+        lambda: open_gate(settings.db, settings.backend),
+        command,
+        cwd,
+        workspace(cwd),
+        caller=f"claude:{session or '?'}",
+        use_service=settings.use_service,
+    )
+    return answer
 
 
 def workspace(cwd: str) -> str:
@@ -162,20 +167,6 @@ def workspace(cwd: str) -> str:
         if os.path.normpath(cwd) == root or os.path.normpath(cwd).startswith(root.rstrip("/") + "/"):
             return root
     return cwd
-
-
-def _from_service(command: str, cwd: str, session: str | None) -> dict[str, Any] | None:
-    try:
-        from tcphw.host.gate import client  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    try:
-        if client.service_address() is None:
-            return None
-        result: dict[str, Any] = client.check(command, cwd, workspace(cwd), caller=f"claude:{session or '?'}")
-        return result
-    except Exception:  # the service is down or broken: the in-process gate answers instead
-        return None
 
 
 def run(
