@@ -12,7 +12,7 @@ from typing import Any
 import click
 import numpy as np
 
-from tcphw.atomic import write_text_atomic
+from tcphw.atomic import check_output, is_stdout, write_text_atomic
 from tcphw.contract import (
     CRC_COVERED_BYTES,
     DESCRIPTOR_SIZE,
@@ -29,7 +29,7 @@ from tcphw.descriptors.generate import KINDS, check_fits, generate, parse_mix
 from tcphw.descriptors.summary import format_summary, verdict_summary
 from tcphw.host.backends import PartialResult, backend_specs, open_backend
 from tcphw.host.backends.reference import reference_verdict
-from tcphw.host.cli.errors import InputError, check_output_dir, input_errors, refuse_same_file
+from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, input_errors, refuse_same_file
 
 # Validate large corpora in chunks: bounded memory for the working set and a live progress bar.
 CHUNK = 1 << 22
@@ -49,7 +49,9 @@ def _progress(enabled: bool, length: int, label: str) -> Any:
     "--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed: same seed, same bytes."
 )
 @click.option("--mix", help=f"Weights KIND=W,...; kinds: {', '.join(KINDS)}. Default: mostly valid, every corruption.")
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .tcpd file.")
+@click.option(
+    "--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help=f"Output .tcpd file. {OUT_HELP}"
+)
 @input_errors
 def gen(count: int, seed: int, mix: str | None, out: Path) -> None:
     """Generate a synthetic corpus of valid and corrupted descriptors."""
@@ -67,7 +69,10 @@ def gen(count: int, seed: int, mix: str | None, out: Path) -> None:
 @click.argument("corpus", type=click.Path(path_type=Path))
 @click.option("--backend", "-b", default="software", show_default=True, help="Backend spec: NAME[:KEY=VALUE,...].")
 @click.option(
-    "--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write one verdict byte per descriptor."
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"Write one verdict byte per descriptor. {OUT_HELP} With -, the summary goes to standard error.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (no progress bar).")
 @click.option(
@@ -81,6 +86,10 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_p
     if keep_partial and out is None:
         raise InputError("--keep-partial needs --out FILE: the confirmed verdicts are saved to FILE.partial")
     check_output_dir("--out", out)
+    if keep_partial and out is not None and check_output(out) == "stream":
+        raise InputError(f"--keep-partial needs --out to be a file: {out} is a stream, with no FILE.partial beside it")
+    if as_json and out is not None and is_stdout(out):
+        raise InputError("--json and --out - would both write standard output; give --out a file")
     refuse_same_file("--out", out, ("the corpus", corpus))
     if out is not None:
         refuse_same_file("--out", out.with_name(out.name + ".partial"), ("the corpus", corpus))
@@ -126,14 +135,17 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_p
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
-        click.echo(f"{corpus}: backend {backend}")
-        click.echo(format_summary(summary))
+        to_stderr = out is not None and is_stdout(out)  # standard output carries the verdicts
+        click.echo(f"{corpus}: backend {backend}", err=to_stderr)
+        click.echo(format_summary(summary), err=to_stderr)
         click.echo(
             f"wall time: {n:,} descriptors in {elapsed:.3f} s, including one-time start-up such as JIT "
-            "compilation (use 'tcphw bench' for throughput)"
+            "compilation (use 'tcphw bench' for throughput)",
+            err=to_stderr,
         )
         if out is not None:
-            click.echo(f"verdicts: {out} ({n:,} bytes, one per descriptor, in order)")
+            where = "standard output" if to_stderr else str(out)
+            click.echo(f"verdicts: {where} ({n:,} bytes, one per descriptor, in order)", err=to_stderr)
 
 
 def _link_note(backend: Any) -> str | None:

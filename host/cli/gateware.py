@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from tcphw.atomic import write_text_atomic
-from tcphw.host.cli.errors import InputError, input_errors
+from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, input_errors
 
 LANES = ("1", "2", "4", "8")
 
@@ -25,7 +25,9 @@ LANES = ("1", "2", "4", "8")
     help="Register stages = latency in cycles (0: combinational).",
 )
 @click.option("--top", default="tcphw_validator", show_default=True, help="Verilog module name.")
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .v file.")
+@click.option(
+    "--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help=f"Output .v file. {OUT_HELP}"
+)
 @input_errors
 def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
     """Write the validator core as standalone Verilog with a documented port list."""
@@ -33,6 +35,7 @@ def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
 
     if not top.isidentifier():
         raise InputError(f"--top {top!r} is not a valid Verilog module name")
+    check_output_dir("--out", out)
     text = export_verilog(int(lanes), pipeline, top=top)
     try:
         write_text_atomic(out, text)
