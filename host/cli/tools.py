@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,10 @@ _db_option = click.option(
 )
 
 
-def _open(db: Path | None) -> Registry:
+def _open(db: Path | None, create: bool = False) -> Registry:
+    """The registry; only scan and import create one (every other command refuses a missing one)."""
     try:
-        return Registry(db or default_db())
+        return Registry(db or default_db(), create=create)
     except RegistryError as e:
         raise InputError(str(e)) from e
 
@@ -51,13 +53,14 @@ def scan(dirs: str | None, db: Path | None, as_json: bool, quiet: bool) -> None:
     """Discover executables, read their documentation safely, analyse and register them."""
     from tcphw.host.apps.tools.discover import path_dirs
     from tcphw.host.apps.tools.sandbox import isolation
+    from tcphw.host.apps.tools.scan import cut_off
     from tcphw.host.apps.tools.scan import scan as run_scan
 
     directories = path_dirs(dirs)
     missing = [str(d) for d in directories if not d.is_dir()]
     if dirs is not None and missing:
         raise InputError(f"not a directory: {', '.join(missing)}")
-    with _open(db) as registry:
+    with _open(db, create=True) as registry:
         bar: Any = None
 
         def started(total: int) -> None:
@@ -95,7 +98,7 @@ def scan(dirs: str | None, db: Path | None, as_json: bool, quiet: bool) -> None:
         f"decided by: the curated table {table}, the documentation policy {by.get('rules', 0)}, "
         f"no documentation (MEDIUM_RISK) {by.get('default', 0)}"
     )
-    cut = {name: notes for name, notes in doc["notes"].items() if any("killed" in n or "cut" in n for n in notes)}
+    cut = {name: notes for name, notes in doc["notes"].items() if cut_off(notes)}
     if cut:
         click.echo(f"help calls cut off: {', '.join(sorted(cut))}")
     click.echo(f"isolation: {doc['isolation']}")
@@ -129,7 +132,7 @@ def show(name: str, db: Path | None, as_json: bool) -> None:
     with _open(db) as registry:
         row = registry.lookup(name)
         if row is None:
-            raise InputError(f"{name} is not in the registry {registry.path}; run tcphw tools scan first")
+            raise InputError(_not_registered(registry, name))
         doc = {**_describe(row), "history": registry.history(name)}
     if as_json:
         _emit(doc)
@@ -147,6 +150,26 @@ def show(name: str, db: Path | None, as_json: bool) -> None:
         f"not measured), name length {dec['name_length']}, CRC {dec['crc']}"
     )
     click.echo(f"scanned: {row.scanned_at}; analysis: {row.analysis}; earlier descriptors: {len(doc['history'])}")
+
+
+def _not_registered(registry: Registry, name: str) -> str:
+    """Why ``name`` has no row: never scanned, not on this machine, or outside what the scans covered."""
+    scans = registry.scans()
+    if not scans:
+        return f"{name} is not in the registry {registry.path}; run tcphw tools scan first"
+    dirs = scans[-1]["dirs"]
+    if "/" in name:
+        return f"{name}: give the program's name, not a path (the registry is keyed by name)"
+    found = shutil.which(name) or next((str(Path(d) / name) for d in dirs if (Path(d) / name).is_file()), None)
+    if found is None:
+        return (
+            f"{name} is not installed here: the last scan ({scans[-1]['started_at']}, {len(dirs)} folders) found "
+            "no such program, and no imported descriptor has that name"
+        )
+    return (
+        f"{name} is at {found}, which the last scan ({scans[-1]['started_at']}) did not register; "
+        f"run tcphw tools scan again (with --path, if that folder is not on $PATH)"
+    )
 
 
 @tools.command(name="list")
@@ -365,7 +388,7 @@ def import_command(
         raise InputError(f"{path}: no entry passed its checks ({len(report.rejected)} rejected); nothing imported")
     now = datetime.now(UTC).isoformat(timespec="seconds")
     if not no_registry:
-        with _open(db) as registry, registry.transaction():  # all or nothing
+        with _open(db, create=True) as registry, registry.transaction():  # all or nothing
             for c in report.converted:
                 d = Descriptor.decode(c.descriptor)
                 reasons = [
