@@ -244,6 +244,42 @@ def test_a_run_that_stops_never_writes_a_complete_looking_file(
     assert note == {"complete": False, "confirmed": 500, "total": 1000, "reason": "the board stopped answering"}
 
 
+class _InterruptedLater(_StopsHalfway):
+    """A slow backend (chunks of 256) whose second chunk is interrupted, as Ctrl-C would."""
+
+    slow = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def validate(self, data: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        if self.calls == 2:
+            raise KeyboardInterrupt
+        return np.asarray(self.sw.validate(data))
+
+
+def test_keep_partial_keeps_the_confirmed_verdicts_on_ctrl_c(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tcphw.host.cli.descriptors as cli
+
+    corpus = tmp_path / "c.tcpd"
+    assert runner.invoke(main, ["gen", "-n", "1000", "-o", str(corpus)]).exit_code == 0
+    full = tmp_path / "full.bin"
+    assert runner.invoke(main, ["validate", str(corpus), "--out", str(full)]).exit_code == 0
+    monkeypatch.setattr(cli, "open_backend", lambda spec: _InterruptedLater())
+    out = tmp_path / "v.bin"
+    r = runner.invoke(main, ["validate", str(corpus), "--out", str(out), "--keep-partial"])
+    assert r.exit_code != 0 and "interrupted (Ctrl-C) after 256 of 1,000" in r.output, r.output
+    assert not out.exists()
+    assert (tmp_path / "v.bin.partial").read_bytes() == full.read_bytes()[:256]
+    note = json.loads((tmp_path / "v.bin.partial.json").read_text())
+    assert note == {"complete": False, "confirmed": 256, "total": 1000, "reason": "interrupted (Ctrl-C)"}
+    assert "Ctrl-C" in " ".join(runner.invoke(main, ["validate", "--help"]).output.split())
+
+
 def test_python_dash_m_runs_the_cli() -> None:
     import subprocess
     import sys

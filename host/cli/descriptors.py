@@ -78,7 +78,9 @@ def gen(count: int, seed: int, mix: str | None, out: Path) -> None:
 @click.option(
     "--keep-partial",
     is_flag=True,
-    help="If the backend stops part-way (a board stops answering), save the confirmed verdicts to OUT.partial.",
+    help="If the run stops part-way (a board stops answering, Ctrl-C, SIGTERM), save the verdicts confirmed so far "
+    "to OUT.partial, in corpus order from the first descriptor, and why it stopped to OUT.partial.json. OUT itself is "
+    "written only when every descriptor has a verdict.",
 )
 @input_errors
 def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_partial: bool) -> None:
@@ -104,20 +106,29 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_p
         with _progress(show, n, "validating") as bar:
             start = time.perf_counter()
             lo = 0
-            while lo < n:
-                hi = min(lo + chunk, n)
-                began = time.perf_counter()
-                try:
-                    verdicts[lo:hi] = b.validate(data[lo:hi])
-                except PartialResult as e:
-                    done = lo + len(e.verdicts)
-                    verdicts[lo:done] = e.verdicts
-                    _stopped(e, verdicts[:done], n, out if keep_partial else None)
-                bar.update(hi - lo, current_item=_link_note(b))
-                if slow:
-                    took = max(time.perf_counter() - began, 1e-3)
-                    chunk = int(min(max(chunk / took, 64), CHUNK))
-                lo = hi
+            try:
+                while lo < n:
+                    hi = min(lo + chunk, n)
+                    began = time.perf_counter()
+                    try:
+                        verdicts[lo:hi] = b.validate(data[lo:hi])
+                    except PartialResult as e:
+                        done = lo + len(e.verdicts)
+                        verdicts[lo:done] = e.verdicts
+                        _stopped(e, verdicts[:done], n, out if keep_partial else None)
+                    bar.update(hi - lo, current_item=_link_note(b))
+                    if slow:
+                        took = max(time.perf_counter() - began, 1e-3)
+                        chunk = int(min(max(chunk / took, 64), CHUNK))
+                    lo = hi
+            except (KeyboardInterrupt, SystemExit) as e:  # Ctrl-C, or SIGTERM (the CLI raises SystemExit)
+                if keep_partial and out is not None:
+                    why = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else f"stopped (exit {e.code})"
+                    partial = _save_partial(verdicts[:lo], n, out, why)
+                    click.echo(
+                        f"{why} after {lo:,} of {n:,} descriptors; the confirmed verdicts are in {partial}", err=True
+                    )
+                raise
         elapsed = time.perf_counter() - start
         info = b.info()
     if out is not None:
@@ -161,11 +172,17 @@ def _stopped(error: PartialResult, confirmed: np.ndarray, total: int, out: Path 
     where = f"stopped after {len(confirmed):,} of {total:,} descriptors"
     if out is None:
         raise click.ClickException(f"{error} ({where}; --out FILE --keep-partial saves the confirmed verdicts)")
+    partial = _save_partial(confirmed, total, out, str(error))
+    raise click.ClickException(f"{error} ({where}; the confirmed verdicts are in {partial}, {partial}.json says why)")
+
+
+def _save_partial(confirmed: np.ndarray, total: int, out: Path, reason: str) -> Path:
+    """OUT.partial (the confirmed verdicts, in order from the first descriptor) and OUT.partial.json (why)."""
     partial = out.with_name(out.name + ".partial")
     save_verdicts(partial, confirmed)
-    note = {"complete": False, "confirmed": len(confirmed), "total": total, "reason": str(error)}
+    note = {"complete": False, "confirmed": len(confirmed), "total": total, "reason": reason}
     write_text_atomic(partial.with_name(partial.name + ".json"), json.dumps(note, indent=2) + "\n")
-    raise click.ClickException(f"{error} ({where}; the confirmed verdicts are in {partial}, {partial}.json says why)")
+    return partial
 
 
 @click.command()
