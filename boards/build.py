@@ -17,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from tcphw.atomic import atomic_file, write_text_atomic
 from tcphw.hdl.identity import sources_key
 
 from .board import Board
@@ -121,7 +122,8 @@ def build(board: Board, build_root: Path = Path("build"), *, force: bool = False
     nextpnr = json.loads((work / f"{NAME}.nextpnr.json").read_text())
     bitstream_name = NAME + board.bitstream_suffix
     bitstream = out / bitstream_name
-    bitstream.write_bytes(products.get(bitstream_name))
+    with atomic_file(bitstream) as f:
+        f.write(products.get(bitstream_name))
     fmax = {
         clock: {"achieved_mhz": round(v["achieved"], 2), "target_mhz": round(v["constraint"], 2)}
         for clock, v in nextpnr.get("fmax", {}).items()
@@ -146,7 +148,7 @@ def build(board: Board, build_root: Path = Path("build"), *, force: bool = False
         "build_seconds": round(seconds, 1),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_text_atomic(out / "report.json", json.dumps(report, indent=2) + "\n")
     if not timing_met:
         worst = ", ".join(f"{c}: {v['achieved_mhz']} MHz < {v['target_mhz']} MHz" for c, v in fmax.items())
         raise BuildError(f"{board.name} misses timing ({worst}); see {out / 'report.json'}")

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tcphw import __version__
+from tcphw.atomic import write_text_atomic
 
 from .export import DEFAULT_TOP, export_verilog
 from .layouts import DESCRIPTOR_BITS
@@ -296,8 +297,8 @@ def run_synth(
         "results": [asdict(r) for r in results],
         "failures": failures,
     }
-    (out / "validator-synth.json").write_text(json.dumps(doc, indent=2) + "\n")
-    (out / "validator-synth.md").write_text(markdown_table(doc))
+    write_text_atomic(out / "validator-synth.json", json.dumps(doc, indent=2) + "\n")
+    write_text_atomic(out / "validator-synth.md", markdown_table(doc))
     return doc
 
 

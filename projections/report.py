@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tcphw.atomic import write_text_atomic
+from tcphw.atomic import save_figure, write_text_atomic
 
 from .figures import nodes
 from .model import DEFAULT_BUS_BITS, project
@@ -242,7 +242,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
     fig.tight_layout(rect=(0, 0.03 + 0.022 * ((len(handles) + 2) // 3), 1, 0.97))
     written = []
     for ext in ("png", "svg"):
-        fig.savefig(out / f"projections.{ext}")
+        save_figure(fig, out / f"projections.{ext}")
         written.append(str(out / f"projections.{ext}"))
     plt.close(fig)
     return written

@@ -181,3 +181,65 @@ def test_the_help_says_how_each_kind_is_written(runner: CliRunner) -> None:
     for command in (["gen"], ["validate"], ["export"], ["tools", "export"], ["tools", "accuracy"]):
         text = " ".join(runner.invoke(main, [*command, "--help"]).output.split())
         assert "written in place as a stream" in text and "- is standard output" in text, command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["bench", "-b", "software", "-n", "100", "--no-baseline"],
+        ["experiment", "run", "software-vs-naive"],
+        ["explore", "--board", "icebreaker", "--no-measure"],
+        ["project", "--node", "28", "--no-software"],
+        ["synth", "--device", "ice40-up5k", "--lanes", "1"],
+    ],
+)
+def test_a_folder_of_outputs_is_checked_before_the_work(
+    runner: CliRunner, tmp_path: Path, command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bench --out /dev/null benchmarked first and failed after ("File exists"); each is one line now."""
+    import tcphw.host.cli.bench as bench
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the work started before --out was checked")
+
+    monkeypatch.setattr(bench, "run_bench", must_not_run)
+    for out, why in (("-", "standard output cannot hold them"), ("/dev/null", "is not a folder")):
+        r = runner.invoke(main, [*command, "--out", out])
+        assert r.exit_code == 2 and why in r.output and len(r.output.strip().splitlines()) == 1, r.output
+    a_file = tmp_path / "a-file"
+    a_file.write_text("kept\n")
+    r = runner.invoke(main, [*command, "--out", str(a_file)])  # click's own check: exit 2, before the work
+    assert r.exit_code == 2 and "is a file" in r.output and a_file.read_text() == "kept\n", r.output
+
+
+def test_an_interrupted_plot_leaves_the_old_image_or_none(tmp_path: Path) -> None:
+    """A Ctrl-C while a figure was saved left a 124-byte latency.png; the old image survives it now."""
+    from tcphw.atomic import save_figure
+
+    class Interrupted:
+        def savefig(self, f: object, format: str) -> None:
+            assert hasattr(f, "write") and format == "png"
+            f.write(b"\x89PNG" + bytes(120))  # type: ignore[attr-defined]
+            raise KeyboardInterrupt
+
+    old = tmp_path / "latency.png"
+    old.write_bytes(b"the old image")
+    for path in (old, tmp_path / "new.png"):
+        with pytest.raises(KeyboardInterrupt):
+            save_figure(Interrupted(), path)
+    assert old.read_bytes() == b"the old image"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latency.png"]
+
+
+def test_every_plot_goes_through_the_atomic_writer() -> None:
+    """No module saves a figure straight to a path (which a Ctrl-C leaves half-written)."""
+    import tcphw
+
+    root = Path(tcphw.__file__).resolve().parent.parent
+    direct = []
+    for folder in ("tcphw", "host", "hdl", "boards", "sim", "projections"):
+        for source in (root / folder).rglob("*.py"):
+            for number, line in enumerate(source.read_text().splitlines(), start=1):
+                if ".savefig(" in line and source.name != "atomic.py":
+                    direct.append(f"{source.relative_to(root)}:{number}")
+    assert direct == []

@@ -21,6 +21,7 @@ def plot_bench(doc: dict[str, Any], out_base: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from tcphw.atomic import save_figure
     from tcphw.host.apps.bench import format_rate
 
     results = doc["results"]
@@ -78,6 +79,6 @@ def plot_bench(doc: dict[str, Any], out_base: Path) -> list[Path]:
     fig.tight_layout(rect=(0, 0.02 + 0.034 * len(ax.get_legend_handles_labels()[0]), 1, 1))
     paths = [out_base.with_suffix(".png"), out_base.with_suffix(".svg")]
     for path in paths:
-        fig.savefig(path)
+        save_figure(fig, path)
     plt.close(fig)
     return paths

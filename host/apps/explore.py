@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from tcphw.atomic import write_text_atomic
+from tcphw.atomic import save_figure, write_text_atomic
 from tcphw.boards import Board
 from tcphw.boards.build import BuildError, build, cached_report
 from tcphw.host.apps.bench import format_rate, wire_limit_dps
@@ -472,5 +472,5 @@ def plot(doc: dict[str, Any], out: Path) -> None:
     fig.suptitle(f"{doc['board']}: exploration")
     fig.tight_layout()
     for ext in ("png", "svg"):
-        fig.savefig(out / f"explore.{ext}")
+        save_figure(fig, out / f"explore.{ext}")
     plt.close(fig)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tcphw.host.cli.errors import InputError, int_list
+from tcphw.host.cli.errors import InputError, check_output_folder, int_list
 
 _SPEC_KEYS = {"board", "lanes", "pipeline", "jobs", "nodes", "measure", "out"}
 
@@ -90,6 +90,7 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ..
         raise InputError(f"--node: no figures for {unknown[0]} nm; nodes: {', '.join(map(str, known_nodes()))}")
     points = [Point(n, p) for n in lane_list for p in depth_list]
     out = out or Path("build") / "explore" / board.name
+    check_output_folder("--out", out)
     from tcphw.host.apps.explore import PointsLost
     from tcphw.host.lab.cluster import ClusterError, connect
 

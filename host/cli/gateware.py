@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from tcphw.atomic import write_text_atomic
-from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, input_errors
+from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, check_output_folder, input_errors
 
 LANES = ("1", "2", "4", "8")
 
@@ -74,6 +74,7 @@ def synth(
     """Synthesize, place and route the core (YoWASP Yosys + nextpnr): LUTs, FFs, logic levels, Fmax."""
     from tcphw.hdl.synth import SynthError, run_synth
 
+    check_output_folder("--out", out)
     try:
         doc = run_synth(
             devices or ("ice40-up5k", "ecp5-85f"),

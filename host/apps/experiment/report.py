@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from tcphw.atomic import write_text_atomic
+from tcphw.atomic import save_figure, write_text_atomic
 from tcphw.host.apps.bench import format_rate
 from tcphw.host.apps.experiment.spec import parse
 from tcphw.host.apps.experiment.statistics import NOISY_CV, compare, summarize
@@ -145,7 +145,7 @@ def _save(fig: Any, out: Path, name: str) -> list[str]:
 
     fig.tight_layout()
     for ext in ("png", "svg"):
-        fig.savefig(out / f"{name}.{ext}")
+        save_figure(fig, out / f"{name}.{ext}")
     plt.close(fig)
     return [f"{name}.png", f"{name}.svg"]
 
