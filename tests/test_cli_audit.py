@@ -269,3 +269,31 @@ def test_sim_and_formal_refuse_bad_options_before_building(runner: CliRunner, ar
     """`tcphw sim` and `tcphw formal` replace the argparse mains the Makefile called; they check first."""
     result = runner.invoke(main, args)
     assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_bytes_that_are_not_utf8_are_one_line_everywhere_text_is_read(runner: CliRunner, tmp_path: Path) -> None:
+    """`experiment run bad.yaml` printed a UnicodeDecodeError traceback (issue 34 §4); so did a report
+    rebuilt from stored files that are not UTF-8 or not JSON."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"\xff\xfe name: x\n\x80")
+    stored = tmp_path / "stored"
+    stored.mkdir()
+    (stored / "runs.jsonl").write_bytes(b"\xff")
+    (stored / "meta.json").write_text("{}")
+    decisions = tmp_path / "decisions"
+    decisions.mkdir()
+    for name in ("decisions.jsonl", "labels.csv", "meta.json"):
+        (decisions / name).write_bytes(b"\x80")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "runs.jsonl").write_text('{"ok": 1}\n{broken\n')
+    (broken / "meta.json").write_text("{}")
+    for args, words in (
+        (["experiment", "run", str(bad)], "not UTF-8 text (byte 0xff at offset 0)"),
+        (["explore", "--spec", str(bad)], "not UTF-8 text"),
+        (["experiment", "report", str(stored)], "runs.jsonl: not UTF-8 text"),
+        (["experiment", "report", str(decisions)], "decisions.jsonl: not UTF-8 text"),
+        (["experiment", "report", str(broken)], "runs.jsonl:2: not a JSON record"),
+    ):
+        r = runner.invoke(main, args)
+        assert r.exit_code == 2 and words in r.output and len(r.output.strip().splitlines()) == 1, (args, r.output)

@@ -14,16 +14,12 @@ _SPEC_KEYS = {"board", "lanes", "pipeline", "jobs", "nodes", "measure", "out"}
 
 def _from_spec(path: Path) -> dict[str, object]:
     """The YAML form: the same settings as the options, e.g. {board: ulx3s-85f, lanes: [1, 2, 4, 8]}."""
-    import yaml
-
-    from tcphw.host.apps.experiment.spec import yaml_problem
+    from tcphw.host.apps.experiment.spec import SpecError, read_yaml
 
     try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from e
-    except yaml.YAMLError as e:
-        raise InputError(f"{path}: not valid YAML: {yaml_problem(e)}") from e
+        data = read_yaml(path)
+    except SpecError as e:
+        raise InputError(str(e)) from e
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping with keys {', '.join(sorted(_SPEC_KEYS))}")
     unknown = sorted(set(data) - _SPEC_KEYS)
