@@ -292,7 +292,7 @@ def check_command(ctx: click.Context, command: tuple[str, ...], db: Path | None,
 @input_errors
 def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream: Path | None, quiet: bool) -> None:
     """Measure the risk levels against the labelled tools: held-out packages first, dangerous misses first."""
-    from tcphw.host.apps.tools.accuracy import SET_TITLES, SETS, evaluate, load_labels, markdown
+    from tcphw.host.apps.tools.accuracy import SET_TITLES, SETS, documentation_note, evaluate, load_labels, markdown
 
     check_output_dir("--out", out)  # before minutes of reading documentation
     if as_json and out is not None and is_stdout(out):
@@ -317,6 +317,9 @@ def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream
     if as_json:
         _emit(report)
         return
+    note = documentation_note(report)
+    if note:  # first: every figure below depends on it
+        say(f"NOTE: {note}")
     for key in SETS:
         for method in ("classifier", "policy"):
             m = report["sets"][key][method]
