@@ -207,8 +207,9 @@ def _build_here(
                 continue
             results[p] = r
             now = time.monotonic()
-            running = {q: now - t for q, t in started.items() if q not in results and q not in stopped}
-            waiting = [q for q in points if q not in started]
+            snapshot = dict(started)  # one C-level copy: the workers add to it meanwhile
+            running = {q: now - t for q, t in snapshot.items() if q not in results and q not in stopped}
+            waiting = [q for q in points if q not in snapshot]
             left = len(running) + len(waiting)
             estimate = time_left(waiting, running, measured_build_seconds(board, out), jobs)
             if not left:
