@@ -141,23 +141,33 @@ def test_a_stopped_build_is_not_recorded_and_a_failed_one_keeps_its_log_until_re
 
 def test_the_time_left_comes_from_the_same_boards_measured_builds(tmp_path: Path) -> None:
     """ "about 1 min left for 1 point(s)" while the last (8-lane) build ran 5.5 more minutes (issue 34 §2)."""
-    from tcphw.host.apps.explore import measured_build_seconds, point_folder, time_left
+    from tcphw.host.apps.explore import TimeLeft, measured_build_seconds, point_folder, time_left
 
     board = get_board("ulx3s-85f")
-    for lanes, seconds in ((1, 100.0), (2, 120.0), (8, 430.0), (8, 450.0)):
-        folder = point_folder(board, Point(lanes, 2 + (seconds == 450.0)), tmp_path)
+    for lanes, seconds in ((1, 100.0), (2, 120.0), (4, 200.0), (4, 220.0)):
+        folder = point_folder(board, Point(lanes, 2 + (seconds == 220.0)), tmp_path)
         folder.mkdir(parents=True)
         (folder / "point.json").write_text(json.dumps({"lanes": lanes, "build_seconds": seconds}))
     other = point_folder(get_board("icebreaker"), Point(8, 2), tmp_path)  # another board's time does not count
     other.mkdir(parents=True)
     (other / "point.json").write_text(json.dumps({"lanes": 8, "build_seconds": 5.0}))
     times = measured_build_seconds(board, tmp_path)
-    assert times == {1: [100.0], 2: [120.0], 8: [430.0, 450.0]}
-    # the 8-lane build has run 110 s of its 440 (the median of its lane count): 330 s to go
-    assert time_left([], {Point(8, 2): 110.0}, times, jobs=2) == (330.0, False)
-    # a lane count never built here is given the board's longest build; queued builds share the workers
-    assert time_left([Point(4, 2), Point(1, 2)], {}, times, jobs=2) == ((450.0 + 100.0) / 2, False)
-    assert time_left([], {Point(8, 2): 500.0}, times, jobs=2) == (0.0, True)  # overdue, and said so
+    assert times == {1: [100.0], 2: [120.0], 4: [200.0, 220.0]}
+    # a 4-lane build that has run 60 s of its 210 (the median of its lane count): 150 s to go
+    assert time_left([], {Point(4, 2): 60.0}, times, jobs=2) == TimeLeft(150.0, False, ())
+    assert time_left([], {Point(4, 2): 300.0}, times, jobs=2) == TimeLeft(0.0, True, ())  # overdue, and said so
+    # no 8-lane build measured: at least the 4-lane time, and said to be a bound, never "about"
+    bound = time_left([], {Point(8, 2): 60.0}, times, jobs=2)
+    assert bound == TimeLeft(150.0, False, (8,))
+    assert bound.describe(1, "ulx3s-85f").startswith("at least 2 min left for 1 point(s): no 8-lane build")
+    # make bitstream's own build of the board (8 lanes) is a measured 8-lane build
+    (tmp_path / "build" / "ulx3s-85f").mkdir(parents=True)
+    report = {"parameters": {"lanes": 8}, "build_seconds": 530.0}
+    (tmp_path / "build" / "ulx3s-85f" / "report.json").write_text(json.dumps(report))
+    times = measured_build_seconds(board, tmp_path, tmp_path / "build")
+    estimate = time_left([Point(2, 2)], {Point(8, 2): 30.0}, times, jobs=2)
+    assert estimate == TimeLeft(500.0 + 120.0 / 2, False, ())
+    assert estimate.describe(2, "ulx3s-85f") == "about 9 min left for 2 point(s), from ulx3s-85f's measured builds"
     assert time_left([Point(1, 2)], {}, {}, jobs=2) is None
 
 

@@ -142,9 +142,9 @@ def _progress(say: Callable[[str], None], i: int, total: int, p: Point, r: dict[
     )
 
 
-def measured_build_seconds(board: Board, out: Path) -> dict[int, list[float]]:
-    """This board's measured build times by lane count, from every point stored under ``out`` (fresh
-    builds only: a reused bitstream's time is its own report's)."""
+def measured_build_seconds(board: Board, out: Path, reuse: Path | None = None) -> dict[int, list[float]]:
+    """This board's measured build times by lane count: every point stored under ``out`` (fresh builds
+    only: a reused bitstream's time is its own report's), and ``make bitstream``'s build under ``reuse``."""
     times: dict[int, list[float]] = {}
     for done in sorted((out / "points").glob(f"{board.name}-l*-p*-*/point.json")):
         try:
@@ -154,28 +154,58 @@ def measured_build_seconds(board: Board, out: Path) -> dict[int, list[float]]:
         seconds = stored.get("build_seconds") or (stored.get("report") or {}).get("build_seconds")
         if seconds:
             times.setdefault(int(stored["lanes"]), []).append(float(seconds))
+    try:
+        shipped = json.loads((reuse / board.name / "report.json").read_text()) if reuse else {}
+        if shipped.get("build_seconds"):
+            times.setdefault(int(shipped["parameters"]["lanes"]), []).append(float(shipped["build_seconds"]))
+    except (OSError, ValueError, KeyError):
+        pass
     return times
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    seconds: float
+    overdue: bool  # a build has run longer than this board's builds of its lane count took
+    unmeasured: tuple[int, ...]  # lane counts with no measured build: ``seconds`` is then a lower bound
+
+    def describe(self, left: int, board: str) -> str:
+        minutes = f"{max(self.seconds / 60, 1):.0f} min"
+        if self.unmeasured:
+            lanes = ", ".join(map(str, self.unmeasured))
+            return (
+                f"at least {minutes} left for {left} point(s): no {lanes}-lane build of {board} measured yet, "
+                "and a larger design does not build faster"
+            )
+        return f"about {minutes} left for {left} point(s), from {board}'s measured builds" + (
+            " (one is taking longer than those)" if self.overdue else ""
+        )
 
 
 def time_left(
     waiting: list[Point], running: dict[Point, float], times: dict[int, list[float]], jobs: int
-) -> tuple[float, bool] | None:
-    """Seconds until the points still building (started ``running[p]`` seconds ago) and those waiting are
-    done, from this board's measured build times (same lane count, else the board's longest); None when
-    the board has none. The flag says a running build has already taken longer than its estimate."""
+) -> TimeLeft | None:
+    """The time until the points still building (started ``running[p]`` seconds ago) and those waiting are
+    done, from this board's measured build times of the same lane count. A lane count never built here
+    takes at least what the largest measured lane count below it took (a bound, and said to be one: the
+    mean of smaller builds once promised 1 minute for an 8-lane build that took 5.5 more). None when the
+    board has no measured build."""
     if not times:
         return None
-    longest = max(t for ts in times.values() for t in ts)
+    medians = {lanes: float(np.median(ts)) for lanes, ts in times.items()}
 
     def expected(p: Point) -> float:
-        same = times.get(p.lanes)
-        return float(np.median(same)) if same else longest
+        if p.lanes in medians:
+            return medians[p.lanes]
+        below = [lanes for lanes in medians if lanes < p.lanes]
+        return medians[max(below)] if below else 0.0
 
-    overdue = any(elapsed > expected(p) for p, elapsed in running.items())
+    unmeasured = tuple(sorted({p.lanes for p in [*waiting, *running] if p.lanes not in medians}))
+    overdue = any(elapsed > expected(p) for p, elapsed in running.items() if p.lanes in medians)
     running_left = [max(expected(p) - elapsed, 0.0) for p, elapsed in running.items()]
     queued = sum(expected(p) for p in waiting)
     # The builds in flight finish first; the waiting ones share the workers.
-    return max(running_left, default=0.0) + queued / max(1, jobs), overdue
+    return TimeLeft(max(running_left, default=0.0) + queued / max(1, jobs), overdue, unmeasured)
 
 
 def _build_here(
@@ -211,17 +241,13 @@ def _build_here(
             running = {q: now - t for q, t in snapshot.items() if q not in results and q not in stopped}
             waiting = [q for q in points if q not in snapshot]
             left = len(running) + len(waiting)
-            estimate = time_left(waiting, running, measured_build_seconds(board, out), jobs)
+            estimate = time_left(waiting, running, measured_build_seconds(board, out, reuse), jobs)
             if not left:
                 rest = ""
             elif estimate is None:
                 rest = f"; {left} point(s) left (time unknown until one of {board.name} has built)"
             else:
-                seconds, overdue = estimate
-                rest = (
-                    f"; about {max(seconds / 60, 1):.0f} min left for {left} point(s), from {board.name}'s measured "
-                    "builds" + (" (one is taking longer than those)" if overdue else "")
-                )
+                rest = "; " + estimate.describe(left, board.name)
             _progress(say, i, len(points), p, r, rest)
     except BaseException:  # Ctrl-C, SIGTERM: the builds in flight stop too, and none of them is recorded
         stop_builds()
