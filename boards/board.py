@@ -8,7 +8,7 @@ from typing import Any
 
 from tcphw.hdl.link.dispatch import DEFAULT_WINDOW
 from tcphw.hdl.pll import ecp5_pll, ice40_pll
-from tcphw.hdl.top import LinkConfig
+from tcphw.hdl.top import LinkConfig, buffer_divisor
 from tcphw.hdl.uart import SYNCHRONOUS_MIN_DIVISOR
 
 VIRTUAL_TIMEOUT_CYCLES = 4_000  # 100 byte times at the virtual UART's speed
@@ -76,13 +76,15 @@ class Board:
 
     def virtual_config(self) -> LinkConfig:
         """The same board top for the virtual board: same lanes, pipeline, buffer and clock, but
-        the UART at its fastest (2 clocks a bit: the harness drives rx in step with the clock) and
-        a shorter inactivity timeout, because a simulated clock cycle costs wall time. Bench
+        the UART as fast as it may go (2 clocks a bit: the harness drives rx in step with the clock;
+        more where a large buffer on few lanes needs the time, e.g. 1,024 descriptors on one lane)
+        and a shorter inactivity timeout, because a simulated clock cycle costs wall time. Bench
         scales its figures back to the real baud."""
+        divisor = max(SYNCHRONOUS_MIN_DIVISOR, buffer_divisor(self.capacity, self.lanes, self.pipeline))
         return LinkConfig(
             board=self.name,
             clock_hz=self.clock_hz,
-            baud=self.clock_hz // SYNCHRONOUS_MIN_DIVISOR,
+            baud=self.clock_hz // divisor,
             synchronous_line=True,
             lanes=self.lanes,
             pipeline=self.pipeline,
@@ -118,14 +120,21 @@ class Board:
 _BOARDS: dict[str, Board] = {}
 
 
-def register(board: Board) -> Board:
-    if board.name in _BOARDS:
-        raise BoardError(f"board {board.name!r} is defined twice")
-    board.link_config()  # refuse a board whose clock, baud or buffer cannot work
+def check_board(board: Board) -> None:
+    """Refuse a board (or a variant of one: other lanes, pipeline) that cannot work: its clock, baud or
+    buffer (``ValueError``, or ``BoardError`` for the PLL), on the real board or on its virtual board."""
+    board.link_config()
+    board.virtual_config()  # what bench and explore measure it on
     pll = {"ice40": ice40_pll, "ecp5": ecp5_pll}.get(board.family)
     if pll is None:
         raise BoardError(f"board {board.name!r}: no PLL support for FPGA family {board.family!r}")
     pll(board.clock_in_hz, board.clock_hz)  # and one whose system clock the PLL cannot make
+
+
+def register(board: Board) -> Board:
+    if board.name in _BOARDS:
+        raise BoardError(f"board {board.name!r} is defined twice")
+    check_board(board)
     _BOARDS[board.name] = board
     return board
 

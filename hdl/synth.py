@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tcphw import __version__
+from tcphw.atomic import write_text_atomic
 
 from .export import DEFAULT_TOP, export_verilog
 from .layouts import DESCRIPTOR_BITS
@@ -73,7 +74,22 @@ DEVICES = {
 
 
 class SynthError(RuntimeError):
-    """A tool failed; the message names the step and the log file."""
+    """A tool failed; the message names the step, the tool's own error line and the log file."""
+
+    no_fit = False  # the design is larger than the device: a result, not a tool failure
+
+
+class NoFit(SynthError):
+    """nextpnr could not place the design: it does not fit the device."""
+
+    no_fit = True
+
+
+# Why the CRC-style comparison (one lane, one stage, tree against bit-serial) is not built on a device.
+NO_COMPARISON = {
+    "ecp5-85f": "Yosys 0.70 (YoWASP) stops with an internal assertion in ABC's reintegration on the one-stage "
+    "ECP5 core (`count_id(wire->name) == 0`, kernel/rtlil.cc:2872), tree and serial alike",
+}
 
 
 @dataclass
@@ -112,13 +128,26 @@ endmodule
 """
 
 
+def _error_line(text: str) -> str:
+    """The tool's own reason: its first ERROR line, else its last line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return next((line for line in lines if "ERROR" in line), lines[-1] if lines else "no output")
+
+
 def _run(cmd: list[str], log: Path, cwd: Path) -> str:
+    """Run a tool, keeping its whole output in ``log``. Yosys is given ``-l log`` itself: with ``-q`` it
+    prints nothing, and an internal assertion never reaches its stderr (the log was 0 bytes)."""
+    log.unlink(missing_ok=True)
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-    log.write_text(proc.stdout + proc.stderr)
+    own = log.read_text(errors="replace") if log.exists() else ""
+    with log.open("a") as f:
+        f.write(proc.stdout + proc.stderr)
+    text = own + proc.stdout + proc.stderr
     if proc.returncode != 0:
-        if "Unable to place cell" in proc.stderr + proc.stdout:
-            raise SynthError(f"does not fit the device (core + measurement harness); see {log}")
-        raise SynthError(f"{Path(cmd[0]).name} failed (exit {proc.returncode}); see {log}")
+        if "Unable to place cell" in text:
+            raise NoFit(f"does not fit the device (core + measurement harness); see {log}")
+        how = f"stopped by signal {-proc.returncode}" if proc.returncode < 0 else f"exit {proc.returncode}"
+        raise SynthError(f"{Path(cmd[0]).name} failed ({how}): {_error_line(text)}; see {log}")
     return proc.stdout
 
 
@@ -189,13 +218,13 @@ def synth_one(
         f"read_verilog core.v; synth_{device.family} -top {DEFAULT_TOP}; "
         "tee -q -o core_stat.json stat -json; write_json core_netlist.json"
     )
-    _run([yosys, "-q", "-p", script], work / "yosys_core.log", work)
+    _run([yosys, "-q", "-l", "yosys_core.log", "-p", script], work / "yosys_core.log", work)
     luts, ffs = _cell_counts(json.loads((work / "core_stat.json").read_text()), device.family)
     levels = logic_levels(json.loads((work / "core_netlist.json").read_text()), DEFAULT_TOP, device.logic_cells)
 
     # 2. Core + harness, placed and routed: Fmax.
     script = f"read_verilog core.v harness.v; synth_{device.family} -top synth_top -json placed_in.json"
-    _run([yosys, "-q", "-p", script], work / "yosys_harness.log", work)
+    _run([yosys, "-q", "-l", "yosys_harness.log", "-p", script], work / "yosys_harness.log", work)
     allow = "--pcf-allow-unconstrained" if device.family == "ice40" else "--lpf-allow-unconstrained"
     cmd = [
         str(SCRIPTS / device.nextpnr),
@@ -258,7 +287,11 @@ def run_synth(
     compare_serial: bool = True,
     work_root: Path = Path("build/synth"),
     progress: Callable[[str], None] = print,
+    seed: int = 1,
 ) -> dict[str, Any]:
+    """Build every (device, lanes) asked for, and with ``compare_serial`` the CRC-style comparison where it
+    builds (``NO_COMPARISON`` says where not, and the progress says so). A build that fails is recorded in
+    ``failures`` with ``no_fit`` telling a design too large for the device from a tool that failed."""
     out.mkdir(parents=True, exist_ok=True)  # fail on an unusable folder before minutes of tool runs
     from .yowasp import announce_first_use
 
@@ -268,16 +301,27 @@ def run_synth(
     jobs = [(d, n, pipeline, "tree") for d in devices for n in lanes]
     if compare_serial:
         # Tree against bit-serial CRC with the whole check in one stage: the depth the CRC style costs.
-        jobs += [(d, 1, 1, style) for d in devices for style in ("tree", "serial")]
+        compared = [d for d in devices if d not in NO_COMPARISON]
+        for d in devices:
+            if d in NO_COMPARISON:
+                progress(f"{d:11} no CRC-style comparison: {NO_COMPARISON[d]}")
+        if compared:
+            progress(
+                f"also building lanes=1 pipeline=1 with the tree and the bit-serial CRC on {', '.join(compared)}: "
+                "the CRC-style comparison (--no-serial skips it)"
+            )
+        jobs += [(d, 1, 1, style) for d in compared for style in ("tree", "serial")]
     for dev_key, n, p, style in jobs:
         device = DEVICES[dev_key]
         work = work_root / f"{dev_key}-lanes{n}-p{p}-{style}"
         try:
-            r = synth_one(device, n, p, work, crc_style=style)
+            r = synth_one(device, n, p, work, crc_style=style, seed=seed)
         except SynthError as e:
-            # A configuration that does not fit or route is a result too: record it, keep going.
-            progress(f"{dev_key:11} lanes={n} pipeline={p} crc={style:6} FAILED: {e}")
-            failures.append({"device": dev_key, "lanes": n, "pipeline": p, "crc_style": style, "error": str(e)})
+            # Recorded, and the other builds go on; the caller decides what a failure means for its exit.
+            what = "DOES NOT FIT" if e.no_fit else "FAILED"
+            progress(f"{dev_key:11} lanes={n} pipeline={p} crc={style:6} {what}: {e}")
+            failures.append({"device": dev_key, "lanes": n, "pipeline": p, "crc_style": style, "error": str(e),
+                             "no_fit": e.no_fit})  # fmt: skip
             continue
         progress(
             f"{dev_key:11} lanes={n} pipeline={p} crc={style:6} LUTs={r.luts:5} FFs={r.ffs:5} "
@@ -291,20 +335,21 @@ def run_synth(
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}",
         "pipeline": pipeline,
+        "seed": seed,
         "tools": tool_versions(),
         "devices": {k: asdict(v) for k, v in DEVICES.items()},
         "results": [asdict(r) for r in results],
         "failures": failures,
     }
-    (out / "validator-synth.json").write_text(json.dumps(doc, indent=2) + "\n")
-    (out / "validator-synth.md").write_text(markdown_table(doc))
+    write_text_atomic(out / "validator-synth.json", json.dumps(doc, indent=2) + "\n")
+    write_text_atomic(out / "validator-synth.md", markdown_table(doc))
     return doc
 
 
 def markdown_table(doc: dict[str, Any]) -> str:
     lines = [
-        f"Validator core, post-route (nextpnr), generated by `tcphw synth --pipeline {doc['pipeline']}` "
-        f"(tcphw {doc['tcphw_version']}).",
+        f"Validator core, post-route (nextpnr, seed {doc.get('seed', 1)}), generated by "
+        f"`tcphw synth --pipeline {doc['pipeline']}` (tcphw {doc['tcphw_version']}).",
         "",
         "| device | lanes | pipeline | CRC | LUTs | FFs | logic levels | Fmax MHz | target MHz | meets "
         "| descriptors/s at Fmax |",
@@ -318,8 +363,7 @@ def markdown_table(doc: dict[str, Any]) -> str:
             f"{r['descriptors_per_s'] / 1e6:,.1f} M |"
         )
     for f in doc.get("failures", []):
-        lines.append(
-            f"| {f['device']} | {f['lanes']} | {f['pipeline']} | {f['crc_style']} | did not build: {f['error']} |"
-        )
+        error = f["error"].replace("|", "\\|")
+        lines.append(f"| {f['device']} | {f['lanes']} | {f['pipeline']} | {f['crc_style']} | did not build: {error} |")
     lines += ["", "Tools: " + "; ".join(f"{k} {v}" for k, v in doc["tools"].items()), ""]
     return "\n".join(lines)

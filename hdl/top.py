@@ -45,6 +45,14 @@ ANSWER_QUEUE_DEPTH = 4
 MAX_BAUD_ERROR = 0.02  # a UART tolerates a few percent; refuse clocks that miss by more
 
 
+def buffer_divisor(capacity: int, lanes: int, pipeline: int) -> int:
+    """The fewest clocks a UART bit may take for this buffer: the next batch's first descriptor lands in the
+    buffer a header and a descriptor after the last one finished, and validation (capacity / lanes cycles,
+    the pipeline, a few of hand-over) must have read the buffer by then."""
+    cycles = capacity // lanes + pipeline + 8
+    return cycles // ((HEADER_SIZE + DESCRIPTOR_SIZE) * UART_FRAME_BITS) + 1
+
+
 @dataclass(frozen=True)
 class LinkConfig:
     """Everything that decides the gateware (and therefore its gateware ID)."""
@@ -77,13 +85,13 @@ class LinkConfig:
             raise ValueError(f"window must be 1..{MAX_WINDOW} (a byte in HELLO), got {self.window}")
         if not 1 <= self.capacity <= 0xFFFF or self.capacity % self.lanes:
             raise ValueError(f"capacity must be 1..65535 and a multiple of lanes, got {self.capacity}")
-        # The next batch's first descriptor lands in the buffer a header and a descriptor after the
-        # last one finished; validation must have read the buffer by then.
-        if (
-            self.capacity // self.lanes + self.pipeline + 8
-            >= (HEADER_SIZE + DESCRIPTOR_SIZE) * UART_FRAME_BITS * self.divisor
-        ):
-            raise ValueError("capacity / lanes is too large for this UART divisor: the buffer would be overwritten")
+        least_for_buffer = buffer_divisor(self.capacity, self.lanes, self.pipeline)
+        if self.divisor < least_for_buffer:
+            raise ValueError(
+                f"capacity / lanes is too large for this UART divisor: the buffer would be overwritten "
+                f"(capacity {self.capacity} at {self.lanes} lane(s) needs {least_for_buffer} clocks a bit, "
+                f"this clock and baud give {self.divisor})"
+            )
 
     @property
     def divisor(self) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tcphw.atomic import write_text_atomic
+from tcphw.atomic import save_figure, write_text_atomic
 
 from .figures import nodes
 from .model import DEFAULT_BUS_BITS, project
@@ -23,6 +23,7 @@ from .netlist import measure
 
 # The measured FPGA figures ship with the package (in the checkout, a link to docs/synth, which
 # `make synth` rewrites), so an installed tcphw projects with them too.
+FPGA_NODE_NM = 40  # iCE40 UP5K and ECP5 are 40 nm parts: where their measured points are drawn
 SYNTH_JSON = Path(str(files("tcphw.projections") / "data" / "validator-synth.json"))
 
 
@@ -141,15 +142,15 @@ def markdown(doc: dict[str, Any]) -> str:
             f"{_fmt(m['fmax_hz'], 'Hz')} | "
             f"{_fmt(m['latency_ns'] * 1e-9, 's')} | {_fmt(m['throughput_dps'], '/s')} |"
         )
-    sources = sorted({m["source"] for m in doc["measured"]["fpga"]})
-    if sources:
-        lines += ["", "Measured FPGA rows: " + "; ".join(sources) + "."]
     sw = doc["measured"]["software"]
     if sw:
         lines.append(
             f"| MEASURED software backend, this machine ({sw['runs']} runs, median) | - | - | "
             f"{_fmt(sw['latency_ns'] * 1e-9, 's')} (one descriptor a call) | {_fmt(sw['throughput_dps'], '/s')} |"
         )
+    sources = sorted({m["source"] for m in doc["measured"]["fpga"]})
+    if sources:  # after the table's last row: a line between rows would end the table there
+        lines += ["", "Measured FPGA rows: " + "; ".join(sources) + "."]
     lines += ["", "Assumptions that apply to every projected row:"]
     lines += [f"- {a}" for a in doc["projections"][0]["assumptions"][1:]] if doc["projections"] else []
     lines += [f"- {nm} nm: {info['note']}" for nm, info in doc["nodes"].items() if info["status"] != "published"]
@@ -212,7 +213,8 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
                     y = m["throughput_dps"] if key == "throughput_dps" else m["latency_ns"]
                     dx = 1.0 + 0.06 * (devices.index(m["device"]) - (len(devices) - 1) / 2)  # side by side at 40 nm
                     stages = f"{m['pipeline']} stage" + ("" if m["pipeline"] == 1 else "s")
-                    ax.scatter([40 * dx], [y], marker=shape[m["device"]], s=55, zorder=5, color=colour[m["lanes"]],
+                    ax.scatter([FPGA_NODE_NM * dx], [y], marker=shape[m["device"]], s=55, zorder=5,
+                               color=colour[m["lanes"]],
                                edgecolors="black", linewidths=0.8,
                                label=f"MEASURED {m['device']}, {m['lanes']} lane{'s' if m['lanes'] > 1 else ''}, "
                                f"{m['crc_style']} CRC, {stages}")  # fmt: skip
@@ -222,10 +224,13 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
                 ax.axhline(y, color="black", ls="--", lw=1, label="MEASURED software (this machine)")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ticks = [n for n in node_list if n not in (20, 16, 14)] + [40]  # every label that fits, and the FPGAs' node
+        # The measured FPGA points sit at 40 nm: the axis reaches them even when the nodes asked for do not
+        # (28 and 7 nm alone put them off the plot while the legend still listed them).
+        shown = [*node_list, FPGA_NODE_NM] if doc["measured"]["fpga"] else list(node_list)
+        ticks = sorted({n for n in shown if n not in (20, 16, 14)}, reverse=True)  # every label that fits
         ax.set_xticks(ticks, [f"{n}" for n in ticks], fontsize=8)
         ax.minorticks_off()
-        ax.set_xlim(max(node_list) * 1.25, min(node_list) / 1.25)  # inverted: old nodes left, new nodes right
+        ax.set_xlim(max(shown) * 1.25, min(shown) / 1.25)  # inverted: old nodes left, new nodes right
         ax.set_xlabel("process node (nm)")
         ax.set_ylabel(label)
         ax.grid(True, which="major", alpha=0.3)
@@ -242,7 +247,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
     fig.tight_layout(rect=(0, 0.03 + 0.022 * ((len(handles) + 2) // 3), 1, 0.97))
     written = []
     for ext in ("png", "svg"):
-        fig.savefig(out / f"projections.{ext}")
+        save_figure(fig, out / f"projections.{ext}")
         written.append(str(out / f"projections.{ext}"))
     plt.close(fig)
     return written

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -90,3 +94,28 @@ def require_simulator(simulator: str) -> None:
 def runner() -> CliRunner:
     """The tcphw CLI in-process, for the CLI tests."""
     return CliRunner()
+
+
+# Device nodes no test may replace (issue 34: an output renamed over /dev/full replaced the device).
+WATCHED_DEVICES = ("/dev/null", "/dev/full", "/dev/zero", "/dev/random", "/dev/urandom")
+
+
+def _device_nodes() -> dict[str, tuple[int, int, int] | None]:
+    nodes: dict[str, tuple[int, int, int] | None] = {}
+    for path in WATCHED_DEVICES:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            nodes[path] = None
+            continue
+        nodes[path] = (stat.S_IFMT(st.st_mode), st.st_ino, st.st_rdev)
+    return nodes
+
+
+@pytest.fixture(scope="session", autouse=True)
+def device_nodes_untouched() -> Iterator[None]:
+    """The machine's device nodes are the same nodes at the end of the run as at the start."""
+    before = _device_nodes()
+    yield
+    changed = [p for p, node in _device_nodes().items() if node != before[p]]
+    assert not changed, f"a test replaced {', '.join(changed)}"

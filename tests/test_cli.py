@@ -43,6 +43,13 @@ def test_validate_json_and_out(tmp_path: Path, runner: CliRunner, corpus: Path) 
     assert sum(doc["decisions"].values()) == 5000
     assert doc["decisions"]["CAUTION"] == int((expected >> 6 == 1).sum())
     assert doc["errors"]["BAD_CRC"] == int((expected & 4 != 0).sum())
+    # throughput with and without start-up (the JIT), each named: one unnamed figure mixed them (issue 34 §5)
+    assert "throughput_dps" not in doc and doc["startup_s"] > 0
+    assert doc["wall_s"] == pytest.approx(doc["startup_s"] + doc["elapsed_s"])
+    assert doc["throughput_dps_including_startup"] < doc["throughput_dps_after_startup"]
+    assert doc["throughput_dps_after_startup"] == pytest.approx(5000 / doc["elapsed_s"])
+    text = runner.invoke(main, ["validate", str(corpus)]).output
+    assert "of start-up" in text and "not a benchmark" in text
 
 
 def test_validate_with_each_backend_agrees(tmp_path: Path, runner: CliRunner, corpus: Path) -> None:
@@ -82,6 +89,20 @@ def test_gen_bad_mix(tmp_path: Path, runner: CliRunner) -> None:
     r = runner.invoke(main, ["gen", "-n", "10", "--mix", "valid=1,typo=2", "-o", str(tmp_path / "x.tcpd")])
     assert r.exit_code == 2 and "unknown corpus kind 'typo'" in r.output
     assert not (tmp_path / "x.tcpd").exists()
+
+
+def test_bench_checks_agreement_on_every_descriptor_both_ran(runner: CliRunner) -> None:
+    """With a slow backend first (a board: 5,000 descriptors), every pair was compared on its 5,000 only
+    (issue 34 §5): each is compared with the backend that ran the most, on all the descriptors both ran."""
+    args = ["bench", "-b", "naive", "-c", "software", "-c", "software:threads=1", "-n", "3000", "--slow-count",
+            "300", "--repeat", "2", "--no-baseline"]  # fmt: skip
+    doc = json.loads(runner.invoke(main, [*args, "--json"]).stdout)
+    assert doc["agreement"]["reference"] == "software"
+    pairs = {p["backend"]: (p["against"], p["compared"]) for p in doc["agreement"]["pairs"]}
+    assert pairs == {"naive": ("software", 300), "software:threads=1": ("software", 3000)}
+    text = runner.invoke(main, args).output
+    assert "naive vs software on the first 300, software:threads=1 vs software on all 3,000" in text, text
+    assert "software (2 threads)" in text or "software (1 thread)" in text  # how many threads it used
 
 
 def test_bench_json(runner: CliRunner) -> None:
@@ -218,6 +239,8 @@ class _StopsHalfway:
     def validate(self, data: np.ndarray) -> np.ndarray:
         from tcphw.host.backends import PartialResult
 
+        if len(data) == 1:  # validate's start-up call (timed apart) is answered
+            return np.asarray(self.sw.validate(data))
         raise PartialResult("the board stopped answering", self.sw.validate(data[: len(data) // 2]))
 
     def info(self) -> dict[str, str]:
@@ -242,6 +265,42 @@ def test_a_run_that_stops_never_writes_a_complete_looking_file(
     assert (tmp_path / "v.bin.partial").stat().st_size == 500
     note = json.loads((tmp_path / "v.bin.partial.json").read_text())
     assert note == {"complete": False, "confirmed": 500, "total": 1000, "reason": "the board stopped answering"}
+
+
+class _InterruptedLater(_StopsHalfway):
+    """A slow backend (chunks of 256) whose second chunk is interrupted, as Ctrl-C would."""
+
+    slow = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def validate(self, data: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        if self.calls == 2:
+            raise KeyboardInterrupt
+        return np.asarray(self.sw.validate(data))
+
+
+def test_keep_partial_keeps_the_confirmed_verdicts_on_ctrl_c(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tcphw.host.cli.descriptors as cli
+
+    corpus = tmp_path / "c.tcpd"
+    assert runner.invoke(main, ["gen", "-n", "1000", "-o", str(corpus)]).exit_code == 0
+    full = tmp_path / "full.bin"
+    assert runner.invoke(main, ["validate", str(corpus), "--out", str(full)]).exit_code == 0
+    monkeypatch.setattr(cli, "open_backend", lambda spec: _InterruptedLater())
+    out = tmp_path / "v.bin"
+    r = runner.invoke(main, ["validate", str(corpus), "--out", str(out), "--keep-partial"])
+    assert r.exit_code != 0 and "interrupted (Ctrl-C) after 256 of 1,000" in r.output, r.output
+    assert not out.exists()
+    assert (tmp_path / "v.bin.partial").read_bytes() == full.read_bytes()[:256]
+    note = json.loads((tmp_path / "v.bin.partial.json").read_text())
+    assert note == {"complete": False, "confirmed": 256, "total": 1000, "reason": "interrupted (Ctrl-C)"}
+    assert "Ctrl-C" in " ".join(runner.invoke(main, ["validate", "--help"]).output.split())
 
 
 def test_python_dash_m_runs_the_cli() -> None:

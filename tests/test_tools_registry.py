@@ -41,7 +41,7 @@ def tool_dir() -> Iterator[Path]:
 
 
 def test_scan_registers_every_tool_with_a_valid_descriptor_and_reasons(tool_dir: Path, tmp_path: Path) -> None:
-    with Registry(tmp_path / "r.sqlite") as registry:
+    with Registry(tmp_path / "r.sqlite", create=True) as registry:
         summary = scan(registry, [tool_dir])
         rows = {r.name: r for r in registry.tools()}
     assert summary.found == len(REAL) == summary.analysed == summary.updated
@@ -59,7 +59,7 @@ def test_scan_registers_every_tool_with_a_valid_descriptor_and_reasons(tool_dir:
 
 
 def test_a_rescan_touches_only_what_changed_and_keeps_history(tool_dir: Path, tmp_path: Path) -> None:
-    with Registry(tmp_path / "r.sqlite") as registry:
+    with Registry(tmp_path / "r.sqlite", create=True) as registry:
         scan(registry, [tool_dir])
         again = scan(registry, [tool_dir])
         assert again.unchanged == len(REAL) and again.analysed == 0 and again.updated == 0
@@ -81,7 +81,7 @@ def test_an_interrupted_scan_leaves_the_database_as_it_was(
     tool_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "r.sqlite"
-    with Registry(db) as registry:
+    with Registry(db, create=True) as registry:
         scan(registry, [tool_dir])
         before = [r.as_dict() for r in registry.tools()]
     (tool_dir / "new-tool").symlink_to(tool_dir / "ls")
@@ -185,9 +185,62 @@ def test_the_tools_commands(tool_dir: Path, tmp_path: Path) -> None:
     assert runner.invoke(main, ["tools", "check", "--no-such-option", "ls"]).exit_code == 4
 
     unwritable = runner.invoke(main, ["tools", "export", "--out", str(tmp_path / "no" / "x.tcpd"), "--db", db])
-    assert unwritable.exit_code == 2 and "cannot write" in unwritable.output
+    assert unwritable.exit_code == 2 and "does not exist" in unwritable.output  # checked before writing
 
     missing = runner.invoke(main, ["tools", "show", "nonexistent", "--db", db])
-    assert missing.exit_code == 2 and "not in the registry" in missing.output
+    assert missing.exit_code == 2 and "not installed here" in missing.output and "scan first" not in missing.output
     bad_dir = runner.invoke(main, ["tools", "scan", "--path", str(tmp_path / "nope"), "--db", db])
     assert bad_dir.exit_code == 2 and "not a directory" in bad_dir.output
+
+
+def test_only_scan_and_import_create_a_registry(runner: CliRunner, tmp_path: Path) -> None:
+    """A typo in --db (or a missing folder) is one line and exit 2, and creates nothing (issue 34 §4)."""
+    missing = tmp_path / "nonexistent" / "x.sqlite"
+    for command in (["show", "ls"], ["list"], ["export", "--out", str(tmp_path / "x.tcpd")]):
+        r = runner.invoke(main, ["tools", *command, "--db", str(missing)])
+        assert r.exit_code == 2 and "no tool registry there" in r.output, (command, r.output)
+        assert len(r.output.strip().splitlines()) == 1, r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no folder, no registry, no corpus
+    with pytest.raises(RegistryError, match="no tool registry there"):
+        Registry(missing)
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    r = runner.invoke(main, ["tools", "scan", "--path", str(empty), "--db", str(missing), "--quiet"])
+    assert r.exit_code == 0 and missing.is_file(), r.output
+
+
+def test_export_checks_every_output_before_writing_any(tool_dir: Path, runner: CliRunner, tmp_path: Path) -> None:
+    db = str(tmp_path / "r.sqlite")
+    assert runner.invoke(main, ["tools", "scan", "--path", str(tool_dir), "--db", db, "--quiet"]).exit_code == 0
+    out = tmp_path / "tools.tcpd"
+    r = runner.invoke(main, ["tools", "export", "--out", str(out), "--index", str(tmp_path / "no" / "x.json"),
+                             "--db", db])  # fmt: skip
+    assert r.exit_code == 2 and "--index" in r.output and "does not exist" in r.output, r.output
+    assert not out.exists()
+
+
+def test_scan_names_only_help_calls_that_were_cut_off(runner: CliRunner, tmp_path: Path) -> None:
+    """A denylisted tool is never run: its note says "never executed", which holds "cut" but was not cut."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    true = shutil.which("true")
+    assert true
+    shutil.copy2(true, bin_dir / "mkfs.ubifs")
+    db = str(tmp_path / "r.sqlite")
+    r = runner.invoke(main, ["tools", "scan", "--path", str(bin_dir), "--db", db, "--quiet"])
+    assert r.exit_code == 0 and "1 tools found" in r.output, r.output
+    assert "cut off" not in r.output, r.output
+    assert scan_module.cut_off(["--help: output cut at the cap"])
+    assert scan_module.cut_off(["-h: killed after the timeout"])
+    assert not scan_module.cut_off(["denylisted: no man page, and it is never executed"])
+
+
+def test_show_says_why_a_scanned_machine_has_no_such_tool(tool_dir: Path, runner: CliRunner, tmp_path: Path) -> None:
+    db = str(tmp_path / "r.sqlite")
+    r = runner.invoke(main, ["tools", "show", "ls", "--db", db])
+    assert r.exit_code == 2 and "no tool registry there" in r.output  # nothing scanned, nothing created
+    assert runner.invoke(main, ["tools", "scan", "--path", str(tool_dir), "--db", db, "--quiet"]).exit_code == 0
+    r = runner.invoke(main, ["tools", "show", "no-such-program-here", "--db", db])
+    assert r.exit_code == 2 and "not installed here" in r.output and "scan first" not in r.output, r.output
+    r = runner.invoke(main, ["tools", "show", "sh", "--db", db])  # on PATH, outside the scanned folder
+    assert r.exit_code == 2 and "did not register" in r.output and "--path" in r.output, r.output

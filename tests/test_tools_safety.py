@@ -71,7 +71,7 @@ def test_the_scanner_runs_tools_only_with_a_help_flag_and_never_the_denylist(
 ) -> None:
     bin_dir, log_dir, protected = fake_path
     started = time.monotonic()
-    with Registry(tmp_path / "reg.sqlite") as registry:
+    with Registry(tmp_path / "reg.sqlite", create=True) as registry:
         summary = scan(registry, [bin_dir])
         rows = {r.name: r for r in registry.tools()}
     elapsed = time.monotonic() - started

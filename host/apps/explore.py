@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from tcphw.atomic import write_text_atomic
+from tcphw.atomic import save_figure, write_text_atomic
 from tcphw.boards import Board
 from tcphw.boards.build import BuildError, build, cached_report
 from tcphw.host.apps.bench import format_rate, wire_limit_dps
@@ -67,8 +67,13 @@ def point_folder(board: Board, point: Point, root: Path) -> Path:
     return root / "points" / f"{board.name}-l{point.lanes}-p{point.pipeline}-{gid}"
 
 
-def build_point(board: Board, point: Point, root: Path, reuse: Path | None = Path("build")) -> dict[str, Any]:
-    """Build one point (or reuse its cached build); never raises for a point that fails."""
+def build_point(
+    board: Board, point: Point, root: Path, reuse: Path | None = Path("build"), retry_failed: bool = False
+) -> dict[str, Any]:
+    """Build one point (or reuse its stored result); never raises for a point that fails to build. A build
+    that was stopped (``BuildStopped``: Ctrl-C, a signal, a timeout) raises, and nothing is stored: it says
+    nothing about the design. With ``retry_failed`` a stored toolchain failure (status ``error``) is built
+    again; timing and no-fit are results of the design and stay."""
     b = variant(board, point)
     gid = b.link_config().gateware_id().hex()
     folder = point_folder(board, point, root)
@@ -79,7 +84,9 @@ def build_point(board: Board, point: Point, root: Path, reuse: Path | None = Pat
             cached.update(
                 zip(("status", "reason"), _classify(folder, cached["reason"], cached.get("report")), strict=True)
             )
-        return {**cached, "cached": True}
+        if not (retry_failed and cached["status"] == "error"):
+            return {**cached, "cached": True}
+        done.unlink()
     started = time.monotonic()
     result: dict[str, Any] = {"lanes": point.lanes, "pipeline": point.pipeline, "gateware_id": gid}
     shipped = cached_report(b, reuse) if reuse else None  # make bitstream's build, when it is this point
@@ -91,67 +98,166 @@ def build_point(board: Board, point: Point, root: Path, reuse: Path | None = Pat
     try:
         built, _ = build(b, folder)
         result.update(status="ok", report=built)
-    except BuildError as e:
+    except BuildError as e:  # not BuildStopped: a stopped build goes up, unrecorded
         report_file = folder / board.name / "report.json"
         report: dict[str, Any] | None = json.loads(report_file.read_text()) if report_file.exists() else None
         status, reason = _classify(folder, str(e), report)
         result.update(status=status, reason=reason, report=report)
+        if e.exit_code is not None:  # the toolchain failed: how, and where its whole log is
+            result.update(exit_code=e.exit_code, log=str(e.log), log_tail=_tail(e.log))
     result["build_seconds"] = round(time.monotonic() - started, 1)
     folder.mkdir(parents=True, exist_ok=True)
     write_text_atomic(done, json.dumps(result, indent=1) + "\n")
     return {**result, "cached": False}
 
 
-Builder = Callable[[Board, Point, Path, "Path | None"], dict[str, Any]]
+def _tail(log: Path | None, lines: int = 40) -> str:
+    """The end of a failed build's log, stored with the point so the reason outlives the build folder."""
+    if log is None or not log.is_file():
+        return ""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+Builder = Callable[..., dict[str, Any]]  # (board, point, root, reuse, retry_failed=False) -> result
 
 
 class PointsLost(RuntimeError):
-    """Some points were lost with their workers; the finished ones are stored, a rerun resumes."""
+    """Some points were lost (with their workers, or stopped); the finished ones are stored, a rerun resumes."""
 
-    def __init__(self, lost: list[Point], out: Path) -> None:
+    def __init__(self, lost: list[Point], out: Path, how: str = "lost with their worker") -> None:
         labels = ", ".join(p.label for p in lost)
         super().__init__(
-            f"{len(lost)} point(s) lost with their worker: {labels}; the finished points are kept in "
+            f"{len(lost)} point(s) {how}: {labels}; the finished points are kept in "
             f"{out / 'points'}, so running the same command again builds only these"
         )
         self.lost = lost
 
 
 def _progress(say: Callable[[str], None], i: int, total: int, p: Point, r: dict[str, Any], rest: str) -> None:
+    cached = " (cached; --retry-failed builds it again)" if r["cached"] and r["status"] == "error" else " (cached)"
     say(
-        f"[{i}/{total}] {p.label}: {r['status']}{' (cached)' if r['cached'] else ''}"
+        f"[{i}/{total}] {p.label}: {r['status']}{cached if r['cached'] else ''}"
         + (f", {r['reason']}" if r.get("reason") else "")
         + rest
     )
 
 
+def measured_build_seconds(board: Board, out: Path, reuse: Path | None = None) -> dict[int, list[float]]:
+    """This board's measured build times by lane count: every point stored under ``out`` (fresh builds
+    only: a reused bitstream's time is its own report's), and ``make bitstream``'s build under ``reuse``."""
+    times: dict[int, list[float]] = {}
+    for done in sorted((out / "points").glob(f"{board.name}-l*-p*-*/point.json")):
+        try:
+            stored = json.loads(done.read_text())
+        except (OSError, ValueError):
+            continue
+        seconds = stored.get("build_seconds") or (stored.get("report") or {}).get("build_seconds")
+        if seconds:
+            times.setdefault(int(stored["lanes"]), []).append(float(seconds))
+    try:
+        shipped = json.loads((reuse / board.name / "report.json").read_text()) if reuse else {}
+        if shipped.get("build_seconds"):
+            times.setdefault(int(shipped["parameters"]["lanes"]), []).append(float(shipped["build_seconds"]))
+    except (OSError, ValueError, KeyError):
+        pass
+    return times
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    seconds: float
+    overdue: bool  # a build has run longer than this board's builds of its lane count took
+    unmeasured: tuple[int, ...]  # lane counts with no measured build: ``seconds`` is then a lower bound
+
+    def describe(self, left: int, board: str) -> str:
+        minutes = f"{max(self.seconds / 60, 1):.0f} min"
+        if self.unmeasured:
+            lanes = ", ".join(map(str, self.unmeasured))
+            return (
+                f"at least {minutes} left for {left} point(s): no {lanes}-lane build of {board} measured yet, "
+                "and a larger design does not build faster"
+            )
+        return f"about {minutes} left for {left} point(s), from {board}'s measured builds" + (
+            " (one is taking longer than those)" if self.overdue else ""
+        )
+
+
+def time_left(
+    waiting: list[Point], running: dict[Point, float], times: dict[int, list[float]], jobs: int
+) -> TimeLeft | None:
+    """The time until the points still building (started ``running[p]`` seconds ago) and those waiting are
+    done, from this board's measured build times of the same lane count. A lane count never built here
+    takes at least what the largest measured lane count below it took (a bound, and said to be one: the
+    mean of smaller builds once promised 1 minute for an 8-lane build that took 5.5 more). None when the
+    board has no measured build."""
+    if not times:
+        return None
+    medians = {lanes: float(np.median(ts)) for lanes, ts in times.items()}
+
+    def expected(p: Point) -> float:
+        if p.lanes in medians:
+            return medians[p.lanes]
+        below = [lanes for lanes in medians if lanes < p.lanes]
+        return medians[max(below)] if below else 0.0
+
+    unmeasured = tuple(sorted({p.lanes for p in [*waiting, *running] if p.lanes not in medians}))
+    overdue = any(elapsed > expected(p) for p, elapsed in running.items() if p.lanes in medians)
+    running_left = [max(expected(p) - elapsed, 0.0) for p, elapsed in running.items()]
+    queued = sum(expected(p) for p in waiting)
+    # The builds in flight finish first; the waiting ones share the workers.
+    return TimeLeft(max(running_left, default=0.0) + queued / max(1, jobs), overdue, unmeasured)
+
+
 def _build_here(
     board: Board, points: list[Point], out: Path, jobs: int, say: Callable[[str], None], reuse: Path | None,
-    builder: Builder,
+    builder: Builder, retry_failed: bool = False,
 ) -> dict[Point, dict[str, Any]]:  # fmt: skip
+    from tcphw.boards.build import BuildStopped, stop_builds
+
     results: dict[Point, dict[str, Any]] = {}
-    fresh_seconds: list[float] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    started: dict[Point, float] = {}
+    stopped: list[Point] = []
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
 
-        def start(p: Point) -> dict[str, Any]:
+    def start(p: Point) -> dict[str, Any]:
+        started[p] = time.monotonic()
+        if not (point_folder(board, p, out) / "point.json").exists():
             say(f"building {p.label} ({board.name}, gateware {variant(board, p).link_config().gateware_id().hex()})")
-            return builder(board, p, out, reuse)
+        return builder(board, p, out, reuse, retry_failed=retry_failed)
 
+    try:
         futures = {pool.submit(start, p): p for p in points}
         for i, future in enumerate(as_completed(futures), start=1):
             p = futures[future]
-            r = future.result()
+            try:
+                r = future.result()
+            except BuildStopped as e:  # from outside (a signal to the tools): not a result, not stored
+                say(f"[{i}/{len(points)}] {p.label}: {e}; not recorded, a rerun builds it again")
+                stopped.append(p)
+                continue
             results[p] = r
-            if not r["cached"]:
-                fresh_seconds.append(r["build_seconds"])
-            left = len(points) - i
+            now = time.monotonic()
+            snapshot = dict(started)  # one C-level copy: the workers add to it meanwhile
+            running = {q: now - t for q, t in snapshot.items() if q not in results and q not in stopped}
+            waiting = [q for q in points if q not in snapshot]
+            left = len(running) + len(waiting)
+            estimate = time_left(waiting, running, measured_build_seconds(board, out, reuse), jobs)
             if not left:
                 rest = ""
-            elif fresh_seconds:
-                rest = f"; about {np.mean(fresh_seconds) * left / max(1, jobs) / 60:.0f} min left for {left} point(s)"
+            elif estimate is None:
+                rest = f"; {left} point(s) left (time unknown until one of {board.name} has built)"
             else:
-                rest = f"; {left} point(s) left (time unknown until one has built)"
+                rest = "; " + estimate.describe(left, board.name)
             _progress(say, i, len(points), p, r, rest)
+    except BaseException:  # Ctrl-C, SIGTERM: the builds in flight stop too, and none of them is recorded
+        stop_builds()
+        pool.shutdown(wait=True, cancel_futures=True)
+        say(f"stopped: the builds in flight were stopped and not recorded; the finished points are kept in "
+            f"{out / 'points'}, and the same command resumes")  # fmt: skip
+        raise
+    pool.shutdown(wait=True)
+    if stopped:
+        raise PointsLost(stopped, out, "stopped before their build finished")
     return results
 
 
@@ -300,6 +406,7 @@ def explore(
     reuse: Path | None = Path("build"),
     cluster: Any = None,
     builder: Builder = build_point,
+    retry_failed: bool = False,
 ) -> dict[str, Any]:
     """Build (or take from the cache) every point, measure each on the virtual board, and write the
     results. With ``cluster`` (a ``distributed.Client``) the builds and measurements run on its workers;
@@ -307,8 +414,13 @@ def explore(
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     if cluster is None:
-        results = _build_here(board, points, out, jobs, say, reuse, builder)
+        results = _build_here(board, points, out, jobs, say, reuse, builder, retry_failed)
     else:
+        if retry_failed:  # the failed points go to the workers again, not built here
+            for p in points:
+                done = point_folder(board, p, out) / "point.json"
+                if done.exists() and json.loads(done.read_text())["status"] == "error":
+                    done.unlink()
         results = _build_on_cluster(cluster, board, points, out, say, builder, measure)
     from tcphw.descriptors.generate import generate
 
@@ -472,5 +584,5 @@ def plot(doc: dict[str, Any], out: Path) -> None:
     fig.suptitle(f"{doc['board']}: exploration")
     fig.tight_layout()
     for ext in ("png", "svg"):
-        fig.savefig(out / f"explore.{ext}")
+        save_figure(fig, out / f"explore.{ext}")
     plt.close(fig)

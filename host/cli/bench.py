@@ -14,7 +14,7 @@ from tcphw.host.apps.bench import BenchPlan, format_report, run_bench, streaming
 from tcphw.host.backends import parse_backend_spec
 from tcphw.host.backends.gpu import gpu_available
 from tcphw.host.cli.descriptors import _progress
-from tcphw.host.cli.errors import InputError, input_errors
+from tcphw.host.cli.errors import InputError, check_output_folder, input_errors
 
 
 @click.command()
@@ -72,6 +72,7 @@ def bench(
     specs = [_board_spec(s, port, board_name) for s in (backend, *compare)]
     for spec in specs:
         parse_backend_spec(spec)  # every name and option checked before the first timing
+    check_output_folder("--out", out)
     not_measured: dict[str, str] = {}
     if gpu_available() and not any(s.partition(":")[0] == "gpu" for s in specs):
         # A real CUDA device is here: measure it too, unless its kernel cannot run (asked for by

@@ -12,7 +12,7 @@ from typing import Any
 import click
 import numpy as np
 
-from tcphw.atomic import write_text_atomic
+from tcphw.atomic import check_output, is_stdout, write_text_atomic
 from tcphw.contract import (
     CRC_COVERED_BYTES,
     DESCRIPTOR_SIZE,
@@ -29,7 +29,7 @@ from tcphw.descriptors.generate import KINDS, check_fits, generate, parse_mix
 from tcphw.descriptors.summary import format_summary, verdict_summary
 from tcphw.host.backends import PartialResult, backend_specs, open_backend
 from tcphw.host.backends.reference import reference_verdict
-from tcphw.host.cli.errors import InputError, check_output_dir, input_errors, refuse_same_file
+from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, input_errors, refuse_same_file
 
 # Validate large corpora in chunks: bounded memory for the working set and a live progress bar.
 CHUNK = 1 << 22
@@ -49,7 +49,9 @@ def _progress(enabled: bool, length: int, label: str) -> Any:
     "--seed", "-s", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed: same seed, same bytes."
 )
 @click.option("--mix", help=f"Weights KIND=W,...; kinds: {', '.join(KINDS)}. Default: mostly valid, every corruption.")
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .tcpd file.")
+@click.option(
+    "--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help=f"Output .tcpd file. {OUT_HELP}"
+)
 @input_errors
 def gen(count: int, seed: int, mix: str | None, out: Path) -> None:
     """Generate a synthetic corpus of valid and corrupted descriptors."""
@@ -67,13 +69,18 @@ def gen(count: int, seed: int, mix: str | None, out: Path) -> None:
 @click.argument("corpus", type=click.Path(path_type=Path))
 @click.option("--backend", "-b", default="software", show_default=True, help="Backend spec: NAME[:KEY=VALUE,...].")
 @click.option(
-    "--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write one verdict byte per descriptor."
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"Write one verdict byte per descriptor. {OUT_HELP} With -, the summary goes to standard error.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (no progress bar).")
 @click.option(
     "--keep-partial",
     is_flag=True,
-    help="If the backend stops part-way (a board stops answering), save the confirmed verdicts to OUT.partial.",
+    help="If the run stops part-way (a board stops answering, Ctrl-C, SIGTERM), save the verdicts confirmed so far "
+    "to OUT.partial, in corpus order from the first descriptor, and why it stopped to OUT.partial.json. OUT itself is "
+    "written only when every descriptor has a verdict.",
 )
 @input_errors
 def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_partial: bool) -> None:
@@ -81,34 +88,54 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_p
     if keep_partial and out is None:
         raise InputError("--keep-partial needs --out FILE: the confirmed verdicts are saved to FILE.partial")
     check_output_dir("--out", out)
+    if keep_partial and out is not None and check_output(out) == "stream":
+        raise InputError(f"--keep-partial needs --out to be a file: {out} is a stream, with no FILE.partial beside it")
+    if as_json and out is not None and is_stdout(out):
+        raise InputError("--json and --out - would both write standard output; give --out a file")
     refuse_same_file("--out", out, ("the corpus", corpus))
     if out is not None:
         refuse_same_file("--out", out.with_name(out.name + ".partial"), ("the corpus", corpus))
     data = load_corpus(corpus)
     n = len(data)
     verdicts = np.empty(n, dtype=np.uint8)
+    opened = time.perf_counter()
     with open_backend(backend) as b:
         # A slow backend (a board) gets progress by time: chunks sized to take about a second each.
         slow = bool(getattr(b, "slow", False))
+        if not slow:  # its one-time start-up (numba's JIT compilation), timed apart from the run itself
+            try:
+                b.validate(data[:1])
+            except PartialResult as e:
+                _stopped(e, verdicts[:0], n, out if keep_partial else None)
+        startup = time.perf_counter() - opened
         chunk = 256 if slow else CHUNK
         show = not as_json and (slow or n > CHUNK)
         with _progress(show, n, "validating") as bar:
             start = time.perf_counter()
             lo = 0
-            while lo < n:
-                hi = min(lo + chunk, n)
-                began = time.perf_counter()
-                try:
-                    verdicts[lo:hi] = b.validate(data[lo:hi])
-                except PartialResult as e:
-                    done = lo + len(e.verdicts)
-                    verdicts[lo:done] = e.verdicts
-                    _stopped(e, verdicts[:done], n, out if keep_partial else None)
-                bar.update(hi - lo, current_item=_link_note(b))
-                if slow:
-                    took = max(time.perf_counter() - began, 1e-3)
-                    chunk = int(min(max(chunk / took, 64), CHUNK))
-                lo = hi
+            try:
+                while lo < n:
+                    hi = min(lo + chunk, n)
+                    began = time.perf_counter()
+                    try:
+                        verdicts[lo:hi] = b.validate(data[lo:hi])
+                    except PartialResult as e:
+                        done = lo + len(e.verdicts)
+                        verdicts[lo:done] = e.verdicts
+                        _stopped(e, verdicts[:done], n, out if keep_partial else None)
+                    bar.update(hi - lo, current_item=_link_note(b))
+                    if slow:
+                        took = max(time.perf_counter() - began, 1e-3)
+                        chunk = int(min(max(chunk / took, 64), CHUNK))
+                    lo = hi
+            except (KeyboardInterrupt, SystemExit) as e:  # Ctrl-C, or SIGTERM (the CLI raises SystemExit)
+                if keep_partial and out is not None:
+                    why = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else f"stopped (exit {e.code})"
+                    partial = _save_partial(verdicts[:lo], n, out, why)
+                    click.echo(
+                        f"{why} after {lo:,} of {n:,} descriptors; the confirmed verdicts are in {partial}", err=True
+                    )
+                raise
         elapsed = time.perf_counter() - start
         info = b.info()
     if out is not None:
@@ -118,22 +145,30 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_p
         "backend": backend,
         "backend_info": info,
         "corpus": str(corpus),
+        # Named apart: one run is not a benchmark, and start-up (opening the backend, the JIT compiling its
+        # kernel, a board's HELLO) can dwarf a small corpus.
+        "startup_s": startup,
         "elapsed_s": elapsed,
-        "throughput_dps": n / elapsed if elapsed > 0 else None,
+        "wall_s": startup + elapsed,
+        "throughput_dps_after_startup": n / elapsed if elapsed > 0 else None,
+        "throughput_dps_including_startup": n / (startup + elapsed) if startup + elapsed > 0 else None,
     }
     if out is not None:
         summary["verdicts_file"] = str(out)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
-        click.echo(f"{corpus}: backend {backend}")
-        click.echo(format_summary(summary))
+        to_stderr = out is not None and is_stdout(out)  # standard output carries the verdicts
+        click.echo(f"{corpus}: backend {backend}", err=to_stderr)
+        click.echo(format_summary(summary), err=to_stderr)
         click.echo(
-            f"wall time: {n:,} descriptors in {elapsed:.3f} s, including one-time start-up such as JIT "
-            "compilation (use 'tcphw bench' for throughput)"
+            f"time: {n:,} descriptors in {elapsed:.3f} s after {startup:.3f} s of start-up (opening the backend, "
+            "JIT compilation); one run, not a benchmark (use 'tcphw bench' for throughput)",
+            err=to_stderr,
         )
         if out is not None:
-            click.echo(f"verdicts: {out} ({n:,} bytes, one per descriptor, in order)")
+            where = "standard output" if to_stderr else str(out)
+            click.echo(f"verdicts: {where} ({n:,} bytes, one per descriptor, in order)", err=to_stderr)
 
 
 def _link_note(backend: Any) -> str | None:
@@ -149,11 +184,17 @@ def _stopped(error: PartialResult, confirmed: np.ndarray, total: int, out: Path 
     where = f"stopped after {len(confirmed):,} of {total:,} descriptors"
     if out is None:
         raise click.ClickException(f"{error} ({where}; --out FILE --keep-partial saves the confirmed verdicts)")
+    partial = _save_partial(confirmed, total, out, str(error))
+    raise click.ClickException(f"{error} ({where}; the confirmed verdicts are in {partial}, {partial}.json says why)")
+
+
+def _save_partial(confirmed: np.ndarray, total: int, out: Path, reason: str) -> Path:
+    """OUT.partial (the confirmed verdicts, in order from the first descriptor) and OUT.partial.json (why)."""
     partial = out.with_name(out.name + ".partial")
     save_verdicts(partial, confirmed)
-    note = {"complete": False, "confirmed": len(confirmed), "total": total, "reason": str(error)}
+    note = {"complete": False, "confirmed": len(confirmed), "total": total, "reason": reason}
     write_text_atomic(partial.with_name(partial.name + ".json"), json.dumps(note, indent=2) + "\n")
-    raise click.ClickException(f"{error} ({where}; the confirmed verdicts are in {partial}, {partial}.json says why)")
+    return partial
 
 
 @click.command()

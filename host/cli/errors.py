@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from tcphw.atomic import OutputError, check_output, is_stdout, writable
 from tcphw.contract import DescriptorError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,17 +58,49 @@ def refuse_same_file(option: str, out: Path | None, *inputs: tuple[str, Path | N
             raise InputError(f"{option} {out} is the same file as {what} {path}: refusing to overwrite it")
 
 
+# The --out help of every command that writes one file: what happens to what is there.
+OUT_HELP = (
+    "A file is replaced whole (through a temporary file), a symlink's target likewise; a device or FIFO "
+    "(/dev/null, a pipe) is written in place as a stream; - is standard output."
+)
+
+
 def check_output_dir(option: str, out: Path | None) -> None:
-    """The folder an output goes into exists and is writable, checked before long work."""
+    """An output file can be written: the folder it goes into exists and is writable, or it is a stream
+    (a device, a FIFO, ``-``) this process may write; checked before long work."""
     if out is None:
         return
-    if out.is_dir():
-        raise InputError(f"{option} {out}: is a directory; give a file name")
-    parent = out.parent if str(out.parent) else Path(".")
+    try:
+        kind = check_output(out)
+    except OutputError as e:
+        raise InputError(f"{option} {e}") from e
+    if kind == "stream":
+        if not writable(out):
+            raise InputError(f"{option} {out}: not writable")
+        return
+    target = Path(os.path.realpath(out)) if out.is_symlink() else out  # a link's target is what is replaced
+    parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"{option} {out}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise InputError(f"{option} {out}: folder {parent} is not writable")
+
+
+def check_output_folder(option: str, out: Path | None) -> None:
+    """A folder of outputs (reports, plots) can be made or written, checked before long work: not standard
+    output or a device (which hold one stream, not a folder of files), not a file, and writable where it
+    would be created."""
+    if out is None:
+        return
+    if is_stdout(out):
+        raise InputError(f"{option} -: this command writes a folder of files; standard output cannot hold them")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{option} {out}: is not a folder; give a folder for the results")
+    existing = next((p for p in (out, *out.absolute().parents) if p.exists()), Path("/"))
+    if not existing.is_dir():
+        raise InputError(f"{option} {out}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"{option} {out}: folder {existing} is not writable")
 
 
 def int_list(option: str, values: Iterable[str], allowed: Iterable[int] | None = None) -> list[int]:

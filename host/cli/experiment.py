@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from tcphw.host.cli.errors import InputError
+from tcphw.host.cli.errors import InputError, check_output_folder
 
 
 def shipped_examples() -> dict[str, Path]:
@@ -48,6 +48,7 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool, cluster: str | N
     """Run SPEC_FILE: every backend x corpus x batch size, warm-ups discarded, order randomised.
 
     SPEC_FILE may also name a shipped example (``software-vs-naive``, ``examples/decision-methods.yaml``)."""
+    check_output_folder("--out", out)
     spec_file = resolve_spec(spec_file)
     from tcphw.host.apps.experiment.decisions.spec import is_decision_spec
     from tcphw.host.apps.experiment.report import ReportError, report

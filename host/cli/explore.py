@@ -7,23 +7,19 @@ from pathlib import Path
 
 import click
 
-from tcphw.host.cli.errors import InputError, int_list
+from tcphw.host.cli.errors import InputError, check_output_folder, int_list
 
 _SPEC_KEYS = {"board", "lanes", "pipeline", "jobs", "nodes", "measure", "out"}
 
 
 def _from_spec(path: Path) -> dict[str, object]:
     """The YAML form: the same settings as the options, e.g. {board: ulx3s-85f, lanes: [1, 2, 4, 8]}."""
-    import yaml
-
-    from tcphw.host.apps.experiment.spec import yaml_problem
+    from tcphw.host.apps.experiment.spec import SpecError, read_yaml
 
     try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from e
-    except yaml.YAMLError as e:
-        raise InputError(f"{path}: not valid YAML: {yaml_problem(e)}") from e
+        data = read_yaml(path)
+    except SpecError as e:
+        raise InputError(str(e)) from e
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping with keys {', '.join(sorted(_SPEC_KEYS))}")
     unknown = sorted(set(data) - _SPEC_KEYS)
@@ -52,13 +48,17 @@ def _int_list(spec: dict[str, object], key: str) -> list[int]:
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="builds at once (default: the core count)")
 @click.option("--node", "nodes", type=int, multiple=True, help="add the ASIC projection for this node (nm)")
 @click.option("--no-measure", is_flag=True, help="skip the virtual-board run of each point")
+@click.option("--retry-failed", is_flag=True,
+              help="build again the stored points whose toolchain failed (status error); a point that missed "
+              "timing or did not fit is a result of the design and is kept")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="results and build cache (default: build/explore/BOARD)")  # fmt: skip
 @click.option("--cluster", metavar="tcp://HOST:PORT",
               help="a Dask scheduler: builds go to its workers, measurements to the one with the board")  # fmt: skip
 def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ...], pipeline: tuple[str, ...],
             jobs: int | None,
-            nodes: tuple[int, ...], no_measure: bool, out: Path | None, cluster: str | None) -> None:  # fmt: skip
+            nodes: tuple[int, ...], no_measure: bool, retry_failed: bool, out: Path | None,
+            cluster: str | None) -> None:  # fmt: skip
     """Build every lanes x pipeline point of a board, measure it, and plot the trade-offs."""
     if spec_file is not None:
         spec = _from_spec(spec_file)
@@ -89,7 +89,16 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ..
     if unknown:  # checked before the first build, not after every point was built
         raise InputError(f"--node: no figures for {unknown[0]} nm; nodes: {', '.join(map(str, known_nodes()))}")
     points = [Point(n, p) for n in lane_list for p in depth_list]
+    from tcphw.boards.board import check_board
+    from tcphw.host.apps.explore import variant
+
+    for point in points:  # every point builds and measures, or none is built
+        try:
+            check_board(variant(board, point))
+        except (ValueError, BoardError) as e:
+            raise InputError(f"{board.name} with {point.label} cannot work: {e}") from e
     out = out or Path("build") / "explore" / board.name
+    check_output_folder("--out", out)
     from tcphw.host.apps.explore import PointsLost
     from tcphw.host.lab.cluster import ClusterError, connect
 
@@ -97,7 +106,7 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ..
     try:
         client = connect(cluster) if cluster else None
         doc = run(board, points, out, jobs=jobs or (os.cpu_count() or 1), nodes=list(nodes), measure=not no_measure,
-                  say=lambda line: click.echo(line, err=True), cluster=client)  # fmt: skip
+                  say=lambda line: click.echo(line, err=True), cluster=client, retry_failed=retry_failed)  # fmt: skip
     except ClusterError as e:
         raise InputError(str(e)) from e
     except PointsLost as e:

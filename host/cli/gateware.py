@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from tcphw.atomic import write_text_atomic
-from tcphw.host.cli.errors import InputError, input_errors
+from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, check_output_folder, input_errors
 
 LANES = ("1", "2", "4", "8")
 
@@ -25,7 +25,9 @@ LANES = ("1", "2", "4", "8")
     help="Register stages = latency in cycles (0: combinational).",
 )
 @click.option("--top", default="tcphw_validator", show_default=True, help="Verilog module name.")
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .v file.")
+@click.option(
+    "--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help=f"Output .v file. {OUT_HELP}"
+)
 @input_errors
 def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
     """Write the validator core as standalone Verilog with a documented port list."""
@@ -33,6 +35,7 @@ def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
 
     if not top.isidentifier():
         raise InputError(f"--top {top!r} is not a valid Verilog module name")
+    check_output_dir("--out", out)
     text = export_verilog(int(lanes), pipeline, top=top)
     try:
         write_text_atomic(out, text)
@@ -54,7 +57,13 @@ def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
     "--lanes", "-l", "lanes", multiple=True, type=click.Choice(LANES), help="Lane count (repeatable; default all)."
 )
 @click.option("--pipeline", "-p", type=click.IntRange(1, 8), default=2, show_default=True)
-@click.option("--no-serial", is_flag=True, help="Skip the bit-serial CRC comparison build.")
+@click.option(
+    "--serial/--no-serial",
+    default=None,
+    help="Also build the CRC-style comparison (one lane, one stage, tree and bit-serial CRC). Default: only when "
+    "no --device or --lanes is given (the full table of make synth).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True, help="nextpnr's placement seed.")
 @click.option(
     "--out",
     "-o",
@@ -66,19 +75,30 @@ def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document on stdout.")
 @input_errors
 def synth(
-    devices: tuple[str, ...], lanes: tuple[str, ...], pipeline: int, no_serial: bool, out: Path, as_json: bool
+    devices: tuple[str, ...],
+    lanes: tuple[str, ...],
+    pipeline: int,
+    serial: bool | None,
+    seed: int,
+    out: Path,
+    as_json: bool,
 ) -> None:
-    """Synthesize, place and route the core (YoWASP Yosys + nextpnr): LUTs, FFs, logic levels, Fmax."""
+    """Synthesize, place and route the core (YoWASP Yosys + nextpnr): LUTs, FFs, logic levels, Fmax.
+
+    Exit status 1 when a build fails (a tool error, kept in its log); a configuration that does not fit the
+    device is a result, reported as such."""
     from tcphw.hdl.synth import SynthError, run_synth
 
+    check_output_folder("--out", out)
     try:
         doc = run_synth(
             devices or ("ice40-up5k", "ecp5-85f"),
             [int(n) for n in (lanes or LANES)],
             pipeline,
             out,
-            compare_serial=not no_serial,
+            compare_serial=serial if serial is not None else not (devices or lanes),
             progress=lambda line: click.echo(line, err=True),
+            seed=seed,
         )
     except SynthError as e:
         raise click.ClickException(str(e)) from e
@@ -89,3 +109,9 @@ def synth(
         click.echo()
     else:
         click.echo((out / "validator-synth.md").read_text())
+    failed = [f for f in doc["failures"] if not f.get("no_fit")]
+    if failed:
+        builds = "; ".join(
+            f"{f['device']} lanes={f['lanes']} pipeline={f['pipeline']} {f['crc_style']}" for f in failed
+        )
+        raise click.ClickException(f"{len(failed)} build(s) failed: {builds} (each log is named above)")

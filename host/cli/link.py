@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from tcphw.host.cli.errors import InputError
+from tcphw.host.cli.errors import InputError, check_output_dir
 
 
 @click.group()
@@ -123,7 +123,12 @@ def link_proxy(
 @click.argument("board_name", metavar="BOARD", required=False)
 @click.option("--virtual", is_flag=True, help="Export a virtual board, served from this host while the command runs.")
 @click.option("--board", "virtual_board", default="icebreaker", show_default=True, help="With --virtual: which board.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the exporter configuration here.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the exporter configuration here (default: print it). A file is replaced whole; a device or "
+    "FIFO is written in place; - is standard output.",
+)
 @click.option("--coordinator", help="Start labgrid-exporter against this coordinator HOST:PORT (--virtual: required).")
 @click.option("--name", help="The exporter's name in the lab (default: this host's name).")
 def export_board(
@@ -147,8 +152,7 @@ def export_board(
         raise InputError("give a BOARD, or --virtual (with --board), not both and not neither")
     if virtual and coordinator is None:
         raise InputError("--virtual needs --coordinator HOST:PORT: the board lives only while the exporter runs")
-    if out is not None and out.is_dir():
-        raise InputError(f"--out {out} is a folder; name the configuration file")
+    check_output_dir("--out", out)
     try:
         definition = get_board(virtual_board if virtual else str(board_name))
         exporter = labgrid_command("labgrid-exporter") if coordinator else None
@@ -216,8 +220,11 @@ def _run_exporter(
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="tcphw-exporter-") as work:
-        path = out if out is not None else Path(work) / "exporter.yaml"
-        if out is None:
+        from tcphw.atomic import check_output
+
+        # The exporter reads its configuration back: a stream (-, /dev/null) cannot be read, so a copy.
+        path = out if out is not None and check_output(out) == "file" else Path(work) / "exporter.yaml"
+        if path != out:
             path.write_text(config)
         command = [exporter, "-c", str(coordinator)]
         command += ["--hostname", "127.0.0.1"] if loopback else []

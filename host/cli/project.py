@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from tcphw.host.cli.errors import InputError, int_list
+from tcphw.host.cli.errors import InputError, check_output_folder, int_list
 
 
 @click.command()
@@ -36,6 +36,7 @@ def project(
     if unknown:
         raise InputError(f"--node: no figures for {unknown[0]} nm; nodes: {', '.join(str(n) for n in nodes())}")
     lane_list = int_list("--lanes", lanes, (1, 2, 4, 8)) or [1, 2, 4, 8]
+    check_output_folder("--out", out)  # before minutes of netlists and measurement
     if liberty is not None:
         head = liberty.read_bytes()[: 1 << 20].decode("utf-8", "replace")
         if not re.search(r"\blibrary\s*\(", head):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,11 +12,11 @@ from typing import Any
 import click
 import numpy as np
 
-from tcphw.atomic import write_text_atomic
+from tcphw.atomic import is_stdout, write_text_atomic
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
 from tcphw.descriptors.corpus import save_corpus
 from tcphw.host.apps.tools.registry import Registry, RegistryError, ToolRow, default_db
-from tcphw.host.cli.errors import InputError, check_output_dir, input_errors, refuse_same_file
+from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, input_errors, refuse_same_file
 from tcphw.host.cli.gate import check as gate_check
 
 _db_option = click.option(
@@ -26,9 +28,10 @@ _db_option = click.option(
 )
 
 
-def _open(db: Path | None) -> Registry:
+def _open(db: Path | None, create: bool = False) -> Registry:
+    """The registry; only scan and import create one (every other command refuses a missing one)."""
     try:
-        return Registry(db or default_db())
+        return Registry(db or default_db(), create=create)
     except RegistryError as e:
         raise InputError(str(e)) from e
 
@@ -51,13 +54,14 @@ def scan(dirs: str | None, db: Path | None, as_json: bool, quiet: bool) -> None:
     """Discover executables, read their documentation safely, analyse and register them."""
     from tcphw.host.apps.tools.discover import path_dirs
     from tcphw.host.apps.tools.sandbox import isolation
+    from tcphw.host.apps.tools.scan import cut_off
     from tcphw.host.apps.tools.scan import scan as run_scan
 
     directories = path_dirs(dirs)
     missing = [str(d) for d in directories if not d.is_dir()]
     if dirs is not None and missing:
         raise InputError(f"not a directory: {', '.join(missing)}")
-    with _open(db) as registry:
+    with _open(db, create=True) as registry:
         bar: Any = None
 
         def started(total: int) -> None:
@@ -100,7 +104,7 @@ def scan(dirs: str | None, db: Path | None, as_json: bool, quiet: bool) -> None:
         f"decided by: the curated table {table}, the documentation policy {by.get('rules', 0)}, "
         f"no documentation (MEDIUM_RISK) {by.get('default', 0)}"
     )
-    cut = {name: notes for name, notes in doc["notes"].items() if any("killed" in n or "cut" in n for n in notes)}
+    cut = {name: notes for name, notes in doc["notes"].items() if cut_off(notes)}
     if cut:
         click.echo(f"help calls cut off: {', '.join(sorted(cut))}")
     click.echo(f"isolation: {doc['isolation']}")
@@ -134,7 +138,7 @@ def show(name: str, db: Path | None, as_json: bool) -> None:
     with _open(db) as registry:
         row = registry.lookup(name)
         if row is None:
-            raise InputError(f"{name} is not in the registry {registry.path}; run tcphw tools scan first")
+            raise InputError(_not_registered(registry, name))
         doc = {**_describe(row), "history": registry.history(name)}
     if as_json:
         _emit(doc)
@@ -154,6 +158,26 @@ def show(name: str, db: Path | None, as_json: bool) -> None:
     click.echo(f"scanned: {row.scanned_at}; analysis: {row.analysis}; earlier descriptors: {len(doc['history'])}")
 
 
+def _not_registered(registry: Registry, name: str) -> str:
+    """Why ``name`` has no row: never scanned, not on this machine, or outside what the scans covered."""
+    scans = registry.scans()
+    if not scans:
+        return f"{name} is not in the registry {registry.path}; run tcphw tools scan first"
+    dirs = scans[-1]["dirs"]
+    if "/" in name:
+        return f"{name}: give the program's name, not a path (the registry is keyed by name)"
+    found = shutil.which(name) or next((str(Path(d) / name) for d in dirs if (Path(d) / name).is_file()), None)
+    if found is None:
+        return (
+            f"{name} is not installed here: the last scan ({scans[-1]['started_at']}, {len(dirs)} folders) found "
+            "no such program, and no imported descriptor has that name"
+        )
+    return (
+        f"{name} is at {found}, which the last scan ({scans[-1]['started_at']}) did not register; "
+        f"run tcphw tools scan again (with --path, if that folder is not on $PATH)"
+    )
+
+
 @tools.command(name="list")
 @click.option("--risk", type=click.Choice([r.name for r in Risk], case_sensitive=False), default=None)
 @_db_option
@@ -171,13 +195,20 @@ def list_tools(risk: str | None, db: Path | None, as_json: bool) -> None:
 
 
 @tools.command(name="export")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="corpus file (.tcpd)")
-@click.option("--index", type=click.Path(dir_okay=False, path_type=Path), default=None, help="record -> tool (JSON)")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help=f"corpus file (.tcpd). {OUT_HELP}"
+)
+@click.option(
+    "--index", type=click.Path(dir_okay=False, path_type=Path), default=None, help="record -> tool (JSON), written "
+    "like --out",
+)  # fmt: skip
 @_db_option
 @input_errors
 def export_tools(out: Path, index: Path | None, db: Path | None) -> None:
     """Write every registered descriptor as a binary corpus the validators read."""
     registry_file = db or default_db()
+    for option, target in (("--out", out), ("--index", index)):  # every output, before any is written
+        check_output_dir(option, target)
     refuse_same_file("--out", out, ("--index", index), ("the registry", registry_file))
     refuse_same_file("--index", index, ("the registry", registry_file))
     with _open(db) as registry:
@@ -194,7 +225,8 @@ def export_tools(out: Path, index: Path | None, db: Path | None) -> None:
             for i, r in enumerate(rows)
         ]
         write_text_atomic(index, json.dumps({"corpus": str(out), "records": entries}, indent=1) + "\n")
-    click.echo(f"{len(rows)} descriptors -> {out}" + (f" (index {index})" if index else ""))
+    streamed = is_stdout(out) or (index is not None and is_stdout(index))  # standard output carries data
+    click.echo(f"{len(rows)} descriptors -> {out}" + (f" (index {index})" if index else ""), err=streamed)
 
 
 # ``tools check`` is the gate's ``check`` under its old name: one engine judges command lines (issue 30).
@@ -204,9 +236,9 @@ tools.add_command(gate_check, name="check")
 @tools.command(name="accuracy")
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="write the Markdown report here (e.g. docs/tool-accuracy.md)",
+    help=f"write the Markdown report here (e.g. docs/tool-accuracy.md). {OUT_HELP}",
 )
 @click.option("--json", "as_json", is_flag=True, help="print every figure as JSON")
 @click.option("--no-learned", is_flag=True, help="skip the scikit-learn comparison (faster)")
@@ -220,9 +252,12 @@ tools.add_command(gate_check, name="check")
 @input_errors
 def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream: Path | None, quiet: bool) -> None:
     """Measure the risk levels against the labelled tools: held-out packages first, dangerous misses first."""
-    from tcphw.host.apps.tools.accuracy import SET_TITLES, SETS, evaluate, load_labels, markdown
+    from tcphw.host.apps.tools.accuracy import SET_TITLES, SETS, documentation_note, evaluate, load_labels, markdown
 
     check_output_dir("--out", out)  # before minutes of reading documentation
+    if as_json and out is not None and is_stdout(out):
+        raise InputError("--json and --out - would both write standard output; give --out a file")
+    say = functools.partial(click.echo, err=out is not None and is_stdout(out))  # stdout may carry the report
     labels = load_labels()
     bar = click.progressbar(length=len(labels), label="reading documentation", file=sys.stderr)
     if upstream is not None:
@@ -242,41 +277,48 @@ def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream
     if as_json:
         _emit(report)
         return
+    note = documentation_note(report)
+    if note:  # first: every figure below depends on it
+        say(f"NOTE: {note}")
     for key in SETS:
         for method in ("classifier", "policy"):
             m = report["sets"][key][method]
             lo, hi = m["decision_agreement_ci95"]
             misses = ", ".join(d["name"] for d in m["dangerous_misses"]) or "none"
-            click.echo(
+            say(
                 f"{SET_TITLES[key]:>15} {method:<10} {m['tools']:4d} tools: agreement {m['decision_agreement']:.1%} "
                 f"(95% CI {lo:.1%}..{hi:.1%}), dangerous misses {len(m['dangerous_misses'])} ({misses}), "
                 f"over-cautious {len(m['over_cautious'])}"
             )
     rel = report["label_reliability"]
     lo, hi = rel["labels"]["decision_agreement_ci95"]
-    click.echo(
+    say(
         f"label reliability: a second blind labelling of {rel['tools']} tools agrees with the stored labels on "
         f"{rel['labels']['decision_agreement']:.1%} of decisions (95% CI {lo:.1%}..{hi:.1%})"
     )
     if "upstream" in report:
         m = report["upstream"]["sets"]["all"]
-        click.echo(
+        say(
             f"upstream labels: {m['tools']} labelled tools, agreement {m['decision_agreement']:.1%}, "
             f"dangerous misses {len(m['dangerous_misses'])}, over-cautious {len(m['over_cautious'])}"
         )
     if "learned" in report and "verdict" in report["learned"]:
-        click.echo(f"learned signal: {report['learned']['verdict']}")
+        say(f"learned signal: {report['learned']['verdict']}")
     if out is not None:
-        click.echo(f"wrote {out}")
+        say(f"wrote {out}")
 
 
 @tools.command(name="import")
 @click.argument("path", type=click.Path(path_type=Path))
 @_db_option
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="also write a corpus (.tcpd)"
-)
-@click.option("--index", type=click.Path(dir_okay=False, path_type=Path), default=None, help="and its index (JSON)")
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help=f"also write a corpus (.tcpd). {OUT_HELP}",
+)  # fmt: skip
+@click.option(
+    "--index", type=click.Path(dir_okay=False, path_type=Path), default=None, help="and its index (JSON), written like "
+    "--out",
+)  # fmt: skip
 @click.option("--no-registry", is_flag=True, help="only write --out/--index; leave the registry alone")
 @click.option("--json", "as_json", is_flag=True, help="print the import report as JSON")
 @input_errors
@@ -294,8 +336,11 @@ def import_command(
     if no_registry and out is None:
         raise InputError("--no-registry with no --out would import nothing")
     registry_file = db or default_db()
-    for option, target in (("--out", out), ("--index", index)):
+    for option, target in (("--out", out), ("--index", index)):  # every output, before any is written
         check_output_dir(option, target)
+    streamed = any(t is not None and is_stdout(t) for t in (out, index))  # standard output carries data
+    if as_json and streamed:
+        raise InputError("--json and an output to - would both write standard output; give a file")
         refuse_same_file(option, target, ("the input", path), ("the registry", registry_file))
     refuse_same_file("--out", out, ("--index", index))
     try:
@@ -306,7 +351,7 @@ def import_command(
         raise InputError(f"{path}: no entry passed its checks ({len(report.rejected)} rejected); nothing imported")
     now = datetime.now(UTC).isoformat(timespec="seconds")
     if not no_registry:
-        with _open(db) as registry, registry.transaction():  # all or nothing
+        with _open(db, create=True) as registry, registry.transaction():  # all or nothing
             for c in report.converted:
                 d = Descriptor.decode(c.descriptor)
                 reasons = [
@@ -336,22 +381,23 @@ def import_command(
     if as_json:
         _emit({**summary, "registry": None if no_registry else str(registry_file)})
         return
+    say = functools.partial(click.echo, err=streamed)
     for name, why in report.rejected:
         click.echo(f"rejected {name}: {why}", err=True)
-    click.echo(
+    say(
         f"{summary['imported']:,} descriptors imported from {path} ({report.format}), "
         f"{len(report.rejected)} rejected; "
         "upstream risks: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["upstream_risks"].items()))
     )
     unknown = summary["upstream_risks"].get("UNKNOWN")
     if unknown:
-        click.echo(f"UNKNOWN is not a TCP level: {unknown} imported as {summary['unknown_imported_as']}")
+        say(f"UNKNOWN is not a TCP level: {unknown} imported as {summary['unknown_imported_as']}")
     if summary["dropped_flag_bits"]:
-        click.echo(
+        say(
             "flag bits dropped (no contract meaning): "
             + ", ".join(f"{k} on {v}" for k, v in summary["dropped_flag_bits"].items())
         )
     if not no_registry:
-        click.echo(f"registry: {registry_file} (imported descriptors; a scanned tool of the same name wins)")
+        say(f"registry: {registry_file} (imported descriptors; a scanned tool of the same name wins)")
     if out is not None:
-        click.echo(f"corpus: {out}" + (f", index: {index}" if index else ""))
+        say(f"corpus: {out}" + (f", index: {index}" if index else ""))

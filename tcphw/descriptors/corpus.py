@@ -46,10 +46,12 @@ def load_corpus(path: str | os.PathLike[str]) -> Descriptors:
 
 
 def _write_atomic(path: str | os.PathLike[str], array: np.ndarray) -> None:
-    """Write raw bytes via a temporary file so a partial file never replaces a good one."""
+    """Write raw bytes via a temporary file so a partial file never replaces a good one (a device, a FIFO
+    or ``-`` is written in place: ``tcphw.atomic``)."""
     try:
         with atomic_file(path) as f:
-            np.ascontiguousarray(array, dtype=np.uint8).tofile(f)
+            # write(), not tofile(): standard output or a socket has no file number numpy can use
+            f.write(np.ascontiguousarray(array, dtype=np.uint8).data.cast("B"))
     except OSError as e:
         raise CorpusError(f"{path}: cannot write ({e.strerror or e})") from None
 

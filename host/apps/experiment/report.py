@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import yaml
 
-from tcphw.atomic import write_text_atomic
+from tcphw.atomic import save_figure, write_text_atomic
 from tcphw.host.apps.bench import format_rate
-from tcphw.host.apps.experiment.spec import parse
+from tcphw.host.apps.experiment.spec import SpecError, parse
 from tcphw.host.apps.experiment.statistics import NOISY_CV, compare, summarize
 
 
@@ -25,12 +25,40 @@ class ReportError(ValueError):
     pass
 
 
+def read_stored(path: Path) -> str:
+    """A stored result file's text, or a one-line ``ReportError`` (unreadable, or not UTF-8)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ReportError(f"{path}: cannot read ({e.strerror})") from e
+    except UnicodeDecodeError as e:
+        raise ReportError(f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start})") from e
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(read_stored(path))
+    except json.JSONDecodeError as e:
+        raise ReportError(f"{path}: not JSON ({e.msg} at line {e.lineno})") from e
+
+
+def read_json_lines(path: Path) -> list[dict[str, Any]]:
+    """One JSON record a line (runs.jsonl, decisions.jsonl); a broken line is named."""
+    records = []
+    for number, line in enumerate(read_stored(path).splitlines(), start=1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise ReportError(f"{path}:{number}: not a JSON record ({e.msg})") from e
+    return records
+
+
 def load_runs(out: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     runs_file, meta_file = out / "runs.jsonl", out / "meta.json"
     if not runs_file.is_file() or not meta_file.is_file():
         raise ReportError(f"{out} holds no finished experiment (runs.jsonl and meta.json); run tcphw experiment run")
-    runs = [json.loads(line) for line in runs_file.read_text().splitlines() if line.strip()]
-    return runs, json.loads(meta_file.read_text())
+    return read_json_lines(runs_file), read_json(meta_file)
 
 
 def load_baseline(path: Path, column: str) -> np.ndarray:
@@ -54,7 +82,10 @@ def load_baseline(path: Path, column: str) -> np.ndarray:
 
 def analyse(out: Path) -> dict[str, Any]:
     runs, meta = load_runs(out)
-    spec = parse(yaml.safe_load((out / "spec.yaml").read_text()), out)
+    try:
+        spec = parse(yaml.safe_load(read_stored(out / "spec.yaml")), out)
+    except (yaml.YAMLError, SpecError) as e:
+        raise ReportError(f"{out / 'spec.yaml'}: not the experiment's stored spec ({e})") from e
     timed = [r for r in runs if not r["warmup"]]
     groups: dict[tuple[str, str, int], list[dict[str, Any]]] = defaultdict(list)
     for r in timed:
@@ -145,7 +176,7 @@ def _save(fig: Any, out: Path, name: str) -> list[str]:
 
     fig.tight_layout()
     for ext in ("png", "svg"):
-        fig.savefig(out / f"{name}.{ext}")
+        save_figure(fig, out / f"{name}.{ext}")
     plt.close(fig)
     return [f"{name}.png", f"{name}.svg"]
 
@@ -172,7 +203,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
     ax.set_title(f"{doc['name']}: throughput")
     written += _save(fig, out, "throughput")
 
-    runs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines() if line.strip()]
+    runs = read_json_lines(out / "runs.jsonl")
     batches = sorted({c["batch"] for c in cells})
     fig, axes = plt.subplots(1, len(batches), figsize=(5 * len(batches), 4), squeeze=False)
     for ax, batch in zip(axes[0], batches, strict=True):

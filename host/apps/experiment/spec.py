@@ -201,11 +201,13 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
 
 
 def read_yaml(path: Path) -> Any:
-    """The YAML document in ``path``, or a one-line ``SpecError`` (unreadable, or not YAML, and where)."""
+    """The YAML document in ``path``, or a one-line ``SpecError`` (unreadable, not UTF-8, or not YAML, and where)."""
     try:
-        return yaml.safe_load(path.read_text())
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise SpecError(f"{path}: cannot read ({e.strerror})") from e
+    except UnicodeDecodeError as e:
+        raise SpecError(f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start})") from e
     except yaml.YAMLError as e:
         raise SpecError(f"{path}: not valid YAML: {yaml_problem(e)}") from e
 

@@ -144,9 +144,14 @@ _COLUMNS = tuple(ToolRow.__dataclass_fields__)
 
 
 class Registry:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = False) -> None:
+        """Open the registry at ``path``. Only ``create=True`` (tools scan, tools import) makes a missing
+        one, with its folders: a typo in ``--db`` must not leave an empty registry behind."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise RegistryError(f"{path}: no tool registry there; tcphw tools scan (or tools import) creates one")
         try:
             self.db = sqlite3.connect(path, isolation_level=None)  # transactions are explicit
             self.db.execute("PRAGMA journal_mode=WAL")

@@ -33,6 +33,16 @@ ANALYSIS_VERSION = 6
 
 _VERSION = re.compile(r"\b(?:version\s+|v)?(\d+\.\d+(?:\.\d+)*(?:[-+~][\w.]+)?)\b", re.IGNORECASE)
 
+# How a help call's note says it was cut off; ``cut_off`` matches these, not a word inside another
+# ("executed" holds "cut").
+KILLED = "killed after the timeout"
+CUT = "output cut at the cap"
+
+
+def cut_off(notes: list[str]) -> bool:
+    """Whether a help call of the tool was cut off (killed or its output capped)."""
+    return any(n.endswith((f": {KILLED}", f": {CUT}")) for n in notes)
+
 
 @dataclass
 class Documentation:
@@ -55,10 +65,10 @@ def read_documentation(tool: Candidate) -> Documentation:
             notes.append(f"{flag}: could not be run ({run.error})")
             break
         if run.timed_out:
-            notes.append(f"{flag}: killed after the timeout")
+            notes.append(f"{flag}: {KILLED}")
             continue
         if run.truncated:
-            notes.append(f"{flag}: output cut at the cap")
+            notes.append(f"{flag}: {CUT}")
         if run.usable:
             return Documentation(flag, run.text, notes)
     return Documentation("none", None, notes or ["no usable documentation"])

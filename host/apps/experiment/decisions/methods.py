@@ -95,7 +95,7 @@ def build_registry(path: Path, names: list[str], docs: dict[str, Doc], opts: dic
         with Registry(path) as reg:
             held = sum(reg.lookup(n) is not None for n in names)
         return {"source": f"registry {opts['registry']}", "labelled_tools_held": held}
-    with Registry(path) as reg, reg.transaction():
+    with Registry(path, create=True) as reg, reg.transaction():
         if "import" in opts:
             from tcphw.host.apps.tools.upstream import import_file
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from tcphw.atomic import write_text_atomic
 from tcphw.contract import RISK_DECISION, Decision
-from tcphw.host.apps.experiment.report import ReportError, _save
+from tcphw.host.apps.experiment.report import ReportError, _save, read_json, read_json_lines, read_stored
 from tcphw.stats import bootstrap_ci
 
 APPROVE = Decision.APPROVE.name
@@ -33,9 +33,13 @@ def _load(out: Path) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]], 
         raise ReportError(f"{out} holds no finished decision-method run (decisions.jsonl, labels.csv, meta.json)")
     from tcphw.host.apps.tools.accuracy import load_labels
 
-    rows = [json.loads(line) for line in files[0].read_text().splitlines() if line.strip()]
-    labels = {label.name: (RISK_DECISION[label.risk].name, label.package) for label in load_labels(files[1])}
-    return rows, labels, json.loads(files[2].read_text())
+    rows = read_json_lines(files[0])
+    read_stored(files[1])  # UTF-8, or one line naming the file
+    try:
+        labels = {label.name: (RISK_DECISION[label.risk].name, label.package) for label in load_labels(files[1])}
+    except (ValueError, KeyError) as e:
+        raise ReportError(f"{files[1]}: not the run's stored labels ({e})") from e
+    return rows, labels, read_json(files[2])
 
 
 def _metrics(pairs: list[tuple[str, str]], seed: int) -> dict[str, Any]:
@@ -208,7 +212,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8)
     written += _save(fig, out, "accuracy")
 
-    rows = [json.loads(line) for line in (out / "decisions.jsonl").read_text().splitlines() if line.strip()]
+    rows = read_json_lines(out / "decisions.jsonl")
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for n in names:
         x = np.sort([s for r in rows if r["method"] == n for s in (r["seconds"] or [])])

@@ -175,8 +175,8 @@ def parse(data: Any, base: Path = Path(".")) -> DecisionSpec:
 def is_decision_spec(path: Path) -> bool:
     """Whether ``path`` is a decision-method file (the CLI dispatches on ``kind``)."""
     try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False  # the backend experiment's loader gives the one-line error
     return isinstance(data, dict) and data.get("kind") == KIND
 
