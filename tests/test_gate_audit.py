@@ -1,10 +1,12 @@
-"""The gate service's audit log: written in one transaction a batch, read back by ``gate log``, which shows,
-filters and exports it."""
+"""The gate service's audit log in process: a full disk refuses checks (and a freed one takes them again), and
+``gate log`` shows, filters and exports it."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -12,12 +14,55 @@ from click.testing import CliRunner
 from tcphw.host.cli import main
 from tcphw.host.gate import audit
 from tcphw.host.gate.gate import Gate, ReferenceValidator, Request
+from tcphw.host.gate.service import Service, build_app
 
 WS = "/home/dev/project"
 
 
 def _gate() -> Gate:
     return Gate(None, ReferenceValidator(), home="/home/dev")
+
+
+@pytest.fixture()
+def full_log(tmp_path: Path) -> audit.AuditLog:
+    """A log that fills up: SQLite's page cap gives the error a full disk gives (SQLITE_FULL), with no mount."""
+    log = audit.AuditLog(tmp_path / "audit.sqlite", max_pages=16)
+    log.open()
+    return log
+
+
+@pytest.fixture()
+def app(full_log: audit.AuditLog) -> Iterator[Any]:
+    from starlette.testclient import TestClient
+
+    service = Service(_gate, full_log, {"registry": "(none)"})
+    with TestClient(build_app(service)) as http:
+        yield http
+
+
+def test_a_full_disk_refuses_checks_with_one_line_and_a_freed_one_takes_them_again(
+    app: Any, full_log: audit.AuditLog
+) -> None:
+    body = {"command": "cat " + " ".join(f"src/file{k}.py" for k in range(40)), "cwd": WS}
+    answered: list[int] = []
+    refused = None
+    for _ in range(200):
+        r = app.post("/check", json=body)
+        if r.status_code != 200:
+            refused = r
+            break
+        answered.append(r.json()["audit"]["id"])
+    assert refused is not None and answered, "the capped log never filled"
+    assert refused.status_code == 503 and refused.text.count("\n") == 1
+    message = refused.json()["error"]
+    assert "full" in message and "without logging" in message
+    assert app.get("/health").json()["status"] == "refusing"
+    rows = list(audit.read(full_log.path))
+    assert [r["id"] for r in rows] == answered  # every answer logged; the refused line is not in the log
+    full_log.max_pages = None  # space freed: the next tick opens the log again
+    r = app.post("/check", json={"command": "ls", "cwd": WS})
+    assert r.status_code == 200 and app.get("/health").json()["status"] == "ok"
+    assert audit.count(full_log.path) == len(answered) + 1
 
 
 def _filled(tmp_path: Path) -> Path:

@@ -1,4 +1,4 @@
-"""``tcphw gate log``: the shared gate service's audit log.
+"""``tcphw gate serve`` and ``gate log``: the shared gate service and its audit log.
 
 They join the ``gate`` group (``host/cli/gate.py``) and follow its conventions: bad input is one line on stderr
 and exit 4, since 0-3 are decisions.
@@ -13,6 +13,72 @@ from typing import Any
 import click
 
 from tcphw.host.cli.gate import GateInputError, _GateCommand
+
+_BACKEND_HELP = "what validates the descriptors: software, reference (no numpy), gpu, board[:...]"
+
+
+def _one_line(e: BaseException) -> str:
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
+
+
+@click.command(cls=_GateCommand)
+@click.option("--backend", "-b", default="software", show_default=True, help=_BACKEND_HELP)
+@click.option("--socket", "socket_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="listen on this Unix socket (default: the user's, config.service_socket())")  # fmt: skip
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="listen on this TCP port instead, on loopback only (0: any free port)")  # fmt: skip
+@click.option("--host", default="127.0.0.1", show_default=True, help="with --port: a loopback address")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="tool registry (default: the user's, as tcphw tools scan writes it)")  # fmt: skip
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="the audit log (default: the user's, config.audit_log())")  # fmt: skip
+@click.option("--log-sync", type=click.Choice(["full", "normal"]), default="full", show_default=True,
+              help="full: each tick's decisions are on disk before they are answered; normal: in the OS's "
+              "cache (they survive the service's death, not the machine's)")  # fmt: skip
+def serve(
+    backend: str,
+    socket_path: Path | None,
+    port: int | None,
+    host: str,
+    db: Path | None,
+    log_path: Path | None,
+    log_sync: str,
+) -> None:
+    """One gate for many agents: HTTP on a Unix socket (or loopback TCP), every decision in the audit log.
+
+    POST /check {"command", "cwd"} answers the decision; GET /health says what it runs on. Concurrent checks
+    are validated together, one backend call per tick. It judges lines and never runs them. Stops on Ctrl-C
+    or SIGTERM."""
+    from tcphw.host.gate import config
+    from tcphw.host.gate.audit import AuditLog
+    from tcphw.host.gate.gate import open_gate
+    from tcphw.host.gate.service import ServiceError, bind_tcp, bind_unix, loopback, open_service, run
+
+    if socket_path is not None and port is not None:
+        raise GateInputError("give --socket or --port, not both")
+    try:
+        if port is not None:
+            loopback(host)  # refused before the registry and the backend are opened
+        elif host != "127.0.0.1":
+            raise GateInputError("--host goes with --port")
+        registry = db or config.default_registry()
+        log = AuditLog(log_path or config.audit_log(), log_sync)
+        service, problem = open_service(lambda: open_gate(registry, backend), log, {"registry": str(registry)})
+    except ServiceError as e:
+        raise GateInputError(str(e)) from e
+    except GateInputError:
+        raise
+    except Exception as e:  # a missing registry, an unknown backend, a board that does not start
+        raise GateInputError(_one_line(e)) from e
+    try:
+        sock = bind_tcp(host, port) if port is not None else bind_unix(socket_path or config.service_socket())
+    except ServiceError as e:
+        service.close_now()
+        raise GateInputError(str(e)) from e
+    if problem:
+        click.echo(f"tcphw gate serve: {problem}", err=True)
+    run(service, sock)
+
 
 _SINCE_HELP = "only decisions at or after this time (UTC): 2026-12-06, 2026-12-06T14:00; or an age: 30m, 2h, 1d"
 
@@ -78,5 +144,5 @@ def _show(row: dict[str, Any]) -> None:
 
 
 def register(group: click.Group) -> None:
-    for command in (log,):
+    for command in (serve, log):
         group.add_command(command)
