@@ -1,4 +1,4 @@
-"""``tcphw gate serve`` and ``gate log``: the shared gate service and its audit log.
+"""``tcphw gate serve``, ``gate log`` and ``gate bench``: the shared gate service, its audit log, its load.
 
 They join the ``gate`` group (``host/cli/gate.py``) and follow its conventions: bad input is one line on stderr
 and exit 4, since 0-3 are decisions.
@@ -143,6 +143,106 @@ def _show(row: dict[str, Any]) -> None:
     click.echo(f"    {row['reason']}")
 
 
+def _counts(text: str) -> list[int]:
+    try:
+        counts = [int(x) for x in text.replace(",", " ").split()]
+    except ValueError:
+        counts = []
+    if not counts or any(not 1 <= n <= 1024 for n in counts):
+        raise GateInputError(f"--clients {text!r}: give client counts from 1 to 1024, e.g. 1,4,16,64,256")
+    return counts
+
+
+@click.command(cls=_GateCommand)
+@click.option("--backend", "-b", "backends", multiple=True,
+              help="serve on this backend under load (repeatable; default: software, reference, board, gpu, each "
+              "measured where it can run, else skipped with the reason)")  # fmt: skip
+@click.option("--clients", default="1,4,16,64,256", show_default=True, help="the concurrent client counts")
+@click.option("--rounds", type=click.IntRange(1, 50), default=3, show_default=True,
+              help="measured rounds per client count (throughput: their median and its CI)")  # fmt: skip
+@click.option("--seconds", type=click.FloatRange(0.1, 60), default=3.0, show_default=True,
+              help="a round's bound in seconds")  # fmt: skip
+@click.option("--requests", "per_round", type=click.IntRange(1, 1_000_000), default=4000, show_default=True,
+              help="a round's bound in requests")  # fmt: skip
+@click.option("--repeat", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="in process: passes over the lines")  # fmt: skip
+@click.option("--in-process/--no-in-process", default=True, show_default=True,
+              help="measure the gate in process (reference, software on one core)")  # fmt: skip
+@click.option("--load/--no-load", default=True, show_default=True, help="measure gate serve under load")
+@click.option("--tcp", is_flag=True, help="load over a loopback TCP port instead of the Unix socket")
+@click.option("--lines", "line_count", type=click.IntRange(1), default=None,
+              help="only this many of the agent lines, spread over the families (quick runs)")  # fmt: skip
+@click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="judge against this registry (copied) instead of the stored snapshot")  # fmt: skip
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="write gate-bench.json and gate-bench.png here")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="print the result document as JSON")
+def bench(
+    backends: tuple[str, ...],
+    clients: str,
+    rounds: int,
+    seconds: float,
+    per_round: int,
+    repeat: int,
+    in_process: bool,
+    load: bool,
+    tcp: bool,
+    line_count: int | None,
+    db: Path | None,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """How fast the gate decides: in process (the single check, the batch mode) and gate serve under N
+    concurrent clients (decisions/s, latency percentiles, time per stage), on the agent families' lines.
+
+    Each run is bounded in requests and seconds and goes to a Unix socket (or loopback) only."""
+    from tcphw.host.apps.gate import service_bench as sb
+
+    # exported lazily by the package (its __getattr__ registers the backends); mypy sees no explicit export
+    from tcphw.host.backends import BackendError, parse_backend_spec  # type: ignore[attr-defined]
+    from tcphw.host.cli.errors import InputError, check_output_dir
+
+    counts = _counts(clients)
+    asked = list(backends) or (["software", "reference", "board", "gpu"] if load else [])
+    try:
+        for spec in asked:
+            parse_backend_spec(spec)
+        check_output_dir("--out", out)
+    except (BackendError, ValueError, InputError) as e:
+        raise GateInputError(getattr(e, "message", None) or _one_line(e)) from e
+    if not load and backends:
+        raise GateInputError("--backend is for the load; --no-load measures none")
+
+    def progress(text: str) -> None:
+        if not as_json:
+            click.echo(f"  {text}", err=True)
+
+    doc = sb.run(
+        asked if load else [],
+        ["reference", "software:threads=1"] if in_process else [],
+        counts,
+        rounds,
+        per_round,
+        seconds,
+        repeat,
+        db,
+        tcp,
+        progress,
+        line_count,
+    )
+    written = sb.write(doc, out) if out is not None else []
+    click.echo(json.dumps(doc, indent=1) if as_json else sb.format_report(doc))
+    if written:
+        click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
+    bad = [r["backend"] for r in doc["load"] if any(lv["wrong"] or lv["errors"] for lv in r["levels"])]
+    unlogged = [r["backend"] for r in doc["load"] if not r["every_answer_logged"]]
+    if bad or unlogged:
+        raise click.ClickException(
+            f"wrong or failed answers from {', '.join(bad) or 'none'}; answers missing from the log: "
+            f"{', '.join(unlogged) or 'none'}"
+        )
+
+
 def register(group: click.Group) -> None:
-    for command in (serve, log):
+    for command in (serve, log, bench):
         group.add_command(command)
