@@ -117,10 +117,17 @@ def now() -> str:
 
 
 def record(
-    check: Any, caller: Caller, parts_json: str, env: dict[str, str] | None, gate_version: str, table_digest: str
+    check: Any,
+    caller: Caller,
+    parts_json: str,
+    env: dict[str, str] | None,
+    gate_version: str,
+    table_digest: str,
+    reason: str | None = None,
 ) -> Record:
-    """The log's row for a ``Check``; ``parts_json`` is the JSON of its parts, made once for the log and the
-    answer alike. The caller's variables are logged by name only: their values may be secrets."""
+    """The log's row for a ``Check``; ``parts_json`` is the JSON of its parts (and ``reason`` its reason, if
+    known), made once for the log and the answer alike. The caller's variables are logged by name only: their
+    values may be secrets."""
     hashes: list[str] = []
     verdicts = bytearray()
     for part in check.parts:
@@ -135,7 +142,7 @@ def record(
         line=check.line,
         env_names=sorted(env or {}),
         decision=check.decision.name,
-        reason=check.reason(),
+        reason=reason if reason is not None else check.reason(),
         parts=parts_json,
         descriptor_sha256=hashes,
         verdicts=bytes(verdicts),
