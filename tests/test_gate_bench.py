@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -30,3 +31,33 @@ def test_gate_bench_runs_end_to_end_on_tiny_counts(tmp_path: Path) -> None:
     assert (out / "gate-bench.json").exists() and (out / "gate-bench.png").stat().st_size > 0
     bad = CliRunner().invoke(main, ["gate", "bench", "--clients", "0"])
     assert bad.exit_code == 4
+
+
+def test_the_co_design_figures_follow_from_the_measured_ones() -> None:
+    from tcphw.host.apps.gate.codesign import codesign, format_codesign
+
+    level = {
+        "clients": 64,
+        "server_cpu_us": 400.0,
+        "stages_us": {"validate": {"cpu_us": 4.0}},
+        "descriptors_per_decision": 2.0,
+    }
+    project = {
+        "measured": {"fpga": [{"device": "ecp5-85f", "lanes": 1, "pipeline": 2, "throughput_dps": 1.6e8}]},
+        "projections": [{"node_nm": 28, "lanes": 1, "throughput_dps": {"value": 3.2e9}}],
+    }
+    co = codesign({"backend": "software"}, level, 2e8, 10.0, project)
+    assert co["validate_share"] == 0.01
+    assert co["front_end_decisions_per_core"] == 2500.0 and co["front_end_fleet_per_core"] == 25_000.0
+    assert co["accelerator_pays_at_agents"] == 2_500_000.0  # 10 s / 4 us: validation fills one core there
+    assert co["front_end_cores_then"] == 100.0
+
+    def row(start: str) -> Any:
+        [found] = [r for r in co["validators"] if r["what"].startswith(start)]
+        return found
+
+    assert row("software kernel")["decisions_per_s"] == 1e8 and row("software kernel")["fleet"] == 1e9
+    assert row("FPGA fabric, ecp5")["decisions_per_s"] == 8e7
+    assert row("ASIC 28 nm")["dps"] == 3.2e9
+    assert row("iCEBreaker")["dps"] < 20_000  # the link bounds it, not the fabric
+    assert any("negligible" in line for line in format_codesign(co))

@@ -174,6 +174,10 @@ def _counts(text: str) -> list[int]:
               help="only this many of the agent lines, spread over the families (quick runs)")  # fmt: skip
 @click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="judge against this registry (copied) instead of the stored snapshot")  # fmt: skip
+@click.option("--project", "project_json", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="tcphw project --json's output: its FPGA and ASIC rates join the co-design table")  # fmt: skip
+@click.option("--agent-interval", type=click.FloatRange(0.01, 86400), default=10.0, show_default=True,
+              help="co-design assumption: seconds between one agent's commands")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="write gate-bench.json and gate-bench.png here")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="print the result document as JSON")
@@ -189,6 +193,8 @@ def bench(
     tcp: bool,
     line_count: int | None,
     db: Path | None,
+    project_json: Path | None,
+    agent_interval: float,
     out: Path | None,
     as_json: bool,
 ) -> None:
@@ -212,6 +218,14 @@ def bench(
         raise GateInputError(getattr(e, "message", None) or _one_line(e)) from e
     if not load and backends:
         raise GateInputError("--backend is for the load; --no-load measures none")
+    project = None
+    if project_json is not None:
+        try:
+            project = json.loads(project_json.read_text())
+            if not isinstance(project, dict) or "projections" not in project:
+                raise ValueError("no projections")
+        except (OSError, ValueError) as e:
+            raise GateInputError(f"--project {project_json}: not tcphw project --json's output ({e})") from e
 
     def progress(text: str) -> None:
         if not as_json:
@@ -229,6 +243,8 @@ def bench(
         tcp,
         progress,
         line_count,
+        project,
+        agent_interval,
     )
     written = sb.write(doc, out) if out is not None else []
     click.echo(json.dumps(doc, indent=1) if as_json else sb.format_report(doc))

@@ -322,24 +322,27 @@ def under_load(
 # -- the whole bench -------------------------------------------------------------------------------------
 
 
-def unavailable(spec: str) -> str | None:
-    """Why a backend cannot be measured here, or None."""
+def probe(spec: str) -> tuple[str | None, dict[str, Any]]:
+    """Why a backend cannot be measured here (None if it can), and what it says of itself."""
     name = spec.partition(":")[0]
     if name == "gpu":
         from tcphw.host.backends.gpu import gpu_available
 
         if not gpu_available():
-            return "no CUDA GPU on this machine"
+            return "no CUDA GPU on this machine", {}
     if name in ("reference", "software"):
-        return None
+        return None, {}
     # exported lazily by the package (its __getattr__ registers the backends); mypy sees no explicit export
     from tcphw.host.backends import BackendError, open_backend  # type: ignore[attr-defined]
 
     try:
-        open_backend(spec).close()
+        backend = open_backend(spec)
     except BackendError as e:
-        return str(e).splitlines()[0]
-    return None
+        return str(e).splitlines()[0], {}
+    try:
+        return None, dict(backend.info())
+    finally:
+        backend.close()
 
 
 def run(
@@ -354,6 +357,8 @@ def run(
     tcp: bool = False,
     progress: Progress | None = None,
     line_count: int | None = None,
+    project: dict[str, Any] | None = None,
+    interval_s: float = 10.0,
 ) -> dict[str, Any]:
     from tcphw.host.apps.environment import environment
     from tcphw.host.apps.gate import snapshot
@@ -389,8 +394,9 @@ def run(
         if backends:
             expected = expected_decisions(registry, lines)
             doc["decisions"] = {d: expected.count(d) for d in ("APPROVE", "CAUTION", "REQUIRE_APPROVAL", "REJECT")}
+        infos: dict[str, dict[str, Any]] = {}
         for spec in backends:
-            reason = unavailable(spec)
+            reason, infos[spec] = probe(spec)
             if reason is not None:
                 doc["not_measured"][spec] = reason
                 if progress:
@@ -399,6 +405,16 @@ def run(
             doc["load"].append(under_load(spec, registry, lines, expected, clients, rounds, per_round, seconds, tcp,
                                           progress))  # fmt: skip
     doc["verdict"] = verdict(doc)
+    software = next((r for r in doc["load"] if r["backend"].partition(":")[0] == "software"), None)
+    if software is not None and software["levels"]:
+        from tcphw.host.apps.gate.codesign import codesign, software_rate
+
+        at = next((lv for lv in software["levels"] if lv["clients"] == GOAL_CLIENTS), None)
+        at = at or max(software["levels"], key=lambda lv: lv["throughput_dps"])
+        board = next((infos[s] for s in infos if s.partition(":")[0] == "board" and infos[s]), None)
+        if progress:
+            progress("co-design: the software kernel on one core")
+        doc["codesign"] = codesign(software, at, software_rate(), interval_s, project, board)
     return doc
 
 
@@ -474,6 +490,11 @@ def format_report(doc: dict[str, Any]) -> str:
                        f"validate wall {lv['stages_us']['validate']['wall_us']:.1f}")  # fmt: skip
     for spec, reason in doc["not_measured"].items():
         out.append(f"{spec}: not measured: {reason}")
+    if doc.get("codesign"):
+        from tcphw.host.apps.gate.codesign import format_codesign
+
+        out.append("")
+        out.extend(format_codesign(doc["codesign"]))
     v = doc.get("verdict", {})
     if v:
         out.append("")
