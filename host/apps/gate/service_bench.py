@@ -224,6 +224,25 @@ def _percentile(x: np.ndarray, q: float) -> float:
     return float(np.quantile(x, q)) if x.size else float("nan")
 
 
+def _summed(rounds: Sequence[Round]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two /stats documents whose difference is the sum of each round's own difference."""
+
+    def zero(x: Any) -> Any:
+        return {k: zero(v) for k, v in x.items()} if isinstance(x, dict) else 0
+
+    def add(total: Any, after: Any, before: Any) -> Any:
+        if isinstance(total, dict):
+            return {k: add(total[k], after[k], before[k]) for k in total}
+        return total + after - before
+
+    keys = ("decisions", "ticks", "process_cpu_s", "stages")
+    before = {k: zero(rounds[0].stats_before[k]) for k in keys}
+    after = before
+    for r in rounds:
+        after = {k: add(after[k], r.stats_after[k], r.stats_before[k]) for k in keys}
+    return before, after
+
+
 def summarise_level(rounds: Sequence[Round]) -> dict[str, Any]:
     """One client count's figures from its measured rounds."""
     from tcphw.host.gate.stages import per_decision
@@ -232,8 +251,7 @@ def summarise_level(rounds: Sequence[Round]) -> dict[str, Any]:
     rates = [r.answered / r.seconds for r in measured if r.seconds > 0]
     latencies = np.asarray([x for r in measured for x in r.latencies], dtype=float) * 1e3
     answered = sum(r.answered for r in measured)
-    first = measured[0].stats_before
-    last = measured[-1].stats_after
+    first, last = _summed(measured)  # the rounds of one level need not be back to back
     decided = last["decisions"] - first["decisions"]
     ticks = last["ticks"] - first["ticks"]
     wall = sum(r.seconds for r in measured)
@@ -294,14 +312,17 @@ def under_load(
             address = service.wait_ready()
             start_s = time.perf_counter() - started
             health = client.health(address)
-            levels, answered_total = [], 0
-            for n in clients:
-                if progress:
-                    progress(f"{backend}: {n} client{'s' if n != 1 else ''}")
-                all_rounds = run_level(address, requests, expected, n, rounds, per_round, seconds,
-                                       warmup=max(2 * n, min(200, per_round)))  # fmt: skip
-                answered_total += sum(r.answered for r in all_rounds)
-                levels.append(summarise_level(all_rounds))
+            # Round by round over the client counts (1, 4, ..., then 1, 4, ... again), so that a slow drift of a
+            # shared machine falls on every count alike instead of on the last ones.
+            by_count: dict[int, list[Round]] = {n: [] for n in clients}
+            for k in range(rounds):
+                for n in clients:
+                    if progress:
+                        progress(f"{backend}: {n} client{'s' if n != 1 else ''}, round {k + 1} of {rounds}")
+                    warmup = max(2 * n, min(200, per_round)) if k == 0 else 2 * n
+                    by_count[n] += run_level(address, requests, expected, n, 1, per_round, seconds, warmup)
+            answered_total = sum(r.answered for runs in by_count.values() for r in runs)
+            levels = [summarise_level(by_count[n]) for n in clients]
         finally:
             code = service.stop()
         logged = audit.count(service.log) if service.log.exists() else 0
