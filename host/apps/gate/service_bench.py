@@ -300,7 +300,7 @@ def summarise_level(rounds: Sequence[Round]) -> dict[str, Any]:
 
 
 def under_load(
-    backend: str,
+    backends: Sequence[str],
     db: Path,
     lines: Sequence[dict[str, Any]],
     expected: list[str],
@@ -310,44 +310,63 @@ def under_load(
     seconds: float,
     tcp: bool = False,
     progress: Progress | None = None,
-) -> dict[str, Any]:
-    """A service on ``backend`` under each client count; its audit log checked against the answers at the end."""
+) -> list[dict[str, Any]]:
+    """A service on each backend under each client count; each audit log checked against the answers at the end.
+
+    The services run side by side (an idle one costs nothing, a virtual board's simulator included) and every
+    round visits every backend and every client count in turn, the backends' order rotating from round to
+    round: on a machine shared with other work, load that comes and goes falls on them all alike instead of
+    on whichever ran last."""
     from tcphw.host.gate import audit, client
 
     requests = encode_requests(lines)
     with tempfile.TemporaryDirectory(prefix="tcphw-gate-bench-") as tmp:
-        service = ServiceProcess(backend, db, Path(tmp), tcp)
-        started = time.perf_counter()
+        services: dict[str, ServiceProcess] = {}
+        start_s: dict[str, float] = {}
+        health: dict[str, dict[str, Any]] = {}
+        codes: dict[str, int] = {}
+        by: dict[str, dict[int, list[Round]]] = {spec: {n: [] for n in clients} for spec in backends}
         try:
-            address = service.wait_ready()
-            start_s = time.perf_counter() - started
-            health = client.health(address)
-            # Round by round over the client counts (1, 4, ..., then 1, 4, ... again), so that a slow drift of a
-            # shared machine falls on every count alike instead of on the last ones.
-            by_count: dict[int, list[Round]] = {n: [] for n in clients}
+            for k, spec in enumerate(backends):  # one after another: each start is timed on its own
+                folder = Path(tmp) / f"service-{k}"
+                folder.mkdir()
+                started = time.perf_counter()
+                services[spec] = ServiceProcess(spec, db, folder, tcp)
+                services[spec].wait_ready()
+                start_s[spec] = time.perf_counter() - started
+                health[spec] = client.health(services[spec].address)
             for k in range(rounds):
-                for n in clients:
-                    if progress:
-                        progress(f"{backend}: {n} client{'s' if n != 1 else ''}, round {k + 1} of {rounds}")
-                    warmup = max(2 * n, min(200, per_round)) if k == 0 else 2 * n
-                    by_count[n] += run_level(address, requests, expected, n, 1, per_round, seconds, warmup)
-            answered_total = sum(r.answered for runs in by_count.values() for r in runs)
-            levels = [summarise_level(by_count[n]) for n in clients]
+                order = list(backends[k % len(backends) :]) + list(backends[: k % len(backends)])
+                for spec in order:
+                    for n in clients:
+                        if progress:
+                            progress(f"{spec}: {n} client{'s' if n != 1 else ''}, round {k + 1} of {rounds}")
+                        warmup = max(2 * n, min(200, per_round)) if k == 0 else 2 * n
+                        address = services[spec].address
+                        by[spec][n] += run_level(address, requests, expected, n, 1, per_round, seconds, warmup)
         finally:
-            code = service.stop()
-        logged = audit.count(service.log) if service.log.exists() else 0
-        return {
-            "backend": backend,
-            "validator": health.get("backend"),
-            "transport": "tcp loopback" if tcp else "unix socket",
-            "log_sync": health.get("log_sync"),
-            "start_s": start_s,
-            "levels": levels,
-            "answered_total": answered_total,
-            "logged_total": logged,
-            "every_answer_logged": logged == answered_total,
-            "exit_code": code,
-        }
+            for spec, service in services.items():
+                codes[spec] = service.stop()
+        out = []
+        for spec in backends:
+            log = services[spec].log
+            logged = audit.count(log) if log.exists() else 0
+            answered = sum(r.answered for runs in by[spec].values() for r in runs)
+            out.append(
+                {
+                    "backend": spec,
+                    "validator": health[spec].get("backend"),
+                    "transport": "tcp loopback" if tcp else "unix socket",
+                    "log_sync": health[spec].get("log_sync"),
+                    "start_s": start_s[spec],
+                    "levels": [summarise_level(by[spec][n]) for n in clients],
+                    "answered_total": answered,
+                    "logged_total": logged,
+                    "every_answer_logged": logged == answered,
+                    "exit_code": codes[spec],
+                }
+            )
+        return out
 
 
 # -- the whole bench -------------------------------------------------------------------------------------
@@ -426,15 +445,18 @@ def run(
             expected = expected_decisions(registry, lines)
             doc["decisions"] = {d: expected.count(d) for d in ("APPROVE", "CAUTION", "REQUIRE_APPROVAL", "REJECT")}
         infos: dict[str, dict[str, Any]] = {}
+        measured = []
         for spec in backends:
             reason, infos[spec] = probe(spec)
-            if reason is not None:
-                doc["not_measured"][spec] = reason
-                if progress:
-                    progress(f"{spec}: not measured: {reason}")
+            if reason is None:
+                measured.append(spec)
                 continue
-            doc["load"].append(under_load(spec, registry, lines, expected, clients, rounds, per_round, seconds, tcp,
-                                          progress))  # fmt: skip
+            doc["not_measured"][spec] = reason
+            if progress:
+                progress(f"{spec}: not measured: {reason}")
+        if measured:
+            doc["load"] = under_load(measured, registry, lines, expected, clients, rounds, per_round, seconds, tcp,
+                                     progress)  # fmt: skip
     doc["verdict"] = verdict(doc)
     software = next((r for r in doc["load"] if r["backend"].partition(":")[0] == "software"), None)
     if software is not None and software["levels"]:
