@@ -320,9 +320,9 @@ def test_a_read_only_log_refuses_checks_and_never_answers_without_logging(folder
             assert status == 503
             message = one_line_error(data)
             assert "cannot be written" in message and "without logging" in message
-            with pytest.raises(client.ServiceUnavailable) as refused:
+            with pytest.raises(client.ServiceRefused) as refused:  # a refusal, not "no service": the hook denies
                 client.check("ls", "/tmp", address=served.address)
-            assert refused.value.status == 503
+            assert refused.value.status == 503 and "without logging" in str(refused.value)
         finally:
             served.stop()
     finally:
@@ -351,6 +351,9 @@ def test_the_client_finds_a_service_by_its_default_socket_or_the_settings(
         assert client.service_address() == "http://127.0.0.1:9"
         with pytest.raises(client.ServiceUnavailable):
             client.check("ls", "/tmp")  # nothing listens there: the caller falls back
+        with pytest.raises(client.ServiceRefused) as bad:  # it answered: a refusal, not an absence
+            client.check("ls", "relative/folder", address=served.address)
+        assert bad.value.status == 400
     finally:
         served.stop()
     assert not config.service_socket().exists()  # the service takes its socket with it

@@ -2,7 +2,10 @@
 
 The Claude Code hook starts a fresh Python for every command line and has 150 ms to answer, so this module
 imports nothing beyond the standard library and the gate's config (``http.client`` only when it asks). When no
-service runs, or it fails, ``check`` raises ``ServiceUnavailable`` and the caller judges the line itself.
+service runs, or it does not answer, ``check`` raises ``ServiceUnavailable`` and the caller judges the line
+itself. When it answers with a refusal instead of a decision (a 4xx for a bad request, a 503 when its audit log
+takes no writes), ``check`` raises ``ServiceRefused``: not a decision, and not a reason to decide elsewhere
+behind the service's back either (the hook denies).
 
 Addresses are ``unix:/path/to/gate.sock`` or ``http://127.0.0.1:PORT``. ``service_address`` finds one: the
 ``"service"`` entry of the settings file (``config.settings_file()``) if it names one, else the default
@@ -22,12 +25,22 @@ UNIX = "unix:"
 HTTP = "http://"
 
 
-class ServiceUnavailable(Exception):
-    """No gate service answered with a decision: none runs, it refused (``status``), or it failed. Fall back."""
+class ServiceError(Exception):
+    """No decision from the gate service; ``status`` is the HTTP status it answered with, if it answered."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ServiceUnavailable(ServiceError):
+    """No gate service answered: none runs, it could not be reached in time, or its answer was not HTTP and JSON.
+    Fall back to judging the line in-process."""
+
+
+class ServiceRefused(ServiceError):
+    """The service answered with a refusal, one line in ``str(e)`` and its ``status``: 400/413 for a request it
+    will not judge, 503 when its audit log takes no writes or the gate failed on the line."""
 
 
 def _settings_address() -> str | None:
@@ -123,7 +136,7 @@ def _answer(address: str, status: int, data: bytes) -> Any:
         raise ServiceUnavailable(f"the gate service at {address} answered {status} with no JSON", status) from None
     if status != 200:
         message = obj.get("error") if isinstance(obj, dict) else None
-        raise ServiceUnavailable(f"the gate service at {address} answered {status}: {message or data!r}", status)
+        raise ServiceRefused(f"the gate service at {address} answered {status}: {message or data!r}", status)
     return obj
 
 
@@ -138,7 +151,7 @@ def check(
 ) -> dict[str, Any]:
     """The service's decision on ``command`` run in ``cwd``: ``Check.as_dict()`` (decision, reason, parts) plus
     ``audit`` (the log row). ``address`` defaults to ``service_address()``. Raises ServiceUnavailable when no
-    service runs, or it does not answer with a decision within ``timeout`` seconds."""
+    service runs or none answers within ``timeout`` seconds, ServiceRefused when it answers with a refusal."""
     where = address or service_address()
     if where is None:
         raise ServiceUnavailable("no gate service runs (tcphw gate serve starts one)")
