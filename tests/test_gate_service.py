@@ -292,6 +292,33 @@ def test_kill_9_under_load_loses_no_answered_decision(folder: Path, db: Path) ->
     assert not lost, f"{len(lost)} answered decisions are not in the log: {list(lost)[:3]}"
 
 
+def test_a_persons_rules_apply_from_the_next_check_and_a_broken_file_refuses(folder: Path, db: Path) -> None:
+    from tcphw.host.gate import rules
+
+    path = folder / "rules" / "gate-rules.json"
+    log = folder / "rules.sqlite"
+    served = serve(folder, "--socket", str(folder / "rules.sock"), "--db", str(db), "--log", str(log),
+                   "--rules", str(path))  # fmt: skip
+    try:
+        before = client.check("ls -la", WS, address=served.address)
+        assert before["decision"] == "APPROVE"
+        rules.add("deny", "ls *", path)  # as tcphw gate rule add does, while the service runs
+        in_force = rules.load(path).digest()
+        after = client.check("ls -la", WS, address=served.address)
+        assert after["decision"] == "REJECT" and "rule.deny" in after["reason"]
+        assert client.health(served.address)["rules_count"] == 1
+        path.write_text("{not json")
+        with pytest.raises(client.ServiceRefused) as broken:
+            client.check("ls -la", WS, address=served.address)
+        assert broken.value.status == 503 and "rules file" in str(broken.value)
+        path.unlink()
+        assert client.check("ls -la", WS, address=served.address)["decision"] == "APPROVE"
+    finally:
+        served.stop()
+    digests = [r["rules_digest"] for r in audit.read(log)]
+    assert digests == [None, in_force, None]  # the rules each decision was taken under
+
+
 def _drop_dac_override() -> tuple[str, ...]:
     """As root, a prefix that runs the service without CAP_DAC_OVERRIDE, so file modes bind it as they bind
     any user (no mount needed); as a user, nothing."""

@@ -32,6 +32,8 @@ def _one_line(e: BaseException) -> str:
               help="tool registry (default: the user's, as tcphw tools scan writes it)")  # fmt: skip
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="the audit log (default: the user's, config.audit_log())")  # fmt: skip
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="the person's rules file (default: the user's); read again whenever it changes")  # fmt: skip
 @click.option("--log-sync", type=click.Choice(["full", "normal"]), default="full", show_default=True,
               help="full: each tick's decisions are on disk before they are answered; normal: in the OS's "
               "cache (they survive the service's death, not the machine's)")  # fmt: skip
@@ -42,6 +44,7 @@ def serve(
     host: str,
     db: Path | None,
     log_path: Path | None,
+    rules_path: Path | None,
     log_sync: str,
 ) -> None:
     """One gate for many agents: HTTP on a Unix socket (or loopback TCP), every decision in the audit log.
@@ -63,7 +66,10 @@ def serve(
             raise GateInputError("--host goes with --port")
         registry = db or config.default_registry()
         log = AuditLog(log_path or config.audit_log(), log_sync)
-        service, problem = open_service(lambda: open_gate(registry, backend), log, {"registry": str(registry)})
+        rules = rules_path or config.rules_file()
+        service, problem = open_service(
+            lambda: open_gate(registry, backend, rules=rules), log, {"registry": str(registry)}, rules
+        )
     except ServiceError as e:
         raise GateInputError(str(e)) from e
     except GateInputError:
@@ -203,9 +209,7 @@ def bench(
 
     Each run is bounded in requests and seconds and goes to a Unix socket (or loopback) only."""
     from tcphw.host.apps.gate import service_bench as sb
-
-    # exported lazily by the package (its __getattr__ registers the backends); mypy sees no explicit export
-    from tcphw.host.backends import BackendError, parse_backend_spec  # type: ignore[attr-defined]
+    from tcphw.host.backends import BackendError, parse_backend_spec
     from tcphw.host.cli.errors import InputError, check_output_dir
 
     counts = _counts(clients)

@@ -2,9 +2,10 @@
 
 An append-only SQLite file in WAL mode (``config.audit_log()`` unless told otherwise), one row a decision:
 when, who asked, where, the line, the decision and its reason, the parts, the SHA-256 of each descriptor the
-decision rests on with its verdict byte, the backend that validated them, and the gate's version and table
-digest. Triggers refuse UPDATE and DELETE: a mistake in a program cannot rewrite history (the file's owner can
-still delete the file; the log guards against accidents, not against its owner).
+decision rests on with its verdict byte, the backend that validated them, the gate's version and table digest,
+and the digest of the person's rules in force. Triggers refuse UPDATE and DELETE: a mistake in a program
+cannot rewrite history (the file's owner can still delete the file; the log guards against accidents, not
+against its owner).
 
 Durability: the service commits once per tick (one transaction for the tick's decisions) and answers only
 after the commit returns. ``synchronous=FULL`` (the default) syncs the WAL to disk at each commit, so an
@@ -35,7 +36,7 @@ SYNC_MODES = ("full", "normal")
 COLUMNS = (
     "time", "batch", "caller_uid", "caller_pid", "caller_address", "caller_name", "cwd", "workspace", "line",
     "env_names", "decision", "reason", "parts", "descriptor_sha256", "verdicts", "backend", "gate_version",
-    "table_digest",
+    "table_digest", "rules_digest",
 )  # fmt: skip
 
 INSERT = f"INSERT INTO decisions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
@@ -61,7 +62,8 @@ SCHEMA = (
         verdicts BLOB NOT NULL,
         backend TEXT NOT NULL,
         gate_version TEXT NOT NULL,
-        table_digest TEXT NOT NULL
+        table_digest TEXT NOT NULL,
+        rules_digest TEXT
     )""",
     "CREATE INDEX decisions_time ON decisions (time)",
     """CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
@@ -108,6 +110,7 @@ class Record:
     backend: str
     gate_version: str
     table_digest: str
+    rules_digest: str | None = None  # the person's rules in force (rules.Rules.digest), when there are any
 
 
 def now() -> str:
@@ -124,6 +127,7 @@ def record(
     gate_version: str,
     table_digest: str,
     reason: str | None = None,
+    rules_digest: str | None = None,
 ) -> Record:
     """The log's row for a ``Check``; ``parts_json`` is the JSON of its parts (and ``reason`` its reason, if
     known), made once for the log and the answer alike. The caller's variables are logged by name only: their
@@ -149,6 +153,7 @@ def record(
         backend=check.backend or "",
         gate_version=gate_version,
         table_digest=table_digest,
+        rules_digest=rules_digest,
     )
 
 
@@ -279,7 +284,7 @@ def _values(r: Record, first_id: int) -> tuple[Any, ...]:
     return (
         r.time, first_id, r.caller.uid, r.caller.pid, r.caller.address, r.caller.name, r.cwd, r.workspace, r.line,
         json.dumps(r.env_names), r.decision, r.reason, r.parts, json.dumps(r.descriptor_sha256), r.verdicts,
-        r.backend, r.gate_version, r.table_digest,
+        r.backend, r.gate_version, r.table_digest, r.rules_digest,
     )  # fmt: skip
 
 

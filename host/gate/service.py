@@ -90,6 +90,7 @@ class Service:
         log: AuditLog,
         info: dict[str, Any],
         max_batch: int = MAX_BATCH,
+        rules: Path | None = None,
     ) -> None:
         from tcphw import __version__
         from tcphw.host.gate.table import digest
@@ -101,6 +102,8 @@ class Service:
         self.max_batch = max_batch
         self.clock = StageClock()
         self.counters = Counters()
+        self.rules_file = rules  # the person's rules file the gate was opened with, read again when it changes
+        self._rules_seen: tuple[int, int, int] | None = None  # that file as the gate last read it
         self.pending: list[Pending] = []
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
@@ -111,6 +114,7 @@ class Service:
             self._executor.shutdown(wait=False)
             raise
         instrument(self.gate, self.clock)
+        self._rules_seen = _stamp(self._rules_path())
 
     # -- the tick loop (event loop side) ----------------------------------------------------------
 
@@ -173,8 +177,33 @@ class Service:
 
     # -- one tick (the tick thread) ----------------------------------------------------------------
 
+    def _rules_path(self) -> Path | None:
+        return self.rules_file if hasattr(self.gate, "rules") else None
+
+    def _fresh_rules(self) -> None:
+        """The person's rules as their file holds them now: ``gate rule add`` takes effect on the next tick, as
+        it does for a hook that starts afresh. A file that cannot be read raises RulesError (the tick is
+        refused: answering without a deny rule the person wrote could approve what they refused)."""
+        path = self._rules_path()
+        if path is None:
+            return
+        stamp = _stamp(path)
+        if stamp == self._rules_seen:
+            return
+        from tcphw.host.gate.rules import load
+
+        self.gate.rules = load(path)
+        self._rules_seen = stamp
+
     def _tick(self, batch: list[Pending]) -> list[bytes | Refused]:
         """Judge, validate and decide every line of the tick, log the decisions, and encode the answers."""
+        from tcphw.host.gate.rules import RulesError
+
+        try:
+            self._fresh_rules()
+        except RulesError as e:
+            self.counters.refused += len(batch)
+            return [Refused(503, f"{e}; fix it, or remove it, and ask again")] * len(batch)
         self.counters.ticks += 1
         self.counters.largest_tick = max(self.counters.largest_tick, len(batch))
         with self.clock.timing("check"):
@@ -182,13 +211,15 @@ class Service:
         with self.clock.timing("encode"):
             decided: list[tuple[int, str]] = []  # (index in the tick, the answer's JSON up to its audit entry)
             records = []
+            rules = getattr(self.gate, "rules", None)
+            rules_digest = rules.digest() if rules is not None and len(rules) else None
             for i, (p, c) in enumerate(zip(batch, checks, strict=True)):
                 if isinstance(c, Refused):
                     continue
                 d = c.as_dict()
                 parts = json.dumps(d.pop("parts"))  # once, for the log and the answer
                 records.append(record(c, p.caller, parts, p.request.env, self.version, self.table_digest,
-                                      d["reason"]))  # fmt: skip
+                                      d["reason"], rules_digest))  # fmt: skip
                 # Check.as_dict's keys in its order (parts is its last), then the audit entry
                 decided.append((i, f'{json.dumps(d)[:-1]}, "parts": {parts}, "audit": '))
         results: list[bytes | Refused] = [c if isinstance(c, Refused) else b"" for c in checks]
@@ -222,7 +253,10 @@ class Service:
     # -- what /health and /stats say ---------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:
+        rules = getattr(self.gate, "rules", None)
         return {
+            "rules": str(self.rules_file) if self.rules_file is not None else None,
+            "rules_count": len(rules) if rules is not None else 0,
             "status": "refusing" if self.log.error else "ok",
             **self.info,
             "backend": self.gate.validator.name,
@@ -246,6 +280,17 @@ class Service:
             "process_cpu_s": t.user + t.system,
             "stages": self.clock.snapshot(),
         }
+
+
+def _stamp(path: Path | None) -> tuple[int, int, int] | None:
+    """What says a file changed (inode, size, mtime: a rules file is replaced whole), or None if it is absent."""
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _warm(open_gate: Callable[[], Any]) -> Any:
@@ -408,7 +453,7 @@ def peer_protocol() -> type:
     except ImportError:
         from uvicorn.protocols.http.h11_impl import H11Protocol as Base  # type: ignore[assignment]
 
-    class PeerProtocol(Base):  # type: ignore[misc, valid-type]
+    class PeerProtocol(Base):
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             peer = _peer(transport)
@@ -512,7 +557,9 @@ def address_of(sock: socket.socket) -> str:
 # -- running it -----------------------------------------------------------------------------------------
 
 
-def open_service(open_gate: Callable[[], Any], log: AuditLog, info: dict[str, Any]) -> tuple[Service, str | None]:
+def open_service(
+    open_gate: Callable[[], Any], log: AuditLog, info: dict[str, Any], rules: Path | None = None
+) -> tuple[Service, str | None]:
     """The service on a gate and a log; also why the log refuses writes, if it does. A log that refuses does
     not stop the start: /health says why, and every check is refused with the reason until the log takes
     writes again (each tick tries), rather than a service manager restarting the service in a loop."""
@@ -521,7 +568,7 @@ def open_service(open_gate: Callable[[], Any], log: AuditLog, info: dict[str, An
         log.open()
     except AuditError as e:
         problem = f"{e}; checks are refused until it can be written"
-    return Service(open_gate, log, info), problem
+    return Service(open_gate, log, info, rules=rules), problem
 
 
 def run(
