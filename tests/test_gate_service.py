@@ -386,6 +386,28 @@ def test_the_client_finds_a_service_by_its_default_socket_or_the_settings(
     assert not config.service_socket().exists()  # the service takes its socket with it
 
 
+def test_the_hooks_and_the_mcp_servers_ask_uses_the_service_and_never_reads_a_refusal_as_a_decision(
+    service: Served, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tcphw.host.gate import config
+    from tcphw.host.gate.ask import ask
+    from tcphw.host.gate.gate import Gate
+
+    monkeypatch.setenv("TCPHW_CONFIG_DIR", str(folder / "ask-config"))
+    config.settings_file().parent.mkdir(parents=True, exist_ok=True)
+    config.settings_file().write_text(json.dumps({"service": service.address}))
+
+    def local() -> Any:
+        raise AssertionError("the in-process gate was opened while the service answers")
+
+    answer, where = ask(local, "git push --force origin main", WS, caller="claude:test")
+    assert where == "service" and answer["audit"]["id"] > 0
+    with pytest.raises(client.ServiceRefused):  # a refusal is an error (the hook denies), not a fallback
+        ask(local, "ls", "relative/folder")
+    config.settings_file().write_text(json.dumps({"service": "http://127.0.0.1:9"}))  # configured, not running
+    assert ask(lambda: Gate(None), "ls", WS)[1] == "in-process"
+
+
 def test_the_client_imports_the_standard_library_only() -> None:
     code = (
         "import sys, tcphw.host.gate.client as c; c.service_address(); "
