@@ -34,7 +34,7 @@ def software_rate(count: int = 1_000_000, repeat: int = 5) -> float:
     import numpy as np
 
     from tcphw.descriptors.generate import generate
-    from tcphw.host.backends import open_backend  # type: ignore[attr-defined]  # exported lazily
+    from tcphw.host.backends import open_backend
 
     rows, _ = generate(count, seed=1)
     with open_backend("software:threads=1") as backend:

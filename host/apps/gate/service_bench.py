@@ -382,8 +382,7 @@ def probe(spec: str) -> tuple[str | None, dict[str, Any]]:
             return "no CUDA GPU on this machine", {}
     if name in ("reference", "software"):
         return None, {}
-    # exported lazily by the package (its __getattr__ registers the backends); mypy sees no explicit export
-    from tcphw.host.backends import BackendError, open_backend  # type: ignore[attr-defined]
+    from tcphw.host.backends import BackendError, open_backend
 
     try:
         backend = open_backend(spec)
