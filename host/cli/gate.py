@@ -546,3 +546,8 @@ def install_claude(scope: str, folder: Path | None, remove: bool) -> None:
 
 
 from tcphw.host.cli import gate_agents  # noqa: E402, F401  (last: it registers the agents commands on gate)
+
+# The shared service's commands (serve, log, bench) live in their own module; it imports the names above.
+from tcphw.host.cli import gate_service as _service  # noqa: E402
+
+_service.register(gate)

@@ -128,3 +128,20 @@ def build(registry: Any, looked_up: set[str], source: str) -> dict[str, Any]:
         "tools": tools,
         "names": names,
     }
+
+
+def write_registry(path: Path, snapshot: Path | None = None) -> Path:
+    """The stored snapshot (or one at ``snapshot``) written into a registry file at ``path``, for what opens
+    registries by path (``gate serve``, and so ``gate bench``): the same rows, each as a scanned tool, as the
+    snapshot registry answers them."""
+    from tcphw.host.apps.tools.registry import Registry, ToolRow
+
+    snap = load(snapshot)
+    stamp = "2026-01-01T00:00:00+00:00"
+    with Registry(path) as registry, registry.transaction():
+        for name, row in sorted(snap._rows.items()):
+            where = f"/usr/bin/{name}"
+            tool = ToolRow(name, where, where, 0, 0, None, "snapshot", None, row.risk, 0, tuple(row.reasons),
+                           "snapshot", row.descriptor, stamp)  # fmt: skip
+            registry.put(tool, "the stored snapshot", stamp)
+    return path
