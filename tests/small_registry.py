@@ -21,7 +21,7 @@ PROGRAMS = {
 
 def write(path: Path) -> Path:
     """The registry at ``path``, with the programs above as a scan would have registered them."""
-    with Registry(path) as registry, registry.transaction():
+    with Registry(path, create=True) as registry, registry.transaction():
         for name, (risk, caps, reason) in PROGRAMS.items():
             d = Descriptor.for_command(name, risk, caps).encode()
             row = ToolRow(name, f"/usr/bin/{name}", f"/usr/bin/{name}", 1, 0, "1.0", "man", None, risk.name, caps,

@@ -118,7 +118,7 @@ def test_a_snapshot_is_taken_from_a_registry_and_judges_alike(tmp_path: Path) ->
     from tcphw.host.apps.tools.registry import Registry, ToolRow
 
     db = tmp_path / "r.sqlite"
-    with Registry(db) as registry, registry.transaction():
+    with Registry(db, create=True) as registry, registry.transaction():
         for name, risk in (("ls", Risk.SAFE), ("git", Risk.LOW_RISK), ("rm", Risk.CRITICAL)):
             d = Descriptor.for_command(name, risk, 0).encode()
             row = ToolRow(name, f"/usr/bin/{name}", f"/usr/bin/{name}", 1, 0, None, "man", None, risk.name, 0,

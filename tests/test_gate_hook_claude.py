@@ -34,7 +34,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     snap = snapshot.load()
     path = tmp_path_factory.mktemp("reg") / "tools.sqlite"
-    with Registry(path) as registry, registry.transaction():
+    with Registry(path, create=True) as registry, registry.transaction():
         for name in ("git", "npm", "rm", "curl", "python", "ls"):
             row = snap.lookup(name)
             assert row is not None, name

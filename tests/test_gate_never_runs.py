@@ -77,7 +77,7 @@ def test_the_cli_and_the_hook_run_nothing(traps: tuple[Path, Path], tmp_path: Pa
     db = tmp_path / "tools.sqlite"
     from tcphw.host.apps.tools.registry import Registry
 
-    with Registry(db):
+    with Registry(db, create=True):
         pass
     done = subprocess.run(
         [sys.executable, "-m", "tcphw", "gate", "check", "--db", str(db), "--jsonl"],

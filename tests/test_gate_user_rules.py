@@ -121,6 +121,6 @@ def _registry(tmp_path: Path) -> Path:
     from tcphw.host.apps.tools.registry import Registry
 
     db = tmp_path / "r.sqlite"
-    with Registry(db):
+    with Registry(db, create=True):
         pass
     return db

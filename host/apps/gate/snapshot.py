@@ -138,7 +138,7 @@ def write_registry(path: Path, snapshot: Path | None = None) -> Path:
 
     snap = load(snapshot)
     stamp = "2026-01-01T00:00:00+00:00"
-    with Registry(path) as registry, registry.transaction():
+    with Registry(path, create=True) as registry, registry.transaction():
         for name, row in sorted(snap._rows.items()):
             where = f"/usr/bin/{name}"
             tool = ToolRow(name, where, where, 0, 0, None, "snapshot", None, row.risk, 0, tuple(row.reasons),
