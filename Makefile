@@ -58,6 +58,7 @@ demo: $(STAMP)
 	$(BIN)/tcphw gen --count 1000000 --seed 1 --out $(BUILD)/demo.tcpd
 	$(BIN)/tcphw validate $(BUILD)/demo.tcpd --out $(BUILD)/demo.verdicts
 	$(BIN)/tcphw bench --compare software --count 1000000 --repeat 5 --out $(BUILD)/demo-bench
+	$(BIN)/tcphw gate demo --out $(BUILD)/gate-demo
 
 test: $(STAMP) $(LABGRID_STAMP)
 	TCPHW_LABGRID_BIN=$(CURDIR)/$(LABGRID)/bin $(BIN)/python -m pytest

@@ -263,6 +263,26 @@ def bench(
         )
 
 
+@click.command(cls=_GateCommand)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/gate-demo"),
+              show_default=True, help="the demo's folder: registry, socket, audit log, config")  # fmt: skip
+@click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="this registry instead of the stored snapshot of a scan")  # fmt: skip
+def demo(out: Path, db: Path | None) -> None:
+    """Start gate serve for a moment, then ask it as Claude Code's hook and as an MCP client would, and check
+    that every answer is in the audit log (make demo runs this)."""
+    from tcphw.host.apps.gate import demo as gate_demo
+
+    if out.exists() and not out.is_dir():
+        raise GateInputError(f"--out {out}: not a folder")
+    try:
+        done = gate_demo.run(out, db, click.echo)
+    except (gate_demo.DemoFailed, RuntimeError, OSError) as e:
+        click.echo(f"gate demo failed: {_one_line(e)}", err=True)
+        raise SystemExit(1) from e
+    click.echo(f"gate demo: {done['answered']} answers from the service, all {done['logged']} in its audit log")
+
+
 def register(group: click.Group) -> None:
-    for command in (serve, log, bench):
+    for command in (serve, log, bench, demo):
         group.add_command(command)
