@@ -8,9 +8,15 @@ figures are the ones that say how the policy does on tools it has never seen.
 Every tool is judged the way ``tcphw tools scan`` judges it: its documentation is read with the
 scanner's own reader (man page, else ``--help``/``-h`` in the sandbox; a tool that is not on PATH
 gets its man page or nothing), then the curated table or the documentation policy decides.
-Agreement is counted on the *decision* (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), the
-thing an agent acts on. A **dangerous miss** is a tool labelled REQUIRE_APPROVAL or REJECT that
-was approved; **over-caution** is an APPROVE tool given REQUIRE_APPROVAL or REJECT.
+The primary figures are the split an agent acts on: whether a person is asked.
+- A **dangerous miss** is a tool that needs a person (labelled REQUIRE_APPROVAL or REJECT) and was given APPROVE
+  or CAUTION (issue 30's definition, used everywhere). The older, narrower one (given APPROVE) is kept beside it
+  as **approved misses**, so the figures stay comparable with the history.
+- **Human-or-not agreement**: the share of tools where the label and the decision agree on whether a person is
+  asked.
+Then agreement on the *decision* (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), and **over-asking**: read-only
+tools (labelled APPROVE) sent to a person (REQUIRE_APPROVAL or REJECT); the report also counts every tool that
+needs no person (APPROVE or CAUTION) sent to one.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import numpy as np
 from tcphw.contract import RISK_DECISION, Decision, Risk
 from tcphw.host.apps.tools.analyze import analyse, rules
 from tcphw.host.apps.tools.discover import Candidate
+from tcphw.host.apps.tools.evidence import Evidence, gather
 from tcphw.host.apps.tools.known import lookup
 from tcphw.host.apps.tools.sandbox import man_page
 from tcphw.host.apps.tools.scan import read_documentation
@@ -37,7 +44,11 @@ from tcphw.stats import bootstrap_ci
 
 _DATA = files("tcphw.host.apps.tools") / "data"
 APPROVE = Decision.APPROVE
-STRICT = (Decision.REQUIRE_APPROVAL, Decision.REJECT)
+STRICT = (Decision.REQUIRE_APPROVAL, Decision.REJECT)  # the decisions that ask a person
+
+
+def needs_person(risk: Risk) -> bool:
+    return RISK_DECISION[risk] in STRICT
 
 
 @dataclass(frozen=True)
@@ -82,16 +93,18 @@ def heldout_packages() -> dict[str, list[str]]:
 class Doc:
     source: str  # "man", "--help", "-h" or "none"
     text: str | None
+    evidence: Evidence | None = None  # the file and its package (None: the tool is not on PATH here)
 
 
 def read_doc(name: str) -> Doc:
-    """The scanner's reader where the tool is on PATH; else its man page, if this machine has one."""
+    """The scanner's reader where the tool is on PATH, with the evidence of its file and package; else its man
+    page, if this machine has one (and no evidence)."""
     path = shutil.which(name)
     if path:
         st = os.stat(path)
         tool = Candidate(name, Path(path), Path(os.path.realpath(path)), st.st_size, st.st_mtime_ns)
         doc = read_documentation(tool)
-        return Doc(doc.source, doc.text)
+        return Doc(doc.source, doc.text, gather(tool.path, tool.resolved))
     page = man_page(name)
     return Doc("man", page.text) if page else Doc("none", None)
 
@@ -111,18 +124,36 @@ def read_docs(labels: list[Label], progress: Callable[[int], None] | None = None
 class Judged:
     label: Label
     doc: Doc
-    classifier: Risk  # what tcphw tools scan decides: the table where it has the tool, else the policy
+    classifier: Risk  # what tcphw tools scan decides: the table, else the policy and evidence, then the combiner
     source: str  # "table", "table+rules", "rules" or "default"
     policy: Risk  # the documentation policy alone (MEDIUM_RISK when there is no documentation)
+    rules: Risk | None = None  # the policy with the evidence signals (no table, no combiner)
+    features: dict[str, float] = field(default_factory=dict)  # the combiner's inputs
+    may_lower: bool = False  # documentation and evidence were read: the combiner may lower its level
+    shipped: Risk | None = None  # the rules, then the shipped combiner (kept or not): a training-set figure here
 
 
-def judge(labels: list[Label], docs: dict[str, Doc]) -> list[Judged]:
+def judge(labels: list[Label], docs: dict[str, Doc], *, evidence: bool = True) -> list[Judged]:
+    """Each labelled tool judged as a scan judges it. ``evidence=False``: as before issue 32 (documentation only)."""
+    from tcphw.host.apps.tools import combiner
+    from tcphw.host.apps.tools.policy import decide
+
+    shipped = combiner.load()
     out = []
     for label in labels:
         doc = docs[label.name]
-        result = analyse(label.name, doc.text)
+        ev = doc.evidence if evidence else None
+        result = analyse(label.name, doc.text, evidence=ev, model="shipped" if evidence else None)
         policy = rules(doc.text)[0] if doc.text else Risk.MEDIUM_RISK
-        out.append(Judged(label, doc, result.risk, result.source, policy))
+        decision = decide(doc.text or "", ev) if doc.text or ev is not None else None
+        ruled = decision.risk if decision is not None else Risk.MEDIUM_RISK  # no table, no combiner
+        f = combiner.features(decision if doc.text else None, ev, doc.text)
+        complete = ev is not None and ev.binary is not None and ev.install is not None
+        may_lower = bool(doc.text) and complete
+        on_shipped = ruled
+        if shipped is not None:
+            on_shipped = combiner.adjust(shipped, ruled, f, may_lower=may_lower).risk
+        out.append(Judged(label, doc, result.risk, result.source, policy, ruled, f, may_lower, on_shipped))
     return out
 
 
@@ -151,18 +182,33 @@ class Metrics:
         return bootstrap_ci(self._agree(), stat="mean", n_boot=4000, seed=1)
 
     @property
+    def human_or_not(self) -> float:
+        """The share of tools where the label and the decision agree on whether a person is asked."""
+        return sum(needs_person(t.risk) == needs_person(p) for t, p in self.pairs) / self.n if self.pairs else 0.0
+
+    @property
     def exact_level(self) -> float:
         return sum(t.risk == p for t, p in self.pairs) / self.n if self.pairs else 0.0
 
     def dangerous(self) -> list[tuple[Label, Risk]]:
-        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] in STRICT and RISK_DECISION[p] == APPROVE]
+        """Needs a person (REQUIRE_APPROVAL or REJECT) and was given APPROVE or CAUTION."""
+        return [(t, p) for t, p in self.pairs if needs_person(t.risk) and not needs_person(p)]
+
+    def approved_misses(self) -> list[tuple[Label, Risk]]:
+        """The older definition of a dangerous miss: needs a person and was approved."""
+        return [(t, p) for t, p in self.pairs if needs_person(t.risk) and RISK_DECISION[p] == APPROVE]
 
     def wrong_approvals(self) -> list[tuple[Label, Risk]]:
         """Approved, but labelled CAUTION or stricter: the approvals an agent should not have had."""
         return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] != APPROVE and RISK_DECISION[p] == APPROVE]
 
-    def over_cautious(self) -> list[tuple[Label, Risk]]:
-        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] == APPROVE and RISK_DECISION[p] in STRICT]
+    def over_asking(self) -> list[tuple[Label, Risk]]:
+        """Read-only (labelled APPROVE) and sent to a person."""
+        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] == APPROVE and needs_person(p)]
+
+    def no_person_asked(self) -> list[tuple[Label, Risk]]:
+        """Needs no person (labelled APPROVE or CAUTION) and sent to one."""
+        return [(t, p) for t, p in self.pairs if not needs_person(t.risk) and needs_person(p)]
 
     def confusion(self) -> list[list[int]]:
         m = [[0] * len(Decision) for _ in Decision]
@@ -172,17 +218,27 @@ class Metrics:
 
     def as_dict(self) -> dict[str, Any]:
         lo, hi = self.agreement_ci()
+        read_only = sum(RISK_DECISION[t.risk] == APPROVE for t, _ in self.pairs)
+        no_person = sum(not needs_person(t.risk) for t, _ in self.pairs)
+
+        def named(items: list[tuple[Label, Risk]]) -> list[dict[str, str]]:
+            return [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in items]
+
         return {
             "tools": self.n,
+            "dangerous_misses": named(self.dangerous()),
+            "human_or_not_agreement": self.human_or_not,
             "decision_agreement": self.agreement,
             "decision_agreement_ci95": [lo, hi],
             "exact_level": self.exact_level,
-            "dangerous_misses": [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.dangerous()],
-            "over_cautious": [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.over_cautious()],
+            "over_asking": named(self.over_asking()),
+            "read_only_tools": read_only,
+            "over_asking_share": len(self.over_asking()) / read_only if read_only else 0.0,
+            "no_person_asked": len(self.no_person_asked()),
+            "no_person_tools": no_person,
+            "approved_misses": named(self.approved_misses()),
             "approvals": sum(RISK_DECISION[p] == APPROVE for _, p in self.pairs),
-            "wrong_approvals": [
-                {"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.wrong_approvals()
-            ],
+            "wrong_approvals": named(self.wrong_approvals()),
             "confusion_by_decision": {
                 "order": [d.name for d in Decision],
                 "rows_truth_cols_predicted": self.confusion(),
@@ -192,9 +248,29 @@ class Metrics:
         }
 
 
+METHODS = ("classifier", "rules", "policy", "shipped")
+METHOD_TITLES = {
+    "classifier": "classifier",
+    "rules": "policy + evidence",
+    "policy": "documentation policy",
+    "shipped": "policy + evidence + the shipped combiner",
+    "combined": "policy + evidence + combiner, cross-validated",
+}
+
+
+def level(j: Judged, method: str) -> Risk:
+    if method == "classifier":
+        return j.classifier
+    if method == "rules":
+        return j.rules if j.rules is not None else j.policy
+    if method == "shipped":
+        return j.shipped if j.shipped is not None else j.policy
+    return j.policy
+
+
 def metrics(judged: list[Judged], method: str) -> Metrics:
     return Metrics(
-        [(j.label, j.classifier if method == "classifier" else j.policy) for j in judged],
+        [(j.label, level(j, method)) for j in judged],
         table_decided=sum(j.source.startswith("table") for j in judged) if method == "classifier" else 0,
         undocumented=[j.label.name for j in judged if j.doc.text is None],
     )
@@ -216,6 +292,56 @@ def split(judged: list[Judged], packages: dict[str, list[str]]) -> dict[str, lis
     return {**out, "tuned": [j for j in judged if j.label.package not in held], "all": judged}
 
 
+# The sources of evidence, each measured on its own: the parts of ``policy.PARTS`` its signals read, and the
+# prefixes of its features in the combiner.
+SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "the documentation's summary and text (the policy before issue 32)": ((), ("risk:", "signal:", "word:", "doc:")),
+    "the page's option and command entries, one by one": (("option entries",), ("entries:",)),
+    "the file: libraries, imports, mode, a script's commands": (
+        ("libraries", "imports", "file mode", "script commands"),
+        ("file:", "lib:", "import:", "script:", "interpreter:", "mode:"),
+    ),
+    "the install: directory, package section, Debtags": (
+        ("install directory", "package section", "package tags"),
+        ("dir:", "section:", "tag:", "facet:", "package:"),
+    ),
+}
+
+
+def evidence_sources(judged: list[Judged], parts: dict[str, list[Judged]]) -> dict[str, Any]:
+    """Each source of evidence on its own: as rules added to the documentation's (the policy's level with only that
+    source's signals), and as the combiner's only input beside the documentation's (out-of-fold AUC)."""
+    from tcphw.host.apps.tools.learned import source_auc
+    from tcphw.host.apps.tools.policy import EVIDENCE_PARTS, decide
+
+    every = frozenset(("option entries", *EVIDENCE_PARTS))
+    out: dict[str, Any] = {}
+    base_prefixes = next(iter(SOURCES.values()))[1]
+    for title, (source_parts, prefixes) in SOURCES.items():
+        without = every - frozenset(source_parts)
+        levels = {}
+        for j in judged:
+            text, ev = j.doc.text or "", j.doc.evidence
+            if j.source.startswith("table") or (not text and ev is None):
+                levels[j.label.name] = j.classifier if j.source.startswith("table") else Risk.MEDIUM_RISK
+                continue
+            got = decide(text, ev, without=without).risk
+            levels[j.label.name] = got if text else max(got, Risk.MEDIUM_RISK)
+        if source_parts:
+            fired = sum(any(f.startswith(prefixes) for f in j.features) for j in judged)
+        else:
+            fired = sum(bool(j.doc.text) for j in judged)
+        out[title] = {
+            "parts": list(source_parts),
+            "tools_with_it": fired,
+            "rules": {
+                key: Metrics([(j.label, levels[j.label.name]) for j in part]).as_dict() for key, part in parts.items()
+            },
+            "combiner_auc": source_auc(judged, base_prefixes + (prefixes if source_parts else ())),
+        }
+    return out
+
+
 def evaluate(
     labels: list[Label] | None = None,
     docs: dict[str, Doc] | None = None,
@@ -224,7 +350,9 @@ def evaluate(
     upstream: Path | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the report, as plain data (the JSON of ``tcphw tools accuracy --json``)."""
+    """Every figure of the report, as plain data (the JSON of ``tcphw tools accuracy --json``).
+
+    ``learned``: also measure each source of evidence on its own and the combiner cross-validated (scikit-learn)."""
     from tcphw.host.apps.tools.reliability import check_retest, label_reliability, load_retest
 
     labels = labels if labels is not None else load_labels()
@@ -238,21 +366,25 @@ def evaluate(
         "labels": len(labels),
         **{f"{key}_packages": packages[key] for key in GROUPS},
         "documentation": {s: sum(d.source == s for d in docs.values()) for s in ("man", "--help", "-h", "none")},
+        "evidence_read": sum(d.evidence is not None for d in docs.values()),
         "table_entries_in_labels": sum(lookup(label.name) is not None for label in labels),
         "sets": {},
     }
+    combined: dict[str, Risk] = {}
+    if learned:
+        from tcphw.host.apps.tools.learned import cross_validated
+
+        report["learned"] = cross_validated(judged)
+        combined = {name: Risk[r] for name, r in report["learned"]["levels"].items()}
     for set_name, part in parts.items():
-        report["sets"][set_name] = {
-            "classifier": metrics(part, "classifier").as_dict(),
-            "policy": metrics(part, "policy").as_dict(),
-        }
+        report["sets"][set_name] = {m: metrics(part, m).as_dict() for m in METHODS}
+        if combined:
+            report["sets"][set_name]["combined"] = Metrics([(j.label, combined[j.label.name]) for j in part]).as_dict()
     report["label_reliability"] = label_reliability(judged, retest)
     if upstream is not None:
         report["upstream"] = upstream_comparison(labels, parts, upstream)
     if learned:
-        from tcphw.host.apps.tools.learned import learned_comparison
-
-        report["learned"] = learned_comparison(judged, packages[UNSEEN])
+        report["evidence_sources"] = evidence_sources(judged, parts)
     return report
 
 

@@ -18,8 +18,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, get_args
 
 from tcphw.contract import Flag, Risk
+from tcphw.host.apps.tools.manpage import entries_text
+
+if TYPE_CHECKING:
+    from tcphw.host.apps.tools.evidence import Evidence
 
 S, L, M, H, C = Risk.SAFE, Risk.LOW_RISK, Risk.MEDIUM_RISK, Risk.HIGH_RISK, Risk.CRITICAL
 ROOT, DESTROY, NET, FILES, SYSTEM, PRIV = (
@@ -97,13 +102,38 @@ CHANGE_COMMANDS = (
 
 READ_ONLY_SKIP = -1
 
+# The parts a signal can read: of the documentation, then of the evidence beyond it (``evidence.Evidence.parts``).
+Part = Literal[
+    "summary",  # what the tool says it is for: the man page's NAME line, else the first line of --help
+    "reading summary",  # the summary, where it says the tool only reads (else empty)
+    "reading description",  # the description's first sentence, where it gives that evidence instead
+    "filter description",  # the words that make it a filter to standard output (see decide())
+    "section",  # the man section
+    "text",  # the whole page
+    "options",  # the paragraphs that start with an option
+    "commands",  # the COMMANDS sections and Commands: blocks
+    "description",  # the whole DESCRIPTION section
+    "option entries",  # every option and command, one a line: "KEY: its description" (manpage.entries)
+    "libraries",  # the shared libraries the executable needs, one a line
+    "imports",  # its telling imported functions (binary.TELLING_IMPORTS)
+    "file mode",  # "setuid", "setgid", "file capabilities"
+    "script commands",  # the commands a script calls that change the system (binary.SCRIPT_COMMANDS)
+    "install directory",  # where it was found: /usr/sbin, /usr/bin, ...
+    "package section",  # its Debian package's Section
+    "package tags",  # its package's Debtags
+]
+PARTS: tuple[str, ...] = get_args(Part)
+EVIDENCE_PARTS = PARTS[PARTS.index("libraries") :]
+
 
 @dataclass(frozen=True)
 class Signal:
-    """Where ``pattern`` matches ``where``, the tool is at least ``risk`` and has ``capabilities``."""
+    """Where ``pattern`` matches ``where``, the tool is at least ``risk`` and has ``capabilities``.
+
+    Checked when it is made, so a table with a misspelt part or cap fails when the module loads."""
 
     name: str
-    where: str  # which part of the page: "summary", "reading summary", "section", "options", "commands", "text", ...
+    where: Part
     pattern: re.Pattern[str]
     risk: Risk
     reason: str
@@ -115,10 +145,22 @@ class Signal:
     # tool talks to it, and gets at most this level. None: the full level.
     when_no_change: Risk | None = None
 
+    def __post_init__(self) -> None:
+        if self.where not in PARTS:
+            raise ValueError(f"signal {self.name}: it reads {self.where!r}, which is none of {', '.join(PARTS)}")
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", self.name):
+            raise ValueError(f"signal {self.name!r}: a name is lower-case words joined by '-'")
+        if self.when_read_only not in (None, READ_ONLY_SKIP, *(int(r) for r in Risk)):
+            raise ValueError(f"signal {self.name}: when_read_only {self.when_read_only!r} is not a level")
+        if self.when_read_only not in (None, READ_ONLY_SKIP) and self.when_read_only >= self.risk:
+            raise ValueError(f"signal {self.name}: its cap for a reader is not below its level")
+        if self.capabilities & ~int(sum(int(f) for f in (ROOT, DESTROY, NET, FILES, SYSTEM, PRIV))):
+            raise ValueError(f"signal {self.name}: capabilities {self.capabilities:#x} are not capability flags")
+
 
 def _s(
     name: str,
-    where: str,
+    where: Part,
     pattern: str,
     risk: Risk,
     reason: str,
@@ -576,7 +618,138 @@ SIGNALS: tuple[Signal, ...] = (
         "it can delete, or run commands on, what it finds (-delete, -exec)",
         FILES,
     ),
+    # Each option and command on its own: the summary does not cap what one of them does ("finds duplicate files",
+    # and "-d --delete: ... deleting all others").
+    _s(
+        "destroys-in-a-mode",
+        "option entries",
+        r"(?m)^[^:\n]*:[^\n]*?\b(?:delet|eras|wip|destroy|shred)\w*\b(?:\s+(?:the|any|every|each|existing|"
+        r"other|those|its|selected|matching))*\s+(?:duplicates|others|all (?:data|files|others|duplicates)|data|"
+        r"everything|(?:block )?devices?|disks?|drives?|partitions?|file ?systems?)\b",
+        H,
+        "one of its options or commands deletes, erases or overwrites files or data, whatever the summary says",
+        DESTROY | FILES,
+    ),
+    # The file itself, read and never run (binary.py).
+    _s(
+        "captures-packets",
+        "imports",
+        r"\b(?:pcap_open_live|pcap_create)\b",
+        H,
+        "it opens live packet capture (libpcap): it can see other programs' traffic",
+        NET | ROOT,
+    ),
+    _s(
+        "injects-packets",
+        "imports",
+        r"\b(?:pcap_inject|pcap_sendpacket|libnet_init)\b",
+        H,
+        "it sends raw packets (libpcap or libnet)",
+        NET | ROOT,
+    ),
+    _s(
+        "imports-namespaces",
+        "imports",
+        r"\b(?:chroot|unshare|setns|pivot_root)\b",
+        H,
+        "it imports chroot, unshare or setns: it enters or makes namespaces or another root",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-mount",
+        "imports",
+        r"\b(?:mount|umount2?|fsmount|move_mount|mount_setattr|swapon|swapoff)\b",
+        H,
+        "it imports mount, umount or swapon: it mounts file systems",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-reboot",
+        "imports",
+        r"\b(?:reboot|kexec_load|kexec_file_load)\b",
+        H,
+        "it imports reboot or kexec: it can restart the machine",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-modules",
+        "imports",
+        r"\b(?:init_module|finit_module|delete_module)\b",
+        H,
+        "it imports init_module or delete_module: it loads or unloads kernel modules",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-accounts",
+        "imports",
+        r"\b(?:putpwent|putspent|lckpwdf|pam_chauthtok)\b",
+        H,
+        "it imports putpwent, putspent, lckpwdf or pam_chauthtok: it writes the password or shadow file",
+        SYSTEM | ROOT | PRIV,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-hostname",
+        "imports",
+        r"\b(?:sethostname|setdomainname)\b",
+        H,
+        "it imports sethostname: it renames the machine",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-port-io",
+        "imports",
+        r"\b(?:iopl|ioperm)\b",
+        H,
+        "it imports iopl or ioperm: it reads and writes hardware I/O ports",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "setuid-file",
+        "file mode",
+        r"\bsetuid\b",
+        H,
+        "its file is setuid: it runs with its owner's privileges, whoever starts it",
+        ROOT | PRIV,
+        when_read_only=S,
+    ),
+    _s(
+        "script-services",
+        "script commands",
+        r"\b(?:systemctl|service|invoke-rc\.d|update-rc\.d|shutdown|reboot|halt|poweroff|telinit)\b",
+        H,
+        "it is a script that calls systemctl, service or similar: it starts, stops or configures services",
+        SYSTEM,
+        when_read_only=S,
+    ),
+    _s(
+        "script-kernel",
+        "script commands",
+        r"\b(?:modprobe|insmod|rmmod|sysctl|kexec|update-initramfs|update-grub|grub-install|efibootmgr)\b",
+        H,
+        "it is a script that calls modprobe, sysctl or a boot loader tool: it changes the kernel or the boot",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "script-accounts",
+        "script commands",
+        r"\b(?:useradd|userdel|usermod|groupadd|groupdel|chpasswd|passwd|adduser|deluser|gpasswd)\b",
+        H,
+        "it is a script that calls useradd, passwd or similar: it changes accounts",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
 )
+_names = [x.name for x in SIGNALS]
+if len(set(_names)) != len(_names):  # checked when the module loads, like each signal's part
+    raise ValueError(f"signal names are not unique: {sorted({n for n in _names if _names.count(n) > 1})}")
 
 NO_EVIDENCE = "MEDIUM_RISK: no evidence it is read-only (no signal in its documentation says it only reads)"
 
@@ -807,8 +980,12 @@ def _fire(parts: dict[str, str], read_only: bool, weak: str | None, described: s
     return fired
 
 
-def decide(doc: str) -> Decision:
-    """The strictest level of every signal that fires; MEDIUM_RISK when none says it only reads."""
+def decide(doc: str, evidence: Evidence | None = None, *, without: frozenset[str] = frozenset()) -> Decision:
+    """The strictest level of every signal that fires; MEDIUM_RISK when none says it only reads.
+
+    ``evidence``: what the tool's file and its package say (``evidence.gather``); without it, only the
+    documentation speaks. ``without``: parts to leave out (to measure each source of evidence on its own).
+    ``doc`` may be "" (no documentation): then only the evidence can raise the level."""
     summary = summary_line(doc)
     section = man_section(doc) or ""
     read_only = _reads(_READ_SUMMARY, summary)
@@ -819,7 +996,7 @@ def decide(doc: str) -> Decision:
         sentence = description_sentence(doc)
         if _reads(_READ_DESCRIPTION, sentence):
             described, read_only = sentence, True
-    parts = {
+    parts: dict[str, str] = {
         "summary": summary,
         "reading summary": summary if read_only and not described else "",
         "reading description": described,
@@ -829,7 +1006,13 @@ def decide(doc: str) -> Decision:
         "commands": command_text(doc),
         "description": description_text(doc),
         "filter description": "",
+        "option entries": entries_text(doc),
+        **(evidence.parts() if evidence is not None else dict.fromkeys(EVIDENCE_PARTS, "")),
     }
+    if set(parts) != set(PARTS):  # a new part must be filled here; a signal cannot read one that is not
+        raise AssertionError(f"parts filled and parts declared differ: {sorted(set(parts) ^ set(PARTS))}")
+    for part in without:  # measuring one source of evidence on its own: the others are left out
+        parts[part] = ""
     fired = _fire(parts, read_only, weak, described)
     # A filter: where nothing but the signals of writing files fired, the description may still say the output goes
     # to standard output. That is evidence of reading (a second pass, as if the summary read).
@@ -847,8 +1030,8 @@ def decide(doc: str) -> Decision:
     reasons = [f.reason() for f in sorted(fired, key=lambda f: -f.risk)]
     if weak and any(f.signal.when_read_only not in (None, READ_ONLY_SKIP) for f in fired):
         reasons.append(f"(its reading verb '{weak}' is too weak to cap a domain signal)")
-    evidence = any(f.signal.risk <= L for f in fired)
-    if risk <= L and not evidence:  # cannot happen with the table above; kept so a new low signal fails safe
+    approving = any(f.signal.risk <= L for f in fired)
+    if risk <= L and not approving:  # cannot happen with the table above; kept so a new low signal fails safe
         risk = M
         reasons.insert(0, NO_EVIDENCE)
     return Decision(risk, caps, tuple(fired), tuple(reasons))
