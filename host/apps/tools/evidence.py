@@ -20,6 +20,20 @@ class Evidence:
     binary: BinaryEvidence | None
     install: InstallEvidence | None
 
+    @property
+    def complete(self) -> bool:
+        """Every source was read: the file (with pyelftools where it is an ELF) and the package database."""
+        from tcphw.host.apps.tools.package import metadata_readable
+
+        b = self.binary
+        return (
+            b is not None
+            and b.kind != "unreadable"
+            and not any("not installed" in n for n in b.notes)
+            and self.install is not None
+            and metadata_readable()
+        )
+
     def parts(self) -> dict[str, str]:
         """The evidence as the texts that ``policy.SIGNALS`` read, one per part (empty where there is none)."""
         b, i = self.binary, self.install
@@ -71,6 +85,28 @@ class Evidence:
                 lines.append("mode: " + ", ".join(mode))
             lines += [f"note: {n}" for n in b.notes]
         return lines
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Evidence:
+        """The inverse of ``as_dict`` (what the registry stores)."""
+        from tcphw.host.apps.tools.package import PackageInfo
+
+        b, i = data.get("binary"), data.get("install")
+        binary = None
+        if b:
+            binary = BinaryEvidence(
+                b["kind"], b["directory"], tuple(b["libraries"]), tuple(b["imports"]), b["interpreter"],
+                tuple(b["script_commands"]), b["setuid"], b["setgid"], b["file_capabilities"], tuple(b["notes"]),
+            )  # fmt: skip
+        install = None
+        if i:
+            p = i.get("package")
+            package = None
+            if p:
+                package = PackageInfo(p["name"], p["section"], p["summary"], p["description"], tuple(p["depends"]),
+                                      tuple(p["tags"]))  # fmt: skip
+            install = InstallEvidence(i["directory"], i["admin_dir"], package)
+        return Evidence(binary, install)
 
 
 NONE = Evidence(None, None)

@@ -174,6 +174,11 @@ def _tags() -> dict[str, tuple[str, ...]]:
     return out
 
 
+def metadata_readable() -> bool:
+    """python-debian is installed and dpkg's status was read (else no tool has package evidence)."""
+    return bool(_status())
+
+
 def package_info(name: str) -> PackageInfo | None:
     info = _status().get(name)
     if info is None:

@@ -262,12 +262,20 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "shrinks",
         "summary",
-        r"\b(?:shrink|reduce|cut)\w*\b.*\b(?:size|files?|volumes?)\b",
+        r"\b(?:shrink|reduce|truncat)\w*\b.*\b(?:size|files?|volumes?)\b",
         H,
         "it can shrink or cut short, losing data",
         DESTROY,
     ),
-    _s("repairs", "summary", r"\b(?:repair|fix)\w*\b", H, "it repairs (rewrites what it finds damaged)", SYSTEM),
+    _s(
+        "repairs",
+        "summary",
+        r"\brepair\w*\b|\bfix\w*\b(?:\W+\w+){0,3}?\W+(?:file ?systems?|disks?|partitions?|volumes?|databases?|tables?|"
+        r"errors?|damage\w*|corrupt\w*|inconsisten\w*|bad blocks|superblocks?|images?|archives?)\b",
+        H,
+        "it repairs (rewrites what it finds damaged)",
+        SYSTEM,
+    ),
     _s(
         "power",
         "summary",
@@ -292,7 +300,8 @@ SIGNALS: tuple[Signal, ...] = (
         "summary",
         r"\b(?:block devices?|devices?|disks?|drives?|file ?systems?|partitions?|volumes?|swap|superblock|raid|"
         r"md arrays?|loop devices?|zram|luks|encrypted|mount\w*|unmount\w*|quotas?|tape|ext[234]|xfs|"
-        r"btrfs|fat|vfat|ntfs|f2fs|exfat|squashfs|minix|iso9660|CD-RW?|DVD(?:[-+]RW?)?|optical discs?)\b"
+        r"btrfs|fat|vfat|ntfs|f2fs|exfat|squashfs|minix|iso9660|CD-RW?|CDs?|DVD(?:[-+]RW?)?s?|Blu-?rays?|"
+        r"optical discs?|overlay ?fs)\b"
         r"(?<!multi-volume)",
         H,
         "it works on block devices, file systems, partitions, volumes, swap or optical discs",
@@ -312,7 +321,8 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "processes",
         "summary",
-        r"\b(?:process(?:es)?|scheduling|scheduler|priority|affinity|niceness|oom|ipc|semaphores?|"
+        r"(?<!^)(?<!and/or )(?<!or )\b(?:process(?:es)?(?! (?:an?|the|each|all|input|data|files?|streams?|text|images?|"
+        r"documents?|audio|video)\b)|scheduling|scheduler|priority|affinity|niceness|oom|ipc|semaphores?|"
         r"shared memory|message queues?|resource limits?|utilization clamp\w*)\b",
         H,
         "it changes running processes, their scheduling or priority",
@@ -397,8 +407,11 @@ SIGNALS: tuple[Signal, ...] = (
         "interpreter",
         "summary",
         r"\b(?:interpreter|programming language|scripting language|processing language|command language|"
-        r"shell|sql\w*|runtime|virtual machine|launch\w* (?:a |an )?\w+ application|"
-        r"evaluate\w* (?:\w+, )*(?:declarations|statements|expressions))\b",
+        r"shell|sql (?:shell|interpreter|client|prompt)|(?:run|execut|issu)\w* (?:\w+ ){0,2}sql|runtime|"
+        r"(?:java|bytecode|lua|erlang|parrot|\w+ language) virtual machine|launch\w* (?:a |an )?\w+ application|"
+        r"evaluate\w* (?:\w+, )*(?:declarations|statements|expressions)|"
+        r"(?:cli|client|shell|console|front-?end)\s+(?:to|for)\s+(?:the\s+)?(?:\w+/)?(?:mysql|mariadb|postgresql|sqlite\w*|"
+        r"redis\S*|mongo\w*)|(?:mysql|mariadb|postgresql|redis|sqlite3?)\s+(?:cli|client|shell|console))\b",
         H,
         "it runs arbitrary code",
         FILES | NET | SYSTEM,
@@ -415,7 +428,8 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "credentials",
         "summary",
-        r"\b(?:passwords?|passphrases?|credentials?|password hashes|secret keys?|private keys?|"
+        r"\b(?:passwords?|passphrases?|credentials?|password hashes|secret keys?|private keys?|WEP|WPA\w*|"
+        r"pre-shared keys?|"
         r"shadow (?:file|passwords?))\b",
         H,
         "it handles passwords, keys or other credentials: reading them is already sensitive",
@@ -423,10 +437,60 @@ SIGNALS: tuple[Signal, ...] = (
         when_read_only=M,
     ),
     _s(
+        "attacks",
+        "summary",
+        r"\b(?:crack\w*|brute-?forc\w*|bruteforc\w*|denial[- ]of[- ]service|fuzz\w*|exploit\w*|"
+        r"(?:logon|login|password|network) (?:cracker|auditor)|proof of concept|poc tool)",
+        H,
+        "it attacks: cracks keys or passwords, brute-forces logins, fuzzes or floods services, even where its verb "
+        "only reads",
+        NET | PRIV,
+    ),
+    _s(
+        "scans-networks",
+        "summary",
+        r"\b(?:network|port|web|host|snmp|dns|ssl|tls|netbios|sip|wi-?fi|wireless|vulnerabilit\w*|extension line|"
+        r"ip)\s+(?:\w+\s+)?(?:scann\w*|scans?|enumerat\w*|fingerprint\w*|busting)\b"
+        r"|\b(?:scan\w*|enumerat\w*|fingerprint\w*|probe\w*)\b(?:\W+[\w/-]+){0,3}?\W+(?:networks?|hosts?|servers?|"
+        r"ports?|domains?|web ?sites?|web application\w*|firewalls?|shares)\b"
+        r"|\benumerat\w+ (?:\w+ ){0,3}(?:dns|smb|domains?|subdomains?)\b",
+        H,
+        "it scans, enumerates or fingerprints other hosts and networks, even where its verb only reads",
+        NET,
+    ),
+    _s(
+        "administers",
+        "summary",
+        r"\badminist\w*|\badmin (?:tool|program|utility|client|interface)\b",
+        H,
+        "it administers a system, a service or a database",
+        SYSTEM,
+        when_read_only=S,
+    ),
+    _s(
+        "backups",
+        "summary",
+        r"\bback(?:s|ing)?[ -]?ups?\b|\bbackup\w*|\brestor\w*|\bsync\w*\b(?:\W+\w+){0,5}?\W+(?:cloud|remote)\b",
+        H,
+        "it backs up, restores or syncs: restoring overwrites files, and a backup repository's commands delete",
+        FILES | DESTROY,
+        when_read_only=S,
+    ),
+    _s(
+        "virtualization",
+        "summary",
+        r"\b(?:virtual machines?|vms?|containers?|hypervisors?|libvirt|guests?|sandbox\w*|jails?)\b",
+        H,
+        "it works on virtual machines, containers or sandboxes",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
         "intercepts",
         "summary",
         r"\b(?:sniff\w*|spoof\w*|forg(?:e|es|ing)\b|flood\w*|intercept\w*|monkey-in-the-middle|man-in-the-middle|"
-        r"mitm\b|inject\w*|hijack\w*|promiscuous)",
+        r"mitm\b|inject\w*|hijack\w*|promiscuous|"
+        r"(?:dump|captur|record)\w*\s+(?:and\s+\w+\s+)?(?:\w+\s+){0,2}?(?:network\s+)?(?:traffic|packets)\b)",
         H,
         "it sniffs, intercepts, forges or floods network traffic, even where its verb only reads",
         NET,
@@ -747,9 +811,16 @@ SIGNALS: tuple[Signal, ...] = (
         when_read_only=S,
     ),
 )
-_names = [x.name for x in SIGNALS]
-if len(set(_names)) != len(_names):  # checked when the module loads, like each signal's part
-    raise ValueError(f"signal names are not unique: {sorted({n for n in _names if _names.count(n) > 1})}")
+
+
+def check_table(signals: tuple[Signal, ...]) -> None:
+    """Every signal once, by name (each signal's part, level and caps are checked when it is made)."""
+    names = [x.name for x in signals]
+    if len(set(names)) != len(names):
+        raise ValueError(f"signal names are not unique: {sorted({n for n in names if names.count(n) > 1})}")
+
+
+check_table(SIGNALS)  # when the module loads
 
 NO_EVIDENCE = "MEDIUM_RISK: no evidence it is read-only (no signal in its documentation says it only reads)"
 
@@ -1065,3 +1136,26 @@ def policy_table() -> str:
         rows.append(f"| `{s.name}` | {s.risk.name} | {s.where} | {when} | {caps} |")
     rows.append(f"| (none fired) | MEDIUM_RISK | - | {NO_EVIDENCE.split(': ', 1)[1]} | - |")
     return "\n".join(rows)
+
+
+TABLE_BEGIN = "<!-- the signal table: generated from policy.SIGNALS by `make tools-table`; do not edit by hand -->"
+TABLE_END = "<!-- end of the signal table -->"
+
+
+def write_policy_table(markdown: str) -> str:
+    """``markdown`` with the text between the table's markers replaced by ``policy_table()``."""
+    head, found, rest = markdown.partition(TABLE_BEGIN)
+    _, found_end, tail = rest.partition(TABLE_END)
+    if not found or not found_end:
+        raise ValueError(f"the markers of the signal table are missing: {TABLE_BEGIN!r} ... {TABLE_END!r}")
+    return f"{head}{TABLE_BEGIN}\n\n{policy_table()}\n\n{TABLE_END}{tail}"
+
+
+if __name__ == "__main__":  # make tools-table: python -m tcphw.host.apps.tools.policy docs/tools.md
+    import sys
+    from pathlib import Path
+
+    for name in sys.argv[1:]:
+        target = Path(name)
+        target.write_text(write_policy_table(target.read_text()))
+        print(f"wrote the signal table into {target}")

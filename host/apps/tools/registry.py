@@ -88,6 +88,11 @@ MIGRATIONS: tuple[str, ...] = (
         unknown INTEGER NOT NULL
     );
     """,
+    # 3 -> 4: the evidence beyond the documentation (the file, its package, the combiner's probability), as JSON
+    """
+    ALTER TABLE tools ADD COLUMN evidence TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE imported ADD COLUMN evidence TEXT NOT NULL DEFAULT '{}';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -118,6 +123,7 @@ class ToolRow:
     scanned_at: str
     scan_id: int | None = None
     analysis_version: int = 0
+    evidence: str = "{}"  # JSON: the file, its package and the combiner's probability (schema 4)
 
     def as_dict(self) -> dict[str, Any]:
         d = self.__dict__.copy()
