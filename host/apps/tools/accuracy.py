@@ -146,9 +146,11 @@ def judge(labels: list[Label], docs: dict[str, Doc], *, evidence: bool = True) -
     for label in labels:
         doc = docs[label.name]
         ev = doc.evidence if evidence else None
-        result = analyse(label.name, doc.text, evidence=ev, model="shipped" if evidence else None)
-        policy = rules(doc.text)[0] if doc.text else Risk.MEDIUM_RISK
         decision = decide(doc.text or "", ev) if doc.text or ev is not None else None
+        result = analyse(label.name, doc.text, evidence=ev, model="shipped" if evidence else None, decision=decision)
+        policy = (
+            (rules(doc.text)[0] if ev is not None else decision.risk) if doc.text and decision else Risk.MEDIUM_RISK
+        )
         ruled = decision.risk if decision is not None else Risk.MEDIUM_RISK  # no table, no combiner
         f = combiner.features(decision if doc.text else None, ev, doc.text)
         complete = ev is not None and ev.complete
@@ -538,6 +540,17 @@ def markdown(report: dict[str, Any]) -> str:
         "signal; **documentation policy** is the policy over the documentation alone, without the evidence and the "
         "table. The JSON (`--json`) also has `rules` (the policy with the evidence, no table) and `shipped` (that, "
         "then the shipped combiner).",
+        "",
+        "## Issue 32's targets, on each new blind group at first measurement",
+        "",
+        "0 dangerous misses, human-or-not agreement of at least 90%, decision agreement of at least 75% and "
+        "over-asking of at most 15%. At first measurement (above) no group met them all, on this work's classifier "
+        "as it then stood (the policy with the evidence; the combiner was not yet in use) or with the combiner as "
+        "then trained: held-out 11 had 30 dangerous misses (29 with the combiner), 74.2% (74.7%) human-or-not, 64.7% "
+        "(65.3%) decisions and 19.5% over-asking; held-out 12 had 2 (2), 87.1% (87.1%), 41.3% (47.1%) and 10.4%, its "
+        "over-asking target met; held-out 13 had 27 (25), 68.3% (68.3%), 50.3% (50.3%) and 39.7% (41.3%). Main's "
+        "classifier before issue 32 had 39, 2 and 41 dangerous misses on them. The figures below are after their "
+        "errors were read: seen, not blind.",
         "",
         "## Primary figures",
         "",

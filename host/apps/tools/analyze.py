@@ -26,6 +26,7 @@ from tcphw.host.apps.tools.policy import DESTROY, FILES, NET, PRIV, ROOT, SYSTEM
 
 if TYPE_CHECKING:
     from tcphw.host.apps.tools.evidence import Evidence
+    from tcphw.host.apps.tools.policy import Decision as PolicyDecision
 
 __all__ = ["ESTIMATES", "Analysis", "analyse", "estimates", "rules", "summary_line"]
 
@@ -83,12 +84,14 @@ def analyse(
     executable_bytes: int = 0,
     evidence: Evidence | None = None,
     model: combiner.Model | Literal["shipped"] | None = "shipped",
+    decision: PolicyDecision | None = None,
 ) -> Analysis:
     """The tool's risk, capabilities and reasons: the table where it knows the tool, else the policy (the
     documentation and the evidence), then the learned combiner where it is kept (``model``: the shipped one, or
-    one given, or None for none)."""
+    one given, or None for none). ``decision``: ``decide(doc or "", evidence)`` where the caller has it already."""
     known = lookup(name)
-    decision = decide(doc or "", evidence) if doc or evidence is not None else None
+    if decision is None and (doc or evidence is not None):
+        decision = decide(doc or "", evidence)
     found = decision.risk if decision is not None and doc else None
     caps = decision.capabilities if decision is not None else 0
     reasons = list(decision.reasons) if decision is not None and doc else []

@@ -10,6 +10,7 @@ the summary says the tool is for.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -45,6 +46,11 @@ def _join(parts: list[str]) -> str:
 
 def entries(doc: str) -> list[Entry]:
     """Every option and command entry of the page, in order."""
+    return list(_entries(doc))
+
+
+@functools.lru_cache(maxsize=256)  # the policy and the combiner read the same page's entries in turn
+def _entries(doc: str) -> tuple[Entry, ...]:
     out: list[Entry] = []
     section = ""
     commands = False
@@ -90,7 +96,7 @@ def entries(doc: str) -> list[Entry]:
             continue
         close()
     close()
-    return out
+    return tuple(out)
 
 
 def entries_text(doc: str, kind: str | None = None) -> str:
