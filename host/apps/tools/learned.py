@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 MODEL = (
     "two logistic regressions (L2, C=0.3, class-balanced) over the policy's level and signals, the evidence "
     "(libraries, imports, file mode, script commands, install directory, package section and Debtags), the kinds "
-    "of the page's option entries and the summary's words; Platt-calibrated on package-grouped out-of-fold scores"
+    "of the page's option entries, and the words of the tool's summary and of its package's; Platt-calibrated on "
+    "package-grouped out-of-fold scores"
 )
 FOLDS = 5
 C_REG = 0.3
