@@ -99,8 +99,8 @@ def test_the_scanner_runs_tools_only_with_a_help_flag_and_never_the_denylist(
     # Writes stay in the temporary working directory, which is gone; the protected directory is untouched.
     assert list(protected.iterdir()) == []
     assert not any(p.name == "in-cwd" for p in tmp_path.rglob("*"))
-    # Unknown tools with no documentation are not presumed safe.
-    assert rows["trap-no-help"].risk == "MEDIUM_RISK"
+    # Unknown tools with no documentation are not presumed safe: a person decides.
+    assert rows["trap-no-help"].risk == "HIGH_RISK"
 
 
 def test_a_hung_tool_leaves_no_process_behind(fake_path: tuple[Path, Path, Path]) -> None:

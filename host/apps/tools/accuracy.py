@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from tcphw.contract import RISK_DECISION, Decision, Risk
-from tcphw.host.apps.tools.analyze import analyse, rules
+from tcphw.host.apps.tools.analyze import UNDOCUMENTED, analyse, rules, undocumented_level
 from tcphw.host.apps.tools.discover import Candidate
 from tcphw.host.apps.tools.evidence import Evidence, gather
 from tcphw.host.apps.tools.known import lookup
@@ -129,7 +129,7 @@ class Judged:
     doc: Doc
     classifier: Risk  # what tcphw tools scan decides: the table, else the policy and evidence, then the combiner
     source: str  # "table", "table+rules", "rules" or "default"
-    policy: Risk  # the documentation policy alone (MEDIUM_RISK when there is no documentation)
+    policy: Risk  # the documentation policy alone (analyze.UNDOCUMENTED when there is no documentation)
     rules: Risk | None = None  # the policy with the evidence signals (no table, no combiner)
     features: dict[str, float] = field(default_factory=dict)  # the combiner's inputs
     may_lower: bool = False  # documentation and evidence were read: the combiner may lower its level
@@ -148,10 +148,8 @@ def judge(labels: list[Label], docs: dict[str, Doc], *, evidence: bool = True) -
         ev = doc.evidence if evidence else None
         decision = decide(doc.text or "", ev) if doc.text or ev is not None else None
         result = analyse(label.name, doc.text, evidence=ev, model="shipped" if evidence else None, decision=decision)
-        policy = (
-            (rules(doc.text)[0] if ev is not None else decision.risk) if doc.text and decision else Risk.MEDIUM_RISK
-        )
-        ruled = decision.risk if decision is not None else Risk.MEDIUM_RISK  # no table, no combiner
+        policy = (rules(doc.text)[0] if ev is not None else decision.risk) if doc.text and decision else UNDOCUMENTED
+        ruled = decision.risk if doc.text and decision is not None else undocumented_level(decision)  # no table
         f = combiner.features(decision if doc.text else None, ev, doc.text)
         complete = ev is not None and ev.complete
         may_lower = bool(doc.text) and complete
@@ -331,10 +329,10 @@ def evidence_sources(judged: list[Judged], parts: dict[str, list[Judged]]) -> di
         for j in judged:
             text, ev = j.doc.text or "", j.doc.evidence
             if j.source.startswith("table") or (not text and ev is None):
-                levels[j.label.name] = j.classifier if j.source.startswith("table") else Risk.MEDIUM_RISK
+                levels[j.label.name] = j.classifier if j.source.startswith("table") else UNDOCUMENTED
                 continue
-            got = decide(text, ev, without=without).risk
-            levels[j.label.name] = got if text else max(got, Risk.MEDIUM_RISK)
+            got = decide(text, ev, without=without)
+            levels[j.label.name] = got.risk if text else undocumented_level(got)
         if source_parts:
             fired = sum(any(f.startswith(prefixes) for f in j.features) for j in judged)
         else:
@@ -601,7 +599,7 @@ def markdown(report: dict[str, Any]) -> str:
         "## Documentation",
         "",
         f"Read here: man {docs['man']}, --help {docs['--help']}, -h {docs['-h']}, none {docs['none']}"
-        + (f" ({', '.join(undocumented)}: judged MEDIUM_RISK unless the table knows them)." if undocumented else "."),
+        + (f" ({', '.join(undocumented)}: judged HIGH_RISK unless the table knows them)." if undocumented else "."),
     ]
     if "upstream" in report:
         out += ["", *upstream_markdown(report["upstream"])]

@@ -6,7 +6,8 @@ Two sources, both explainable:
   strictest wins, and a tool with no evidence that it only reads is at least MEDIUM_RISK;
 - the curated table of well-known tools (``known.py``), an override with its own reason, because
   documentation does not always say how dangerous a tool is (``rm`` never calls itself destructive).
-A tool with no documentation and no table entry is MEDIUM_RISK: unknown is not safe.
+A tool with no documentation and no table entry needs a person (HIGH_RISK, or higher where the evidence of its
+file says so): unknown is not safe.
 
 Estimates (descriptor fields exec_time_ms, memory_mb, output_kb) are class defaults
 (``ESTIMATES``: interpreters and network tools run long, readers are quick), with memory
@@ -53,6 +54,17 @@ class Analysis:
     p_person: float | None = None  # the combiner's calibrated probabilities, where it was asked
     p_approve: float | None = None
     combiner: str = ""  # "raised", "lowered" or "" (it kept the level, or was not used)
+
+
+# A tool whose documentation cannot be read (none installed, or its --help timed out) needs a person: the same
+# answer `tools check` gives a program the registry does not know. Before issue 32 it was MEDIUM_RISK.
+UNDOCUMENTED = H
+
+
+def undocumented_level(decision: PolicyDecision | None) -> Risk:
+    """The level of a tool with no documentation: UNDOCUMENTED, or higher where its evidence says so."""
+    fired = decision.risk if decision is not None and decision.fired else UNDOCUMENTED
+    return max(UNDOCUMENTED, fired)
 
 
 def rules(doc: str, evidence: Evidence | None = None) -> tuple[Risk, int, list[str]]:
@@ -107,12 +119,9 @@ def analyse(
     if found is not None:
         risk, capabilities, source = found, caps, "rules"
     else:
-        risk, capabilities, source = M, caps, "default"
-        evidence_level = decision.risk if decision is not None and decision.fired else M
-        if evidence_level > M:
-            risk = evidence_level
-        reasons = ["MEDIUM_RISK: no documentation could be read and the tool is not in the table; unknown is not safe",
-                   *reasons]  # fmt: skip
+        risk, capabilities, source = undocumented_level(decision), caps, "default"
+        reasons = [f"{UNDOCUMENTED.name}: no documentation could be read and the tool is not in the table: a person "
+                   "decides, as for a program the registry does not know (unknown is not safe)", *reasons]  # fmt: skip
     rules_risk = risk
     use = combiner.load() if model == "shipped" else model
     if use is not None and (model != "shipped" or use.kept):
