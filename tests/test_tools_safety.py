@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import stat
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -96,8 +99,8 @@ def test_the_scanner_runs_tools_only_with_a_help_flag_and_never_the_denylist(
     # Writes stay in the temporary working directory, which is gone; the protected directory is untouched.
     assert list(protected.iterdir()) == []
     assert not any(p.name == "in-cwd" for p in tmp_path.rglob("*"))
-    # Unknown tools with no documentation are not presumed safe.
-    assert rows["trap-no-help"].risk == "MEDIUM_RISK"
+    # Unknown tools with no documentation are not presumed safe: a person decides.
+    assert rows["trap-no-help"].risk == "HIGH_RISK"
 
 
 def test_a_hung_tool_leaves_no_process_behind(fake_path: tuple[Path, Path, Path]) -> None:
@@ -148,3 +151,41 @@ def test_help_calls_as_root_run_as_nobody_without_network(fake_path: tuple[Path,
         assert "uid=65534" in run.text
     if iso.network:
         assert "3 interfaces" in run.text  # a header of two lines and the loopback only
+
+
+TRAP_C = r"""
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+int main(int argc, char **argv) {
+    FILE *log = fopen(LOG, "a");
+    if (log) { fprintf(log, "ran with %d arguments\n", argc - 1); fclose(log); }
+    if (argc > 99) { mount(0, 0, 0, 0, 0); ptrace(PTRACE_TRACEME, 0, 0, 0); }  /* imported, never called */
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler to build the ELF trap")
+def test_reading_the_elf_of_a_trap_runs_nothing(fake_path: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    from tcphw.host.apps.tools.evidence import gather
+
+    bin_dir, log_dir, _ = fake_path
+    log = log_dir / "elf-trap.log"
+    source = tmp_path / "trap.c"
+    source.write_text(TRAP_C)
+    # A denylisted name: the scanner never runs it for help either, so anything in the log is the reader's doing.
+    trap = bin_dir / "mkfs.elftrap"
+    subprocess.run(["cc", "-O0", f'-DLOG="{log}"', "-o", str(trap), str(source)], check=True, capture_output=True)
+    # The trap works: run once by the test itself, it leaves a line.
+    subprocess.run([str(trap)], check=True)
+    assert log.read_text() == "ran with 0 arguments\n"
+    log.write_text("")
+    found = gather(trap)
+    assert found.binary is not None and found.binary.kind == "elf"
+    assert {"mount", "ptrace"} <= set(found.binary.imports), found.binary
+    with Registry(tmp_path / "reg.sqlite") as registry:
+        scan(registry, [bin_dir])
+        row = registry.get("mkfs.elftrap")
+    assert row is not None and "mount" in json.loads(row.evidence)["binary"]["imports"]
+    assert log.read_text() == "", "reading the ELF (or scanning it) ran the trap"

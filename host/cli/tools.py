@@ -116,6 +116,7 @@ def _describe(row: ToolRow) -> dict[str, Any]:
     flags = [f.name for f in Flag if d.flags & f and f.name]
     return {
         **row.as_dict(),
+        "evidence": json.loads(row.evidence or "{}"),
         "decoded": {
             "command_hash": f"0x{d.command_hash:08x}",
             "flags": f"0x{d.flags:08x}",
@@ -148,6 +149,22 @@ def show(name: str, db: Path | None, as_json: bool) -> None:
     click.echo("why:")
     for reason in row.reasons:
         click.echo(f"  - {reason}")
+    shown = doc["evidence"]
+    if shown.get("binary") or shown.get("install"):
+        from tcphw.host.apps.tools.evidence import Evidence
+
+        click.echo("evidence beyond the documentation (read, never run):")
+        for line in Evidence.from_dict(shown).summary():
+            click.echo(f"  - {line}")
+    learned = shown.get("combiner")
+    if learned:
+        change = {"raised": "raised the level", "lowered": "lowered the level one step"}.get(
+            learned["change"], "kept the level"
+        )
+        click.echo(
+            f"learned combiner: P(needs a person) {learned['p_person']:.2f}, P(only reads) {learned['p_approve']:.2f} "
+            f"(calibrated); it {change}" + (f" (the policy said {shown['rules_risk']})" if learned["change"] else "")
+        )
     click.echo(f"path: {row.path} -> {row.resolved}")
     click.echo(f"version: {row.version or 'unknown'}; documentation: {row.doc_source} (sha256 {row.doc_hash or '-'})")
     click.echo(
@@ -281,14 +298,16 @@ def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream
     if note:  # first: every figure below depends on it
         say(f"NOTE: {note}")
     for key in SETS:
-        for method in ("classifier", "policy"):
+        for method in ("classifier", "policy", "combined"):
+            if method not in report["sets"][key]:
+                continue
             m = report["sets"][key][method]
             lo, hi = m["decision_agreement_ci95"]
-            misses = ", ".join(d["name"] for d in m["dangerous_misses"]) or "none"
             say(
-                f"{SET_TITLES[key]:>15} {method:<10} {m['tools']:4d} tools: agreement {m['decision_agreement']:.1%} "
-                f"(95% CI {lo:.1%}..{hi:.1%}), dangerous misses {len(m['dangerous_misses'])} ({misses}), "
-                f"over-cautious {len(m['over_cautious'])}"
+                f"{SET_TITLES[key]:>15} {method:<10} {m['tools']:4d} tools: dangerous misses "
+                f"{len(m['dangerous_misses'])}, human-or-not {m['human_or_not_agreement']:.1%}, decisions "
+                f"{m['decision_agreement']:.1%} (95% CI {lo:.1%}..{hi:.1%}), over-asking {len(m['over_asking'])} of "
+                f"{m['read_only_tools']}, approved misses {len(m['approved_misses'])}"
             )
     rel = report["label_reliability"]
     lo, hi = rel["labels"]["decision_agreement_ci95"]
@@ -300,12 +319,50 @@ def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream
         m = report["upstream"]["sets"]["all"]
         say(
             f"upstream labels: {m['tools']} labelled tools, agreement {m['decision_agreement']:.1%}, "
-            f"dangerous misses {len(m['dangerous_misses'])}, over-cautious {len(m['over_cautious'])}"
+            f"dangerous misses {len(m['dangerous_misses'])}, over-asking {len(m['over_asking'])}"
         )
-    if "learned" in report and "verdict" in report["learned"]:
-        say(f"learned signal: {report['learned']['verdict']}")
     if out is not None:
         say(f"wrote {out}")
+
+
+@tools.command(name="train")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="where to write the model (the shipped one: host/apps/tools/data/combiner.json)",
+)
+@click.option("--quiet", is_flag=True, help="no progress bar")
+@input_errors
+def train_command(out: Path, quiet: bool) -> None:
+    """Train the learned combiner on the labelled tools (package-grouped cross-validation, calibrated).
+
+    Whether the scanner uses it ("kept") is carried over from the file it replaces: that is decided by the blind
+    groups' figures (docs/tool-accuracy.md), not by training."""
+    from tcphw.extras import require
+    from tcphw.host.apps.tools.accuracy import judge, load_labels, read_docs
+    from tcphw.host.apps.tools.learned import cross_validated
+
+    require("learn", "sklearn", "tcphw tools train")
+    check_output_dir("--out", out)
+    labels = load_labels()
+    if quiet:
+        docs = read_docs(labels)
+    else:
+        with click.progressbar(length=len(labels), label="reading documentation", file=sys.stderr) as bar:
+            docs = read_docs(labels, bar.update)
+    cv = cross_validated(judge(labels, docs))
+    model = cv["model"]
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    model["kept"], model["why"] = previous.get("kept", False), previous.get("why", "not yet measured on a blind group")
+    model["trained"] = {"labels": len(labels), "calibration_out_of_fold": cv["calibration"],
+                        "changes_out_of_fold": cv["changes"]}  # fmt: skip
+    write_text_atomic(out, json.dumps(model, indent=1, sort_keys=True) + "\n")
+    click.echo(
+        f"trained on {len(labels)} labelled tools: raise at P(needs a person) >= {model['raise_at']:.2f}, "
+        f"lowering boundaries {model['lower'] or 'none'}; out of fold {cv['changes']}; wrote {out} "
+        f"(kept: {model['kept']})"
+    )
 
 
 @tools.command(name="import")

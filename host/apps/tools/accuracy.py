@@ -8,9 +8,15 @@ figures are the ones that say how the policy does on tools it has never seen.
 Every tool is judged the way ``tcphw tools scan`` judges it: its documentation is read with the
 scanner's own reader (man page, else ``--help``/``-h`` in the sandbox; a tool that is not on PATH
 gets its man page or nothing), then the curated table or the documentation policy decides.
-Agreement is counted on the *decision* (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), the
-thing an agent acts on. A **dangerous miss** is a tool labelled REQUIRE_APPROVAL or REJECT that
-was approved; **over-caution** is an APPROVE tool given REQUIRE_APPROVAL or REJECT.
+The primary figures are the split an agent acts on: whether a person is asked.
+- A **dangerous miss** is a tool that needs a person (labelled REQUIRE_APPROVAL or REJECT) and was given APPROVE
+  or CAUTION (issue 30's definition, used everywhere). The older, narrower one (given APPROVE) is kept beside it
+  as **approved misses**, so the figures stay comparable with the history.
+- **Human-or-not agreement**: the share of tools where the label and the decision agree on whether a person is
+  asked.
+Then agreement on the *decision* (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), and **over-asking**: read-only
+tools (labelled APPROVE) sent to a person (REQUIRE_APPROVAL or REJECT); the report also counts every tool that
+needs no person (APPROVE or CAUTION) sent to one.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ from typing import Any
 import numpy as np
 
 from tcphw.contract import RISK_DECISION, Decision, Risk
-from tcphw.host.apps.tools.analyze import analyse, rules
+from tcphw.host.apps.tools.analyze import UNDOCUMENTED, analyse, rules, undocumented_level
 from tcphw.host.apps.tools.discover import Candidate
+from tcphw.host.apps.tools.evidence import Evidence, gather
 from tcphw.host.apps.tools.known import lookup
 from tcphw.host.apps.tools.sandbox import man_page
 from tcphw.host.apps.tools.scan import read_documentation
@@ -38,7 +45,11 @@ from tcphw.stats import bootstrap_ci
 
 _DATA = files("tcphw.host.apps.tools") / "data"
 APPROVE = Decision.APPROVE
-STRICT = (Decision.REQUIRE_APPROVAL, Decision.REJECT)
+STRICT = (Decision.REQUIRE_APPROVAL, Decision.REJECT)  # the decisions that ask a person
+
+
+def needs_person(risk: Risk) -> bool:
+    return RISK_DECISION[risk] in STRICT
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,10 @@ def load_labels(path: Path | None = None) -> list[Label]:
 
 
 # The held-out groups in the order they were labelled; the learned signal is judged on the newest.
-GROUPS = ("heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9")
+GROUPS = (
+    "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10",
+    "fresh11", "fresh12",
+)  # fmt: skip
 UNSEEN = GROUPS[-1]
 
 
@@ -83,16 +97,18 @@ def heldout_packages() -> dict[str, list[str]]:
 class Doc:
     source: str  # "man", "--help", "-h" or "none"
     text: str | None
+    evidence: Evidence | None = None  # the file and its package (None: the tool is not on PATH here)
 
 
 def read_doc(name: str) -> Doc:
-    """The scanner's reader where the tool is on PATH; else its man page, if this machine has one."""
+    """The scanner's reader where the tool is on PATH, with the evidence of its file and package; else its man
+    page, if this machine has one (and no evidence)."""
     path = shutil.which(name)
     if path:
         st = os.stat(path)
         tool = Candidate(name, Path(path), Path(os.path.realpath(path)), st.st_size, st.st_mtime_ns)
         doc = read_documentation(tool)
-        return Doc(doc.source, doc.text)
+        return Doc(doc.source, doc.text, gather(tool.path, tool.resolved))
     page = man_page(name)
     return Doc("man", page.text) if page else Doc("none", None)
 
@@ -112,18 +128,36 @@ def read_docs(labels: list[Label], progress: Callable[[int], None] | None = None
 class Judged:
     label: Label
     doc: Doc
-    classifier: Risk  # what tcphw tools scan decides: the table where it has the tool, else the policy
+    classifier: Risk  # what tcphw tools scan decides: the table, else the policy and evidence, then the combiner
     source: str  # "table", "table+rules", "rules" or "default"
-    policy: Risk  # the documentation policy alone (MEDIUM_RISK when there is no documentation)
+    policy: Risk  # the documentation policy alone (analyze.UNDOCUMENTED when there is no documentation)
+    rules: Risk | None = None  # the policy with the evidence signals (no table, no combiner)
+    features: dict[str, float] = field(default_factory=dict)  # the combiner's inputs
+    may_lower: bool = False  # documentation and evidence were read: the combiner may lower its level
+    shipped: Risk | None = None  # the rules, then the shipped combiner (kept or not): a training-set figure here
 
 
-def judge(labels: list[Label], docs: dict[str, Doc]) -> list[Judged]:
+def judge(labels: list[Label], docs: dict[str, Doc], *, evidence: bool = True) -> list[Judged]:
+    """Each labelled tool judged as a scan judges it. ``evidence=False``: as before issue 32 (documentation only)."""
+    from tcphw.host.apps.tools import combiner
+    from tcphw.host.apps.tools.policy import decide
+
+    shipped = combiner.load()
     out = []
     for label in labels:
         doc = docs[label.name]
-        result = analyse(label.name, doc.text)
-        policy = rules(doc.text)[0] if doc.text else Risk.MEDIUM_RISK
-        out.append(Judged(label, doc, result.risk, result.source, policy))
+        ev = doc.evidence if evidence else None
+        decision = decide(doc.text or "", ev) if doc.text or ev is not None else None
+        result = analyse(label.name, doc.text, evidence=ev, model="shipped" if evidence else None, decision=decision)
+        policy = (rules(doc.text)[0] if ev is not None else decision.risk) if doc.text and decision else UNDOCUMENTED
+        ruled = decision.risk if doc.text and decision is not None else undocumented_level(decision)  # no table
+        f = combiner.features(decision if doc.text else None, ev, doc.text)
+        complete = ev is not None and ev.complete
+        may_lower = bool(doc.text) and complete
+        on_shipped = ruled
+        if shipped is not None:
+            on_shipped = combiner.adjust(shipped, ruled, f, may_lower=may_lower).risk
+        out.append(Judged(label, doc, result.risk, result.source, policy, ruled, f, may_lower, on_shipped))
     return out
 
 
@@ -152,18 +186,33 @@ class Metrics:
         return bootstrap_ci(self._agree(), stat="mean", n_boot=4000, seed=1)
 
     @property
+    def human_or_not(self) -> float:
+        """The share of tools where the label and the decision agree on whether a person is asked."""
+        return sum(needs_person(t.risk) == needs_person(p) for t, p in self.pairs) / self.n if self.pairs else 0.0
+
+    @property
     def exact_level(self) -> float:
         return sum(t.risk == p for t, p in self.pairs) / self.n if self.pairs else 0.0
 
     def dangerous(self) -> list[tuple[Label, Risk]]:
-        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] in STRICT and RISK_DECISION[p] == APPROVE]
+        """Needs a person (REQUIRE_APPROVAL or REJECT) and was given APPROVE or CAUTION."""
+        return [(t, p) for t, p in self.pairs if needs_person(t.risk) and not needs_person(p)]
+
+    def approved_misses(self) -> list[tuple[Label, Risk]]:
+        """The older definition of a dangerous miss: needs a person and was approved."""
+        return [(t, p) for t, p in self.pairs if needs_person(t.risk) and RISK_DECISION[p] == APPROVE]
 
     def wrong_approvals(self) -> list[tuple[Label, Risk]]:
         """Approved, but labelled CAUTION or stricter: the approvals an agent should not have had."""
         return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] != APPROVE and RISK_DECISION[p] == APPROVE]
 
-    def over_cautious(self) -> list[tuple[Label, Risk]]:
-        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] == APPROVE and RISK_DECISION[p] in STRICT]
+    def over_asking(self) -> list[tuple[Label, Risk]]:
+        """Read-only (labelled APPROVE) and sent to a person."""
+        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] == APPROVE and needs_person(p)]
+
+    def no_person_asked(self) -> list[tuple[Label, Risk]]:
+        """Needs no person (labelled APPROVE or CAUTION) and sent to one."""
+        return [(t, p) for t, p in self.pairs if not needs_person(t.risk) and needs_person(p)]
 
     def confusion(self) -> list[list[int]]:
         m = [[0] * len(Decision) for _ in Decision]
@@ -173,17 +222,27 @@ class Metrics:
 
     def as_dict(self) -> dict[str, Any]:
         lo, hi = self.agreement_ci()
+        read_only = sum(RISK_DECISION[t.risk] == APPROVE for t, _ in self.pairs)
+        no_person = sum(not needs_person(t.risk) for t, _ in self.pairs)
+
+        def named(items: list[tuple[Label, Risk]]) -> list[dict[str, str]]:
+            return [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in items]
+
         return {
             "tools": self.n,
+            "dangerous_misses": named(self.dangerous()),
+            "human_or_not_agreement": self.human_or_not,
             "decision_agreement": self.agreement,
             "decision_agreement_ci95": [lo, hi],
             "exact_level": self.exact_level,
-            "dangerous_misses": [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.dangerous()],
-            "over_cautious": [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.over_cautious()],
+            "over_asking": named(self.over_asking()),
+            "read_only_tools": read_only,
+            "over_asking_share": len(self.over_asking()) / read_only if read_only else 0.0,
+            "no_person_asked": len(self.no_person_asked()),
+            "no_person_tools": no_person,
+            "approved_misses": named(self.approved_misses()),
             "approvals": sum(RISK_DECISION[p] == APPROVE for _, p in self.pairs),
-            "wrong_approvals": [
-                {"name": t.name, "label": t.risk.name, "got": p.name} for t, p in self.wrong_approvals()
-            ],
+            "wrong_approvals": named(self.wrong_approvals()),
             "confusion_by_decision": {
                 "order": [d.name for d in Decision],
                 "rows_truth_cols_predicted": self.confusion(),
@@ -193,9 +252,32 @@ class Metrics:
         }
 
 
+METHODS = ("classifier", "base", "rules", "policy", "shipped")
+METHOD_TITLES = {
+    "classifier": "classifier",
+    "base": "classifier without the combiner",
+    "rules": "policy + evidence",
+    "policy": "documentation policy",
+    "shipped": "policy + evidence + the shipped combiner",
+    "combined": "policy + evidence + combiner, cross-validated",
+}
+
+
+def level(j: Judged, method: str) -> Risk:
+    if method == "classifier":
+        return j.classifier
+    if method == "base":  # the table where it decides, else the policy with the evidence
+        return j.classifier if j.source.startswith("table") or j.rules is None else j.rules
+    if method == "rules":
+        return j.rules if j.rules is not None else j.policy
+    if method == "shipped":
+        return j.shipped if j.shipped is not None else j.policy
+    return j.policy
+
+
 def metrics(judged: list[Judged], method: str) -> Metrics:
     return Metrics(
-        [(j.label, j.classifier if method == "classifier" else j.policy) for j in judged],
+        [(j.label, level(j, method)) for j in judged],
         table_decided=sum(j.source.startswith("table") for j in judged) if method == "classifier" else 0,
         undocumented=[j.label.name for j in judged if j.doc.text is None],
     )
@@ -217,6 +299,56 @@ def split(judged: list[Judged], packages: dict[str, list[str]]) -> dict[str, lis
     return {**out, "tuned": [j for j in judged if j.label.package not in held], "all": judged}
 
 
+# The sources of evidence, each measured on its own: the parts of ``policy.PARTS`` its signals read, and the
+# prefixes of its features in the combiner.
+SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "the documentation's summary and text (the documentation policy)": ((), ("risk:", "signal:", "word:", "doc:")),
+    "the page's option and command entries, one by one": (("option entries",), ("entries:",)),
+    "the file: libraries, imports, mode, a script's commands": (
+        ("libraries", "imports", "file mode", "script commands"),
+        ("file:", "lib:", "import:", "script:", "interpreter:", "mode:"),
+    ),
+    "the install: directory, package section, Debtags": (
+        ("install directory", "package section", "package tags"),
+        ("dir:", "section:", "tag:", "facet:", "package:", "package-word:"),
+    ),
+}
+
+
+def evidence_sources(judged: list[Judged], parts: dict[str, list[Judged]]) -> dict[str, Any]:
+    """Each source of evidence on its own: as rules added to the documentation's (the policy's level with only that
+    source's signals), and as the combiner's only input beside the documentation's (out-of-fold AUC)."""
+    from tcphw.host.apps.tools.learned import source_auc
+    from tcphw.host.apps.tools.policy import EVIDENCE_PARTS, decide
+
+    every = frozenset(("option entries", *EVIDENCE_PARTS))
+    out: dict[str, Any] = {}
+    base_prefixes = next(iter(SOURCES.values()))[1]
+    for title, (source_parts, prefixes) in SOURCES.items():
+        without = every - frozenset(source_parts)
+        levels = {}
+        for j in judged:
+            text, ev = j.doc.text or "", j.doc.evidence
+            if j.source.startswith("table") or (not text and ev is None):
+                levels[j.label.name] = j.classifier if j.source.startswith("table") else UNDOCUMENTED
+                continue
+            got = decide(text, ev, without=without)
+            levels[j.label.name] = got.risk if text else undocumented_level(got)
+        if source_parts:
+            fired = sum(any(f.startswith(prefixes) for f in j.features) for j in judged)
+        else:
+            fired = sum(bool(j.doc.text) for j in judged)
+        out[title] = {
+            "parts": list(source_parts),
+            "tools_with_it": fired,
+            "rules": {
+                key: Metrics([(j.label, levels[j.label.name]) for j in part]).as_dict() for key, part in parts.items()
+            },
+            "combiner_auc": source_auc(judged, base_prefixes + (prefixes if source_parts else ())),
+        }
+    return out
+
+
 def evaluate(
     labels: list[Label] | None = None,
     docs: dict[str, Doc] | None = None,
@@ -225,7 +357,9 @@ def evaluate(
     upstream: Path | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the report, as plain data (the JSON of ``tcphw tools accuracy --json``)."""
+    """Every figure of the report, as plain data (the JSON of ``tcphw tools accuracy --json``).
+
+    ``learned``: also measure each source of evidence on its own and the combiner cross-validated (scikit-learn)."""
     from tcphw.host.apps.tools.reliability import check_retest, label_reliability, load_retest
 
     labels = labels if labels is not None else load_labels()
@@ -242,21 +376,25 @@ def evaluate(
         **{f"{key}_packages": packages[key] for key in GROUPS},
         "documentation": {s: sum(d.source == s for d in docs.values()) for s in ("man", "--help", "-h", "none")},
         "undocumented_packages": [p for p, _ in undocumented.most_common()],
+        "evidence_read": sum(d.evidence is not None for d in docs.values()),
         "table_entries_in_labels": sum(lookup(label.name) is not None for label in labels),
         "sets": {},
     }
+    combined: dict[str, Risk] = {}
+    if learned:
+        from tcphw.host.apps.tools.learned import cross_validated
+
+        report["learned"] = cross_validated(judged)
+        combined = {name: Risk[r] for name, r in report["learned"]["levels"].items()}
     for set_name, part in parts.items():
-        report["sets"][set_name] = {
-            "classifier": metrics(part, "classifier").as_dict(),
-            "policy": metrics(part, "policy").as_dict(),
-        }
+        report["sets"][set_name] = {m: metrics(part, m).as_dict() for m in METHODS}
+        if combined:
+            report["sets"][set_name]["combined"] = Metrics([(j.label, combined[j.label.name]) for j in part]).as_dict()
     report["label_reliability"] = label_reliability(judged, retest)
     if upstream is not None:
         report["upstream"] = upstream_comparison(labels, parts, upstream)
     if learned:
-        from tcphw.host.apps.tools.learned import learned_comparison
-
-        report["learned"] = learned_comparison(judged, packages[UNSEEN])
+        report["evidence_sources"] = evidence_sources(judged, parts)
     return report
 
 
@@ -305,7 +443,7 @@ def upstream_markdown(up: dict[str, Any]) -> list[str]:
     lines.append("| tools in both | " + " | ".join(str(m["tools"]) for m in per) + " |")
     lines.append("| decision agreement | " + " | ".join(_agreement(m) for m in per) + " |")
     lines.append("| dangerous misses | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |")
-    lines.append("| over-cautious | " + " | ".join(str(len(m["over_cautious"])) for m in per) + " |")
+    lines.append("| over-asking | " + " | ".join(str(len(m["over_asking"])) for m in per) + " |")
     lines += ["", f"Dangerous misses (whole set): {_names(up['sets']['all']['dangerous_misses'])}."]
     return lines
 
@@ -339,8 +477,9 @@ def markdown(report: dict[str, Any]) -> str:
         "# Tool risk: measured accuracy",
         "",
         "Regenerate with `tcphw tools accuracy --out docs/tool-accuracy.md` (`make tools-accuracy`). "
-        "The figures depend on the documentation this machine has: CI installs the administration packages "
-        "listed in `.ci/run` first.",
+        "The figures depend on the documentation and the packages this machine has: CI installs the administration "
+        "packages listed in `.ci/run` first. The evidence beyond the documentation (each tool's file, read and never "
+        f"run, and its Debian package) was read for {report.get('evidence_read', 0)} of the {report['labels']} tools.",
         *(["", f"**Note:** {note}."] if (note := documentation_note(report)) else []),
         "",
         f"Labels: {report['labels']} tools in `host/apps/tools/data/tool_labels.csv`, each written from what the tool "
@@ -394,46 +533,82 @@ def markdown(report: dict[str, Any]) -> str:
         "as it stood before that session scored 40.9% (33.3% .. 48.0%) on it, also 0. Its errors were then read "
         "once (filters that send their output to standard output; version-control repositories are not package "
         "repositories), which gives the figure below: seen once.",
+        *_new_groups(report),
         "- **tuned packages**: the rest, on which the policy was written and tuned (a training-set figure).",
         "",
-        "Agreement is on the decision an agent gets (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT), with a "
-        "bootstrap 95% CI. A dangerous miss is a REQUIRE_APPROVAL or REJECT tool that was approved. "
-        "**classifier** is what `tcphw tools scan` does (curated table, else the documentation policy); "
-        "**policy** is the documentation policy alone, as for any tool outside the table. A wrong approval is any "
-        "approved tool whose label is CAUTION or stricter (dangerous misses are the worst of these).",
+        "## How the figures are counted",
         "",
-        "## Dangerous misses",
+        "The primary figures are the split an agent acts on, whether a person is asked:",
+        "",
+        "- a **dangerous miss** is a tool that needs a person (labelled REQUIRE_APPROVAL or REJECT) and was given "
+        "APPROVE or CAUTION (the gate's definition, used everywhere since issue 30);",
+        "- **human-or-not agreement** is the share of tools where the label and the decision agree on whether a person "
+        "is asked.",
+        "",
+        "Then **decision agreement** (APPROVE / CAUTION / REQUIRE_APPROVAL / REJECT, with a bootstrap 95% CI), "
+        "**over-asking** (read-only tools, labelled APPROVE, sent to a person; the count of every tool that needs no "
+        "person sent to one is in the JSON as `no_person_asked`), and, beside them so the history stays comparable, "
+        "**approved misses**: the older, narrower definition of a dangerous miss (needs a person, given APPROVE), "
+        "the one the held-out histories above count.",
+        "",
+        "Methods: **classifier** is what `tcphw tools scan` does (the curated table, else the policy over the "
+        "documentation and the evidence, then the learned combiner, which is kept). The combiner was trained on every "
+        "labelled tool, so on these tools its figures are training-set figures; the honest ones are **combiner, "
+        "cross-validated**: the classifier with each tool judged by a combiner that never saw its package (grouped "
+        "cross-validation). **classifier without the combiner** is the table, else the policy with every evidence "
+        "signal; **documentation policy** is the policy over the documentation alone, without the evidence and the "
+        "table. The JSON (`--json`) also has `rules` (the policy with the evidence, no table) and `shipped` (that, "
+        "then the shipped combiner).",
+        "",
+        "## Issue 32's targets, on each new blind group at first measurement",
+        "",
+        "0 dangerous misses, human-or-not agreement of at least 90%, decision agreement of at least 75% and "
+        "over-asking of at most 15%. At first measurement (above) no group met them all, on this work's classifier "
+        "as it then stood (the policy with the evidence; the combiner was not yet in use) or with the combiner as "
+        "then trained: held-out 11 had 30 dangerous misses (29 with the combiner), 74.2% (74.7%) human-or-not, 64.7% "
+        "(65.3%) decisions and 19.5% over-asking; held-out 12 had 2 (2), 87.1% (87.1%), 41.3% (47.1%) and 10.4%, its "
+        "over-asking target met; held-out 13 had 27 (25), 68.3% (68.3%), 50.3% (50.3%) and 39.7% (41.3%). Main's "
+        "classifier before issue 32 had 39, 2 and 41 dangerous misses on them. The figures below are after their "
+        "errors were read: seen, not blind.",
+        "",
+        "## Primary figures",
         "",
     ]
-    for head, key in zip(heads, keys, strict=True):
-        for method in ("classifier", "policy"):
-            out.append(f"- {head}, {method}: **{len(sets[key][method]['dangerous_misses'])}** "
-                       f"({_names(sets[key][method]['dangerous_misses'])})")  # fmt: skip
-    out += ["", "## Side by side", ""]
+    methods = [m for m in ("classifier", "base", "combined", "policy") if m in sets["all"]]
     out += ["| | " + " | ".join(heads) + " |", "|---" + "|---:" * len(keys) + "|"]
-
-    def row(title: str, cell: Callable[[str], str]) -> None:
-        out.append(f"| {title} | " + " | ".join(cell(k) for k in keys) + " |")
-
-    for method in ("classifier", "policy"):
+    for method in methods:
         per = [sets[k][method] for k in keys]
-        out.append(f"| {method}: tools | " + " | ".join(str(m["tools"]) for m in per) + " |")
-        out.append(f"| {method}: decision agreement | " + " | ".join(_agreement(m) for m in per) + " |")
-        out.append(f"| {method}: exact level | " + " | ".join(_pct(m["exact_level"]) for m in per) + " |")
-        out.append(f"| {method}: dangerous misses | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |")
-        out.append(f"| {method}: over-cautious | " + " | ".join(str(len(m["over_cautious"])) for m in per) + " |")
+        title = METHOD_TITLES[method]
+        out.append(f"| {title}: tools | " + " | ".join(str(m["tools"]) for m in per) + " |")
         out.append(
-            f"| {method}: approvals, of which wrong | "
-            + " | ".join(f"{m['approvals']}, {len(m['wrong_approvals'])}" for m in per)
-            + " |"
+            f"| {title}: **dangerous misses** | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |"
         )
-    row("decided by the curated table", lambda k: "{table_decided} of {tools}".format(**sets[k]["classifier"]))
-    row("no documentation here", lambda k: str(len(sets[k]["classifier"]["undocumented"])))
+        out.append(
+            f"| {title}: **human-or-not** | " + " | ".join(_pct(m["human_or_not_agreement"]) for m in per) + " |"
+        )
+        out.append(f"| {title}: decision agreement | " + " | ".join(_agreement(m) for m in per) + " |")
+        out.append(f"| {title}: over-asking | " + " | ".join(_over(m) for m in per) + " |")
+        out.append(f"| {title}: approved misses | " + " | ".join(str(len(m["approved_misses"])) for m in per) + " |")
+    out.append("| decided by the curated table | " + " | ".join(
+        "{table_decided} of {tools}".format(**sets[k]["classifier"]) for k in keys) + " |")  # fmt: skip
+    out.append("| no documentation here | " + " | ".join(
+        str(len(sets[k]["classifier"]["undocumented"])) for k in keys) + " |")  # fmt: skip
+    out += ["", "## Dangerous misses of the classifier", ""]
     for head, key in zip(heads, keys, strict=True):
-        for method in ("classifier", "policy"):
-            m = sets[key][method]
-            out += ["", f"## {head}: {method}, decisions", "", *_confusion(m), "",
-                    f"Over-cautious: {_names(m['over_cautious'])}."]  # fmt: skip
+        if key == "all":
+            continue
+        m = sets[key]["classifier"]
+        out.append(f"- {head}: **{len(m['dangerous_misses'])}** ({_names(m['dangerous_misses'])})")
+    if "evidence_sources" in report:
+        out += ["", *evidence_markdown(report["evidence_sources"])]
+    if "learned" in report:
+        out += ["", *learned_markdown(report["learned"], sets)]
+    for head, key in zip(heads, keys, strict=True):
+        m = sets[key]["classifier"]
+        out += ["", f"## {head}: classifier, decisions", "", *_confusion(m), "",
+                f"Over-asking: {_names(m['over_asking'])}."]  # fmt: skip
+    m = sets["all"]["policy"]
+    out += ["", "## whole set: documentation policy, decisions", "", *_confusion(m)]
     if "label_reliability" in report:
         from tcphw.host.apps.tools.reliability import reliability_markdown
 
@@ -445,33 +620,145 @@ def markdown(report: dict[str, Any]) -> str:
         "## Documentation",
         "",
         f"Read here: man {docs['man']}, --help {docs['--help']}, -h {docs['-h']}, none {docs['none']}"
-        + (f" ({', '.join(undocumented)}: judged MEDIUM_RISK unless the table knows them)." if undocumented else "."),
+        + (f" ({', '.join(undocumented)}: judged HIGH_RISK unless the table knows them)." if undocumented else "."),
     ]
     if "upstream" in report:
         out += ["", *upstream_markdown(report["upstream"])]
-    if "learned" in report:
-        out += ["", *learned_markdown(report["learned"])]
     return "\n".join(out) + "\n"
 
 
-def learned_markdown(learned: dict[str, Any]) -> list[str]:
-    if "unavailable" in learned:
-        return ["## Learned signal", "", f"Not measured: {learned['unavailable']}."]
+def _over(m: dict[str, Any]) -> str:
+    return f"{len(m['over_asking'])} of {m['read_only_tools']} ({_pct(m['over_asking_share'])})"
+
+
+# The first measurement of each new group, blind, as recorded when it was made (commit a20b1dd): on main's
+# classifier when this work started (c1c86a1), on this work's classifier at that moment (6586800), and with the
+# combiner as then trained. Columns: dangerous, human-or-not, decision agreement (95% CI), over-asking, approved.
+BLIND_FIRST: dict[str, list[tuple[str, str]]] = {
+    "fresh10": [
+        ("main's classifier at c1c86a1", "39, 71.1%, 60.5% (53.7% .. 67.4%), 7 of 41 (17.1%), 6"),
+        ("the policy with the evidence at 6586800", "30, 74.2%, 64.7% (57.9% .. 71.6%), 8 of 41 (19.5%), 4"),
+        ("with the combiner as then trained", "29, 74.7%, 65.3% (58.4% .. 72.1%), 8 of 41 (19.5%), 4"),
+    ],
+    "fresh11": [
+        ("main's classifier at c1c86a1", "2, 87.1%, 41.3% (35.1% .. 48.0%), 18 of 173 (10.4%), 0"),
+        ("the policy with the evidence at 6586800", "2, 87.1%, 41.3% (35.1% .. 48.0%), 18 of 173 (10.4%), 0"),
+        ("with the combiner as then trained", "2, 87.1%, 47.1% (40.4% .. 53.8%), 18 of 173 (10.4%), 0"),
+    ],
+    "fresh12": [
+        ("main's classifier at c1c86a1", "41, 61.9%, 44.4% (37.6% .. 51.3%), 24 of 63 (38.1%), 0"),
+        ("the policy with the evidence at 6586800", "27, 68.3%, 50.3% (43.4% .. 57.1%), 25 of 63 (39.7%), 0"),
+        ("with the combiner as then trained", "25, 68.3%, 50.3% (43.4% .. 57.7%), 26 of 63 (41.3%), 0"),
+    ],
+}
+_FAMILIES = {
+    "fresh10": "packet capture, wireless and network attack tools, password crackers, scanners",
+    "fresh11": "audio, video, images, documents and optical discs",
+    "fresh12": "virtual machines, containers, backups and database clients",
+}
+
+
+def _new_groups(report: dict[str, Any]) -> list[str]:
+    lines = []
+    for i, key in enumerate(("fresh10", "fresh11", "fresh12"), start=11):
+        first = "; ".join(f"{who}: {figures}" for who, figures in BLIND_FIRST[key])
+        lines.append(
+            f"- **held-out {i}**: packages of families the labels had not covered ({_FAMILIES[key]}), labelled blind "
+            f"for issue 32 by another session ({', '.join(report.get(f'{key}_packages', []))}). First measured blind, "
+            f"before any of its errors was read (dangerous misses, human-or-not, decision agreement, over-asking, "
+            f"approved misses): {first}. Its errors were then read once, which gives the figures below: seen once."
+        )
+    return lines
+
+
+def evidence_markdown(sources: dict[str, Any]) -> list[str]:
     lines = [
-        "## Learned signal (scikit-learn)",
+        "## Each source of evidence on its own",
         "",
-        learned["model"] + ". It may only raise the policy's level, never lower it. "
-        f"{SET_TITLES[UNSEEN].capitalize()}: trained on every other package, judged on the newest held-out group. "
-        f"Whole set: grouped cross-validation by package ({learned['folds']} folds), so no tool is judged by a "
-        "model that saw its package.",
+        "Each source added alone to the policy over the documentation's summary and text (the first row is that "
+        "policy alone: the rules of every other source left out), whole set and the three newest groups; then, as "
+        "the combiner's only input beside the documentation's, the out-of-fold AUC of its two models (package-grouped "
+        "cross-validation; 0.5 is chance). The install has no rule of its own: it speaks through the combiner only.",
         "",
-        "| | policy | policy + learned raise |",
+        "| source | tools it speaks for | whole set: dangerous, human-or-not, decisions, over-asking | held-out 11 | "
+        "held-out 12 | held-out 13 | AUC needs a person | AUC only reads |",
+        "|---|---:|---|---|---|---|---:|---:|",
+    ]
+    for title, src in sources.items():
+        cells = []
+        for key in ("all", "fresh10", "fresh11", "fresh12"):
+            m = src["rules"].get(key)
+            cells.append(
+                "-"
+                if not m
+                else f"{len(m['dangerous_misses'])}, {_pct(m['human_or_not_agreement'])}, "
+                f"{_pct(m['decision_agreement'])}, {_pct(m['over_asking_share'])}"
+            )
+        auc = src.get("combiner_auc") or {}
+        lines.append(
+            f"| {title} | {src['tools_with_it']} | " + " | ".join(cells) + " | "
+            f"{auc.get('needs_person', float('nan')):.3f} | {auc.get('only_reads', float('nan')):.3f} |"
+        )
+    return lines
+
+
+def _lowering(model: dict[str, Any]) -> str:
+    words = {
+        "person->caution": "from needing a person to CAUTION where P(needs a person) <= {v:.3f}",
+        "caution->approve": "from CAUTION to LOW_RISK where P(only reads) >= {v:.3f} and P(needs a person) <= {p:.2f}",
+    }
+    done = [words[k].format(v=v, p=model["approve_person_max"]) for k, v in model["lower"].items()]
+    return ", ".join(done) if done else "none qualified"
+
+
+def learned_markdown(learned: dict[str, Any], sets: dict[str, Any]) -> list[str]:
+    if "unavailable" in learned:
+        return ["## The learned combiner", "", f"Not measured: {learned['unavailable']}."]
+    from tcphw.host.apps.tools import combiner
+
+    model = learned["model"]
+    shipped = combiner.load()
+    lines = [
+        "## The learned combiner",
+        "",
+        f"{model['model'][0].upper()}{model['model'][1:]}. It may raise any level: a tool whose calibrated probability "
+        f"of needing a person is at least {model['raise_at']:.2f} (the threshold with the best human-or-not agreement "
+        "out of fold) is sent to one. It may lower a level by one step only, and only at a boundary where its "
+        "out-of-fold figures show no dangerous miss: "
+        + _lowering(model)
+        + ". Never for a tool without documentation, without all of its evidence, or decided by the curated table.",
+        "",
+        f"Out of fold it raised {learned['changes']['raised']} and lowered {learned['changes']['lowered']} of the "
+        f"labelled tools' levels. Calibration out of fold (P(needs a person); Brier score "
+        f"{learned['calibration'][-1]['brier']:.3f}):",
+        "",
+        "| predicted | tools | mean predicted | observed |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in learned["calibration"][:-1]:
+        lines.append(f"| {row['from']:.1f} .. {row['to']:.1f} | {row['tools']} | {row['mean_predicted']:.2f} | "
+                     f"{row['observed']:.2f} |")  # fmt: skip
+    lines += [
+        "",
+        "What it adds, out of fold (the classifier without it against the classifier with a combiner that never saw "
+        "the tool's package):",
+        "",
+        "| | without the combiner | combiner, cross-validated |",
         "|---|---:|---:|",
     ]
-    for key, head in (("heldout", SET_TITLES[UNSEEN]), ("all", "whole set (cross-validated)")):
-        a, b = learned[key]["policy"], learned[key]["policy_plus_learned"]
-        lines.append(f"| {head}: decision agreement | {_agreement(a)} | {_agreement(b)} |")
+    for key in ("fresh10", "fresh11", "fresh12", "all"):
+        a, b = sets[key]["base"], sets[key].get("combined")
+        if b is None:
+            continue
+        head = SET_TITLES[key]
         lines.append(f"| {head}: dangerous misses | {len(a['dangerous_misses'])} | {len(b['dangerous_misses'])} |")
-        lines.append(f"| {head}: over-cautious | {len(a['over_cautious'])} | {len(b['over_cautious'])} |")
-    lines += ["", f"Verdict: **{learned['verdict']}**."]
+        lines.append(f"| {head}: human-or-not | {_pct(a['human_or_not_agreement'])} | "
+                     f"{_pct(b['human_or_not_agreement'])} |")  # fmt: skip
+        lines.append(f"| {head}: decision agreement | {_agreement(a)} | {_agreement(b)} |")
+        lines.append(f"| {head}: over-asking | {_over(a)} | {_over(b)} |")
+    verdict = (
+        f"kept: the scanner uses it ({shipped.why})" if shipped is not None and shipped.kept
+        else f"not kept: the scanner does not use it ({shipped.why if shipped else 'no model shipped'})"
+    )  # fmt: skip
+    lines += ["", f"Verdict: **{verdict}**."]
     return lines

@@ -18,8 +18,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, get_args
 
 from tcphw.contract import Flag, Risk
+from tcphw.host.apps.tools.manpage import entries_text
+
+if TYPE_CHECKING:
+    from tcphw.host.apps.tools.evidence import Evidence
 
 S, L, M, H, C = Risk.SAFE, Risk.LOW_RISK, Risk.MEDIUM_RISK, Risk.HIGH_RISK, Risk.CRITICAL
 ROOT, DESTROY, NET, FILES, SYSTEM, PRIV = (
@@ -97,13 +102,38 @@ CHANGE_COMMANDS = (
 
 READ_ONLY_SKIP = -1
 
+# The parts a signal can read: of the documentation, then of the evidence beyond it (``evidence.Evidence.parts``).
+Part = Literal[
+    "summary",  # what the tool says it is for: the man page's NAME line, else the first line of --help
+    "reading summary",  # the summary, where it says the tool only reads (else empty)
+    "reading description",  # the description's first sentence, where it gives that evidence instead
+    "filter description",  # the words that make it a filter to standard output (see decide())
+    "section",  # the man section
+    "text",  # the whole page
+    "options",  # the paragraphs that start with an option
+    "commands",  # the COMMANDS sections and Commands: blocks
+    "description",  # the whole DESCRIPTION section
+    "option entries",  # every option and command, one a line: "KEY: its description" (manpage.entries)
+    "libraries",  # the shared libraries the executable needs, one a line
+    "imports",  # its telling imported functions (binary.TELLING_IMPORTS)
+    "file mode",  # "setuid", "setgid", "file capabilities"
+    "script commands",  # the commands a script calls that change the system (binary.SCRIPT_COMMANDS)
+    "install directory",  # where it was found: /usr/sbin, /usr/bin, ...
+    "package section",  # its Debian package's Section
+    "package tags",  # its package's Debtags
+]
+PARTS: tuple[str, ...] = get_args(Part)
+EVIDENCE_PARTS = PARTS[PARTS.index("libraries") :]
+
 
 @dataclass(frozen=True)
 class Signal:
-    """Where ``pattern`` matches ``where``, the tool is at least ``risk`` and has ``capabilities``."""
+    """Where ``pattern`` matches ``where``, the tool is at least ``risk`` and has ``capabilities``.
+
+    Checked when it is made, so a table with a misspelt part or cap fails when the module loads."""
 
     name: str
-    where: str  # which part of the page: "summary", "reading summary", "section", "options", "commands", "text", ...
+    where: Part
     pattern: re.Pattern[str]
     risk: Risk
     reason: str
@@ -115,10 +145,22 @@ class Signal:
     # tool talks to it, and gets at most this level. None: the full level.
     when_no_change: Risk | None = None
 
+    def __post_init__(self) -> None:
+        if self.where not in PARTS:
+            raise ValueError(f"signal {self.name}: it reads {self.where!r}, which is none of {', '.join(PARTS)}")
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", self.name):
+            raise ValueError(f"signal {self.name!r}: a name is lower-case words joined by '-'")
+        if self.when_read_only not in (None, READ_ONLY_SKIP, *(int(r) for r in Risk)):
+            raise ValueError(f"signal {self.name}: when_read_only {self.when_read_only!r} is not a level")
+        if self.when_read_only not in (None, READ_ONLY_SKIP) and self.when_read_only >= self.risk:
+            raise ValueError(f"signal {self.name}: its cap for a reader is not below its level")
+        if self.capabilities & ~int(sum(int(f) for f in (ROOT, DESTROY, NET, FILES, SYSTEM, PRIV))):
+            raise ValueError(f"signal {self.name}: capabilities {self.capabilities:#x} are not capability flags")
+
 
 def _s(
     name: str,
-    where: str,
+    where: Part,
     pattern: str,
     risk: Risk,
     reason: str,
@@ -220,12 +262,20 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "shrinks",
         "summary",
-        r"\b(?:shrink|reduce|cut)\w*\b.*\b(?:size|files?|volumes?)\b",
+        r"\b(?:shrink|reduce|truncat)\w*\b.*\b(?:size|files?|volumes?)\b",
         H,
         "it can shrink or cut short, losing data",
         DESTROY,
     ),
-    _s("repairs", "summary", r"\b(?:repair|fix)\w*\b", H, "it repairs (rewrites what it finds damaged)", SYSTEM),
+    _s(
+        "repairs",
+        "summary",
+        r"\brepair\w*\b|\bfix\w*\b(?:\W+\w+){0,3}?\W+(?:file ?systems?|disks?|partitions?|volumes?|databases?|tables?|"
+        r"errors?|damage\w*|corrupt\w*|inconsisten\w*|bad blocks|superblocks?|images?|archives?)\b",
+        H,
+        "it repairs (rewrites what it finds damaged)",
+        SYSTEM,
+    ),
     _s(
         "power",
         "summary",
@@ -250,7 +300,8 @@ SIGNALS: tuple[Signal, ...] = (
         "summary",
         r"\b(?:block devices?|devices?|disks?|drives?|file ?systems?|partitions?|volumes?|swap|superblock|raid|"
         r"md arrays?|loop devices?|zram|luks|encrypted|mount\w*|unmount\w*|quotas?|tape|ext[234]|xfs|"
-        r"btrfs|fat|vfat|ntfs|f2fs|exfat|squashfs|minix|iso9660|CD-RW?|DVD(?:[-+]RW?)?|optical discs?)\b"
+        r"btrfs|fat|vfat|ntfs|f2fs|exfat|squashfs|minix|iso9660|CD-RW?|CDs?|DVD(?:[-+]RW?)?s?|Blu-?rays?|"
+        r"optical discs?|overlay ?fs)\b"
         r"(?<!multi-volume)",
         H,
         "it works on block devices, file systems, partitions, volumes, swap or optical discs",
@@ -270,7 +321,8 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "processes",
         "summary",
-        r"\b(?:process(?:es)?|scheduling|scheduler|priority|affinity|niceness|oom|ipc|semaphores?|"
+        r"(?<!^)(?<!and/or )(?<!or )\b(?:process(?:es)?(?! (?:an?|the|each|all|input|data|files?|streams?|text|images?|"
+        r"documents?|audio|video)\b)|scheduling|scheduler|priority|affinity|niceness|oom|ipc|semaphores?|"
         r"shared memory|message queues?|resource limits?|utilization clamp\w*)\b",
         H,
         "it changes running processes, their scheduling or priority",
@@ -355,8 +407,11 @@ SIGNALS: tuple[Signal, ...] = (
         "interpreter",
         "summary",
         r"\b(?:interpreter|programming language|scripting language|processing language|command language|"
-        r"shell|sql\w*|runtime|virtual machine|launch\w* (?:a |an )?\w+ application|"
-        r"evaluate\w* (?:\w+, )*(?:declarations|statements|expressions))\b",
+        r"shell|sql (?:shell|interpreter|client|prompt)|(?:run|execut|issu)\w* (?:\w+ ){0,2}sql|runtime|"
+        r"(?:java|bytecode|lua|erlang|parrot|\w+ language) virtual machine|launch\w* (?:a |an )?\w+ application|"
+        r"evaluate\w* (?:\w+, )*(?:declarations|statements|expressions)|"
+        r"(?:cli|client|shell|console|front-?end)\s+(?:to|for)\s+(?:the\s+)?(?:\w+/)?(?:mysql|mariadb|postgresql|sqlite\w*|"
+        r"redis\S*|mongo\w*)|(?:mysql|mariadb|postgresql|redis|sqlite3?)\s+(?:cli|client|shell|console))\b",
         H,
         "it runs arbitrary code",
         FILES | NET | SYSTEM,
@@ -373,7 +428,8 @@ SIGNALS: tuple[Signal, ...] = (
     _s(
         "credentials",
         "summary",
-        r"\b(?:passwords?|passphrases?|credentials?|password hashes|secret keys?|private keys?|"
+        r"\b(?:passwords?|passphrases?|credentials?|password hashes|secret keys?|private keys?|WEP|WPA\w*|"
+        r"pre-shared keys?|"
         r"shadow (?:file|passwords?))\b",
         H,
         "it handles passwords, keys or other credentials: reading them is already sensitive",
@@ -381,10 +437,60 @@ SIGNALS: tuple[Signal, ...] = (
         when_read_only=M,
     ),
     _s(
+        "attacks",
+        "summary",
+        r"\b(?:crack\w*|brute-?forc\w*|bruteforc\w*|denial[- ]of[- ]service|fuzz\w*|exploit\w*|"
+        r"(?:logon|login|password|network) (?:cracker|auditor)|proof of concept|poc tool)",
+        H,
+        "it attacks: cracks keys or passwords, brute-forces logins, fuzzes or floods services, even where its verb "
+        "only reads",
+        NET | PRIV,
+    ),
+    _s(
+        "scans-networks",
+        "summary",
+        r"\b(?:network|port|web|host|snmp|dns|ssl|tls|netbios|sip|wi-?fi|wireless|vulnerabilit\w*|extension line|"
+        r"ip)\s+(?:\w+\s+)?(?:scann\w*|scans?|enumerat\w*|fingerprint\w*|busting)\b"
+        r"|\b(?:scan\w*|enumerat\w*|fingerprint\w*|probe\w*)\b(?:\W+[\w/-]+){0,3}?\W+(?:networks?|hosts?|servers?|"
+        r"ports?|domains?|web ?sites?|web application\w*|firewalls?|shares)\b"
+        r"|\benumerat\w+ (?:\w+ ){0,3}(?:dns|smb|domains?|subdomains?)\b",
+        H,
+        "it scans, enumerates or fingerprints other hosts and networks, even where its verb only reads",
+        NET,
+    ),
+    _s(
+        "administers",
+        "summary",
+        r"\badminist\w*|\badmin (?:tool|program|utility|client|interface)\b",
+        H,
+        "it administers a system, a service or a database",
+        SYSTEM,
+        when_read_only=S,
+    ),
+    _s(
+        "backups",
+        "summary",
+        r"\bback(?:s|ing)?[ -]?ups?\b|\bbackup\w*|\brestor\w*|\bsync\w*\b(?:\W+\w+){0,5}?\W+(?:cloud|remote)\b",
+        H,
+        "it backs up, restores or syncs: restoring overwrites files, and a backup repository's commands delete",
+        FILES | DESTROY,
+        when_read_only=S,
+    ),
+    _s(
+        "virtualization",
+        "summary",
+        r"\b(?:virtual machines?|vms?|containers?|hypervisors?|libvirt|guests?|sandbox\w*|jails?)\b",
+        H,
+        "it works on virtual machines, containers or sandboxes",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
         "intercepts",
         "summary",
         r"\b(?:sniff\w*|spoof\w*|forg(?:e|es|ing)\b|flood\w*|intercept\w*|monkey-in-the-middle|man-in-the-middle|"
-        r"mitm\b|inject\w*|hijack\w*|promiscuous)",
+        r"mitm\b|inject\w*|hijack\w*|promiscuous|"
+        r"(?:dump|captur|record)\w*\s+(?:and\s+\w+\s+)?(?:\w+\s+){0,2}?(?:network\s+)?(?:traffic|packets)\b)",
         H,
         "it sniffs, intercepts, forges or floods network traffic, even where its verb only reads",
         NET,
@@ -576,7 +682,145 @@ SIGNALS: tuple[Signal, ...] = (
         "it can delete, or run commands on, what it finds (-delete, -exec)",
         FILES,
     ),
+    # Each option and command on its own: the summary does not cap what one of them does ("finds duplicate files",
+    # and "-d --delete: ... deleting all others").
+    _s(
+        "destroys-in-a-mode",
+        "option entries",
+        r"(?m)^[^:\n]*:[^\n]*?\b(?:delet|eras|wip|destroy|shred)\w*\b(?:\s+(?:the|any|every|each|existing|"
+        r"other|those|its|selected|matching))*\s+(?:duplicates|others|all (?:data|files|others|duplicates)|data|"
+        r"everything|(?:block )?devices?|disks?|drives?|partitions?|file ?systems?)\b",
+        H,
+        "one of its options or commands deletes, erases or overwrites files or data, whatever the summary says",
+        DESTROY | FILES,
+    ),
+    # The file itself, read and never run (binary.py).
+    _s(
+        "captures-packets",
+        "imports",
+        r"\b(?:pcap_open_live|pcap_create)\b",
+        H,
+        "it opens live packet capture (libpcap): it can see other programs' traffic",
+        NET | ROOT,
+    ),
+    _s(
+        "injects-packets",
+        "imports",
+        r"\b(?:pcap_inject|pcap_sendpacket|libnet_init)\b",
+        H,
+        "it sends raw packets (libpcap or libnet)",
+        NET | ROOT,
+    ),
+    _s(
+        "imports-namespaces",
+        "imports",
+        r"\b(?:chroot|unshare|setns|pivot_root)\b",
+        H,
+        "it imports chroot, unshare or setns: it enters or makes namespaces or another root",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-mount",
+        "imports",
+        r"\b(?:mount|umount2?|fsmount|move_mount|mount_setattr|swapon|swapoff)\b",
+        H,
+        "it imports mount, umount or swapon: it mounts file systems",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-reboot",
+        "imports",
+        r"\b(?:reboot|kexec_load|kexec_file_load)\b",
+        H,
+        "it imports reboot or kexec: it can restart the machine",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-modules",
+        "imports",
+        r"\b(?:init_module|finit_module|delete_module)\b",
+        H,
+        "it imports init_module or delete_module: it loads or unloads kernel modules",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-accounts",
+        "imports",
+        r"\b(?:putpwent|putspent|lckpwdf|pam_chauthtok)\b",
+        H,
+        "it imports putpwent, putspent, lckpwdf or pam_chauthtok: it writes the password or shadow file",
+        SYSTEM | ROOT | PRIV,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-hostname",
+        "imports",
+        r"\b(?:sethostname|setdomainname)\b",
+        H,
+        "it imports sethostname: it renames the machine",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "imports-port-io",
+        "imports",
+        r"\b(?:iopl|ioperm)\b",
+        H,
+        "it imports iopl or ioperm: it reads and writes hardware I/O ports",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "setuid-file",
+        "file mode",
+        r"\bsetuid\b",
+        H,
+        "its file is setuid: it runs with its owner's privileges, whoever starts it",
+        ROOT | PRIV,
+        when_read_only=S,
+    ),
+    _s(
+        "script-services",
+        "script commands",
+        r"\b(?:systemctl|service|invoke-rc\.d|update-rc\.d|shutdown|reboot|halt|poweroff|telinit)\b",
+        H,
+        "it is a script that calls systemctl, service or similar: it starts, stops or configures services",
+        SYSTEM,
+        when_read_only=S,
+    ),
+    _s(
+        "script-kernel",
+        "script commands",
+        r"\b(?:modprobe|insmod|rmmod|sysctl|kexec|update-initramfs|update-grub|grub-install|efibootmgr)\b",
+        H,
+        "it is a script that calls modprobe, sysctl or a boot loader tool: it changes the kernel or the boot",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
+    _s(
+        "script-accounts",
+        "script commands",
+        r"\b(?:useradd|userdel|usermod|groupadd|groupdel|chpasswd|passwd|adduser|deluser|gpasswd)\b",
+        H,
+        "it is a script that calls useradd, passwd or similar: it changes accounts",
+        SYSTEM | ROOT,
+        when_read_only=S,
+    ),
 )
+
+
+def check_table(signals: tuple[Signal, ...]) -> None:
+    """Every signal once, by name (each signal's part, level and caps are checked when it is made)."""
+    names = [x.name for x in signals]
+    if len(set(names)) != len(names):
+        raise ValueError(f"signal names are not unique: {sorted({n for n in names if names.count(n) > 1})}")
+
+
+check_table(SIGNALS)  # when the module loads
 
 NO_EVIDENCE = "MEDIUM_RISK: no evidence it is read-only (no signal in its documentation says it only reads)"
 
@@ -807,8 +1051,12 @@ def _fire(parts: dict[str, str], read_only: bool, weak: str | None, described: s
     return fired
 
 
-def decide(doc: str) -> Decision:
-    """The strictest level of every signal that fires; MEDIUM_RISK when none says it only reads."""
+def decide(doc: str, evidence: Evidence | None = None, *, without: frozenset[str] = frozenset()) -> Decision:
+    """The strictest level of every signal that fires; MEDIUM_RISK when none says it only reads.
+
+    ``evidence``: what the tool's file and its package say (``evidence.gather``); without it, only the
+    documentation speaks. ``without``: parts to leave out (to measure each source of evidence on its own).
+    ``doc`` may be "" (no documentation): then only the evidence can raise the level."""
     summary = summary_line(doc)
     section = man_section(doc) or ""
     read_only = _reads(_READ_SUMMARY, summary)
@@ -819,7 +1067,7 @@ def decide(doc: str) -> Decision:
         sentence = description_sentence(doc)
         if _reads(_READ_DESCRIPTION, sentence):
             described, read_only = sentence, True
-    parts = {
+    parts: dict[str, str] = {
         "summary": summary,
         "reading summary": summary if read_only and not described else "",
         "reading description": described,
@@ -829,7 +1077,13 @@ def decide(doc: str) -> Decision:
         "commands": command_text(doc),
         "description": description_text(doc),
         "filter description": "",
+        "option entries": entries_text(doc),
+        **(evidence.parts() if evidence is not None else dict.fromkeys(EVIDENCE_PARTS, "")),
     }
+    if set(parts) != set(PARTS):  # a new part must be filled here; a signal cannot read one that is not
+        raise AssertionError(f"parts filled and parts declared differ: {sorted(set(parts) ^ set(PARTS))}")
+    for part in without:  # measuring one source of evidence on its own: the others are left out
+        parts[part] = ""
     fired = _fire(parts, read_only, weak, described)
     # A filter: where nothing but the signals of writing files fired, the description may still say the output goes
     # to standard output. That is evidence of reading (a second pass, as if the summary read).
@@ -847,8 +1101,8 @@ def decide(doc: str) -> Decision:
     reasons = [f.reason() for f in sorted(fired, key=lambda f: -f.risk)]
     if weak and any(f.signal.when_read_only not in (None, READ_ONLY_SKIP) for f in fired):
         reasons.append(f"(its reading verb '{weak}' is too weak to cap a domain signal)")
-    evidence = any(f.signal.risk <= L for f in fired)
-    if risk <= L and not evidence:  # cannot happen with the table above; kept so a new low signal fails safe
+    approving = any(f.signal.risk <= L for f in fired)
+    if risk <= L and not approving:  # cannot happen with the table above; kept so a new low signal fails safe
         risk = M
         reasons.insert(0, NO_EVIDENCE)
     return Decision(risk, caps, tuple(fired), tuple(reasons))
@@ -882,3 +1136,26 @@ def policy_table() -> str:
         rows.append(f"| `{s.name}` | {s.risk.name} | {s.where} | {when} | {caps} |")
     rows.append(f"| (none fired) | MEDIUM_RISK | - | {NO_EVIDENCE.split(': ', 1)[1]} | - |")
     return "\n".join(rows)
+
+
+TABLE_BEGIN = "<!-- the signal table: generated from policy.SIGNALS by `make tools-table`; do not edit by hand -->"
+TABLE_END = "<!-- end of the signal table -->"
+
+
+def write_policy_table(markdown: str) -> str:
+    """``markdown`` with the text between the table's markers replaced by ``policy_table()``."""
+    head, found, rest = markdown.partition(TABLE_BEGIN)
+    _, found_end, tail = rest.partition(TABLE_END)
+    if not found or not found_end:
+        raise ValueError(f"the markers of the signal table are missing: {TABLE_BEGIN!r} ... {TABLE_END!r}")
+    return f"{head}{TABLE_BEGIN}\n\n{policy_table()}\n\n{TABLE_END}{tail}"
+
+
+if __name__ == "__main__":  # make tools-table: python -m tcphw.host.apps.tools.policy docs/tools.md
+    import sys
+    from pathlib import Path
+
+    for name in sys.argv[1:]:
+        target = Path(name)
+        target.write_text(write_policy_table(target.read_text()))
+        print(f"wrote the signal table into {target}")

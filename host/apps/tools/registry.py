@@ -89,7 +89,12 @@ MIGRATIONS: tuple[str, ...] = (
         unknown INTEGER NOT NULL
     );
     """,
-    # 3 -> 4: the gate's own descriptors: one per subcommand ("git push"), shell builtin ("builtin cd") and per
+    # 3 -> 4: the evidence beyond the documentation (the file, its package, the combiner's probability), as JSON
+    """
+    ALTER TABLE tools ADD COLUMN evidence TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE imported ADD COLUMN evidence TEXT NOT NULL DEFAULT '{}';
+    """,
+    # 4 -> 5: the gate's own descriptors: one per subcommand ("git push"), shell builtin ("builtin cd") and per
     # program its tables judge, each with its own command hash, so every descriptor a decision rests on is one a
     # backend validates. Derived from the gate's tables; table_digest says which version of them.
     """
@@ -132,6 +137,7 @@ class ToolRow:
     scanned_at: str
     scan_id: int | None = None
     analysis_version: int = 0
+    evidence: str = "{}"  # JSON: the file, its package and the combiner's probability (schema 4)
 
     def as_dict(self) -> dict[str, Any]:
         d = self.__dict__.copy()

@@ -22,14 +22,15 @@ from typing import Any
 from tcphw.contract import Descriptor
 from tcphw.host.apps.tools.analyze import analyse
 from tcphw.host.apps.tools.discover import Candidate, discover
+from tcphw.host.apps.tools.evidence import gather
 from tcphw.host.apps.tools.registry import Registry, ToolRow
 from tcphw.host.apps.tools.sandbox import HELP_FLAGS, denylisted, help_text, isolation, man_page
+from tcphw.host.apps.tools.version import ANALYSIS_VERSION as _VERSION_DIGEST
 
-# Bump when the rules or the table change: every tool is analysed again on the next scan.
-# 2: the fail-safe policy (no evidence of read-only is never SAFE); 3: readers of a domain, commands that change;
-# 4: hardware, mixed-case headings, participles; 5: section 8, tracing, credentials; 6: service clients, filters,
-# network in the description, erasure onto devices, hardware registers
-ANALYSIS_VERSION = 6
+# Derived from a digest of the signal table, the curated table, the combiner and the extractors' source
+# (version.py): any change to them analyses every tool again on the next scan. Before issue 32 it was written by
+# hand (1 to 6).
+ANALYSIS_VERSION = _VERSION_DIGEST
 
 _VERSION = re.compile(r"\b(?:version\s+|v)?(\d+\.\d+(?:\.\d+)*(?:[-+~][\w.]+)?)\b", re.IGNORECASE)
 
@@ -123,7 +124,15 @@ def _now() -> str:
 
 def analyse_tool(tool: Candidate, now: str) -> tuple[ToolRow, Documentation]:
     doc = read_documentation(tool)
-    result = analyse(tool.name, doc.text, tool.size)
+    found = gather(tool.path, tool.resolved)  # the file read and never run, and its package
+    result = analyse(tool.name, doc.text, tool.size, found)
+    shown = {
+        **found.as_dict(),
+        "rules_risk": result.rules_risk.name if result.rules_risk is not None else None,
+        "combiner": None
+        if result.p_person is None
+        else {"p_person": result.p_person, "p_approve": result.p_approve, "change": result.combiner},
+    }
     time_ms, memory_mb, output_kb = result.estimates
     descriptor = Descriptor.for_command(
         tool.name, result.risk, result.capabilities, exec_time_ms=time_ms, memory_mb=memory_mb, output_kb=output_kb
@@ -144,6 +153,7 @@ def analyse_tool(tool: Candidate, now: str) -> tuple[ToolRow, Documentation]:
         descriptor=descriptor,
         scanned_at=now,
         analysis_version=ANALYSIS_VERSION,
+        evidence=json.dumps(shown, sort_keys=True),
     )
     return row, doc
 
