@@ -15,6 +15,7 @@ import numpy as np
 from tcphw.atomic import is_stdout, write_text_atomic
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
 from tcphw.descriptors.corpus import save_corpus
+from tcphw.host.apps.tools.analyze import UNDOCUMENTED
 from tcphw.host.apps.tools.registry import Registry, RegistryError, ToolRow, default_db
 from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, input_errors, refuse_same_file
 from tcphw.host.cli.gate import check as gate_check
@@ -102,7 +103,7 @@ def scan(dirs: str | None, db: Path | None, as_json: bool, quiet: bool) -> None:
     table = by.get("table", 0) + by.get("table+rules", 0)
     click.echo(
         f"decided by: the curated table {table}, the documentation policy {by.get('rules', 0)}, "
-        f"no documentation (MEDIUM_RISK) {by.get('default', 0)}"
+        f"no documentation ({UNDOCUMENTED.name} or higher) {by.get('default', 0)}"
     )
     cut = {name: notes for name, notes in doc["notes"].items() if cut_off(notes)}
     if cut:
