@@ -150,3 +150,6 @@ def test_docs_gate_md_shows_the_measured_figures_and_the_zone_table(measured: di
     assert f"because {held['n'] - registered['n']} held-out lines run programs" in page
     assert f"On the {registered['n']:,} held-out lines whose" in page
     assert f"human-or-not is {100 * registered['human_or_not']:.1f}% and decision agreement" in page
+    assert f"{100 * registered['decision']:.1f}%" in page
+    assert f"**Held-out human-or-not is {100 * held['human_or_not']:.1f}%, not the 97% target**" in page
+    assert f"`host/apps/gate/data/corpus-registry.json`, {measured['registry']['registered']:,} tools" in page
