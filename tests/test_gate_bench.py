@@ -14,7 +14,20 @@ from tcphw.host.cli import main
 
 def test_gate_bench_runs_end_to_end_on_tiny_counts(tmp_path: Path) -> None:
     out = tmp_path / "bench"
-    tiny = ["--rounds", "2", "--seconds", "0.3", "--requests", "15", "--repeat", "1", "--lines", "40"]
+    tiny = [
+        "--rounds",
+        "2",
+        "--seconds",
+        "0.3",
+        "--requests",
+        "15",
+        "--repeat",
+        "1",
+        "--lines",
+        "40",
+        "--hook-runs",
+        "2",
+    ]
     asked = ["--backend", "reference", "--backend", "gpu", "--clients", "1,3"]
     r = CliRunner().invoke(main, ["gate", "bench", *asked, *tiny, "--out", str(out), "--json"])
     assert r.exit_code == 0, r.output
@@ -28,6 +41,7 @@ def test_gate_bench_runs_end_to_end_on_tiny_counts(tmp_path: Path) -> None:
         assert set(lv["stages_us"]) == {"parse+rules", "lookup", "validate", "decide", "log", "encode"}
     if "gpu" not in [x["backend"] for x in doc["load"]]:
         assert doc["not_measured"]["gpu"]  # skipped, with the reason
+    assert doc["hook"]["runs"] == 2 and sum(doc["hook"]["answers"].values()) == 2  # the hook answered each time
     assert (out / "gate-bench.json").exists() and (out / "gate-bench.png").stat().st_size > 0
     bad = CliRunner().invoke(main, ["gate", "bench", "--clients", "0"])
     assert bad.exit_code == 4

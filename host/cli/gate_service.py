@@ -184,6 +184,8 @@ def _counts(text: str) -> list[int]:
               help="tcphw project --json's output: its FPGA and ASIC rates join the co-design table")  # fmt: skip
 @click.option("--agent-interval", type=click.FloatRange(0.01, 86400), default=10.0, show_default=True,
               help="co-design assumption: seconds between one agent's commands")  # fmt: skip
+@click.option("--hook-runs", type=click.IntRange(0, 1000), default=30, show_default=True,
+              help="time the Claude Code hook, process start to answer, this many times (0: not)")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="write gate-bench.json and gate-bench.png here")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="print the result document as JSON")
@@ -201,6 +203,7 @@ def bench(
     db: Path | None,
     project_json: Path | None,
     agent_interval: float,
+    hook_runs: int,
     out: Path | None,
     as_json: bool,
 ) -> None:
@@ -249,6 +252,7 @@ def bench(
         line_count,
         project,
         agent_interval,
+        hook_runs,
     )
     written = sb.write(doc, out) if out is not None else []
     click.echo(json.dumps(doc, indent=1) if as_json else sb.format_report(doc))

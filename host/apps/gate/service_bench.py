@@ -408,6 +408,7 @@ def run(
     line_count: int | None = None,
     project: dict[str, Any] | None = None,
     interval_s: float = 10.0,
+    hook_runs: int = 0,
 ) -> dict[str, Any]:
     from tcphw.host.apps.environment import environment
     from tcphw.host.apps.gate import snapshot
@@ -440,6 +441,12 @@ def run(
             if progress:
                 progress(f"in process: {spec}")
             doc["in_process"].append(in_process(registry, spec, lines, repeat))
+        if hook_runs:
+            from tcphw.host.apps.gate import hook_bench
+
+            if progress:
+                progress(f"the Claude Code hook: {hook_runs} fresh processes, start to answer")
+            doc["hook"] = hook_bench.measure(registry, runs=hook_runs)
         if backends:
             expected = expected_decisions(registry, lines)
             doc["decisions"] = {d: expected.count(d) for d in ("APPROVE", "CAUTION", "REQUIRE_APPROVAL", "REJECT")}
@@ -481,6 +488,9 @@ def verdict(doc: dict[str, Any]) -> dict[str, Any]:
             "batch_goal_met": r["batch_lines_per_s"]["median"] >= BATCH_GOAL_LPS,
             "batch_lines_per_cpu_s": r["batch_lines_per_cpu_s"]["median"],
         }
+    if doc.get("hook"):
+        h = doc["hook"]
+        out["hook"] = {"median_ms": h["median_ms"], "goal_ms": h["goal_ms"], "goal_met": h["median_ms"] <= h["goal_ms"]}
     for run_ in doc["load"]:
         at = next((lv for lv in run_["levels"] if lv["clients"] == GOAL_CLIENTS), None)
         if at is None:
@@ -526,6 +536,12 @@ def format_report(doc: dict[str, Any]) -> str:
         for r in doc["in_process"]:
             stages = ", ".join(f"{k} {v['cpu_us']:.1f}" for k, v in r["stages_us"].items())
             out.append(f"  {r['backend']}: CPU µs a line in batch mode: {stages}")
+    if doc.get("hook"):
+        h = doc["hook"]
+        out.append("")
+        out.append(f"the Claude Code hook, a fresh process per command (in-process gate, reference backend; "
+                   f"{h['runs']} runs): median {h['median_ms']:.0f} ms (95% CI {h['median_ci_ms'][0]:.0f} .. "
+                   f"{h['median_ci_ms'][1]:.0f}), {h['min_ms']:.0f} .. {h['max_ms']:.0f} ms")  # fmt: skip
     for run_ in doc["load"]:
         out.append("")
         out.append(f"gate serve --backend {run_['backend']} ({run_['transport']}, log sync {run_['log_sync']}; "
@@ -555,7 +571,10 @@ def format_report(doc: dict[str, Any]) -> str:
     if v:
         out.append("")
     for key, r in v.items():
-        if key.startswith("in_process:"):
+        if key == "hook":
+            out.append(f"hook: median {r['median_ms']:.0f} ms from process start to answer (goal <= "
+                       f"{r['goal_ms']:.0f} ms: {'met' if r['goal_met'] else 'NOT met'})")  # fmt: skip
+        elif key.startswith("in_process:"):
             out.append(f"{key}: single check {r['single_ms']:.3f} ms (goal <= {SINGLE_GOAL_MS} ms: "
                        f"{'met' if r['single_goal_met'] else 'NOT met'}); batch {r['batch_lines_per_s']:,.0f} lines/s "
                        f"(goal >= {BATCH_GOAL_LPS:,.0f}: {'met' if r['batch_goal_met'] else 'NOT met'}; "
