@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tcphw.hdl.families import FamilyError, get_family
 from tcphw.hdl.link.dispatch import DEFAULT_WINDOW
-from tcphw.hdl.pll import ecp5_pll, ice40_pll
 from tcphw.hdl.top import LinkConfig
 from tcphw.hdl.uart import SYNCHRONOUS_MIN_DIVISOR
 
@@ -45,7 +45,7 @@ class Board:
     name: str
     description: str
     platform: Callable[[], Any]  # an amaranth-boards platform class
-    family: str  # "ice40" or "ecp5"
+    family: str  # an FPGA family's name (hdl/families/): "ice40", "ecp5"
     clock_resource: str
     clock_in_hz: int
     clock_hz: int  # the system clock the PLL makes
@@ -61,7 +61,7 @@ class Board:
 
     @property
     def bitstream_suffix(self) -> str:
-        return ".bin" if self.family == "ice40" else ".bit"
+        return get_family(self.family).bitstream_suffix
 
     def link_config(self) -> LinkConfig:
         return LinkConfig(
@@ -122,10 +122,11 @@ def register(board: Board) -> Board:
     if board.name in _BOARDS:
         raise BoardError(f"board {board.name!r} is defined twice")
     board.link_config()  # refuse a board whose clock, baud or buffer cannot work
-    pll = {"ice40": ice40_pll, "ecp5": ecp5_pll}.get(board.family)
-    if pll is None:
-        raise BoardError(f"board {board.name!r}: no PLL support for FPGA family {board.family!r}")
-    pll(board.clock_in_hz, board.clock_hz)  # and one whose system clock the PLL cannot make
+    try:
+        family = get_family(board.family)
+    except FamilyError as e:
+        raise BoardError(f"board {board.name!r}: {e}") from e
+    family.pll_settings(board.clock_in_hz, board.clock_hz)  # and one whose clock the PLL cannot make (PLLError)
     _BOARDS[board.name] = board
     return board
 

@@ -11,7 +11,9 @@ from click.testing import CliRunner
 from tcphw.boards import BoardError, all_boards, get_board
 from tcphw.boards.build import cached_report
 from tcphw.boards.flash import FlashError, bitstream_for, plan_flash
-from tcphw.hdl.pll import PLLError, ecp5_pll, ice40_pll
+from tcphw.hdl.families import PLLError
+from tcphw.hdl.families.ecp5 import ecp5_pll
+from tcphw.hdl.families.ice40 import ice40_pll
 from tcphw.host.cli import main
 
 
