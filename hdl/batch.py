@@ -5,16 +5,32 @@ The receiver writes whole descriptors into ``lanes`` memory banks (descriptor ``
 ``lanes``-wide transfer each cycle: a batch of ``n`` descriptors takes ``ceil(n / lanes)``
 cycles plus the pipeline latency, however slow the link is. Verdicts go into one of ``slots``
 areas of the verdict memory, where the transmitter reads them while the next batch arrives.
+
+Descriptors and starts come in on streams without backpressure (``always_ready``): the engine writes a
+descriptor into its bank in the cycle it arrives, and a batch cannot start while the last one is still
+being read, because ``LinkConfig`` refuses a buffer that the validator would not have read before the next
+frame's first descriptor lands. ``done`` carries each finished batch's descriptor count (the STATS counter).
 """
 
 from __future__ import annotations
 
 from amaranth.hdl import Cat, Module, Signal
-from amaranth.lib import memory, wiring
+from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from .layouts import DESCRIPTOR_BITS
+from .layouts import DESCRIPTOR_BITS, indexed_descriptor_layout
 from .validator import Validator
+
+
+def batch_start_layout(capacity: int, slots: int) -> data.StructLayout:
+    """A batch to validate: how many descriptors are in the buffer, and the verdict slot they go to."""
+    return data.StructLayout({"count": range(capacity + 1), "slot": range(slots)})
+
+
+def verdict_read_signature(*, lanes: int, rows: int, slots: int) -> wiring.Signature:
+    """The reader's side of the verdict memory: a row address, its verdicts (``lanes`` bytes, the next cycle),
+    and ``busy`` while the engine is still writing a batch's verdicts."""
+    return wiring.Signature({"addr": Out(range(slots * rows)), "data": In(8 * lanes), "busy": In(1)})
 
 
 class BatchEngine(wiring.Component):
@@ -25,16 +41,10 @@ class BatchEngine(wiring.Component):
         self.rows = capacity // lanes
         super().__init__(
             {
-                "desc": In(DESCRIPTOR_BITS),
-                "desc_index": In(range(capacity)),
-                "desc_we": In(1),
-                "start": In(1),
-                "start_count": In(range(capacity + 1)),
-                "start_slot": In(range(slots)),
-                "busy": Out(1),
-                "done": Out(1),
-                "verdict_addr": In(range(slots * self.rows)),
-                "verdict_data": Out(8 * lanes),
+                "desc": In(stream.Signature(indexed_descriptor_layout(capacity), always_ready=True)),
+                "start": In(stream.Signature(batch_start_layout(capacity, slots), always_ready=True)),
+                "done": Out(stream.Signature(range(capacity + 1), always_ready=True)),
+                "verdicts": In(verdict_read_signature(lanes=lanes, rows=self.rows, slots=slots)),
             }
         )
 
@@ -42,6 +52,7 @@ class BatchEngine(wiring.Component):
         m = Module()
         lanes, rows = self.lanes, self.rows
         lane_bits = (lanes - 1).bit_length()
+        desc, start, busy = self.desc.payload, self.start.payload, self.verdicts.busy
         m.submodules.validator = validator = Validator(lanes=lanes, pipeline=self.pipeline)
         m.submodules.verdicts = verdicts = memory.Memory(shape=8 * lanes, depth=self.slots * rows, init=[])
 
@@ -57,9 +68,9 @@ class BatchEngine(wiring.Component):
             m.submodules[f"bank{lane}"] = bank
             wp, rp = bank.write_port(), bank.read_port()
             m.d.comb += [
-                wp.addr.eq(self.desc_index >> lane_bits),
-                wp.data.eq(self.desc),
-                wp.en.eq(self.desc_we & ((self.desc_index & (lanes - 1)) == lane)),
+                wp.addr.eq(desc.index >> lane_bits),
+                wp.data.eq(desc.data),
+                wp.en.eq(self.desc.valid & ((desc.index & (lanes - 1)) == lane)),
                 rp.addr.eq(read_row),
             ]
             bank_data.append(rp.data)
@@ -79,24 +90,25 @@ class BatchEngine(wiring.Component):
             vw.addr.eq(write_row),
             vw.data.eq(validator.o.payload),
             vw.en.eq(validator.o.valid),
-            vr.addr.eq(self.verdict_addr),
-            self.verdict_data.eq(vr.data),
+            vr.addr.eq(self.verdicts.addr),
+            self.verdicts.data.eq(vr.data),
         ]
 
-        m.d.sync += [self.done.eq(0), issued.eq(0)]
-        with m.If(self.start):
+        m.d.sync += [self.done.valid.eq(0), issued.eq(0)]
+        with m.If(self.start.valid):
             m.d.sync += [
-                self.busy.eq(1),
+                busy.eq(1),
                 read_row.eq(0),
-                rows_needed.eq((self.start_count + lanes - 1) >> lane_bits),
-                rows_left.eq((self.start_count + lanes - 1) >> lane_bits),
-                write_row.eq(self.start_slot * rows),
+                rows_needed.eq((start.count + lanes - 1) >> lane_bits),
+                rows_left.eq((start.count + lanes - 1) >> lane_bits),
+                write_row.eq(start.slot * rows),
+                self.done.payload.eq(start.count),
             ]
-        with m.Elif(self.busy):
+        with m.Elif(busy):
             with m.If(read_row != rows_needed):
                 m.d.sync += [read_row.eq(read_row + 1), issued.eq(1)]
             with m.If(validator.o.valid):
                 m.d.sync += [write_row.eq(write_row + 1), rows_left.eq(rows_left - 1)]
                 with m.If(rows_left == 1):
-                    m.d.sync += [self.busy.eq(0), self.done.eq(1)]
+                    m.d.sync += [busy.eq(0), self.done.valid.eq(1)]
         return m

@@ -7,13 +7,20 @@ whatever the width. While a carry is in flight (at most width/16 - 1 cycles afte
 wraps) the value reads low by that carry, so ``settled`` says when ``value`` is whole (never
 torn by a carry); STATS waits for it before taking a counter. ``value`` follows ``inc`` one
 cycle late.
+
+``StatsCounters`` is the board's set of them, one per STATS field of the contract, read by the
+sender through ``stats_signature``.
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Signal
-from amaranth.lib import wiring
+from collections.abc import Mapping
+
+from amaranth.hdl import Cat, Module, Signal
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
+
+from tcphw.contract import COUNTER_BITS, STATS_FIELDS
 
 SEGMENT_BITS = 16
 
@@ -45,4 +52,31 @@ class WideCounter(wiring.Component):
                 if k + 1 < segments:
                     m.d.sync += carry[k + 1].eq(total[seg])
         m.d.comb += self.settled.eq(carry == 0)
+        return m
+
+
+def stats_signature() -> wiring.Signature:
+    """Every STATS counter by field name, and ``settled``: no carry in flight, every count whole."""
+    counts = data.StructLayout({f.name: COUNTER_BITS for f in STATS_FIELDS})
+    return wiring.Signature({"counts": Out(counts), "settled": Out(1)})
+
+
+class StatsCounters(wiring.Component):
+    """One ``WideCounter`` per STATS field; ``inc``: what each adds this cycle (one bit, or ``delta_bits``)."""
+
+    def __init__(self, delta_bits: Mapping[str, int] | None = None) -> None:
+        names = [f.name for f in STATS_FIELDS]
+        self.delta_bits = {name: 1 for name in names} | dict(delta_bits or {})
+        if set(self.delta_bits) != set(names):
+            raise ValueError(f"no STATS field named {sorted(set(self.delta_bits) - set(names))}")
+        super().__init__({"inc": In(data.StructLayout(self.delta_bits)), "o": Out(stats_signature())})
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        settled = []
+        for name, bits in self.delta_bits.items():
+            m.submodules[f"count_{name}"] = counter = WideCounter(COUNTER_BITS, delta_bits=bits)
+            m.d.comb += [counter.inc.eq(self.inc[name]), self.o.counts[name].eq(counter.value)]
+            settled.append(counter.settled)
+        m.d.comb += self.o.settled.eq(Cat(settled).all())
         return m

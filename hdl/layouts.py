@@ -40,6 +40,11 @@ def verdicts_layout(lanes: int) -> data.ArrayLayout:
     return data.ArrayLayout(VerdictLayout, lanes)
 
 
+def indexed_descriptor_layout(capacity: int) -> data.StructLayout:
+    """One descriptor on its way into a batch buffer of ``capacity``: its bytes and its place in the batch."""
+    return data.StructLayout({"data": DESCRIPTOR_BITS, "index": range(capacity)})
+
+
 def field_value(desc: data.View, field: Field) -> Value:
     """A big-endian field of a descriptor view as an unsigned value (first byte most significant)."""
     from amaranth.hdl import Cat

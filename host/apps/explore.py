@@ -355,7 +355,9 @@ def measure_point(board: Board, point: Point, rows: np.ndarray) -> dict[str, Any
     from tcphw.sim.virtual_board import VirtualBoard
 
     b = variant(board, point)
-    with VirtualBoard(b) as vb, BoardLink(vb.url, baud=vb.config.baud) as link:
+    # The real board's baud, as the board backend gives it: BoardLink takes the wire's speed from it until it has
+    # timed a round trip (a virtual board runs about as fast as the real one in wall time).
+    with VirtualBoard(b) as vb, BoardLink(vb.url, baud=b.baud) as link:
         link.connect(vb.config.gateware_id())
         before = link.stats()
         verdicts = link.validate(rows)

@@ -9,9 +9,26 @@ from pathlib import Path
 import click
 
 from tcphw.atomic import write_text_atomic
+from tcphw.hdl.families import devices as registered_devices
 from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, check_output_folder, input_errors
 
 LANES = ("1", "2", "4", "8")
+
+
+class DeviceChoice(click.Choice[str]):
+    """The devices of every registered FPGA family (``hdl/families/``), read when the option is parsed or
+    shown rather than when this module loads, so a family registered later is offered too."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(registered_devices())
+
+    @choices.setter
+    def choices(self, value: object) -> None:  # click's __init__ assigns it; the registry is the source
+        pass
 
 
 @click.command()
@@ -50,8 +67,8 @@ def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
     "-d",
     "devices",
     multiple=True,
-    type=click.Choice(["ice40-up5k", "ecp5-85f"]),
-    help="Device (repeatable; default both).",
+    type=DeviceChoice(),
+    help="Device (repeatable; default every one).",
 )
 @click.option(
     "--lanes", "-l", "lanes", multiple=True, type=click.Choice(LANES), help="Lane count (repeatable; default all)."
@@ -92,7 +109,7 @@ def synth(
     check_output_folder("--out", out)
     try:
         doc = run_synth(
-            devices or ("ice40-up5k", "ecp5-85f"),
+            devices or tuple(registered_devices()),
             [int(n) for n in (lanes or LANES)],
             pipeline,
             out,

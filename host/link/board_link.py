@@ -144,7 +144,6 @@ class BoardLink:
         self.poll_s = poll_s  # how long one look at the port waits for bytes
         self._last_byte_at = self._last_write_at = clock.monotonic()
         self._port = port if port is not None else open_port(url, baud)
-        self._baud = baud  # also what answer timeouts are reckoned from: give a virtual board its real speed
         self._parser = FrameParser(FIXED_ANSWER_MAX)
         self._events: list[Frame | BadFrame | HeaderRejected] = []
         self._seq = 0
@@ -152,7 +151,9 @@ class BoardLink:
         self._min_answer_timeout = min_answer_timeout_s
         # A round trip costs a fixed latency plus its bytes at the wire's speed; both are learnt
         # from clean round trips (a virtual board's wire is slower than its baud, ser2net adds
-        # latency). The wire time per byte is the fastest seen: latency only ever adds to it.
+        # latency). The wire time per byte is the fastest seen: latency only ever adds to it. Until a
+        # round trip is learnt it is reckoned from ``baud``: give a virtual board its real board's baud
+        # (it runs about as fast in wall time), not its faster simulated one.
         self._wire_spb = c.UART_FRAME_BITS / baud
         self._wire_learnt = False
         self._latency = 0.0  # jumps up at once, decays slowly
@@ -435,7 +436,8 @@ class BoardLink:
                     if s.tries == 1 and not earlier:  # first in line: its round trip is a clean sample
                         seconds = self._clock.monotonic() - s.sent_at
                         self.round_trips.append((s.count, seconds))
-                        self._learn(seconds, s.count * 25 + 2 * c.FRAME_OVERHEAD)
+                        # its descriptors out and its verdicts back, each in a frame
+                        self._learn(seconds, s.count * c.DESCRIPTOR_SIZE + len(answer) + 2 * c.FRAME_OVERHEAD)
                     verdicts[s.start : s.start + s.count] = np.frombuffer(answer, dtype=np.uint8)
                     done[s.start : s.start + s.count] = True
                     confirmed += s.count
