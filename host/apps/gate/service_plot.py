@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tcphw.atomic import save_figure
+
 COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b2")
 
 
@@ -63,6 +65,7 @@ def plot(doc: dict[str, Any], png: Path) -> list[Path]:
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=min(4, len(labels)), frameon=False)
     fig.tight_layout(rect=(0, 0.04 + 0.035 * ((len(labels) + 3) // 4), 1, 1))
-    fig.savefig(png, dpi=110)
+    fig.set_dpi(110)
+    save_figure(fig, png)  # whole or not at all (tcphw.atomic)
     plt.close(fig)
     return [png]
