@@ -6,7 +6,7 @@ on close; ``board:port=URL`` uses a real board (``/dev/ttyUSB1``) or any pyseria
 the gateware ID the board must report (a stale bitstream is refused).
 
 ``board:place=NAME[,coordinator=HOST:PORT][,wait=SECONDS]`` takes the board from a labgrid place
-(``tcphw.host.lab.labgrid``): the place is acquired, its serial resource becomes the port, HELLO and
+(``tcphw.host.link.labgrid``): the place is acquired, its serial resource becomes the port, HELLO and
 the gateware ID are checked again (someone may have reflashed the board since the last run), and the
 place is released on close, however the run ends.
 """
@@ -27,6 +27,7 @@ from tcphw.host.backends.base import (
     register_backend,
 )
 from tcphw.host.link import BoardLink, BoardStopped, LinkError
+from tcphw.host.link.labgrid import LabgridError, Place
 
 DEFAULT_BOARD = "icebreaker"
 
@@ -89,8 +90,6 @@ class BoardBackend(Backend):
     ) -> None:
         url = port
         if place is not None:
-            from tcphw.host.lab.labgrid import LabgridError, Place
-
             try:
                 self.place = Place(place, coordinator, wait or 0.0)  # kept first: close() releases what acquire took
                 self.place.acquire()
@@ -165,8 +164,6 @@ class BoardBackend(Backend):
             self.virtual.stop()
             self.virtual = None
         if self.place is not None:
-            from tcphw.host.lab.labgrid import LabgridError
-
             place, self.place = self.place, None
             try:
                 place.release()

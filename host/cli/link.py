@@ -146,7 +146,7 @@ def export_board(
     Verilator model runs, and labgrid-exporter publishes it, until Ctrl-C or SIGTERM.
     """
     from tcphw.boards import BoardError, get_board
-    from tcphw.host.lab.labgrid import LabgridError, exporter_config, labgrid_command
+    from tcphw.host.link.labgrid import LabgridError, exporter_config, labgrid_command
 
     if virtual == (board_name is not None):
         raise InputError("give a BOARD, or --virtual (with --board), not both and not neither")

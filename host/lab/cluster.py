@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from tcphw.extras import require
 
 CONNECT_TIMEOUT_S = 10
@@ -84,36 +82,3 @@ def check_resources(client: Any, needed: dict[str, float], what: str) -> None:
             f"{what} needs a worker with {wanted}, and none has it: start one on the board's host with "
             f'dask worker SCHEDULER --resources "{wanted}"'
         )
-
-
-class BackendActor:
-    """One backend, open on the worker that has it for a whole experiment (a Dask actor).
-
-    Calls arrive one at a time in the experiment's planned order, so interleaving and warm-ups are
-    kept; each run is timed on the worker, next to the backend."""
-
-    def __init__(self, spec: str) -> None:
-        import socket
-
-        from distributed import get_worker
-
-        from tcphw.host.backends import open_backend
-
-        self.backend = open_backend(spec)
-        self.corpora: dict[str, np.ndarray] = {}
-        self.where = {"worker": get_worker().address, "worker_host": socket.gethostname()}
-
-    def info(self) -> dict[str, Any]:
-        return {**self.backend.info(), **self.where}
-
-    def load(self, name: str, rows: np.ndarray) -> int:
-        self.corpora[name] = rows
-        return len(rows)
-
-    def time_run(self, corpus: str, batch: int) -> tuple[float, list[float], np.ndarray]:
-        from tcphw.host.apps.experiment.runner import time_run
-
-        return time_run(self.backend, self.corpora[corpus], batch)
-
-    def close(self) -> None:
-        self.backend.close()
