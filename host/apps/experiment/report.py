@@ -6,7 +6,6 @@ CSVs copied next to it), so running the report again gives the same report.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -17,6 +16,7 @@ import yaml
 
 from tcphw.atomic import save_figure, write_text_atomic
 from tcphw.host.apps.bench import format_rate
+from tcphw.host.apps.experiment.baseline import BaselineError, load_baseline
 from tcphw.host.apps.experiment.spec import SpecError, parse
 from tcphw.host.apps.experiment.statistics import NOISY_CV, compare, summarize
 
@@ -59,25 +59,6 @@ def load_runs(out: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     if not runs_file.is_file() or not meta_file.is_file():
         raise ReportError(f"{out} holds no finished experiment (runs.jsonl and meta.json); run tcphw experiment run")
     return read_json_lines(runs_file), read_json(meta_file)
-
-
-def load_baseline(path: Path, column: str) -> np.ndarray:
-    with path.open(newline="") as f:
-        reader = csv.DictReader(f)
-        if reader.fieldnames is None or column not in reader.fieldnames:
-            raise ReportError(f"{path}: no column {column!r} (columns: {', '.join(reader.fieldnames or [])})")
-        values = []
-        for line, row in enumerate(reader, start=2):
-            try:
-                value = float(row[column])
-            except (TypeError, ValueError):
-                raise ReportError(f"{path}:{line}: {column}={row[column]!r} is not a number of seconds") from None
-            if not value > 0:
-                raise ReportError(f"{path}:{line}: {column}={value} is not a positive time")
-            values.append(value)
-    if len(values) < 2:
-        raise ReportError(f"{path}: a baseline needs at least 2 timings, got {len(values)}")
-    return np.array(values)
 
 
 def analyse(out: Path) -> dict[str, Any]:
@@ -129,7 +110,10 @@ def analyse(out: Path) -> dict[str, Any]:
     baselines = []
     smallest = min(spec.batch_sizes, key=lambda b: b or float("inf"))
     for baseline in spec.baselines:
-        base = load_baseline(baseline.path, baseline.column)
+        try:
+            base = load_baseline(baseline.path, baseline.column)
+        except BaselineError as e:  # the copy stored with the run: the report cannot be made from it
+            raise ReportError(str(e)) from e
         entry: dict[str, Any] = {
             "name": baseline.name,
             "file": baseline.path.name,

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from tcphw.descriptors.generate import KINDS
+from tcphw.host.apps.experiment.baseline import BaselineError, load_baseline
 
 
 class SpecError(ValueError):
@@ -178,11 +179,9 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
         if not path.is_file():
             raise SpecError(f"{where}.path: no such file {path}")
         baseline = Baseline(_name(f"{where}.name", b["name"]), path, str(b.get("column", "seconds")))
-        from tcphw.host.apps.experiment.report import ReportError, load_baseline
-
         try:
             load_baseline(path, baseline.column)  # checked before anything runs
-        except ReportError as e:
+        except BaselineError as e:
             raise SpecError(f"{where}: {e}") from e
         baselines.append(baseline)
     return Spec(
