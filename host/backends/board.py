@@ -32,10 +32,13 @@ from tcphw.host.link.labgrid import LabgridError, Place
 DEFAULT_BOARD = "icebreaker"
 
 
-@register_backend(
-    "board",
-    "a tcphw FPGA board over its serial link; a virtual board when no port is given",
-    (
+@register_backend
+class BoardBackend(Backend):
+    """A tcphw board (real, or virtual in Verilator) over the serial link protocol."""
+
+    name = "board"
+    description = "a tcphw FPGA board over its serial link; a virtual board when no port is given"
+    options = (
         BackendOption("port", str, "the board's serial URL (/dev/ttyUSB1, socket://..., rfc2217://...)"),
         BackendOption(
             "board", str, f"board definition, for a virtual board or to check a real one (default {DEFAULT_BOARD})"
@@ -46,14 +49,15 @@ DEFAULT_BOARD = "icebreaker"
         BackendOption("place", str, "a labgrid place to acquire for the run; its serial port is the board's"),
         BackendOption("coordinator", str, "the labgrid coordinator HOST:PORT (default: LG_COORDINATOR, or labgrid's)"),
         BackendOption("wait", float, "seconds to wait for a labgrid place someone else holds (default 0)", 0, 86400),
-    ),
-)
-class BoardBackend(Backend):
-    """A tcphw board (real, or virtual in Verilator) over the serial link protocol."""
-
-    name = "board"
+    )
     slow = True
     bench_count = 5_000  # a virtual board does ~1,300 descriptors a second; a real one ~12,000
+
+    @classmethod
+    def resources(cls, options: dict[str, Any]) -> dict[str, float]:
+        """The board itself: a Dask worker started with ``--resources board-icebreaker=1`` has one (a real
+        board on its port, or it runs virtual ones)."""
+        return {f"board-{options.get('board', DEFAULT_BOARD)}": 1}
 
     def __init__(
         self,
@@ -132,7 +136,7 @@ class BoardBackend(Backend):
         except LinkError as e:
             raise BackendError(str(e)) from e
         # The board's own counters for this call: what the fabric and the wire did.
-        self.last_link = {
+        self.last_counters = {
             "descriptors": after.descriptors - before.descriptors,
             "cycles": after.cycles - before.cycles,
             "busy_cycles": after.busy_cycles - before.busy_cycles,

@@ -3,7 +3,8 @@
 The same code runs on one laptop (``dask scheduler`` and ``dask worker`` on localhost, or a
 ``LocalCluster``) and on a lab's machines. Boards are worker resources: a worker started with
 ``dask worker --resources "board-icebreaker=1"`` is where a ``board`` backend for the iCEBreaker runs
-(a real board on that host's port, or a virtual one); ``gpu=1`` marks a worker with a GPU.
+(a real board on that host's port, or a virtual one); ``gpu=1`` marks a worker with a GPU. Each backend says
+what it needs (``Backend.resources``), so a new one is placed without a line here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from tcphw.extras import require
+from tcphw.host.backends import backend_class, parse_backend_spec
 
 CONNECT_TIMEOUT_S = 10
 
@@ -51,16 +53,10 @@ def _refuse_a_closed_port(address: str) -> None:
 
 
 def backend_resources(spec: str) -> dict[str, float]:
-    """The worker resources a backend spec needs: its board for ``board``, a GPU for ``gpu``."""
-    from tcphw.host.backends import parse_backend_spec
-    from tcphw.host.backends.board import DEFAULT_BOARD
-
+    """The worker resources the backend ``spec`` needs, as the backend declares them (``Backend.resources``: its
+    board for ``board``, a GPU for ``gpu``, nothing for a CPU backend, which then runs on any worker)."""
     name, options = parse_backend_spec(spec)
-    if name == "board":
-        return {f"board-{options.get('board', DEFAULT_BOARD)}": 1}
-    if name == "gpu":
-        return {"gpu": 1}
-    return {}
+    return backend_class(name).resources(options)
 
 
 def worker_resources(client: Any) -> dict[str, dict[str, float]]:
