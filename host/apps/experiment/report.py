@@ -155,7 +155,8 @@ def _seconds(x: float) -> str:
     return f"{x * 1e3:.3g} ms" if x < 1 else f"{x:.3g} s"
 
 
-def _save(fig: Any, out: Path, name: str) -> list[str]:
+def write_figure(fig: Any, out: Path, name: str) -> list[str]:
+    """``fig`` as ``out/NAME.png`` and ``.svg``, closed; the files' names (the decision-method report's too)."""
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
@@ -185,7 +186,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
     ax.set_xticks(range(len(cells)), labels, fontsize=7)
     ax.set_ylabel("descriptors / s (median, 95% bootstrap CI)")
     ax.set_title(f"{doc['name']}: throughput")
-    written += _save(fig, out, "throughput")
+    written += write_figure(fig, out, "throughput")
 
     runs = read_json_lines(out / "runs.jsonl")
     batches = sorted({c["batch"] for c in cells})
@@ -204,7 +205,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
         ax.set_yscale("log")
         ax.set_ylabel("ms per validate() call")
         ax.set_title(f"latency, batch {batch or 'whole corpus'}")
-    written += _save(fig, out, "latency")
+    written += write_figure(fig, out, "latency")
 
     if doc["comparisons"]:
         comps = doc["comparisons"]
@@ -221,7 +222,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
             fontsize=7,
         )
         ax.set_ylabel("throughput ratio (medians, 95% CI)")
-        written += _save(fig, out, "ratios")
+        written += write_figure(fig, out, "ratios")
     return written
 
 
