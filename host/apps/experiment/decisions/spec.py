@@ -113,11 +113,11 @@ def _method(i: int, raw: Any, base: Path) -> Method:
         if "path" not in raw:
             raise SpecError(f"{where}: missing key 'path' (a CSV name,decision[,seconds] or upstream *_analysis.json)")
         opts["path"] = _path(f"{where}.path", raw["path"], base, directory=True)
-        from tcphw.host.apps.experiment.decisions.llm import ImportError_, read_judgments
+        from tcphw.host.apps.experiment.decisions.llm import JudgmentFileError, read_judgments
 
         try:
             read_judgments(opts["path"])
-        except ImportError_ as e:
+        except JudgmentFileError as e:
             raise SpecError(f"{where}.path: {e}") from e
     elif kind == "llm-live":
         for key in ("url", "model"):
