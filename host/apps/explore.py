@@ -350,12 +350,12 @@ def _log_tail(folder: Path) -> str:
 
 def measure_point(board: Board, point: Point, rows: np.ndarray) -> dict[str, Any]:
     """The point on the virtual board: agreement with software and the fabric rate from STATS."""
-    from tcphw.host.link import BoardLink
+    from tcphw.host.link import virtual_board_link
     from tcphw.sim.link.model import software_verdicts
     from tcphw.sim.virtual_board import VirtualBoard
 
     b = variant(board, point)
-    with VirtualBoard(b) as vb, BoardLink(vb.url, baud=vb.config.baud) as link:
+    with VirtualBoard(b) as vb, virtual_board_link(vb.url, b.baud) as link:
         link.connect(vb.config.gateware_id())
         before = link.stats()
         verdicts = link.validate(rows)

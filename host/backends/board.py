@@ -26,7 +26,7 @@ from tcphw.host.backends.base import (
     Verdicts,
     register_backend,
 )
-from tcphw.host.link import BoardLink, BoardStopped, LinkError
+from tcphw.host.link import BoardLink, BoardStopped, LinkError, virtual_board_link
 from tcphw.host.link.labgrid import LabgridError, Place
 
 DEFAULT_BOARD = "icebreaker"
@@ -109,10 +109,10 @@ class BoardBackend(Backend):
                 raise BackendError(str(e)) from e
             url = self.virtual.url
         try:
-            # A virtual board runs far slower than its baud rate: wait longer for answers.
-            self.link = BoardLink(
-                url, baud=self.board.baud, answer_timeout_s=timeout or (10.0 if self.virtual else None)
-            )
+            if self.virtual:
+                self.link = virtual_board_link(url, self.board.baud, timeout)
+            else:
+                self.link = BoardLink(url, baud=self.board.baud, answer_timeout_s=timeout)
             # A port may lead to the real board or to a virtual one (tcphw board serve): either
             # build of this checkout is current; anything else is a stale bitstream.
             ids: tuple[bytes, ...] = (self.board.virtual_config().gateware_id(),)

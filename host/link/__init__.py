@@ -12,6 +12,14 @@ The protocol itself (frames, HELLO, STATS, NAK codes) is the contract's (``tcphw
 gateware side is ``tcphw.hdl.link``. ``docs/protocol.md`` has the table of where each part lives.
 """
 
-from tcphw.host.link.board_link import BoardLink, BoardStopped, Clock, LinkError, NotABoard, StaleGateware
+from tcphw.host.link.board_link import (
+    BoardLink,
+    BoardStopped,
+    Clock,
+    LinkError,
+    NotABoard,
+    StaleGateware,
+    virtual_board_link,
+)
 
-__all__ = ["BoardLink", "BoardStopped", "Clock", "LinkError", "NotABoard", "StaleGateware"]
+__all__ = ["BoardLink", "BoardStopped", "Clock", "LinkError", "NotABoard", "StaleGateware", "virtual_board_link"]
