@@ -51,7 +51,9 @@ class BoardBackend(Backend):
         BackendOption("wait", float, "seconds to wait for a labgrid place someone else holds (default 0)", 0, 86400),
     )
     slow = True
-    bench_count = 5_000  # a virtual board does ~1,300 descriptors a second; a real one ~12,000
+    # About a second on either kind: a virtual iCEBreaker ran ~7,000 descriptors a second (tcphw bench -b board,
+    # 2026-12-06, a 2-core machine at load 12: 95% CI 3,800-12,000); a real board's UART carries ~12,500 at 3 Mbaud.
+    bench_count = 5_000
 
     @classmethod
     def resources(cls, options: dict[str, Any]) -> dict[str, float]:
