@@ -9,20 +9,23 @@ from pathlib import Path
 import click
 
 from tcphw.atomic import write_text_atomic
+from tcphw.host.cli.design_space import CORE_DEPTHS, LANES, SYNTH_DEPTHS, span
 from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, check_output_folder, input_errors
 
-LANES = ("1", "2", "4", "8")
+LANE_CHOICES = tuple(map(str, LANES))
 
 
 @click.command()
-@click.option("--lanes", "-l", type=click.Choice(LANES), default="1", show_default=True, help="Descriptors per cycle.")
+@click.option(
+    "--lanes", "-l", type=click.Choice(LANE_CHOICES), default="1", show_default=True, help="Descriptors per cycle."
+)
 @click.option(
     "--pipeline",
     "-p",
-    type=click.IntRange(0, 8),
+    type=click.IntRange(CORE_DEPTHS.start, CORE_DEPTHS.stop - 1),
     default=2,
     show_default=True,
-    help="Register stages = latency in cycles (0: combinational).",
+    help=f"Register stages = latency in cycles, {span(CORE_DEPTHS)} (0: combinational, no clock or reset port).",
 )
 @click.option("--top", default="tcphw_validator", show_default=True, help="Verilog module name.")
 @click.option(
@@ -54,9 +57,22 @@ def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
     help="Device (repeatable; default both).",
 )
 @click.option(
-    "--lanes", "-l", "lanes", multiple=True, type=click.Choice(LANES), help="Lane count (repeatable; default all)."
+    "--lanes",
+    "-l",
+    "lanes",
+    multiple=True,
+    type=click.Choice(LANE_CHOICES),
+    help="Lane count (repeatable; default all).",
 )
-@click.option("--pipeline", "-p", type=click.IntRange(1, 8), default=2, show_default=True)
+@click.option(
+    "--pipeline",
+    "-p",
+    type=click.IntRange(SYNTH_DEPTHS.start, SYNTH_DEPTHS.stop - 1),
+    default=2,
+    show_default=True,
+    help=f"Register stages, {span(SYNTH_DEPTHS)}: the Fmax harness clocks and resets the core, and a core with no "
+    "stage has neither port (tcphw export writes one).",
+)
 @click.option(
     "--serial/--no-serial",
     default=None,
@@ -93,7 +109,7 @@ def synth(
     try:
         doc = run_synth(
             devices or ("ice40-up5k", "ecp5-85f"),
-            [int(n) for n in (lanes or LANES)],
+            [int(n) for n in lanes] or list(LANES),
             pipeline,
             out,
             compare_serial=serial if serial is not None else not (devices or lanes),
