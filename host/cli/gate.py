@@ -17,25 +17,9 @@ from typing import Any
 
 import click
 
-BAD_INPUT = 4
-
-
-class GateInputError(click.ClickException):
-    """Bad input to a gate command: one line on stderr, exit 4 (0-3 are decisions)."""
-
-    exit_code = BAD_INPUT
-
-
-class _GateCommand(click.Command):
-    """Usage errors exit 4 too: click's 2 would read as REQUIRE_APPROVAL."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as e:
-            # click types exit_code as a ClassVar; set on this one error, it is the status click exits with
-            e.exit_code = BAD_INPUT  # type: ignore[misc]
-            raise
+from tcphw.host.cli import gate_service
+from tcphw.host.cli.gate_agents import mcp, shell_hook
+from tcphw.host.cli.gate_common import BAD_INPUT, GateCommand, GateInputError, db_option, open_for_command
 
 
 def _db_default() -> str:
@@ -44,12 +28,6 @@ def _db_default() -> str:
     return str(default_registry())
 
 
-_db_option = click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="tool registry (default: the user's, as tcphw tools scan writes it)",
-)
 _backend_option = click.option(
     "--backend",
     "-b",
@@ -57,15 +35,6 @@ _backend_option = click.option(
     show_default=True,
     help="what validates the descriptors: reference (no numpy), software, gpu, board[:...]",
 )
-
-
-def _open(db: Path | None, backend: str) -> Any:
-    from tcphw.host.gate.gate import open_gate
-
-    try:
-        return open_gate(db, backend)
-    except Exception as e:  # a missing or broken registry, an unknown backend: one line
-        raise GateInputError(str(e).splitlines()[0] if str(e) else type(e).__name__) from e
 
 
 def _env(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -83,9 +52,14 @@ def gate() -> None:
     """May an agent run this command line? The gate, its accuracy, and its integrations."""
 
 
-@gate.command(cls=_GateCommand, context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+gate.add_command(mcp)  # the agents' integrations: host/cli/gate_agents.py
+gate.add_command(shell_hook)
+gate_service.register(gate)  # the shared service's commands (serve, log, bench, demo): host/cli/gate_service.py
+
+
+@gate.command(cls=GateCommand, context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.argument("line", nargs=-1, type=click.UNPROCESSED)
-@_db_option
+@db_option
 @click.option("--cwd", default=None, help="the folder the line runs in (default: this one)")
 @click.option("--workspace", default=None, help="the agent's workspace (default: --cwd)")
 @click.option("--env", "env", multiple=True, metavar="NAME=VALUE", help="a variable the caller knows (repeatable)")
@@ -114,7 +88,7 @@ def check(
     if jsonl:
         if line:
             raise GateInputError("--jsonl reads the lines from standard input: give no LINE")
-        raise SystemExit(_batch(_open(db, backend), cwd, workspace, variables))
+        raise SystemExit(_batch(open_for_command(db, backend), cwd, workspace, variables))
     if not line:
         raise GateInputError("nothing to check: give the command line after the options")
     text = line[0] if len(line) == 1 else " ".join(line)
@@ -123,7 +97,7 @@ def check(
     here = cwd or os.getcwd()
     if not os.path.isabs(here) and cwd is not None:
         raise GateInputError(f"--cwd {cwd}: give an absolute folder")
-    g = _open(db, backend)
+    g = open_for_command(db, backend)
     result = g.check(text, here, workspace, variables or None)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2))
@@ -245,7 +219,7 @@ def _corpus_gate(db: Path | None, snapshot: Path | None, backend: str) -> tuple[
     from tcphw.host.apps.gate import snapshot as snap
 
     if db is not None:
-        g = _open(db, backend)
+        g = open_for_command(db, backend)
         return g, {"what": f"the registry {db} (this machine's scan, not the stored snapshot)", "db": str(db)}
     try:
         registry = snap.load(snapshot)
@@ -267,8 +241,8 @@ def _open_validator_gate(registry: Any, backend: str) -> Any:
         raise GateInputError(str(e).splitlines()[0] if str(e) else type(e).__name__) from e
 
 
-@gate.command(cls=_GateCommand)
-@_db_option
+@gate.command(cls=GateCommand)
+@db_option
 @click.option(
     "--snapshot",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -350,7 +324,7 @@ def accuracy(
         click.echo(f"report: {out}")
 
 
-@gate.command(cls=_GateCommand)
+@gate.command(cls=GateCommand)
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -421,7 +395,7 @@ def _pattern(words: tuple[str, ...]) -> str:
     return words[0] if len(words) == 1 else " ".join(w if w == "*" else shlex.quote(w) for w in words)
 
 
-@rule.command(name="add", cls=_GateCommand)
+@rule.command(name="add", cls=GateCommand)
 @click.argument("action", type=click.Choice(["allow", "ask", "deny"]))
 @click.argument("pattern", nargs=-1, required=True)
 @_rules_option
@@ -437,7 +411,7 @@ def rule_add(action: str, pattern: tuple[str, ...], rules_path: Path | None) -> 
     click.echo(f"{'added' if new else 'already there'}: {added.action} {added.pattern}  ({where})")
 
 
-@rule.command(name="remove", cls=_GateCommand)
+@rule.command(name="remove", cls=GateCommand)
 @click.argument("action", type=click.Choice(["allow", "ask", "deny"]))
 @click.argument("pattern", nargs=-1, required=True)
 @_rules_option
@@ -454,7 +428,7 @@ def rule_remove(action: str, pattern: tuple[str, ...], rules_path: Path | None) 
     click.echo(f"removed: {action} {_pattern(pattern)}")
 
 
-@rule.command(name="list", cls=_GateCommand)
+@rule.command(name="list", cls=GateCommand)
 @_rules_option
 @click.option("--json", "as_json", is_flag=True)
 def rule_list(rules_path: Path | None, as_json: bool) -> None:
@@ -481,7 +455,7 @@ def hook() -> None:
 
 
 @hook.command(name="claude")
-@_db_option
+@db_option
 @click.option(
     "--caution",
     type=click.Choice(["allow", "ask"]),
@@ -514,7 +488,7 @@ def install() -> None:
     """Put the gate into an agent framework's settings (written whole, with a backup of the old file)."""
 
 
-@install.command(name="claude", cls=_GateCommand)
+@install.command(name="claude", cls=GateCommand)
 @click.option("--project", "scope", flag_value="project", default=True, help="this project's .claude/settings.json")
 @click.option("--user", "scope", flag_value="user", help="the user's ~/.claude/settings.json")
 @click.option(
@@ -543,11 +517,3 @@ def install_claude(scope: str, folder: Path | None, remove: bool) -> None:
     )
     if not remove:
         click.echo(f"hook: {done.command}")
-
-
-from tcphw.host.cli import gate_agents  # noqa: E402, F401  (last: it registers the agents commands on gate)
-
-# The shared service's commands (serve, log, bench) live in their own module; it imports the names above.
-from tcphw.host.cli import gate_service as _service  # noqa: E402
-
-_service.register(gate)

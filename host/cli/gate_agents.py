@@ -1,8 +1,7 @@
 """``tcphw gate mcp`` and ``tcphw gate shell-hook``: the gate where agents and people type their lines.
 
 These commands only read options and print or serve; the server is ``tcphw.host.gate.mcp_server`` and the
-snippets are ``tcphw.host.gate.shell_hook``. They register on the ``gate`` group from the last line of
-``host/cli/gate.py``.
+snippets are ``tcphw.host.gate.shell_hook``. ``host/cli/gate.py`` adds them to the ``gate`` group.
 """
 
 from __future__ import annotations
@@ -13,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from tcphw.host.cli.gate import GateInputError, _db_option, _GateCommand, _open, gate
+from tcphw.host.cli.gate_common import GateCommand, GateInputError, db_option, open_for_command
 
 
-@gate.command(cls=_GateCommand)
-@_db_option
+@click.command(cls=GateCommand)
+@db_option
 @click.option(
     "--backend",
     "-b",
@@ -42,7 +41,7 @@ def mcp(db: Path | None, backend: str | None, http: bool, port: int | None) -> N
     check_extra("agents", "tcphw gate mcp")
     from tcphw.host.gate import mcp_server
 
-    local = _open(db, backend or "reference")  # a missing registry or an unknown backend: one line, exit 4
+    local = open_for_command(db, backend or "reference")  # a missing registry or an unknown backend: one line, exit 4
     server = mcp_server.build(lambda: local, use_service=db is None and backend is None)
     if not http:
         if port is not None:
@@ -62,9 +61,9 @@ def mcp(db: Path | None, backend: str | None, http: bool, port: int | None) -> N
     anyio.run(mcp_server.serve_http, server, sock)
 
 
-@gate.command(name="shell-hook", cls=_GateCommand)
+@click.command(name="shell-hook", cls=GateCommand)
 @click.argument("shell", type=click.Choice(["bash", "zsh"]))
-@_db_option
+@db_option
 @click.option(
     "--backend",
     "-b",

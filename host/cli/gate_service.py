@@ -1,7 +1,7 @@
 """``tcphw gate serve``, ``gate log`` and ``gate bench``: the shared gate service, its audit log, its load.
 
-They join the ``gate`` group (``host/cli/gate.py``) and follow its conventions: bad input is one line on stderr
-and exit 4, since 0-3 are decisions.
+They join the ``gate`` group (``host/cli/gate.py`` adds them) and follow its conventions (``gate_common.py``): bad
+input is one line on stderr and exit 4, since 0-3 are decisions.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from tcphw.host.cli.gate import GateInputError, _GateCommand
+from tcphw.host.cli.gate_common import GateCommand, GateInputError
 
 _BACKEND_HELP = "what validates the descriptors: software, reference (no numpy), gpu, board[:...]"
 
@@ -21,7 +21,7 @@ def _one_line(e: BaseException) -> str:
     return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
-@click.command(cls=_GateCommand)
+@click.command(cls=GateCommand)
 @click.option("--backend", "-b", default="software", show_default=True, help=_BACKEND_HELP)
 @click.option("--socket", "socket_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="listen on this Unix socket (default: the user's, config.service_socket())")  # fmt: skip
@@ -89,7 +89,7 @@ def serve(
 _SINCE_HELP = "only decisions at or after this time (UTC): 2026-12-06, 2026-12-06T14:00; or an age: 30m, 2h, 1d"
 
 
-@click.command(cls=_GateCommand)
+@click.command(cls=GateCommand)
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="the audit log (default: the user's, config.audit_log())")  # fmt: skip
 @click.option("--since", default=None, help=_SINCE_HELP)
@@ -159,7 +159,7 @@ def _counts(text: str) -> list[int]:
     return counts
 
 
-@click.command(cls=_GateCommand)
+@click.command(cls=GateCommand)
 @click.option("--backend", "-b", "backends", multiple=True,
               help="serve on this backend under load (repeatable; default: software, reference, board, gpu, each "
               "measured where it can run, else skipped with the reason)")  # fmt: skip
@@ -267,7 +267,7 @@ def bench(
         )
 
 
-@click.command(cls=_GateCommand)
+@click.command(cls=GateCommand)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/gate-demo"),
               show_default=True, help="the demo's folder: registry, socket, audit log, config")  # fmt: skip
 @click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
