@@ -68,6 +68,7 @@ class _StreamBound(Backend):
     with the backends, in the same rounds, so each CPU backend's share of it is measured."""
 
     def __init__(self, threads: int = 1) -> None:
+        # load-time: numba, only when the streaming bound is timed (the experiment report takes format_rate from here)
         from tcphw.descriptors import kernel
 
         self.threads = threads

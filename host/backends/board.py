@@ -70,6 +70,7 @@ class BoardBackend(Backend):
         coordinator: str | None = None,
         wait: float | None = None,
     ) -> None:
+        # load-time: the boards load Amaranth; listing the backends imports this module
         from tcphw.boards import BoardError, get_board
 
         if place is None and (coordinator is not None or wait is not None):
@@ -103,6 +104,7 @@ class BoardBackend(Backend):
             except LabgridError as e:
                 raise BackendError(str(e)) from e
         if url is None:
+            # load-time: the simulator loads Amaranth, only for a virtual board
             from tcphw.sim.virtual_board import VirtualBoard, VirtualBoardError
 
             try:

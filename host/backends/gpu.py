@@ -20,6 +20,7 @@ import numpy as np
 
 from tcphw.contract import CRC_COVERED_BYTES
 from tcphw.descriptors import WORDS, as_words
+from tcphw.descriptors.golden import golden_arrays
 from tcphw.host.backends.base import (
     Backend,
     BackendError,
@@ -162,6 +163,7 @@ class GpuBackend(Backend):
             raise BackendUnavailable(
                 f"numba cannot build the gpu kernel ({_versions()}): {type(e).__name__}: {e}"
             ) from e
+        # load-time: numba, only when the backend opens
         from tcphw.descriptors.kernel import CRC_TABLES_U16, RISK_TABLE
 
         self._tables = cuda.to_device(CRC_TABLES_U16.astype(np.uint32).ravel())
@@ -175,8 +177,6 @@ class GpuBackend(Backend):
         """Compile and run the kernel once, on the golden vectors, before any real work: a CUDA stack that
         cannot compile it (seen: numba-cuda 0.30.4 with numpy 2.5) or a device that computes wrongly is
         found here, as one line, and not as a traceback after the corpus was loaded."""
-        from tcphw.descriptors.golden import golden_arrays
-
         data, expected = golden_arrays()
         try:
             with warnings.catch_warnings():

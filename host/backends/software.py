@@ -74,6 +74,7 @@ class SoftwareBackend(Backend):
         self.threads = int(threads) if threads else usable_cores()
         if not 1 <= self.threads <= MAX_THREADS:
             raise ValueError(f"threads must be from 1 to {MAX_THREADS}, got {threads}")
+        # load-time: numba, only when the backend opens (listing the backends imports this module)
         from tcphw.descriptors import kernel
 
         self._kernel = kernel

@@ -96,6 +96,7 @@ def bench(
     if not_measured:
         doc["not_measured"] = not_measured
     if out is not None:
+        # load-time: matplotlib, only with --out
         from tcphw.host.apps.bench_plot import plot_bench
 
         try:
@@ -130,6 +131,7 @@ def _board_spec(spec: str, port: str | None, board_name: str | None) -> str:
 
 def _unusable(spec: str) -> str | None:
     """Why the backend cannot run here (it is opened and closed once), or None."""
+    # load-time: numpy and every backend, only when a GPU is here
     from tcphw.host.backends import BackendError, open_backend
 
     try:

@@ -15,6 +15,7 @@ _SPEC_KEYS = {"board", "lanes", "pipeline", "jobs", "nodes", "measure", "out"}
 
 def _from_spec(path: Path) -> dict[str, object]:
     """The YAML form: the same settings as the options, e.g. {board: ulx3s-85f, lanes: [1, 2, 4, 8]}."""
+    # load-time: tcphw --help imports every command module; numpy (the experiment spec's reader)
     from tcphw.host.apps.experiment.spec import SpecError, read_yaml
 
     try:
@@ -77,6 +78,7 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ..
         out = Path(str(spec["out"])) if spec.get("out") else out
     if not board_name:
         raise InputError("give --board NAME (tcphw boards lists them) or --spec FILE.yaml")
+    # load-time: tcphw --help imports every command module; the boards load Amaranth
     from tcphw.boards import get_board
     from tcphw.boards.board import BoardError
     from tcphw.host.apps.explore import Point
@@ -86,6 +88,7 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ..
         board = get_board(board_name)
     except (KeyError, BoardError) as e:
         raise InputError(str(e.args[0] if e.args else e)) from e
+    # load-time: tcphw --help imports every command module; the projections' figures, read only here
     from tcphw.projections.figures import nodes as known_nodes
 
     lane_list = int_list("--lanes", lanes, LANES) or list(LANES)
@@ -94,6 +97,7 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ..
     if unknown:  # checked before the first build, not after every point was built
         raise InputError(f"--node: no figures for {unknown[0]} nm; nodes: {', '.join(map(str, known_nodes()))}")
     points = [Point(n, p) for n in lane_list for p in depth_list]
+    # load-time: tcphw --help imports every command module; the boards load Amaranth
     from tcphw.boards.board import check_board
     from tcphw.host.apps.explore import variant
 
@@ -104,6 +108,7 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ..
             raise InputError(f"{board.name} with {point.label} cannot work: {e}") from e
     out = out or Path("build") / "explore" / board.name
     check_output_folder("--out", out)
+    # load-time: tcphw --help imports every command module; Dask's client, only with --cluster
     from tcphw.host.apps.explore import PointsLost
     from tcphw.host.lab.cluster import ClusterError, connect
 

@@ -17,16 +17,12 @@ from typing import Any
 
 import click
 
+from tcphw.atomic import write_text_atomic
+from tcphw.contract import describe_verdict
 from tcphw.host.cli import gate_service
+from tcphw.host.cli.errors import InputError, check_output_dir, refuse_same_file
 from tcphw.host.cli.gate_agents import mcp, shell_hook
 from tcphw.host.cli.gate_common import BAD_INPUT, GateCommand, GateInputError, db_option, open_for_command
-
-
-def _db_default() -> str:
-    from tcphw.host.gate.config import default_registry
-
-    return str(default_registry())
-
 
 _backend_option = click.option(
     "--backend",
@@ -107,8 +103,6 @@ def check(
 
 
 def _print(result: Any) -> None:
-    from tcphw.contract import describe_verdict
-
     reason = result.reason()
     click.echo(reason if reason.startswith(result.decision.name) else f"{result.decision.name}: {reason}")
     if result.refused:
@@ -128,6 +122,7 @@ def _print(result: Any) -> None:
 
 def _requests(stream: Any, cwd: str | None, workspace: str | None, env: dict[str, str]) -> Iterator[Any]:
     """(index, Request or error text) for each line of stdin."""
+    # load-time: the gate (parser, tables); this module loads with every tcphw command, the agent hook's included
     from tcphw.host.gate.gate import Request
 
     for n, raw in enumerate(stream, 1):
@@ -199,6 +194,7 @@ def _more_waiting() -> bool:
 
 
 def _names(families: str | None) -> list[str] | None:
+    # load-time: the labelled corpus, for accuracy only
     from tcphw.host.apps.gate.corpus import families as known
 
     if families is None:
@@ -216,6 +212,7 @@ def _names(families: str | None) -> list[str] | None:
 def _corpus_gate(db: Path | None, snapshot: Path | None, backend: str) -> tuple[Any, dict[str, Any]]:
     """The gate the corpus is judged by: on the stored snapshot of a scan (the default, the same everywhere),
     another snapshot, or a real registry."""
+    # load-time: the labelled corpus, for accuracy only
     from tcphw.host.apps.gate import snapshot as snap
 
     if db is not None:
@@ -229,11 +226,13 @@ def _corpus_gate(db: Path | None, snapshot: Path | None, backend: str) -> tuple[
 
 
 def _open_validator_gate(registry: Any, backend: str) -> Any:
+    # load-time: the gate (parser, tables), only for the commands that judge
     from tcphw.host.gate.gate import BackendValidator, Gate, ReferenceValidator
 
     try:
         if backend == "reference":
             return Gate(registry, ReferenceValidator())
+        # load-time: numpy and every backend; the reference needs neither
         from tcphw.host.backends import open_backend
 
         return Gate(registry, BackendValidator(open_backend(backend)))
@@ -278,9 +277,8 @@ def accuracy(
     """The gate against the labelled corpus: dangerous misses first, per family, held-out and all.
 
     Exit code 0 when measured, whatever the figures (the suite holds the gate to them); 4 for bad input."""
-    from tcphw.atomic import write_text_atomic
+    # load-time: the accuracy report (numpy), only for tcphw gate accuracy
     from tcphw.host.apps.gate import report
-    from tcphw.host.cli.errors import InputError, check_output_dir
 
     if db is not None and snapshot is not None:
         raise GateInputError("give --db (a real registry) or --snapshot, not both")
@@ -290,6 +288,7 @@ def accuracy(
     except InputError as e:
         raise GateInputError(e.message) from e
     g, source = _corpus_gate(db, snapshot, backend)
+    # load-time: the labelled corpus, for accuracy only
     from tcphw.host.apps.gate.corpus import load
 
     total = len(load(names))
@@ -339,12 +338,11 @@ def accuracy(
 )
 def snapshot(db: Path, out: Path) -> None:
     """Store the rows of a scanned registry that the corpus looks up, so accuracy is the same on every machine."""
-    from tcphw.atomic import write_text_atomic
+    # load-time: the accuracy measure and the tool registry, only for tcphw gate snapshot
     from tcphw.host.apps.gate import accuracy as acc
     from tcphw.host.apps.gate import snapshot as snap
     from tcphw.host.apps.gate.corpus import load
     from tcphw.host.apps.tools.registry import Registry, RegistryError
-    from tcphw.host.cli.errors import InputError, check_output_dir, refuse_same_file
 
     try:
         check_output_dir("--out", out)
@@ -354,6 +352,7 @@ def snapshot(db: Path, out: Path) -> None:
         raise GateInputError(getattr(e, "message", str(e))) from e
     with registry:
         recorder = snap.Recorder(registry)
+        # load-time: the gate (parser, tables), only for the commands that judge
         from tcphw.host.gate.gate import Gate
 
         acc.judge(Gate(recorder), load())
@@ -401,6 +400,7 @@ def _pattern(words: tuple[str, ...]) -> str:
 @_rules_option
 def rule_add(action: str, pattern: tuple[str, ...], rules_path: Path | None) -> None:
     """Add a rule: ACTION (allow, ask or deny) and the PATTERN of words it matches (a trailing * matches the rest)."""
+    # load-time: the person's rules (platformdirs), only for the rule commands
     from tcphw.host.gate import config, rules
 
     try:
@@ -417,6 +417,7 @@ def rule_add(action: str, pattern: tuple[str, ...], rules_path: Path | None) -> 
 @_rules_option
 def rule_remove(action: str, pattern: tuple[str, ...], rules_path: Path | None) -> None:
     """Remove the rule ACTION PATTERN (as rule list shows it)."""
+    # load-time: the person's rules (platformdirs), only for the rule commands
     from tcphw.host.gate import rules
 
     try:
@@ -433,6 +434,7 @@ def rule_remove(action: str, pattern: tuple[str, ...], rules_path: Path | None) 
 @click.option("--json", "as_json", is_flag=True)
 def rule_list(rules_path: Path | None, as_json: bool) -> None:
     """The person's rules, strongest action first."""
+    # load-time: the person's rules (platformdirs), only for the rule commands
     from tcphw.host.gate import rules
 
     try:
@@ -470,6 +472,7 @@ def hook_claude(db: Path | None, caution: str | None, no_service: bool) -> None:
     deny with the reason. A tool other than Bash passes through with no output."""
     from dataclasses import replace
 
+    # load-time: the hook module, only for tcphw gate hook
     from tcphw.host.gate import hook as claude
 
     def settings() -> Any:
@@ -501,6 +504,7 @@ def install() -> None:
 @click.option("--remove", is_flag=True, help="take the hook out again")
 def install_claude(scope: str, folder: Path | None, remove: bool) -> None:
     """Add the PreToolUse hook (matcher Bash) that runs tcphw gate hook claude; other settings are kept."""
+    # load-time: only for tcphw gate install
     from tcphw.host.gate import install as setup
 
     path = setup.settings_path(scope, folder)

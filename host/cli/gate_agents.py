@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from tcphw.extras import check as check_extra
 from tcphw.host.cli.gate_common import GateCommand, GateInputError, db_option, open_for_command
 
 
@@ -36,9 +37,8 @@ def mcp(db: Path | None, backend: str | None, http: bool, port: int | None) -> N
     Over stdio by default (what an MCP client starts), or streamable HTTP at http://127.0.0.1:PORT/mcp with
     --http. Decisions come from the shared gate service when one runs and neither --db nor --backend is given,
     else from this process's gate on the registry. It never runs what it judges."""
-    from tcphw.extras import check as check_extra
-
     check_extra("agents", "tcphw gate mcp")
+    # load-time: the MCP SDK (the agents extra), only for tcphw gate mcp
     from tcphw.host.gate import mcp_server
 
     local = open_for_command(db, backend or "reference")  # a missing registry or an unknown backend: one line, exit 4
@@ -76,6 +76,7 @@ def shell_hook(shell: str, db: Path | None, backend: str | None) -> None:
     eval "$(tcphw gate shell-hook bash)" in ~/.bashrc, or zsh in ~/.zshrc, after anything else that sets
     PROMPT_COMMAND, PS0 or a DEBUG trap (bash) or wraps accept-line (zsh). REJECT is not run and its reason is
     printed; REQUIRE_APPROVAL asks y/N; APPROVE and CAUTION run. If the gate cannot answer, it asks."""
+    # load-time: only for tcphw gate shell-hook
     from tcphw.host.gate.shell_hook import snippet
 
     # The interpreter that runs this command, so the hook finds tcphw without the virtual environment on PATH.

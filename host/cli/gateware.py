@@ -34,6 +34,7 @@ LANE_CHOICES = tuple(map(str, LANES))
 @input_errors
 def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
     """Write the validator core as standalone Verilog with a documented port list."""
+    # load-time: tcphw --help imports every command module; the gateware loads Amaranth
     from tcphw.hdl.export import export_verilog
 
     if not top.isidentifier():
@@ -103,6 +104,7 @@ def synth(
 
     Exit status 1 when a build fails (a tool error, kept in its log); a configuration that does not fit the
     device is a result, reported as such."""
+    # load-time: tcphw --help imports every command module; the gateware loads Amaranth
     from tcphw.hdl.synth import SynthError, run_synth
 
     check_output_folder("--out", out)

@@ -29,6 +29,7 @@ def project(
     no_software: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """PROJECTED clock, latency, throughput, area and energy per node, beside MEASURED points."""
+    # load-time: tcphw --help imports every command module; the projections load Amaranth and numpy
     from tcphw.projections.figures import nodes
     from tcphw.projections.netlist import NetlistError
     from tcphw.projections.report import markdown, run, write
@@ -61,6 +62,7 @@ def measured_software(count: int = 1_000_000, repeat: int = 5) -> dict[str, Any]
 
     import numpy as np
 
+    # load-time: tcphw --help imports every command module; numpy and the backends, only to measure software here
     from tcphw.descriptors.generate import generate
     from tcphw.host.backends import open_backend
 

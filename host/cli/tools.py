@@ -53,6 +53,7 @@ def tools() -> None:
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def scan(dirs: str | None, db: Path | None, as_json: bool, quiet: bool) -> None:
     """Discover executables, read their documentation safely, analyse and register them."""
+    # load-time: tcphw --help imports every command module; the scanner loads sqlite3
     from tcphw.host.apps.tools.discover import path_dirs
     from tcphw.host.apps.tools.sandbox import isolation
     from tcphw.host.apps.tools.scan import cut_off
@@ -270,6 +271,7 @@ tools.add_command(gate_check, name="check")
 @input_errors
 def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream: Path | None, quiet: bool) -> None:
     """Measure the risk levels against the labelled tools: held-out packages first, dangerous misses first."""
+    # load-time: tcphw --help imports every command module; the accuracy measure loads numpy
     from tcphw.host.apps.tools.accuracy import SET_TITLES, SETS, documentation_note, evaluate, load_labels, markdown
 
     check_output_dir("--out", out)  # before minutes of reading documentation
@@ -279,6 +281,7 @@ def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream
     labels = load_labels()
     bar = click.progressbar(length=len(labels), label="reading documentation", file=sys.stderr)
     if upstream is not None:
+        # load-time: tcphw --help imports every command module; the upstream reader, only with --upstream
         from tcphw.host.apps.tools.upstream import UpstreamError, read
 
         try:
@@ -387,6 +390,7 @@ def import_command(
     each entry checked against its own format, converted to contract v2, and stored as a source of its own."""
     from datetime import UTC, datetime
 
+    # load-time: tcphw --help imports every command module; the upstream reader, only for tools import
     from tcphw.host.apps.tools.upstream import UpstreamError, import_file
 
     if index is not None and out is None:

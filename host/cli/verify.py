@@ -35,6 +35,7 @@ from tcphw.host.cli.errors import InputError, int_list
 def sim(lanes_raw: tuple[str, ...], pipeline: int, simulator: str, target: str, count: int | None, seed: int,
         testcase: str | None, waves: bool, as_json: bool) -> None:  # fmt: skip
     """cocotb testbenches: the validator core per lane count, and the whole board top at pin level."""
+    # load-time: tcphw --help imports every command module; the testbenches' runner loads Amaranth, the corpus numpy
     from tcphw.descriptors.corpus import CorpusError, load_corpus
     from tcphw.sim.runner import SimulatorMissing, prepare_simulator, run_top_sim, run_validator_sim, sim_link_config
 
@@ -83,6 +84,7 @@ def sim(lanes_raw: tuple[str, ...], pipeline: int, simulator: str, target: str, 
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object per proof instead of the summary line")
 def formal(lanes_raw: tuple[str, ...], pipeline_raw: tuple[str, ...], tasks: tuple[str, ...], as_json: bool) -> None:
     """SymbiYosys proofs: the core equals an independent spec for every input; pipeline and handshake."""
+    # load-time: tcphw --help imports every command module; the proofs load Amaranth
     from tcphw.hdl.formal import TASKS, run_formal
 
     lanes = int_list("--lanes", lanes_raw, LANES) or list(LANES)

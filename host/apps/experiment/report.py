@@ -15,6 +15,7 @@ import numpy as np
 import yaml
 
 from tcphw.atomic import save_figure, write_text_atomic
+from tcphw.extras import require
 from tcphw.host.apps.bench import format_rate
 from tcphw.host.apps.experiment.baseline import BaselineError, load_baseline
 from tcphw.host.apps.experiment.spec import SpecError, parse
@@ -167,8 +168,6 @@ def write_figure(fig: Any, out: Path, name: str) -> list[str]:
 
 
 def plot(doc: dict[str, Any], out: Path) -> list[str]:
-    from tcphw.extras import require
-
     matplotlib = require("analysis", "matplotlib", "plotting")
 
     matplotlib.use("Agg")

@@ -27,8 +27,10 @@ from typing import Any
 
 import yaml
 
+from tcphw.descriptors.corpus import CorpusError, load_corpus
 from tcphw.descriptors.generate import KINDS
 from tcphw.host.apps.experiment.baseline import BaselineError, load_baseline
+from tcphw.host.backends import backend_names
 
 
 class SpecError(ValueError):
@@ -121,8 +123,6 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
         raise SpecError("backends: must be a non-empty list of backend specs such as 'software' or 'board:port=URL'")
     if len(set(backends)) != len(backends):
         raise SpecError("backends: a backend is listed twice")
-    from tcphw.host.backends import backend_names
-
     known = set(backend_names())
     for i, b in enumerate(backends):
         if b.split(":", 1)[0] not in known:
@@ -145,8 +145,6 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
             path = (base / str(c["path"])).resolve()
             if not path.is_file():
                 raise SpecError(f"{where}.path: no such file {path}")
-            from tcphw.descriptors.corpus import CorpusError, load_corpus
-
             try:
                 load_corpus(path)  # a wrong-length file is refused now, not after the runs began
             except CorpusError as e:

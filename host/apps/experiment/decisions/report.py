@@ -16,7 +16,9 @@ import numpy as np
 
 from tcphw.atomic import write_text_atomic
 from tcphw.contract import RISK_DECISION, Decision
+from tcphw.extras import require
 from tcphw.host.apps.experiment.report import ReportError, read_json, read_json_lines, read_stored, write_figure
+from tcphw.host.apps.tools.accuracy import load_labels
 from tcphw.stats import bootstrap_ci
 
 APPROVE = Decision.APPROVE.name
@@ -31,8 +33,6 @@ def _load(out: Path) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]], 
     files = [out / n for n in ("decisions.jsonl", "labels.csv", "meta.json")]
     if not all(f.is_file() for f in files):
         raise ReportError(f"{out} holds no finished decision-method run (decisions.jsonl, labels.csv, meta.json)")
-    from tcphw.host.apps.tools.accuracy import load_labels
-
     rows = read_json_lines(files[0])
     read_stored(files[1])  # UTF-8, or one line naming the file
     try:
@@ -182,8 +182,6 @@ def _time(x: float | None) -> str:
 
 
 def plot(doc: dict[str, Any], out: Path) -> list[str]:
-    from tcphw.extras import require
-
     matplotlib = require("analysis", "matplotlib", "plotting")
 
     matplotlib.use("Agg")

@@ -84,10 +84,11 @@ def _method(i: int, raw: Any, base: Path) -> Method:
     if "repetitions" in raw:
         opts["repetitions"] = check_int(f"{where}.repetitions", raw["repetitions"], 1, 1000)
     if kind == "descriptor":
-        from tcphw.host.backends import backend_names
+        # load-time: the backends, only for this method (tcphw experiment run imports this module for every file)
+        from tcphw.host.backends import backend_names, split_backend_spec
 
         backend = raw.get("backend", "software")
-        if not isinstance(backend, str) or backend.split(":", 1)[0] not in set(backend_names()):
+        if not isinstance(backend, str) or split_backend_spec(backend)[0] not in set(backend_names()):
             raise SpecError(f"{where}.backend: unknown backend {backend!r} (known: {', '.join(backend_names())})")
         opts["backend"] = backend
         if "import" in raw and "registry" in raw:
@@ -96,6 +97,7 @@ def _method(i: int, raw: Any, base: Path) -> Method:
             if key in raw:
                 opts[key] = _path(f"{where}.{key}", raw[key], base)
         if "import" in opts:
+            # load-time: the upstream reader, only for a decision-method file that names one
             from tcphw.host.apps.tools.upstream import UpstreamError, read
 
             try:
@@ -113,6 +115,7 @@ def _method(i: int, raw: Any, base: Path) -> Method:
         if "path" not in raw:
             raise SpecError(f"{where}: missing key 'path' (a CSV name,decision[,seconds] or upstream *_analysis.json)")
         opts["path"] = _path(f"{where}.path", raw["path"], base, directory=True)
+        # load-time: the judgment readers, only for a decision-method file that names one
         from tcphw.host.apps.experiment.decisions.llm import JudgmentFileError, read_judgments
 
         try:
@@ -143,6 +146,7 @@ def parse(data: Any, base: Path = Path(".")) -> DecisionSpec:
     labels = data.get("labels", "default")
     label_path = None if labels == "default" else _path("labels", labels, base)
     if label_path is not None:
+        # load-time: the tool layer, only for a decision-method file
         from tcphw.host.apps.tools.accuracy import load_labels
 
         try:
