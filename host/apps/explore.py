@@ -34,7 +34,7 @@ from tcphw.boards.build import BuildError, BuildStopped, build, cached_report, s
 from tcphw.descriptors.generate import generate
 from tcphw.extras import require
 from tcphw.host.apps.bench import format_rate, wire_limit_dps
-from tcphw.host.lab.cluster import check_resources
+from tcphw.host.lab.cluster import backend_resources, check_resources
 from tcphw.host.link import virtual_board_link
 from tcphw.paths import cache_dir
 from tcphw.projections.model import project
@@ -277,6 +277,11 @@ def _measure_remote(board_name: str, lanes: int, pipeline: int, rows: np.ndarray
     return measure_point(get_board(board_name), Point(lanes, pipeline), rows)
 
 
+def _where_it_measures(board: Board) -> dict[str, float]:
+    """The workers a point is measured on: those the board backend runs this board on (its Dask resources)."""
+    return backend_resources(f"board:board={board.name}")
+
+
 def _build_on_cluster(
     client: Any, board: Board, points: list[Point], out: Path, say: Callable[[str], None], builder: Builder,
     measure: bool,
@@ -286,7 +291,7 @@ def _build_on_cluster(
     from distributed import as_completed as completed
 
     if measure:
-        check_resources(client, {f"board-{board.name}": 1}, f"measuring on the virtual {board.name}")
+        check_resources(client, _where_it_measures(board), f"measuring on the virtual {board.name}")
     results: dict[Point, dict[str, Any]] = {}
     pending = {}
     for p in points:
@@ -440,7 +445,7 @@ def explore(
             else:  # on the worker that has the board (a resource), as a real board would be
                 entry["virtual_board"] = cluster.submit(
                     _measure_remote, board.name, p.lanes, p.pipeline, rows, pure=False,
-                    resources={f"board-{board.name}": 1},
+                    resources=_where_it_measures(board),
                 ).result()  # fmt: skip
         if nodes:
             net = measure_netlist(p.lanes, p.pipeline)
