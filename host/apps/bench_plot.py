@@ -9,12 +9,13 @@ from typing import Any
 from tcphw.atomic import save_figure
 from tcphw.extras import require
 from tcphw.host.apps.bench import format_rate, threads_note
+from tcphw.host.backends import split_backend_spec
 
 
 def _stacked(spec: str) -> str:
     """A backend spec with its options one per line: "software:threads=1,path=clmul" -> three lines."""
-    name, _, options = spec.partition(":")
-    return "\n".join([name, *options.split(",")]) if options else name
+    name, options = split_backend_spec(spec)
+    return "\n".join([name, *(f"{key}={value}" for key, value in options)])
 
 
 def plot_bench(doc: dict[str, Any], out_base: Path) -> list[Path]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from tcphw.host.cli.errors import InputError, check_output_dir
 from tcphw.host.cli.gate_common import GateCommand, GateInputError
 
 _BACKEND_HELP = "what validates the descriptors: software, reference (no numpy), gpu, board[:...]"
@@ -52,6 +53,7 @@ def serve(
     POST /check {"command", "cwd"} answers the decision; GET /health says what it runs on. Concurrent checks
     are validated together, one backend call per tick. It judges lines and never runs them. Stops on Ctrl-C
     or SIGTERM."""
+    # load-time (tcphw --help and the hook load this module): the agents extra (uvicorn, starlette)
     from tcphw.host.gate import config
     from tcphw.host.gate.audit import AuditLog
     from tcphw.host.gate.gate import open_gate
@@ -108,6 +110,7 @@ def log(
     jsonl: bool,
 ) -> None:
     """Show the gate service's audit log: every decision it answered, oldest first."""
+    # load-time (tcphw --help and the hook load this module): the audit log reader (sqlite3), only for gate log
     from tcphw.host.gate import config
     from tcphw.host.gate.audit import AuditError, read
 
@@ -211,9 +214,10 @@ def bench(
     concurrent clients (decisions/s, latency percentiles, time per stage), on the agent families' lines.
 
     Each run is bounded in requests and seconds and goes to a Unix socket (or loopback) only."""
+    # load-time (tcphw --help and the hook load this module): numpy, the backends, the agents extra
     from tcphw.host.apps.gate import service_bench as sb
+    from tcphw.host.apps.gate.service_plot import write
     from tcphw.host.backends import BackendError, parse_backend_spec
-    from tcphw.host.cli.errors import InputError, check_output_dir
 
     counts = _counts(clients)
     asked = list(backends) or (["software", "reference", "board", "gpu"] if load else [])
@@ -254,7 +258,7 @@ def bench(
         agent_interval,
         hook_runs,
     )
-    written = sb.write(doc, out) if out is not None else []
+    written = write(doc, out) if out is not None else []
     click.echo(json.dumps(doc, indent=1) if as_json else sb.format_report(doc))
     if written:
         click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
@@ -275,6 +279,7 @@ def bench(
 def demo(out: Path, db: Path | None) -> None:
     """Start gate serve for a moment, then ask it as Claude Code's hook and as an MCP client would, and check
     that every answer is in the audit log (make demo runs this)."""
+    # load-time (tcphw --help and the hook load this module): the demo loads the service and the MCP client
     from tcphw.host.apps.gate import demo as gate_demo
 
     if out.exists() and not out.is_dir():

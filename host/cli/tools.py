@@ -15,6 +15,7 @@ import numpy as np
 from tcphw.atomic import is_stdout, write_text_atomic
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
 from tcphw.descriptors.corpus import save_corpus
+from tcphw.extras import require
 from tcphw.host.apps.tools.analyze import UNDOCUMENTED
 from tcphw.host.apps.tools.registry import Registry, RegistryError, ToolRow, default_db
 from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, input_errors, refuse_same_file
@@ -153,6 +154,7 @@ def show(name: str, db: Path | None, as_json: bool) -> None:
         click.echo(f"  - {reason}")
     shown = doc["evidence"]
     if shown.get("binary") or shown.get("install"):
+        # load-time: the evidence reader, only when a scanned tool has evidence to show
         from tcphw.host.apps.tools.evidence import Evidence
 
         click.echo("evidence beyond the documentation (read, never run):")
@@ -343,7 +345,7 @@ def train_command(out: Path, quiet: bool) -> None:
 
     Whether the scanner uses it ("kept") is carried over from the file it replaces: that is decided by the blind
     groups' figures (docs/tool-accuracy.md), not by training."""
-    from tcphw.extras import require
+    # load-time: tcphw --help imports every command module; the accuracy measure loads numpy and scikit-learn
     from tcphw.host.apps.tools.accuracy import judge, load_labels, read_docs
     from tcphw.host.apps.tools.learned import cross_validated
 

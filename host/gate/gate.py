@@ -165,7 +165,7 @@ class Gate:
         cwd = request.cwd
         workspace = request.workspace if request.workspace is not None else cwd
         home = (request.env or {}).get("HOME", self.home)
-        place = Place(_normal(cwd), _normal(workspace), home, self.tmp)
+        place = Place(normal_path(cwd), normal_path(workspace), home, self.tmp)
         engine = Engine(self.catalogue.known, self.catalogue.scanned, self.catalogue.names)
         try:
             parts = engine.line(line, place, request.env)
@@ -232,7 +232,8 @@ def decide(part: Part) -> None:
         part.decision = max(base, found) if found is not None else base
 
 
-def _normal(path: str | None) -> str | None:
+def normal_path(path: str | None) -> str | None:
+    """A folder as the gate places a line in it: absolute and normalised (relative to this process's folder)."""
     if path is None:
         return None
     return os.path.normpath(path) if path.startswith("/") else os.path.normpath(os.path.join(os.getcwd(), path))

@@ -30,7 +30,7 @@ import yaml
 from tcphw.descriptors.corpus import CorpusError, load_corpus
 from tcphw.descriptors.generate import KINDS
 from tcphw.host.apps.experiment.baseline import BaselineError, load_baseline
-from tcphw.host.backends import backend_names
+from tcphw.host.backends import backend_names, split_backend_spec
 
 
 class SpecError(ValueError):
@@ -125,7 +125,11 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
         raise SpecError("backends: a backend is listed twice")
     known = set(backend_names())
     for i, b in enumerate(backends):
-        if b.split(":", 1)[0] not in known:
+        try:
+            name = split_backend_spec(b)[0]
+        except ValueError as e:  # an option that is not KEY=VALUE
+            raise SpecError(f"backends[{i}]: {e}") from None
+        if name not in known:
             raise SpecError(f"backends[{i}]: unknown backend {b!r} (known: {', '.join(sorted(known))})")
     corpora_raw = data["corpora"]
     if not isinstance(corpora_raw, list) or not corpora_raw:
