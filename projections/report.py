@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from tcphw.atomic import save_figure, write_text_atomic
+from tcphw.extras import require
 
 from .figures import nodes
 from .model import DEFAULT_BUS_BITS, project
@@ -158,8 +159,6 @@ def markdown(doc: dict[str, Any]) -> str:
 
 
 def plot(doc: dict[str, Any], out: Path) -> list[str]:
-    from tcphw.extras import require
-
     matplotlib = require("analysis", "matplotlib", "plotting")
 
     matplotlib.use("Agg")

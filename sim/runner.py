@@ -18,6 +18,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tcphw.extras import require
 from tcphw.hdl.export import DEFAULT_TOP, export_verilog
 from tcphw.hdl.top import BoardTop, LinkConfig
 from tcphw.paths import cache_dir
@@ -141,8 +142,6 @@ def run_cocotb(
     validator was 10x the C++, and the pin-level board top took 2.6x as long to build and run (94 s
     against 36 s). The testbenches drive and sample ports only; waves (``--trace``) still record
     every signal."""
-    from tcphw.extras import require
-
     get_runner = require("sim", "cocotb_tools.runner", "simulation").get_runner
 
     prepare_simulator(simulator)

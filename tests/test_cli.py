@@ -225,6 +225,8 @@ def test_board_spec_takes_port_and_board_options() -> None:
 class _StopsHalfway:
     """A backend whose link dies after half the descriptors (what BoardStopped becomes)."""
 
+    last_counters = None  # as the Backend interface declares it: validate's progress line reads it
+
     def __init__(self) -> None:
         from tcphw.host.backends import get_backend
 

@@ -305,10 +305,11 @@ def test_tools_accuracy_says_first_how_many_tools_have_no_documentation_here(
     """Without the administration packages it reported 46.8% and never said that 1,378 of 2,306 labelled
     tools had no documentation there (issue 34 §5)."""
     import tcphw.host.apps.tools.accuracy as accuracy
+    import tcphw.host.apps.tools.scoring as scoring
 
-    def only_ls(labels: list[accuracy.Label], progress: object = None) -> dict[str, accuracy.Doc]:
-        return {label.name: accuracy.Doc("man", "ls - list directory contents") if label.name == "ls"
-                else accuracy.Doc("none", None) for label in labels}  # fmt: skip
+    def only_ls(labels: list[scoring.Label], progress: object = None) -> dict[str, scoring.Doc]:
+        return {label.name: scoring.Doc("man", "ls - list directory contents") if label.name == "ls"
+                else scoring.Doc("none", None) for label in labels}  # fmt: skip
 
     monkeypatch.setattr(accuracy, "read_docs", only_ls)
     r = runner.invoke(main, ["tools", "accuracy", "--no-learned", "--quiet"])

@@ -12,7 +12,8 @@ import yaml
 from click.testing import CliRunner
 from scipy import stats
 
-from tcphw.host.apps.experiment.report import ReportError, load_baseline, report
+from tcphw.host.apps.experiment.baseline import BaselineError, load_baseline
+from tcphw.host.apps.experiment.report import ReportError, report
 from tcphw.host.apps.experiment.runner import run
 from tcphw.host.apps.experiment.spec import SpecError, parse
 from tcphw.host.apps.experiment.statistics import (
@@ -139,9 +140,9 @@ def test_a_run_stores_every_raw_timing_and_the_report_is_rebuilt_from_them(tmp_p
 def test_bad_baselines_and_empty_result_folders_are_clear_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("seconds\n0.5\nsoon\n")
-    with pytest.raises(ReportError, match=r"bad\.csv:3: seconds='soon' is not a number"):
+    with pytest.raises(BaselineError, match=r"bad\.csv:3: seconds='soon' is not a number"):
         load_baseline(bad, "seconds")
-    with pytest.raises(ReportError, match="no column 'latency'"):
+    with pytest.raises(BaselineError, match="no column 'latency'"):
         load_baseline(bad, "latency")
     with pytest.raises(ReportError, match="holds no finished experiment"):
         report(tmp_path)

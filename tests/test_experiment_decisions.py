@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tcphw.host.apps.experiment.decisions.llm import ImportError_, level_in, read_judgments
+from tcphw.host.apps.experiment.decisions.llm import JudgmentFileError, level_in, read_judgments
 from tcphw.host.apps.experiment.decisions.report import report
 from tcphw.host.apps.experiment.decisions.run import run
 from tcphw.host.apps.experiment.decisions.spec import load, parse
@@ -190,13 +190,13 @@ def test_a_bad_file_is_refused_before_anything_runs(
 def test_bad_judgments_are_refused_by_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("name,decision\nls,MAYBE\n")
-    with pytest.raises(ImportError_, match=r"bad.csv:2: decision 'MAYBE'"):
+    with pytest.raises(JudgmentFileError, match=r"bad.csv:2: decision 'MAYBE'"):
         read_judgments(bad)
     bad.write_text("tool,verdict\nls,SAFE\n")
-    with pytest.raises(ImportError_, match="header with name,decision"):
+    with pytest.raises(JudgmentFileError, match="header with name,decision"):
         read_judgments(bad)
     (tmp_path / "folder").mkdir()
-    with pytest.raises(ImportError_, match="has none"):
+    with pytest.raises(JudgmentFileError, match="has none"):
         read_judgments(tmp_path / "folder")
 
 

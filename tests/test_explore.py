@@ -180,10 +180,11 @@ def test_every_configuration_explore_offers_builds_and_measures() -> None:
     from tcphw.boards import all_boards
     from tcphw.boards.board import check_board
     from tcphw.hdl.validator import LANE_CHOICES
+    from tcphw.host.cli.design_space import EXPLORE_DEPTHS
 
     for board in all_boards():
         for lanes in LANE_CHOICES:
-            for pipeline in range(1, 5):  # explore's --pipeline choices
+            for pipeline in EXPLORE_DEPTHS:  # explore's --pipeline choices
                 variant = dataclasses.replace(board, lanes=lanes, pipeline=pipeline)
                 check_board(variant)
                 assert variant.virtual_config().capacity == board.capacity  # the same buffer, measured

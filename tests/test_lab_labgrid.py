@@ -30,8 +30,8 @@ from tcphw.descriptors.generate import generate
 from tcphw.descriptors.golden import golden_arrays
 from tcphw.descriptors.kernel import verdicts as software_verdicts
 from tcphw.host.backends import BackendError, open_backend
-from tcphw.host.lab.labgrid import Place
 from tcphw.host.link import BoardLink
+from tcphw.host.link.labgrid import Place
 
 # One worker runs the file: its coordinator and exporter are a module fixture (pytest --dist loadgroup).
 pytestmark = [pytest.mark.xdist_group("labgrid"), pytest.mark.labgrid]

@@ -302,14 +302,14 @@ def test_the_curated_table_is_right_where_it_decides(report) -> None:  # type: i
 
 
 def _judged(name: str, stored: Risk, got: Risk):  # type: ignore[no-untyped-def]
-    from tcphw.host.apps.tools.accuracy import Doc, Judged, Label
+    from tcphw.host.apps.tools.scoring import Doc, Judged, Label
 
     return Judged(Label(name, "pkg", stored, "why"), Doc("man", "text"), got, "rules", got)
 
 
 def test_label_reliability_counts_agreement_on_decisions_and_lists_each_disagreement() -> None:
-    from tcphw.host.apps.tools.accuracy import Label
     from tcphw.host.apps.tools.reliability import label_reliability
+    from tcphw.host.apps.tools.scoring import Label
 
     judged = [_judged("a", Risk.SAFE, Risk.SAFE), _judged("b", Risk.HIGH_RISK, Risk.HIGH_RISK),
               _judged("c", Risk.CRITICAL, Risk.MEDIUM_RISK), _judged("d", Risk.SAFE, Risk.SAFE)]  # fmt: skip
@@ -328,8 +328,8 @@ def test_label_reliability_counts_agreement_on_decisions_and_lists_each_disagree
 
 
 def test_a_retest_label_for_a_tool_the_labelled_set_lacks_is_refused() -> None:
-    from tcphw.host.apps.tools.accuracy import Label
     from tcphw.host.apps.tools.reliability import label_reliability
+    from tcphw.host.apps.tools.scoring import Label
 
     with pytest.raises(ValueError, match="lacks: ghost"):
         label_reliability([_judged("a", Risk.SAFE, Risk.SAFE)], [Label("ghost", "pkg", Risk.SAFE, "x")])

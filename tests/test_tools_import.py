@@ -176,7 +176,8 @@ def test_imported_commands_work_with_show_check_and_export_and_survive_a_scan(
 
 
 def test_the_upstream_labels_are_judged_against_ours(tmp_path: Path) -> None:
-    from tcphw.host.apps.tools.accuracy import Doc, Judged, Label, upstream_comparison
+    from tcphw.host.apps.tools.accuracy import upstream_comparison
+    from tcphw.host.apps.tools.scoring import Doc, Judged, Label
 
     labels = [Label("rm", "coreutils", Risk.CRITICAL, "deletes"), Label("ls", "coreutils", Risk.SAFE, "lists"),
               Label("mkfs", "util-linux", Risk.CRITICAL, "formats"), Label("absent", "x", Risk.SAFE, "-")]  # fmt: skip

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from tcphw.boards import get_board
 from tcphw.descriptors.generate import generate
-from tcphw.host.lab.labgrid import Place, labgrid_command
 from tcphw.host.link import BoardLink
+from tcphw.host.link.labgrid import Place, labgrid_command
 from tcphw.host.link.proxy import LinkProxy
 from tcphw.sim.virtual_board import VirtualBoard
 from tcphw.stats import summarize
@@ -123,7 +123,7 @@ def dask_overhead() -> dict[str, object]:
     """Wall time of an experiment run through a Dask actor minus the run's own time, on the worker."""
     from distributed import Client, LocalCluster
 
-    from tcphw.host.lab.cluster import BackendActor
+    from tcphw.host.apps.experiment.runner import BackendActor
 
     rows = generate(100_000, seed=1)[0]
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as lc, Client(lc) as c:

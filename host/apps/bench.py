@@ -13,9 +13,9 @@ import numpy as np
 
 from tcphw.contract import DESCRIPTOR_SIZE, FRAME_OVERHEAD, UART_FRAME_BITS
 from tcphw.host.apps.environment import environment
-from tcphw.host.backends import Backend, open_backend, parse_backend_spec
+from tcphw.host.backends import Backend, backend_class, open_backend, parse_backend_spec
 from tcphw.host.backends.base import Descriptors
-from tcphw.host.backends.software import run_in_slices, usable_cores
+from tcphw.host.backends.software import run_in_slices
 from tcphw.stats import ratio_ci, summarize
 
 ProgressHook = Callable[[int], None]
@@ -37,26 +37,29 @@ class BackendRun:
     count: int
     seconds: list[float] = field(default_factory=list)
     verdicts: np.ndarray | None = None
-    breakdowns: list[dict[str, float]] = field(default_factory=list)  # backends with last_timing (gpu)
-    links: list[dict[str, Any]] = field(default_factory=list)  # backends with last_link (board)
+    breakdowns: list[dict[str, float]] = field(default_factory=list)  # each timed call's last_breakdown (gpu)
+    links: list[dict[str, Any]] = field(default_factory=list)  # each timed call's last_counters (board)
+    threads: int = 1  # host threads it validates on
+    on_cpu: bool = False  # needs no resource but the host's CPUs: the memory bounds it (its share is reported)
+    bound: bool = False  # the streaming bound itself, not a validator
 
 
-# Backends whose speed the machine's memory bounds: bench times the streaming loop beside them.
-CPU_BACKENDS = ("software", "naive", "reference")
 STREAM = "streaming bound"
+
+
+def _on_cpu(spec: str) -> tuple[bool, int]:
+    """Whether the backend ``spec`` names runs on the host's CPUs alone (it needs no resource: the machine's memory
+    bounds its speed), and on how many threads."""
+    name, options = parse_backend_spec(spec)
+    declared = backend_class(name)
+    return not declared.resources(options), declared.host_threads(options)
 
 
 def streaming_threads(specs: Sequence[str]) -> list[int]:
     """The thread counts a bench of ``specs`` times the streaming bound on: none without a CPU backend, else one
-    thread, and as many as the most threaded software backend uses (its share is of that bound)."""
-    if not any(spec.partition(":")[0] in CPU_BACKENDS for spec in specs):
-        return []
-    most = 1
-    for spec in specs:
-        name, options = parse_backend_spec(spec)
-        if name == "software":
-            most = max(most, int(options.get("threads") or usable_cores()))
-    return sorted({1, most})
+    thread, and as many as the most threaded CPU backend uses (its share is of that bound)."""
+    cpu = [threads for on_cpu, threads in map(_on_cpu, specs) if on_cpu]
+    return sorted({1, max(cpu)}) if cpu else []
 
 
 class _StreamBound(Backend):
@@ -65,6 +68,7 @@ class _StreamBound(Backend):
     with the backends, in the same rounds, so each CPU backend's share of it is measured."""
 
     def __init__(self, threads: int = 1) -> None:
+        # load-time: numba, only when the streaming bound is timed (the experiment report takes format_rate from here)
         from tcphw.descriptors import kernel
 
         self.threads = threads
@@ -89,10 +93,6 @@ class _StreamBound(Backend):
             self._pool = None
 
 
-def _threads_of(run: BackendRun) -> int:
-    return int(getattr(run.backend, "threads", 1) or 1)
-
-
 def _timed(backend: Backend, data: Descriptors) -> tuple[float, np.ndarray]:
     start = time.perf_counter()
     out = backend.validate(data)
@@ -112,11 +112,13 @@ def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | Non
     try:
         for spec in plan.backends:
             b = open_backend(spec)
-            n = min(len(corpus), getattr(b, "bench_count", plan.slow_count)) if b.slow else len(corpus)
-            runs.append(BackendRun(spec, b, n))
+            prefix = b.bench_count if b.bench_count is not None else plan.slow_count
+            n = min(len(corpus), prefix) if b.slow else len(corpus)
+            on_cpu, threads = _on_cpu(spec)
+            runs.append(BackendRun(spec, b, n, threads=threads, on_cpu=on_cpu))
         for threads in streaming_threads(plan.backends):
             bound = _StreamBound(threads)
-            runs.append(BackendRun(bound.name, bound, len(corpus)))
+            runs.append(BackendRun(bound.name, bound, len(corpus), threads=threads, bound=True))
         for run in runs:
             for _ in range(plan.warmup):  # compile (numba), fill caches, open links; discarded
                 run.verdicts = run.backend.validate(corpus[: run.count])
@@ -127,12 +129,10 @@ def run_bench(corpus: Descriptors, plan: BenchPlan, progress: ProgressHook | Non
             for run in runs[k:] + runs[:k]:
                 seconds, out = _timed(run.backend, corpus[: run.count])
                 run.seconds.append(seconds)
-                timing = getattr(run.backend, "last_timing", None)
-                if timing:
-                    run.breakdowns.append(dict(timing))
-                link = getattr(run.backend, "last_link", None)
-                if link:
-                    run.links.append(dict(link))
+                if run.backend.last_breakdown:
+                    run.breakdowns.append(dict(run.backend.last_breakdown))
+                if run.backend.last_counters:
+                    run.links.append(dict(run.backend.last_counters))
                 if run.verdicts is None:
                     run.verdicts = out
                 elif not np.array_equal(out, run.verdicts):
@@ -152,7 +152,7 @@ def _streaming(plan: BenchPlan, runs: list[BackendRun]) -> dict[str, Any] | None
     where a backend runs several threads, also the bound on that many threads, the backend's share of it, and
     how the streaming loop scales (several threads' bound over one thread's): the ceiling on any kernel's
     thread scaling once it is near the bound."""
-    bounds = {_threads_of(r): r for r in runs if r.spec.partition(":")[0] == STREAM}
+    bounds = {r.threads: r for r in runs if r.bound}
     if 1 not in bounds:
         return None
 
@@ -163,7 +163,7 @@ def _streaming(plan: BenchPlan, runs: list[BackendRun]) -> dict[str, Any] | None
         ratio, lo, hi = ratio_ci(rates(run), rates(bound), seed=plan.seed)
         return {"backend": run.spec, "fraction": ratio, "ci95": [lo, hi]}
 
-    cpu = [r for r in runs if r.spec.partition(":")[0] in CPU_BACKENDS]
+    cpu = [r for r in runs if r.on_cpu]
     st = summarize(rates(bounds[1]), seed=plan.seed)
     doc: dict[str, Any] = {
         "throughput_dps": st["median"],
@@ -180,14 +180,14 @@ def _streaming(plan: BenchPlan, runs: list[BackendRun]) -> dict[str, Any] | None
             "throughput_dps": wide["median"],
             "ci95": [wide["ci95_low"], wide["ci95_high"]],
             "scaling": {"ratio": scaling, "ci95": [lo, hi]},
-            "shares": [share(r, bounds[threads]) for r in cpu if _threads_of(r) == threads],
+            "shares": [share(r, bounds[threads]) for r in cpu if r.threads == threads],
         }
     return doc
 
 
 def _report(corpus: Descriptors, plan: BenchPlan, runs: list[BackendRun], env_start: dict[str, Any]) -> dict[str, Any]:
     streaming = _streaming(plan, runs)
-    runs = [r for r in runs if r.spec.partition(":")[0] != STREAM]  # not a validator: no ratio, no agreement
+    runs = [r for r in runs if not r.bound]  # not a validator: no ratio, no agreement
     results = []
     for run in runs:
         dps = [run.count / s for s in run.seconds]
@@ -261,7 +261,7 @@ def _breakdown(run: BackendRun) -> dict[str, Any]:
         out["kernel_throughput_dps"] = run.count / kernel_s
         # every descriptor is read once (24 bytes) and its verdict written once (1 byte)
         out["kernel_bytes_per_s"] = run.count * (DESCRIPTOR_SIZE + 1) / kernel_s
-        peak = run.backend.info().get("peak_bandwidth_bytes_s")
+        peak = run.backend.peak_bandwidth_bytes_s()
         if peak:
             out["device_peak_bytes_per_s"] = peak
             out["fraction_of_device_bandwidth"] = out["kernel_bytes_per_s"] / peak

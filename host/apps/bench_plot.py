@@ -6,11 +6,16 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from tcphw.atomic import save_figure
+from tcphw.extras import require
+from tcphw.host.apps.bench import format_rate, threads_note
+from tcphw.host.backends import split_backend_spec
+
 
 def _stacked(spec: str) -> str:
     """A backend spec with its options one per line: "software:threads=1,path=clmul" -> three lines."""
-    name, _, options = spec.partition(":")
-    return "\n".join([name, *options.split(",")]) if options else name
+    name, options = split_backend_spec(spec)
+    return "\n".join([name, *(f"{key}={value}" for key, value in options)])
 
 
 def plot_bench(doc: dict[str, Any], out_base: Path) -> list[Path]:
@@ -18,15 +23,10 @@ def plot_bench(doc: dict[str, Any], out_base: Path) -> list[Path]:
 
     Each backend is a point (the median) with its 95% CI, not a bar: on a log axis a bar's height depends
     on where the axis starts, so it would mean nothing."""
-    from tcphw.extras import require
-
     matplotlib = require("analysis", "matplotlib", "plotting")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from tcphw.atomic import save_figure
-    from tcphw.host.apps.bench import format_rate, threads_note
 
     results = doc["results"]
     # Each point says what it timed: the slow backends run on a prefix of the corpus, and how many threads.

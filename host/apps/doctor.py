@@ -13,6 +13,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from tcphw.boards import all_boards
+from tcphw.boards.flash import tool_path, tool_problem
+from tcphw.host.link.usb_latency import latency_timer_ms
+from tcphw.sim.runner import SimulatorMissing, prepare_simulator
 from tcphw.hdl.families import all_families
 
 
@@ -49,9 +53,6 @@ def _bin(tool: str) -> str | None:
 
 
 def tool_checks() -> list[Check]:
-    from tcphw.boards.flash import tool_path, tool_problem
-    from tcphw.sim.runner import SimulatorMissing, prepare_simulator
-
     checks = [Check("python", "tcphw", True, f"{_package('tcphw')} on Python {sys.version.split()[0]}")]
     for package in ("amaranth", "amaranth-boards", "cocotb"):
         got = _package(package)
@@ -106,9 +107,6 @@ def tool_checks() -> list[Check]:
 def serial_ports() -> list[dict[str, Any]]:
     """Serial ports, each with the supported boards whose USB bridge it matches."""
     from serial.tools import list_ports
-
-    from tcphw.boards import all_boards
-    from tcphw.host.link.usb_latency import latency_timer_ms
 
     ports = []
     for port in list_ports.comports():

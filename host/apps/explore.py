@@ -29,9 +29,18 @@ from typing import Any
 import numpy as np
 
 from tcphw.atomic import save_figure, write_text_atomic
-from tcphw.boards import Board
-from tcphw.boards.build import BuildError, build, cached_report
+from tcphw.boards import Board, get_board
+from tcphw.boards.build import BuildError, BuildStopped, build, cached_report, stop_builds
+from tcphw.descriptors.generate import generate
+from tcphw.extras import require
 from tcphw.host.apps.bench import format_rate, wire_limit_dps
+from tcphw.host.lab.cluster import backend_resources, check_resources
+from tcphw.host.link import virtual_board_link
+from tcphw.paths import cache_dir
+from tcphw.projections.model import project
+from tcphw.projections.netlist import measure as measure_netlist
+from tcphw.sim.link.model import software_verdicts
+from tcphw.sim.virtual_board import VirtualBoard
 
 MEASURE_COUNT = 2_000
 
@@ -212,8 +221,6 @@ def _build_here(
     board: Board, points: list[Point], out: Path, jobs: int, say: Callable[[str], None], reuse: Path | None,
     builder: Builder, retry_failed: bool = False,
 ) -> dict[Point, dict[str, Any]]:  # fmt: skip
-    from tcphw.boards.build import BuildStopped, stop_builds
-
     results: dict[Point, dict[str, Any]] = {}
     started: dict[Point, float] = {}
     stopped: list[Point] = []
@@ -263,16 +270,16 @@ def _build_here(
 
 def _build_remote(builder: Builder, board_name: str, lanes: int, pipeline: int) -> dict[str, Any]:
     """On a worker: build one point in the worker's own cache; the result goes back to the client."""
-    from tcphw.boards import get_board
-    from tcphw.paths import cache_dir
-
     return builder(get_board(board_name), Point(lanes, pipeline), cache_dir("explore"), None)
 
 
 def _measure_remote(board_name: str, lanes: int, pipeline: int, rows: np.ndarray) -> dict[str, Any]:
-    from tcphw.boards import get_board
-
     return measure_point(get_board(board_name), Point(lanes, pipeline), rows)
+
+
+def _where_it_measures(board: Board) -> dict[str, float]:
+    """The workers a point is measured on: those the board backend runs this board on (its Dask resources)."""
+    return backend_resources(f"board:board={board.name}")
 
 
 def _build_on_cluster(
@@ -283,10 +290,8 @@ def _build_on_cluster(
     stored in ``out`` as it arrives, so a worker lost later takes none of them with it."""
     from distributed import as_completed as completed
 
-    from tcphw.host.lab.cluster import check_resources
-
     if measure:
-        check_resources(client, {f"board-{board.name}": 1}, f"measuring on the virtual {board.name}")
+        check_resources(client, _where_it_measures(board), f"measuring on the virtual {board.name}")
     results: dict[Point, dict[str, Any]] = {}
     pending = {}
     for p in points:
@@ -350,14 +355,8 @@ def _log_tail(folder: Path) -> str:
 
 def measure_point(board: Board, point: Point, rows: np.ndarray) -> dict[str, Any]:
     """The point on the virtual board: agreement with software and the fabric rate from STATS."""
-    from tcphw.host.link import BoardLink
-    from tcphw.sim.link.model import software_verdicts
-    from tcphw.sim.virtual_board import VirtualBoard
-
     b = variant(board, point)
-    # The real board's baud, as the board backend gives it: BoardLink takes the wire's speed from it until it has
-    # timed a round trip (a virtual board runs about as fast as the real one in wall time).
-    with VirtualBoard(b) as vb, BoardLink(vb.url, baud=b.baud) as link:
+    with VirtualBoard(b) as vb, virtual_board_link(vb.url, b.baud) as link:
         link.connect(vb.config.gateware_id())
         before = link.stats()
         verdicts = link.validate(rows)
@@ -424,8 +423,6 @@ def explore(
                 if done.exists() and json.loads(done.read_text())["status"] == "error":
                     done.unlink()
         results = _build_on_cluster(cluster, board, points, out, say, builder, measure)
-    from tcphw.descriptors.generate import generate
-
     rows, _ = generate(MEASURE_COUNT, seed=11)
     table = []
     for p in points:
@@ -448,12 +445,9 @@ def explore(
             else:  # on the worker that has the board (a resource), as a real board would be
                 entry["virtual_board"] = cluster.submit(
                     _measure_remote, board.name, p.lanes, p.pipeline, rows, pure=False,
-                    resources={f"board-{board.name}": 1},
+                    resources=_where_it_measures(board),
                 ).result()  # fmt: skip
         if nodes:
-            from tcphw.projections.model import project
-            from tcphw.projections.netlist import measure as measure_netlist
-
             net = measure_netlist(p.lanes, p.pipeline)
             entry["projected"] = {nm: project(net, nm).as_dict() for nm in nodes}
         table.append(entry)
@@ -522,8 +516,6 @@ def markdown(doc: dict[str, Any]) -> str:
 
 
 def plot(doc: dict[str, Any], out: Path) -> None:
-    from tcphw.extras import require
-
     matplotlib = require("analysis", "matplotlib", "plotting")
 
     matplotlib.use("Agg")

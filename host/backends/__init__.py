@@ -2,8 +2,9 @@
 
 The package loads on first use of one of its names: importing it (or a numpy-free module inside it, such as
 ``reference_spec``) costs nothing, and ``from tcphw.host.backends import open_backend`` imports the interface
-and registers the built-in backends. Backends that need optional hardware (board, gpu) register themselves
-too and raise ``BackendUnavailable`` on use.
+(``base``). The registry finds the backends when first asked: every module of this package is imported once and
+files the backends it defines, so a new backend is one new module (``docs/backends.md``). Backends that need
+optional hardware (board, gpu) register themselves too and raise ``BackendUnavailable`` on use.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ if TYPE_CHECKING:  # what the names are, for type checkers; at run time they loa
         PartialResult,
         Verdicts,
         as_descriptor_array,
+        backend_class,
+        backend_classes,
         backend_names,
-        backend_specs,
         get_backend,
+        join_backend_spec,
         open_backend,
         parse_backend_spec,
         register_backend,
+        split_backend_spec,
     )
 
 __all__ = [
@@ -38,14 +42,16 @@ __all__ = [
     "PartialResult",
     "Verdicts",
     "as_descriptor_array",
+    "backend_class",
+    "backend_classes",
     "backend_names",
-    "backend_specs",
     "get_backend",
+    "join_backend_spec",
     "open_backend",
     "parse_backend_spec",
     "register_backend",
+    "split_backend_spec",
 ]
-_BUILT_IN = ("board", "gpu", "naive", "reference", "software")
 
 _EXPORTS = tuple(__all__)
 
@@ -53,9 +59,7 @@ _EXPORTS = tuple(__all__)
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    base = importlib.import_module(f"{__name__}.base")
-    for module in _BUILT_IN:  # registration side effects
-        importlib.import_module(f"{__name__}.{module}")
+    base = importlib.import_module(f"{__name__}.base")  # the registry; it finds the backends when asked
     value = getattr(base, name)
     globals()[name] = value
     return value

@@ -6,7 +6,7 @@ on close; ``board:port=URL`` uses a real board (``/dev/ttyUSB1``) or any pyseria
 the gateware ID the board must report (a stale bitstream is refused).
 
 ``board:place=NAME[,coordinator=HOST:PORT][,wait=SECONDS]`` takes the board from a labgrid place
-(``tcphw.host.lab.labgrid``): the place is acquired, its serial resource becomes the port, HELLO and
+(``tcphw.host.link.labgrid``): the place is acquired, its serial resource becomes the port, HELLO and
 the gateware ID are checked again (someone may have reflashed the board since the last run), and the
 place is released on close, however the run ends.
 """
@@ -26,15 +26,19 @@ from tcphw.host.backends.base import (
     Verdicts,
     register_backend,
 )
-from tcphw.host.link import BoardLink, BoardStopped, LinkError
+from tcphw.host.link import BoardLink, BoardStopped, LinkError, virtual_board_link
+from tcphw.host.link.labgrid import LabgridError, Place
 
 DEFAULT_BOARD = "icebreaker"
 
 
-@register_backend(
-    "board",
-    "a tcphw FPGA board over its serial link; a virtual board when no port is given",
-    (
+@register_backend
+class BoardBackend(Backend):
+    """A tcphw board (real, or virtual in Verilator) over the serial link protocol."""
+
+    name = "board"
+    description = "a tcphw FPGA board over its serial link; a virtual board when no port is given"
+    options = (
         BackendOption("port", str, "the board's serial URL (/dev/ttyUSB1, socket://..., rfc2217://...)"),
         BackendOption(
             "board", str, f"board definition, for a virtual board or to check a real one (default {DEFAULT_BOARD})"
@@ -45,14 +49,17 @@ DEFAULT_BOARD = "icebreaker"
         BackendOption("place", str, "a labgrid place to acquire for the run; its serial port is the board's"),
         BackendOption("coordinator", str, "the labgrid coordinator HOST:PORT (default: LG_COORDINATOR, or labgrid's)"),
         BackendOption("wait", float, "seconds to wait for a labgrid place someone else holds (default 0)", 0, 86400),
-    ),
-)
-class BoardBackend(Backend):
-    """A tcphw board (real, or virtual in Verilator) over the serial link protocol."""
-
-    name = "board"
+    )
     slow = True
-    bench_count = 5_000  # a virtual board does ~1,300 descriptors a second; a real one ~12,000
+    # About a second on either kind: a virtual iCEBreaker ran ~7,000 descriptors a second (tcphw bench -b board,
+    # 2026-12-06, a 2-core machine at load 12: 95% CI 3,800-12,000); a real board's UART carries ~12,500 at 3 Mbaud.
+    bench_count = 5_000
+
+    @classmethod
+    def resources(cls, options: dict[str, Any]) -> dict[str, float]:
+        """The board itself: a Dask worker started with ``--resources board-icebreaker=1`` has one (a real
+        board on its port, or it runs virtual ones)."""
+        return {f"board-{options.get('board', DEFAULT_BOARD)}": 1}
 
     def __init__(
         self,
@@ -63,6 +70,7 @@ class BoardBackend(Backend):
         coordinator: str | None = None,
         wait: float | None = None,
     ) -> None:
+        # load-time: the boards load Amaranth; listing the backends imports this module
         from tcphw.boards import BoardError, get_board
 
         if place is None and (coordinator is not None or wait is not None):
@@ -89,8 +97,6 @@ class BoardBackend(Backend):
     ) -> None:
         url = port
         if place is not None:
-            from tcphw.host.lab.labgrid import LabgridError, Place
-
             try:
                 self.place = Place(place, coordinator, wait or 0.0)  # kept first: close() releases what acquire took
                 self.place.acquire()
@@ -98,6 +104,7 @@ class BoardBackend(Backend):
             except LabgridError as e:
                 raise BackendError(str(e)) from e
         if url is None:
+            # load-time: the simulator loads Amaranth, only for a virtual board
             from tcphw.sim.virtual_board import VirtualBoard, VirtualBoardError
 
             try:
@@ -106,10 +113,10 @@ class BoardBackend(Backend):
                 raise BackendError(str(e)) from e
             url = self.virtual.url
         try:
-            # A virtual board runs far slower than its baud rate: wait longer for answers.
-            self.link = BoardLink(
-                url, baud=self.board.baud, answer_timeout_s=timeout or (10.0 if self.virtual else None)
-            )
+            if self.virtual:
+                self.link = virtual_board_link(url, self.board.baud, timeout)
+            else:
+                self.link = BoardLink(url, baud=self.board.baud, answer_timeout_s=timeout)
             # A port may lead to the real board or to a virtual one (tcphw board serve): either
             # build of this checkout is current; anything else is a stale bitstream.
             ids: tuple[bytes, ...] = (self.board.virtual_config().gateware_id(),)
@@ -133,7 +140,7 @@ class BoardBackend(Backend):
         except LinkError as e:
             raise BackendError(str(e)) from e
         # The board's own counters for this call: what the fabric and the wire did.
-        self.last_link = {
+        self.last_counters = {
             "descriptors": after.descriptors - before.descriptors,
             "cycles": after.cycles - before.cycles,
             "busy_cycles": after.busy_cycles - before.busy_cycles,
@@ -165,8 +172,6 @@ class BoardBackend(Backend):
             self.virtual.stop()
             self.virtual = None
         if self.place is not None:
-            from tcphw.host.lab.labgrid import LabgridError
-
             place, self.place = self.place, None
             try:
                 place.release()

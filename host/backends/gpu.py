@@ -4,7 +4,7 @@ One thread validates one descriptor (grid-stride loop). The CRC position tables 
 memory (22 x 256 x 4 bytes = 22.5 KiB a block). Corpora larger than a chunk, or than GPU memory,
 stream through two pinned host buffers and two CUDA streams, so the copy of one chunk overlaps the
 kernel of the other. CUDA events time host-to-device copies, kernels and device-to-host copies
-separately; ``last_timing`` holds them for ``tcphw bench``.
+separately; ``last_breakdown`` holds them for ``tcphw bench``.
 
 Without a GPU, ``NUMBA_ENABLE_CUDASIM=1`` (set before numba is imported) runs the same kernel in
 numba's CUDA simulator on the CPU: correct but ~10k descriptors/s, used by the test suite.
@@ -20,6 +20,7 @@ import numpy as np
 
 from tcphw.contract import CRC_COVERED_BYTES
 from tcphw.descriptors import WORDS, as_words
+from tcphw.descriptors.golden import golden_arrays
 from tcphw.host.backends.base import (
     Backend,
     BackendError,
@@ -121,19 +122,21 @@ def device_description(cuda: Any) -> dict[str, Any]:
     return info
 
 
-@register_backend(
-    "gpu",
-    "numba.cuda kernel; chunked, pinned buffers, two streams (needs an NVIDIA GPU)",
-    (
-        BackendOption("chunk", int, "descriptors per chunk through the pinned buffers", 1, 1 << 30),
-        BackendOption("block", int, "threads per block", 1, 1024),
-        BackendOption("blocks", int, "blocks in the grid (0: 8 per multiprocessor)", 0, 1 << 20),
-    ),
-)
+@register_backend
 class GpuBackend(Backend):
     """numba.cuda kernel, chunked through pinned host buffers on two CUDA streams."""
 
     name = "gpu"
+    description = "numba.cuda kernel; chunked, pinned buffers, two streams (needs an NVIDIA GPU)"
+    options = (
+        BackendOption("chunk", int, "descriptors per chunk through the pinned buffers", 1, 1 << 30),
+        BackendOption("block", int, "threads per block", 1, 1024),
+        BackendOption("blocks", int, "blocks in the grid (0: 8 per multiprocessor)", 0, 1 << 20),
+    )
+
+    @classmethod
+    def resources(cls, options: dict[str, Any]) -> dict[str, float]:
+        return {"gpu": 1}
 
     def __init__(self, chunk: int = 1 << 24, block: int = 256, blocks: int = 0) -> None:
         cuda = cuda_module()
@@ -160,6 +163,7 @@ class GpuBackend(Backend):
             raise BackendUnavailable(
                 f"numba cannot build the gpu kernel ({_versions()}): {type(e).__name__}: {e}"
             ) from e
+        # load-time: numba, only when the backend opens
         from tcphw.descriptors.kernel import CRC_TABLES_U16, RISK_TABLE
 
         self._tables = cuda.to_device(CRC_TABLES_U16.astype(np.uint32).ravel())
@@ -167,15 +171,12 @@ class GpuBackend(Backend):
         self._streams = [cuda.stream(), cuda.stream()]
         self._slots: list[dict[str, Any]] = []
         self._slot_chunk = 0
-        self.last_timing: dict[str, float] | None = None
         self._check_on_golden_vectors()
 
     def _check_on_golden_vectors(self) -> None:
         """Compile and run the kernel once, on the golden vectors, before any real work: a CUDA stack that
         cannot compile it (seen: numba-cuda 0.30.4 with numpy 2.5) or a device that computes wrongly is
         found here, as one line, and not as a traceback after the corpus was loaded."""
-        from tcphw.descriptors.golden import golden_arrays
-
         data, expected = golden_arrays()
         try:
             with warnings.catch_warnings():
@@ -187,7 +188,7 @@ class GpuBackend(Backend):
                 f"the gpu kernel cannot run on this CUDA stack ({_versions()}): {type(e).__name__}: {e}"
             ) from e
         finally:
-            self.last_timing = None
+            self.last_breakdown = None
         wrong = int(np.count_nonzero(got != expected))
         if wrong:
             raise BackendError(f"the gpu gives the wrong verdict on {wrong} of {len(expected)} golden vectors")
@@ -213,7 +214,7 @@ class GpuBackend(Backend):
         n = len(descriptors)
         out = np.empty(n, dtype=np.uint8)
         if n == 0:
-            self.last_timing = {"h2d_s": 0.0, "kernel_s": 0.0, "d2h_s": 0.0}
+            self.last_breakdown = {"h2d_s": 0.0, "kernel_s": 0.0, "d2h_s": 0.0}
             return out
         words = as_words(descriptors)
         per_chunk = min(self.chunk, n)
@@ -252,11 +253,15 @@ class GpuBackend(Backend):
             pending[slot] = (lo, hi, ev)
         finish(0)
         finish(1)
-        self.last_timing = timing
+        self.last_breakdown = timing
         return out
 
     def info(self) -> dict[str, Any]:
         return {**super().info(), **self.device, "chunk": self.chunk, "block": self.block, "blocks": self.blocks}
+
+    def peak_bandwidth_bytes_s(self) -> float | None:
+        peak = self.device.get("peak_bandwidth_bytes_s")
+        return float(peak) if peak else None
 
     def close(self) -> None:
         self._slots = []

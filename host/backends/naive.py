@@ -13,11 +13,12 @@ from tcphw.host.backends.base import Backend, Descriptors, Verdicts, register_ba
 _LAYOUT = struct.Struct(">IHIIHHHHH")
 
 
-@register_backend("naive", "per-descriptor Python loop with struct + binascii.crc_hqx (baseline)")
+@register_backend
 class NaiveBackend(Backend):
     """Per-descriptor Python loop with struct and binascii.crc_hqx (the usual first attempt)."""
 
     name = "naive"
+    description = "per-descriptor Python loop with struct + binascii.crc_hqx (baseline)"
     slow = True
 
     def _validate(self, descriptors: Descriptors) -> Verdicts:

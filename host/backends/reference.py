@@ -13,11 +13,12 @@ from tcphw.host.backends.reference_spec import reference_verdict
 __all__ = ["ReferenceBackend", "reference_verdict"]
 
 
-@register_backend("reference", "pure-Python spec-literal reference (slow, obviously right)")
+@register_backend
 class ReferenceBackend(Backend):
     """Pure-Python, spec-literal reference implementation."""
 
     name = "reference"
+    description = "pure-Python spec-literal reference (slow, obviously right)"
     slow = True
 
     def _validate(self, descriptors: Descriptors) -> Verdicts:

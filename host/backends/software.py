@@ -46,18 +46,27 @@ def run_in_slices(pool: ThreadPoolExecutor, run: SliceRun, out: np.ndarray, work
         part.result()
 
 
-@register_backend(
-    "software",
-    "numba kernel on one or more threads (the fast reference)",
-    (
-        BackendOption("threads", int, "worker threads (default: every core this process may use)", 1, MAX_THREADS),
-        BackendOption("path", str, "kernel path: avx2, vclmul, clmul or tables (default: the fastest this CPU runs)"),
-    ),
-)
+@register_backend
 class SoftwareBackend(Backend):
     """numba kernel (carry-less or table CRC), multi-threaded over contiguous slices."""
 
     name = "software"
+    description = "numba kernel on one or more threads (the fast reference)"
+    options = (
+        BackendOption("threads", int, "worker threads (default: every core this process may use)", 1, MAX_THREADS),
+        BackendOption("path", str, "kernel path: avx2, vclmul, clmul or tables (default: the fastest this CPU runs)"),
+    )
+
+    @classmethod
+    def host_threads(cls, options: dict[str, Any]) -> int:
+        return int(options.get("threads") or usable_cores())
+
+    @classmethod
+    def machine_note(cls) -> str:
+        from tcphw.descriptors import kernel  # load-time: numba, for the one listing that shows the path
+
+        path = kernel.best_path()
+        return f"kernel path on this machine: {path} ({kernel.PATHS[path]})"
 
     def __init__(self, threads: int | None = None, path: str | None = None) -> None:
         if sys.byteorder != "little":
@@ -65,6 +74,7 @@ class SoftwareBackend(Backend):
         self.threads = int(threads) if threads else usable_cores()
         if not 1 <= self.threads <= MAX_THREADS:
             raise ValueError(f"threads must be from 1 to {MAX_THREADS}, got {threads}")
+        # load-time: numba, only when the backend opens (listing the backends imports this module)
         from tcphw.descriptors import kernel
 
         self._kernel = kernel

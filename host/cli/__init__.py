@@ -16,6 +16,8 @@ from typing import Any
 import click
 
 from tcphw import __version__
+from tcphw.extras import MissingExtra
+from tcphw.host.cli.errors import InputError
 
 # name -> (module, attribute), in the order ``tcphw --help`` shows them.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -62,9 +64,6 @@ class _Main(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        from tcphw.extras import MissingExtra
-        from tcphw.host.cli.errors import InputError
-
         # SIGTERM ends a command as Ctrl-C does, through every cleanup: a virtual board stops, a
         # labgrid place is released. Commands that handle it themselves (board serve) set their own.
         main_thread = threading.current_thread() is threading.main_thread()

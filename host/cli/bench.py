@@ -11,9 +11,9 @@ from tcphw.atomic import write_text_atomic
 from tcphw.descriptors.corpus import load_corpus
 from tcphw.descriptors.generate import check_fits, generate
 from tcphw.host.apps.bench import BenchPlan, format_report, run_bench, streaming_threads
-from tcphw.host.backends import parse_backend_spec
+from tcphw.host.backends import join_backend_spec, parse_backend_spec, split_backend_spec
 from tcphw.host.backends.gpu import gpu_available
-from tcphw.host.cli.descriptors import _progress
+from tcphw.host.cli.descriptors import progress_bar
 from tcphw.host.cli.errors import InputError, check_output_folder, input_errors
 
 
@@ -67,14 +67,14 @@ def bench(
     ctx = click.get_current_context()
     if corpus is not None and ctx.get_parameter_source("count") is click.core.ParameterSource.COMMANDLINE:
         raise InputError("--count and --corpus: give one (a corpus's size is its count)")
-    if (port or board_name) and not any(s.partition(":")[0] == "board" for s in (backend, *compare)):
+    if (port or board_name) and not any(split_backend_spec(s)[0] == "board" for s in (backend, *compare)):
         raise InputError("--port and --board apply to board backends, and this run has none (add --backend board)")
     specs = [_board_spec(s, port, board_name) for s in (backend, *compare)]
     for spec in specs:
         parse_backend_spec(spec)  # every name and option checked before the first timing
     check_output_folder("--out", out)
     not_measured: dict[str, str] = {}
-    if gpu_available() and not any(s.partition(":")[0] == "gpu" for s in specs):
+    if gpu_available() and not any(split_backend_spec(s)[0] == "gpu" for s in specs):
         # A real CUDA device is here: measure it too, unless its kernel cannot run (asked for by
         # nobody, it must not stop the run; the reason is printed and kept in the results).
         reason = _unusable("gpu")
@@ -90,12 +90,13 @@ def bench(
     data = load_corpus(corpus) if corpus else generate(count, seed)[0]
     plan = BenchPlan(specs, repeat=repeat, warmup=warmup, slow_count=slow_count, seed=seed)
     runs = len(specs) + len(streaming_threads(specs))
-    with _progress(not as_json, runs * (repeat + warmup), "benchmarking") as bar:
+    with progress_bar(not as_json, runs * (repeat + warmup), "benchmarking") as bar:
         doc = run_bench(data, plan, progress=bar.update)
     doc["corpus"] = str(corpus) if corpus else f"generated: count={count} seed={seed} default mix"
     if not_measured:
         doc["not_measured"] = not_measured
     if out is not None:
+        # load-time: matplotlib, only with --out
         from tcphw.host.apps.bench_plot import plot_bench
 
         try:
@@ -116,20 +117,21 @@ def bench(
 
 
 def _board_spec(spec: str, port: str | None, board_name: str | None) -> str:
-    """Adds --port / --board to a bare ``board`` spec (explicit options in the spec win)."""
-    if spec.partition(":")[0] != "board":
+    """Adds --port / --board to a ``board`` spec (explicit options in the spec win)."""
+    name, options = split_backend_spec(spec)
+    if name != "board":
         return spec
-    options = [o for o in spec.partition(":")[2].split(",") if o]
-    keys = {o.partition("=")[0] for o in options}
+    keys = {key for key, _ in options}
     if port and "port" not in keys:
-        options.append(f"port={port}")
+        options.append(("port", port))
     if board_name and "board" not in keys:
-        options.append(f"board={board_name}")
-    return "board" + (":" + ",".join(options) if options else "")
+        options.append(("board", board_name))
+    return join_backend_spec(name, options)
 
 
 def _unusable(spec: str) -> str | None:
     """Why the backend cannot run here (it is opened and closed once), or None."""
+    # load-time: numpy and every backend, only when a GPU is here
     from tcphw.host.backends import BackendError, open_backend
 
     try:

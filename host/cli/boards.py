@@ -11,6 +11,7 @@ from tcphw.host.cli.errors import InputError
 
 
 def _board(name: str):  # type: ignore[no-untyped-def]
+    # load-time: tcphw --help imports every command module; the boards load Amaranth
     from tcphw.boards import BoardError, get_board
 
     try:
@@ -23,6 +24,7 @@ def _board(name: str):  # type: ignore[no-untyped-def]
 @click.option("--json", "as_json", is_flag=True, help="Print the board list as JSON.")
 def boards(as_json: bool) -> None:
     """List the supported boards and the gateware each one gets."""
+    # load-time: tcphw --help imports every command module; the boards load Amaranth
     from tcphw.boards import all_boards
 
     rows = [b.summary() for b in all_boards()]
@@ -45,6 +47,7 @@ def boards(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print report.json on stdout.")
 def bitstream(board_name: str, build_dir: Path, force: bool, as_json: bool) -> None:
     """Build BOARD's bitstream (YoWASP Yosys + nextpnr); cached by gateware ID; failing timing is an error."""
+    # load-time: tcphw --help imports every command module; the bitstream build loads Amaranth
     from tcphw.boards.build import BuildError, build
 
     board = _board(board_name)
@@ -71,6 +74,7 @@ def bitstream(board_name: str, build_dir: Path, force: bool, as_json: bool) -> N
 @click.option("--dry-run", is_flag=True, help="Print the exact programming command and stop.")
 def flash(board_name: str, build_dir: Path, dry_run: bool) -> None:
     """Program BOARD with its built bitstream (openFPGALoader or iceprog)."""
+    # load-time: tcphw --help imports every command module; the boards load Amaranth
     from tcphw.boards.flash import FlashError, bitstream_for, flash, plan_flash
 
     board = _board(board_name)
@@ -97,6 +101,7 @@ def flash(board_name: str, build_dir: Path, dry_run: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def doctor(as_json: bool) -> None:
     """Report which simulators, synthesis, formal and programming tools work here, and attached boards."""
+    # load-time: tcphw --help imports every command module; the doctor loads the boards and the simulator's runner
     from tcphw.host.apps.doctor import report
 
     doc = report()

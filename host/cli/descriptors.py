@@ -27,7 +27,7 @@ from tcphw.contract import (
 from tcphw.descriptors.corpus import load_corpus, save_corpus, save_verdicts
 from tcphw.descriptors.generate import KINDS, check_fits, generate, parse_mix
 from tcphw.descriptors.summary import format_summary, verdict_summary
-from tcphw.host.backends import PartialResult, backend_specs, open_backend
+from tcphw.host.backends import PartialResult, backend_classes, open_backend
 from tcphw.host.backends.reference import reference_verdict
 from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, input_errors, refuse_same_file
 
@@ -35,7 +35,7 @@ from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, input_
 CHUNK = 1 << 22
 
 
-def _progress(enabled: bool, length: int, label: str) -> Any:
+def progress_bar(enabled: bool, length: int, label: str) -> Any:
     """A progress bar on stderr (or nowhere); ``update(n, current_item=text)`` shows text after it."""
     return click.progressbar(
         length=length, label=label, file=sys.stderr if enabled else io.StringIO(), show_eta=True,
@@ -110,7 +110,7 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_p
         startup = time.perf_counter() - opened
         chunk = 256 if slow else CHUNK
         show = not as_json and (slow or n > CHUNK)
-        with _progress(show, n, "validating") as bar:
+        with progress_bar(show, n, "validating") as bar:
             start = time.perf_counter()
             lo = 0
             try:
@@ -173,7 +173,7 @@ def validate(corpus: Path, backend: str, out: Path | None, as_json: bool, keep_p
 
 def _link_note(backend: Any) -> str | None:
     """A board's link state for the progress line: the batch size and resends, when it has resent."""
-    link = getattr(backend, "last_link", None)
+    link = backend.last_counters
     if not link or not link.get("resends_total"):
         return None
     return f"batch {link['batch']}, {link['resends_total']:,} resends"
@@ -200,15 +200,13 @@ def _save_partial(confirmed: np.ndarray, total: int, out: Path, reason: str) -> 
 @click.command()
 def backends() -> None:
     """List the registered backends and the options each takes (NAME:KEY=VALUE,...)."""
-    for spec in backend_specs():
-        click.echo(f"{spec.name:<12} {spec.description}")
-        for option in spec.options:
+    for declared in backend_classes():
+        click.echo(f"{declared.name:<12} {declared.description}")
+        for option in declared.options:
             click.echo(f"{'':<12}   {option.name}=...  {option.accepted()}: {option.help}")
-        if spec.name == "software":
-            from tcphw.descriptors.kernel import PATHS, best_path
-
-            path = best_path()
-            click.echo(f"{'':<12}   kernel path on this machine: {path} ({PATHS[path]})")
+        note = declared.machine_note()
+        if note:
+            click.echo(f"{'':<12}   {note}")
 
 
 @click.command()

@@ -50,6 +50,7 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool, cluster: str | N
     SPEC_FILE may also name a shipped example (``software-vs-naive``, ``examples/decision-methods.yaml``)."""
     check_output_folder("--out", out)
     spec_file = resolve_spec(spec_file)
+    # load-time: tcphw --help imports every command module; the experiment loads numpy, scipy and the backends
     from tcphw.host.apps.experiment.decisions.spec import is_decision_spec
     from tcphw.host.apps.experiment.report import ReportError, report
     from tcphw.host.apps.experiment.runner import run
@@ -66,6 +67,7 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool, cluster: str | N
         raise InputError(str(e)) from e
     client = None
     if cluster:
+        # load-time: tcphw --help imports every command module; Dask's client, only with --cluster
         from tcphw.host.lab.cluster import ClusterError, connect
 
         try:
@@ -84,6 +86,7 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool, cluster: str | N
             bar.update(index - done)
             done = index
 
+        # load-time: tcphw --help imports every command module; Dask's client, only with --cluster
         from tcphw.host.lab.cluster import ClusterError
 
         try:
@@ -99,6 +102,7 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool, cluster: str | N
         raise InputError(f"{e}; the raw runs are kept in {out} (tcphw experiment report {out})") from e
     import json
 
+    # load-time: tcphw --help imports every command module; the report loads numpy and scipy
     from tcphw.host.apps.experiment.report import summary_lines
 
     for line in summary_lines(json.loads((out / "results.json").read_text())):
@@ -110,10 +114,12 @@ def run_command(spec_file: Path, out: Path | None, quiet: bool, cluster: str | N
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
 def report_command(directory: Path) -> None:
     """Rebuild report.md, results.json and the figures in DIRECTORY from its stored raw runs."""
+    # load-time: tcphw --help imports every command module; the report loads numpy and scipy
     from tcphw.host.apps.experiment.decisions.run import is_decision_run
     from tcphw.host.apps.experiment.report import ReportError, report
 
     if is_decision_run(directory):
+        # load-time: the tool layer, only for a decision-method run
         from tcphw.host.apps.experiment.decisions.report import report as decision_report
 
         try:
@@ -131,6 +137,7 @@ def report_command(directory: Path) -> None:
 
 def _run_decisions(spec_file: Path, out: Path | None, quiet: bool) -> None:
     """A ``kind: decision-methods`` file: every method decides every labelled tool (docs/experiments.md)."""
+    # load-time: tcphw --help imports every command module; the tool layer, numpy and scipy
     from tcphw.host.apps.experiment.decisions.llm import LiveError
     from tcphw.host.apps.experiment.decisions.report import report, summary_lines
     from tcphw.host.apps.experiment.decisions.run import run

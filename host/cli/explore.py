@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from tcphw.host.cli.design_space import EXPLORE_DEPTHS, LANES, lanes_text, span
 from tcphw.host.cli.errors import InputError, check_output_folder, int_list
 
 _SPEC_KEYS = {"board", "lanes", "pipeline", "jobs", "nodes", "measure", "out"}
@@ -14,6 +15,7 @@ _SPEC_KEYS = {"board", "lanes", "pipeline", "jobs", "nodes", "measure", "out"}
 
 def _from_spec(path: Path) -> dict[str, object]:
     """The YAML form: the same settings as the options, e.g. {board: ulx3s-85f, lanes: [1, 2, 4, 8]}."""
+    # load-time: tcphw --help imports every command module; numpy (the experiment spec's reader)
     from tcphw.host.apps.experiment.spec import SpecError, read_yaml
 
     try:
@@ -43,8 +45,13 @@ def _int_list(spec: dict[str, object], key: str) -> list[int]:
 @click.option("--spec", "spec_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="the settings as YAML (board, lanes, pipeline, jobs, nodes, measure, out)")  # fmt: skip
 @click.option("--board", "board_name", default=None, help="a board from tcphw boards")
-@click.option("--lanes", multiple=True, help="lane counts to build: 1,2,4,8 or repeated (default: all)")
-@click.option("--pipeline", multiple=True, help="pipeline depths to build: 1..4, e.g. 1,2 or repeated (default: 2)")
+@click.option("--lanes", multiple=True, help=f"lane counts to build: {lanes_text()}; 1,8 or repeated (default: all)")
+@click.option(
+    "--pipeline",
+    multiple=True,
+    help=f"pipeline depths to build: {span(EXPLORE_DEPTHS)}, e.g. 1,2 or repeated (default: 2); the depths every "
+    "board is checked to build at every lane count (deeper gained nothing on the iCEBreaker)",
+)
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="builds at once (default: the core count)")
 @click.option("--node", "nodes", type=int, multiple=True, help="add the ASIC projection for this node (nm)")
 @click.option("--no-measure", is_flag=True, help="skip the virtual-board run of each point")
@@ -71,9 +78,9 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ..
         out = Path(str(spec["out"])) if spec.get("out") else out
     if not board_name:
         raise InputError("give --board NAME (tcphw boards lists them) or --spec FILE.yaml")
+    # load-time: tcphw --help imports every command module; the boards load Amaranth
     from tcphw.boards import get_board
     from tcphw.boards.board import BoardError
-    from tcphw.hdl.validator import LANE_CHOICES
     from tcphw.host.apps.explore import Point
     from tcphw.host.apps.explore import explore as run
 
@@ -81,14 +88,16 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ..
         board = get_board(board_name)
     except (KeyError, BoardError) as e:
         raise InputError(str(e.args[0] if e.args else e)) from e
+    # load-time: tcphw --help imports every command module; the projections' figures, read only here
     from tcphw.projections.figures import nodes as known_nodes
 
-    lane_list = int_list("--lanes", lanes, LANE_CHOICES) or list(LANE_CHOICES)
-    depth_list = int_list("--pipeline", pipeline, range(1, 5)) or [2]
+    lane_list = int_list("--lanes", lanes, LANES) or list(LANES)
+    depth_list = int_list("--pipeline", pipeline, EXPLORE_DEPTHS) or [2]
     unknown = sorted(set(nodes) - set(known_nodes()))
     if unknown:  # checked before the first build, not after every point was built
         raise InputError(f"--node: no figures for {unknown[0]} nm; nodes: {', '.join(map(str, known_nodes()))}")
     points = [Point(n, p) for n in lane_list for p in depth_list]
+    # load-time: tcphw --help imports every command module; the boards load Amaranth
     from tcphw.boards.board import check_board
     from tcphw.host.apps.explore import variant
 
@@ -99,6 +108,7 @@ def explore(spec_file: Path | None, board_name: str | None, lanes: tuple[str, ..
             raise InputError(f"{board.name} with {point.label} cannot work: {e}") from e
     out = out or Path("build") / "explore" / board.name
     check_output_folder("--out", out)
+    # load-time: tcphw --help imports every command module; Dask's client, only with --cluster
     from tcphw.host.apps.explore import PointsLost
     from tcphw.host.lab.cluster import ClusterError, connect
 

@@ -17,39 +17,13 @@ from typing import Any
 
 import click
 
-BAD_INPUT = 4
+from tcphw.atomic import write_text_atomic
+from tcphw.contract import describe_verdict
+from tcphw.host.cli import gate_service
+from tcphw.host.cli.errors import InputError, check_output_dir, refuse_same_file
+from tcphw.host.cli.gate_agents import mcp, shell_hook
+from tcphw.host.cli.gate_common import BAD_INPUT, GateCommand, GateInputError, db_option, open_for_command
 
-
-class GateInputError(click.ClickException):
-    """Bad input to a gate command: one line on stderr, exit 4 (0-3 are decisions)."""
-
-    exit_code = BAD_INPUT
-
-
-class _GateCommand(click.Command):
-    """Usage errors exit 4 too: click's 2 would read as REQUIRE_APPROVAL."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as e:
-            # click types exit_code as a ClassVar; set on this one error, it is the status click exits with
-            e.exit_code = BAD_INPUT  # type: ignore[misc]
-            raise
-
-
-def _db_default() -> str:
-    from tcphw.host.gate.config import default_registry
-
-    return str(default_registry())
-
-
-_db_option = click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="tool registry (default: the user's, as tcphw tools scan writes it)",
-)
 _backend_option = click.option(
     "--backend",
     "-b",
@@ -57,15 +31,6 @@ _backend_option = click.option(
     show_default=True,
     help="what validates the descriptors: reference (no numpy), software, gpu, board[:...]",
 )
-
-
-def _open(db: Path | None, backend: str) -> Any:
-    from tcphw.host.gate.gate import open_gate
-
-    try:
-        return open_gate(db, backend)
-    except Exception as e:  # a missing or broken registry, an unknown backend: one line
-        raise GateInputError(str(e).splitlines()[0] if str(e) else type(e).__name__) from e
 
 
 def _env(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -83,9 +48,14 @@ def gate() -> None:
     """May an agent run this command line? The gate, its accuracy, and its integrations."""
 
 
-@gate.command(cls=_GateCommand, context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+gate.add_command(mcp)  # the agents' integrations: host/cli/gate_agents.py
+gate.add_command(shell_hook)
+gate_service.register(gate)  # the shared service's commands (serve, log, bench, demo): host/cli/gate_service.py
+
+
+@gate.command(cls=GateCommand, context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.argument("line", nargs=-1, type=click.UNPROCESSED)
-@_db_option
+@db_option
 @click.option("--cwd", default=None, help="the folder the line runs in (default: this one)")
 @click.option("--workspace", default=None, help="the agent's workspace (default: --cwd)")
 @click.option("--env", "env", multiple=True, metavar="NAME=VALUE", help="a variable the caller knows (repeatable)")
@@ -114,7 +84,7 @@ def check(
     if jsonl:
         if line:
             raise GateInputError("--jsonl reads the lines from standard input: give no LINE")
-        raise SystemExit(_batch(_open(db, backend), cwd, workspace, variables))
+        raise SystemExit(_batch(open_for_command(db, backend), cwd, workspace, variables))
     if not line:
         raise GateInputError("nothing to check: give the command line after the options")
     text = line[0] if len(line) == 1 else " ".join(line)
@@ -123,7 +93,7 @@ def check(
     here = cwd or os.getcwd()
     if not os.path.isabs(here) and cwd is not None:
         raise GateInputError(f"--cwd {cwd}: give an absolute folder")
-    g = _open(db, backend)
+    g = open_for_command(db, backend)
     result = g.check(text, here, workspace, variables or None)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2))
@@ -133,8 +103,6 @@ def check(
 
 
 def _print(result: Any) -> None:
-    from tcphw.contract import describe_verdict
-
     reason = result.reason()
     click.echo(reason if reason.startswith(result.decision.name) else f"{result.decision.name}: {reason}")
     if result.refused:
@@ -154,6 +122,7 @@ def _print(result: Any) -> None:
 
 def _requests(stream: Any, cwd: str | None, workspace: str | None, env: dict[str, str]) -> Iterator[Any]:
     """(index, Request or error text) for each line of stdin."""
+    # load-time: the gate (parser, tables); this module loads with every tcphw command, the agent hook's included
     from tcphw.host.gate.gate import Request
 
     for n, raw in enumerate(stream, 1):
@@ -225,6 +194,7 @@ def _more_waiting() -> bool:
 
 
 def _names(families: str | None) -> list[str] | None:
+    # load-time: the labelled corpus, for accuracy only
     from tcphw.host.apps.gate.corpus import families as known
 
     if families is None:
@@ -242,10 +212,11 @@ def _names(families: str | None) -> list[str] | None:
 def _corpus_gate(db: Path | None, snapshot: Path | None, backend: str) -> tuple[Any, dict[str, Any]]:
     """The gate the corpus is judged by: on the stored snapshot of a scan (the default, the same everywhere),
     another snapshot, or a real registry."""
+    # load-time: the labelled corpus, for accuracy only
     from tcphw.host.apps.gate import snapshot as snap
 
     if db is not None:
-        g = _open(db, backend)
+        g = open_for_command(db, backend)
         return g, {"what": f"the registry {db} (this machine's scan, not the stored snapshot)", "db": str(db)}
     try:
         registry = snap.load(snapshot)
@@ -255,11 +226,13 @@ def _corpus_gate(db: Path | None, snapshot: Path | None, backend: str) -> tuple[
 
 
 def _open_validator_gate(registry: Any, backend: str) -> Any:
+    # load-time: the gate (parser, tables), only for the commands that judge
     from tcphw.host.gate.gate import BackendValidator, Gate, ReferenceValidator
 
     try:
         if backend == "reference":
             return Gate(registry, ReferenceValidator())
+        # load-time: numpy and every backend; the reference needs neither
         from tcphw.host.backends import open_backend
 
         return Gate(registry, BackendValidator(open_backend(backend)))
@@ -267,8 +240,8 @@ def _open_validator_gate(registry: Any, backend: str) -> Any:
         raise GateInputError(str(e).splitlines()[0] if str(e) else type(e).__name__) from e
 
 
-@gate.command(cls=_GateCommand)
-@_db_option
+@gate.command(cls=GateCommand)
+@db_option
 @click.option(
     "--snapshot",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -304,9 +277,8 @@ def accuracy(
     """The gate against the labelled corpus: dangerous misses first, per family, held-out and all.
 
     Exit code 0 when measured, whatever the figures (the suite holds the gate to them); 4 for bad input."""
-    from tcphw.atomic import write_text_atomic
+    # load-time: the accuracy report (numpy), only for tcphw gate accuracy
     from tcphw.host.apps.gate import report
-    from tcphw.host.cli.errors import InputError, check_output_dir
 
     if db is not None and snapshot is not None:
         raise GateInputError("give --db (a real registry) or --snapshot, not both")
@@ -316,6 +288,7 @@ def accuracy(
     except InputError as e:
         raise GateInputError(e.message) from e
     g, source = _corpus_gate(db, snapshot, backend)
+    # load-time: the labelled corpus, for accuracy only
     from tcphw.host.apps.gate.corpus import load
 
     total = len(load(names))
@@ -350,7 +323,7 @@ def accuracy(
         click.echo(f"report: {out}")
 
 
-@gate.command(cls=_GateCommand)
+@gate.command(cls=GateCommand)
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -365,12 +338,11 @@ def accuracy(
 )
 def snapshot(db: Path, out: Path) -> None:
     """Store the rows of a scanned registry that the corpus looks up, so accuracy is the same on every machine."""
-    from tcphw.atomic import write_text_atomic
+    # load-time: the accuracy measure and the tool registry, only for tcphw gate snapshot
     from tcphw.host.apps.gate import accuracy as acc
     from tcphw.host.apps.gate import snapshot as snap
     from tcphw.host.apps.gate.corpus import load
     from tcphw.host.apps.tools.registry import Registry, RegistryError
-    from tcphw.host.cli.errors import InputError, check_output_dir, refuse_same_file
 
     try:
         check_output_dir("--out", out)
@@ -380,6 +352,7 @@ def snapshot(db: Path, out: Path) -> None:
         raise GateInputError(getattr(e, "message", str(e))) from e
     with registry:
         recorder = snap.Recorder(registry)
+        # load-time: the gate (parser, tables), only for the commands that judge
         from tcphw.host.gate.gate import Gate
 
         acc.judge(Gate(recorder), load())
@@ -421,12 +394,13 @@ def _pattern(words: tuple[str, ...]) -> str:
     return words[0] if len(words) == 1 else " ".join(w if w == "*" else shlex.quote(w) for w in words)
 
 
-@rule.command(name="add", cls=_GateCommand)
+@rule.command(name="add", cls=GateCommand)
 @click.argument("action", type=click.Choice(["allow", "ask", "deny"]))
 @click.argument("pattern", nargs=-1, required=True)
 @_rules_option
 def rule_add(action: str, pattern: tuple[str, ...], rules_path: Path | None) -> None:
     """Add a rule: ACTION (allow, ask or deny) and the PATTERN of words it matches (a trailing * matches the rest)."""
+    # load-time: the person's rules (platformdirs), only for the rule commands
     from tcphw.host.gate import config, rules
 
     try:
@@ -437,12 +411,13 @@ def rule_add(action: str, pattern: tuple[str, ...], rules_path: Path | None) -> 
     click.echo(f"{'added' if new else 'already there'}: {added.action} {added.pattern}  ({where})")
 
 
-@rule.command(name="remove", cls=_GateCommand)
+@rule.command(name="remove", cls=GateCommand)
 @click.argument("action", type=click.Choice(["allow", "ask", "deny"]))
 @click.argument("pattern", nargs=-1, required=True)
 @_rules_option
 def rule_remove(action: str, pattern: tuple[str, ...], rules_path: Path | None) -> None:
     """Remove the rule ACTION PATTERN (as rule list shows it)."""
+    # load-time: the person's rules (platformdirs), only for the rule commands
     from tcphw.host.gate import rules
 
     try:
@@ -454,11 +429,12 @@ def rule_remove(action: str, pattern: tuple[str, ...], rules_path: Path | None) 
     click.echo(f"removed: {action} {_pattern(pattern)}")
 
 
-@rule.command(name="list", cls=_GateCommand)
+@rule.command(name="list", cls=GateCommand)
 @_rules_option
 @click.option("--json", "as_json", is_flag=True)
 def rule_list(rules_path: Path | None, as_json: bool) -> None:
     """The person's rules, strongest action first."""
+    # load-time: the person's rules (platformdirs), only for the rule commands
     from tcphw.host.gate import rules
 
     try:
@@ -481,7 +457,7 @@ def hook() -> None:
 
 
 @hook.command(name="claude")
-@_db_option
+@db_option
 @click.option(
     "--caution",
     type=click.Choice(["allow", "ask"]),
@@ -496,6 +472,7 @@ def hook_claude(db: Path | None, caution: str | None, no_service: bool) -> None:
     deny with the reason. A tool other than Bash passes through with no output."""
     from dataclasses import replace
 
+    # load-time: the hook module, only for tcphw gate hook
     from tcphw.host.gate import hook as claude
 
     def settings() -> Any:
@@ -514,7 +491,7 @@ def install() -> None:
     """Put the gate into an agent framework's settings (written whole, with a backup of the old file)."""
 
 
-@install.command(name="claude", cls=_GateCommand)
+@install.command(name="claude", cls=GateCommand)
 @click.option("--project", "scope", flag_value="project", default=True, help="this project's .claude/settings.json")
 @click.option("--user", "scope", flag_value="user", help="the user's ~/.claude/settings.json")
 @click.option(
@@ -527,6 +504,7 @@ def install() -> None:
 @click.option("--remove", is_flag=True, help="take the hook out again")
 def install_claude(scope: str, folder: Path | None, remove: bool) -> None:
     """Add the PreToolUse hook (matcher Bash) that runs tcphw gate hook claude; other settings are kept."""
+    # load-time: only for tcphw gate install
     from tcphw.host.gate import install as setup
 
     path = setup.settings_path(scope, folder)
@@ -543,11 +521,3 @@ def install_claude(scope: str, folder: Path | None, remove: bool) -> None:
     )
     if not remove:
         click.echo(f"hook: {done.command}")
-
-
-from tcphw.host.cli import gate_agents  # noqa: E402, F401  (last: it registers the agents commands on gate)
-
-# The shared service's commands (serve, log, bench) live in their own module; it imports the names above.
-from tcphw.host.cli import gate_service as _service  # noqa: E402
-
-_service.register(gate)

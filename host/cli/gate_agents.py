@@ -1,8 +1,7 @@
 """``tcphw gate mcp`` and ``tcphw gate shell-hook``: the gate where agents and people type their lines.
 
 These commands only read options and print or serve; the server is ``tcphw.host.gate.mcp_server`` and the
-snippets are ``tcphw.host.gate.shell_hook``. They register on the ``gate`` group from the last line of
-``host/cli/gate.py``.
+snippets are ``tcphw.host.gate.shell_hook``. ``host/cli/gate.py`` adds them to the ``gate`` group.
 """
 
 from __future__ import annotations
@@ -13,11 +12,12 @@ from pathlib import Path
 
 import click
 
-from tcphw.host.cli.gate import GateInputError, _db_option, _GateCommand, _open, gate
+from tcphw.extras import check as check_extra
+from tcphw.host.cli.gate_common import GateCommand, GateInputError, db_option, open_for_command
 
 
-@gate.command(cls=_GateCommand)
-@_db_option
+@click.command(cls=GateCommand)
+@db_option
 @click.option(
     "--backend",
     "-b",
@@ -37,12 +37,11 @@ def mcp(db: Path | None, backend: str | None, http: bool, port: int | None) -> N
     Over stdio by default (what an MCP client starts), or streamable HTTP at http://127.0.0.1:PORT/mcp with
     --http. Decisions come from the shared gate service when one runs and neither --db nor --backend is given,
     else from this process's gate on the registry. It never runs what it judges."""
-    from tcphw.extras import check as check_extra
-
     check_extra("agents", "tcphw gate mcp")
+    # load-time: the MCP SDK (the agents extra), only for tcphw gate mcp
     from tcphw.host.gate import mcp_server
 
-    local = _open(db, backend or "reference")  # a missing registry or an unknown backend: one line, exit 4
+    local = open_for_command(db, backend or "reference")  # a missing registry or an unknown backend: one line, exit 4
     server = mcp_server.build(lambda: local, use_service=db is None and backend is None)
     if not http:
         if port is not None:
@@ -62,9 +61,9 @@ def mcp(db: Path | None, backend: str | None, http: bool, port: int | None) -> N
     anyio.run(mcp_server.serve_http, server, sock)
 
 
-@gate.command(name="shell-hook", cls=_GateCommand)
+@click.command(name="shell-hook", cls=GateCommand)
 @click.argument("shell", type=click.Choice(["bash", "zsh"]))
-@_db_option
+@db_option
 @click.option(
     "--backend",
     "-b",
@@ -77,6 +76,7 @@ def shell_hook(shell: str, db: Path | None, backend: str | None) -> None:
     eval "$(tcphw gate shell-hook bash)" in ~/.bashrc, or zsh in ~/.zshrc, after anything else that sets
     PROMPT_COMMAND, PS0 or a DEBUG trap (bash) or wraps accept-line (zsh). REJECT is not run and its reason is
     printed; REQUIRE_APPROVAL asks y/N; APPROVE and CAUTION run. If the gate cannot answer, it asks."""
+    # load-time: only for tcphw gate shell-hook
     from tcphw.host.gate.shell_hook import snippet
 
     # The interpreter that runs this command, so the hook finds tcphw without the virtual environment on PATH.

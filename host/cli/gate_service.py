@@ -1,7 +1,7 @@
 """``tcphw gate serve``, ``gate log`` and ``gate bench``: the shared gate service, its audit log, its load.
 
-They join the ``gate`` group (``host/cli/gate.py``) and follow its conventions: bad input is one line on stderr
-and exit 4, since 0-3 are decisions.
+They join the ``gate`` group (``host/cli/gate.py`` adds them) and follow its conventions (``gate_common.py``): bad
+input is one line on stderr and exit 4, since 0-3 are decisions.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from tcphw.host.cli.gate import GateInputError, _GateCommand
+from tcphw.host.cli.errors import InputError, check_output_dir
+from tcphw.host.cli.gate_common import GateCommand, GateInputError
 
 _BACKEND_HELP = "what validates the descriptors: software, reference (no numpy), gpu, board[:...]"
 
@@ -21,7 +22,7 @@ def _one_line(e: BaseException) -> str:
     return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
-@click.command(cls=_GateCommand)
+@click.command(cls=GateCommand)
 @click.option("--backend", "-b", default="software", show_default=True, help=_BACKEND_HELP)
 @click.option("--socket", "socket_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="listen on this Unix socket (default: the user's, config.service_socket())")  # fmt: skip
@@ -52,6 +53,7 @@ def serve(
     POST /check {"command", "cwd"} answers the decision; GET /health says what it runs on. Concurrent checks
     are validated together, one backend call per tick. It judges lines and never runs them. Stops on Ctrl-C
     or SIGTERM."""
+    # load-time (tcphw --help and the hook load this module): the agents extra (uvicorn, starlette)
     from tcphw.host.gate import config
     from tcphw.host.gate.audit import AuditLog
     from tcphw.host.gate.gate import open_gate
@@ -89,7 +91,7 @@ def serve(
 _SINCE_HELP = "only decisions at or after this time (UTC): 2026-12-06, 2026-12-06T14:00; or an age: 30m, 2h, 1d"
 
 
-@click.command(cls=_GateCommand)
+@click.command(cls=GateCommand)
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="the audit log (default: the user's, config.audit_log())")  # fmt: skip
 @click.option("--since", default=None, help=_SINCE_HELP)
@@ -108,6 +110,7 @@ def log(
     jsonl: bool,
 ) -> None:
     """Show the gate service's audit log: every decision it answered, oldest first."""
+    # load-time (tcphw --help and the hook load this module): the audit log reader (sqlite3), only for gate log
     from tcphw.host.gate import config
     from tcphw.host.gate.audit import AuditError, read
 
@@ -159,7 +162,7 @@ def _counts(text: str) -> list[int]:
     return counts
 
 
-@click.command(cls=_GateCommand)
+@click.command(cls=GateCommand)
 @click.option("--backend", "-b", "backends", multiple=True,
               help="serve on this backend under load (repeatable; default: software, reference, board, gpu, each "
               "measured where it can run, else skipped with the reason)")  # fmt: skip
@@ -211,9 +214,10 @@ def bench(
     concurrent clients (decisions/s, latency percentiles, time per stage), on the agent families' lines.
 
     Each run is bounded in requests and seconds and goes to a Unix socket (or loopback) only."""
+    # load-time (tcphw --help and the hook load this module): numpy, the backends, the agents extra
     from tcphw.host.apps.gate import service_bench as sb
+    from tcphw.host.apps.gate.service_plot import write
     from tcphw.host.backends import BackendError, parse_backend_spec
-    from tcphw.host.cli.errors import InputError, check_output_dir
 
     counts = _counts(clients)
     asked = list(backends) or (["software", "reference", "board", "gpu"] if load else [])
@@ -254,7 +258,7 @@ def bench(
         agent_interval,
         hook_runs,
     )
-    written = sb.write(doc, out) if out is not None else []
+    written = write(doc, out) if out is not None else []
     click.echo(json.dumps(doc, indent=1) if as_json else sb.format_report(doc))
     if written:
         click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
@@ -267,7 +271,7 @@ def bench(
         )
 
 
-@click.command(cls=_GateCommand)
+@click.command(cls=GateCommand)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/gate-demo"),
               show_default=True, help="the demo's folder: registry, socket, audit log, config")  # fmt: skip
 @click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
@@ -275,6 +279,7 @@ def bench(
 def demo(out: Path, db: Path | None) -> None:
     """Start gate serve for a moment, then ask it as Claude Code's hook and as an MCP client would, and check
     that every answer is in the audit log (make demo runs this)."""
+    # load-time (tcphw --help and the hook load this module): the demo loads the service and the MCP client
     from tcphw.host.apps.gate import demo as gate_demo
 
     if out.exists() and not out.is_dir():

@@ -10,9 +10,10 @@ import click
 
 from tcphw.atomic import write_text_atomic
 from tcphw.hdl.families import devices as registered_devices
+from tcphw.host.cli.design_space import CORE_DEPTHS, LANES, SYNTH_DEPTHS, span
 from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, check_output_folder, input_errors
 
-LANES = ("1", "2", "4", "8")
+LANE_CHOICES = tuple(map(str, LANES))
 
 
 class DeviceChoice(click.Choice[str]):
@@ -32,14 +33,16 @@ class DeviceChoice(click.Choice[str]):
 
 
 @click.command()
-@click.option("--lanes", "-l", type=click.Choice(LANES), default="1", show_default=True, help="Descriptors per cycle.")
+@click.option(
+    "--lanes", "-l", type=click.Choice(LANE_CHOICES), default="1", show_default=True, help="Descriptors per cycle."
+)
 @click.option(
     "--pipeline",
     "-p",
-    type=click.IntRange(0, 8),
+    type=click.IntRange(CORE_DEPTHS.start, CORE_DEPTHS.stop - 1),
     default=2,
     show_default=True,
-    help="Register stages = latency in cycles (0: combinational).",
+    help=f"Register stages = latency in cycles, {span(CORE_DEPTHS)} (0: combinational, no clock or reset port).",
 )
 @click.option("--top", default="tcphw_validator", show_default=True, help="Verilog module name.")
 @click.option(
@@ -48,6 +51,7 @@ class DeviceChoice(click.Choice[str]):
 @input_errors
 def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
     """Write the validator core as standalone Verilog with a documented port list."""
+    # load-time: tcphw --help imports every command module; the gateware loads Amaranth
     from tcphw.hdl.export import export_verilog
 
     if not top.isidentifier():
@@ -71,9 +75,22 @@ def export(lanes: str, pipeline: int, top: str, out: Path) -> None:
     help="Device (repeatable; default every one).",
 )
 @click.option(
-    "--lanes", "-l", "lanes", multiple=True, type=click.Choice(LANES), help="Lane count (repeatable; default all)."
+    "--lanes",
+    "-l",
+    "lanes",
+    multiple=True,
+    type=click.Choice(LANE_CHOICES),
+    help="Lane count (repeatable; default all).",
 )
-@click.option("--pipeline", "-p", type=click.IntRange(1, 8), default=2, show_default=True)
+@click.option(
+    "--pipeline",
+    "-p",
+    type=click.IntRange(SYNTH_DEPTHS.start, SYNTH_DEPTHS.stop - 1),
+    default=2,
+    show_default=True,
+    help=f"Register stages, {span(SYNTH_DEPTHS)}: the Fmax harness clocks and resets the core, and a core with no "
+    "stage has neither port (tcphw export writes one).",
+)
 @click.option(
     "--serial/--no-serial",
     default=None,
@@ -104,13 +121,14 @@ def synth(
 
     Exit status 1 when a build fails (a tool error, kept in its log); a configuration that does not fit the
     device is a result, reported as such."""
+    # load-time: tcphw --help imports every command module; the gateware loads Amaranth
     from tcphw.hdl.synth import SynthError, run_synth
 
     check_output_folder("--out", out)
     try:
         doc = run_synth(
             devices or tuple(registered_devices()),
-            [int(n) for n in (lanes or LANES)],
+            [int(n) for n in lanes] or list(LANES),
             pipeline,
             out,
             compare_serial=serial if serial is not None else not (devices or lanes),

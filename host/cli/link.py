@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from tcphw.atomic import check_output, write_text_atomic
 from tcphw.host.cli.errors import InputError, check_output_dir
 
 
@@ -22,6 +23,7 @@ def board() -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="TCP port (0: any free one).")
 def serve(virtual: bool, board_name: str, port: int) -> None:
     """Run a virtual board (the board top in Verilator) and print its socket:// URL until Ctrl-C."""
+    # load-time: tcphw --help imports every command module; the boards and the simulator load Amaranth
     from tcphw.boards import BoardError, get_board
     from tcphw.sim.virtual_board import VirtualBoard, VirtualBoardError
 
@@ -82,6 +84,7 @@ def link_proxy(
     target: str, port: int, drop: float, corrupt: float, insert: float, delay_ms: float, hold_ms: float, seed: int
 ) -> None:
     """Forward a link through injected faults, both directions, and print the fault counts on exit."""
+    # load-time: tcphw --help imports every command module; the link proxy loads numpy and pyserial
     from tcphw.host.link.faults import FaultInjector
     from tcphw.host.link.proxy import LinkProxy
 
@@ -145,8 +148,9 @@ def export_board(
     ser2net while a place holds it. A virtual board is a NetworkSerialPort on this host's loopback: the
     Verilator model runs, and labgrid-exporter publishes it, until Ctrl-C or SIGTERM.
     """
+    # load-time: tcphw --help imports every command module; the boards load Amaranth, labgrid's wrapper numpy
     from tcphw.boards import BoardError, get_board
-    from tcphw.host.lab.labgrid import LabgridError, exporter_config, labgrid_command
+    from tcphw.host.link.labgrid import LabgridError, exporter_config, labgrid_command
 
     if virtual == (board_name is not None):
         raise InputError("give a BOARD, or --virtual (with --board), not both and not neither")
@@ -178,6 +182,7 @@ def export_board(
             _run_exporter(exporter, coordinator, name, out, config, loopback=False)
         return
 
+    # load-time: tcphw --help imports every command module; the simulator loads Amaranth
     from tcphw.sim.virtual_board import VirtualBoard, VirtualBoardError
 
     try:
@@ -200,8 +205,6 @@ def _write_or_print(config: str, out: Path | None) -> None:
     if out is None:
         click.echo(config, nl=False)
         return
-    from tcphw.atomic import write_text_atomic
-
     try:
         write_text_atomic(out, config)
     except OSError as e:
@@ -220,8 +223,6 @@ def _run_exporter(
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="tcphw-exporter-") as work:
-        from tcphw.atomic import check_output
-
         # The exporter reads its configuration back: a stream (-, /dev/null) cannot be read, so a copy.
         path = out if out is not None and check_output(out) == "file" else Path(work) / "exporter.yaml"
         if path != out:

@@ -9,11 +9,12 @@ from typing import Any
 
 import click
 
+from tcphw.host.cli.design_space import LANES, lanes_text
 from tcphw.host.cli.errors import InputError, check_output_folder, int_list
 
 
 @click.command()
-@click.option("--lanes", "lanes", multiple=True, help="lane counts: 1,2,4,8 or repeated (default: all)")
+@click.option("--lanes", "lanes", multiple=True, help=f"lane counts: {lanes_text()}; 1,8 or repeated (default: all)")
 @click.option("--node", "node_list", type=int, multiple=True, help="nodes in nm (default: every node with figures)")
 @click.option("--bus-bits", type=click.IntRange(24 * 8, 8192), default=512, show_default=True,
               help="input bus width per cycle (assumption: caps throughput at bus/24 bytes)")  # fmt: skip
@@ -28,6 +29,7 @@ def project(
     no_software: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """PROJECTED clock, latency, throughput, area and energy per node, beside MEASURED points."""
+    # load-time: tcphw --help imports every command module; the projections load Amaranth and numpy
     from tcphw.projections.figures import nodes
     from tcphw.projections.netlist import NetlistError
     from tcphw.projections.report import markdown, run, write
@@ -35,7 +37,7 @@ def project(
     unknown = sorted(set(node_list) - set(nodes()))
     if unknown:
         raise InputError(f"--node: no figures for {unknown[0]} nm; nodes: {', '.join(str(n) for n in nodes())}")
-    lane_list = int_list("--lanes", lanes, (1, 2, 4, 8)) or [1, 2, 4, 8]
+    lane_list = int_list("--lanes", lanes, LANES) or list(LANES)
     check_output_folder("--out", out)  # before minutes of netlists and measurement
     if liberty is not None:
         head = liberty.read_bytes()[: 1 << 20].decode("utf-8", "replace")
@@ -60,6 +62,7 @@ def measured_software(count: int = 1_000_000, repeat: int = 5) -> dict[str, Any]
 
     import numpy as np
 
+    # load-time: tcphw --help imports every command module; numpy and the backends, only to measure software here
     from tcphw.descriptors.generate import generate
     from tcphw.host.backends import open_backend
 

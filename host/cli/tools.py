@@ -15,6 +15,7 @@ import numpy as np
 from tcphw.atomic import is_stdout, write_text_atomic
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
 from tcphw.descriptors.corpus import save_corpus
+from tcphw.extras import require
 from tcphw.host.apps.tools.analyze import UNDOCUMENTED
 from tcphw.host.apps.tools.registry import Registry, RegistryError, ToolRow, default_db
 from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, input_errors, refuse_same_file
@@ -53,6 +54,7 @@ def tools() -> None:
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def scan(dirs: str | None, db: Path | None, as_json: bool, quiet: bool) -> None:
     """Discover executables, read their documentation safely, analyse and register them."""
+    # load-time: tcphw --help imports every command module; the scanner loads sqlite3
     from tcphw.host.apps.tools.discover import path_dirs
     from tcphw.host.apps.tools.sandbox import isolation
     from tcphw.host.apps.tools.scan import cut_off
@@ -152,6 +154,7 @@ def show(name: str, db: Path | None, as_json: bool) -> None:
         click.echo(f"  - {reason}")
     shown = doc["evidence"]
     if shown.get("binary") or shown.get("install"):
+        # load-time: the evidence reader, only when a scanned tool has evidence to show
         from tcphw.host.apps.tools.evidence import Evidence
 
         click.echo("evidence beyond the documentation (read, never run):")
@@ -270,6 +273,7 @@ tools.add_command(gate_check, name="check")
 @input_errors
 def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream: Path | None, quiet: bool) -> None:
     """Measure the risk levels against the labelled tools: held-out packages first, dangerous misses first."""
+    # load-time: tcphw --help imports every command module; the accuracy measure loads numpy
     from tcphw.host.apps.tools.accuracy import SET_TITLES, SETS, documentation_note, evaluate, load_labels, markdown
 
     check_output_dir("--out", out)  # before minutes of reading documentation
@@ -279,6 +283,7 @@ def accuracy_command(out: Path | None, as_json: bool, no_learned: bool, upstream
     labels = load_labels()
     bar = click.progressbar(length=len(labels), label="reading documentation", file=sys.stderr)
     if upstream is not None:
+        # load-time: tcphw --help imports every command module; the upstream reader, only with --upstream
         from tcphw.host.apps.tools.upstream import UpstreamError, read
 
         try:
@@ -340,7 +345,7 @@ def train_command(out: Path, quiet: bool) -> None:
 
     Whether the scanner uses it ("kept") is carried over from the file it replaces: that is decided by the blind
     groups' figures (docs/tool-accuracy.md), not by training."""
-    from tcphw.extras import require
+    # load-time: tcphw --help imports every command module; the accuracy measure loads numpy and scikit-learn
     from tcphw.host.apps.tools.accuracy import judge, load_labels, read_docs
     from tcphw.host.apps.tools.learned import cross_validated
 
@@ -387,6 +392,7 @@ def import_command(
     each entry checked against its own format, converted to contract v2, and stored as a source of its own."""
     from datetime import UTC, datetime
 
+    # load-time: tcphw --help imports every command module; the upstream reader, only for tools import
     from tcphw.host.apps.tools.upstream import UpstreamError, import_file
 
     if index is not None and out is None:

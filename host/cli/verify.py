@@ -12,12 +12,16 @@ from pathlib import Path
 
 import click
 
+from tcphw.host.cli.design_space import CORE_DEPTHS, FORMAL_DEPTHS, LANES, lanes_text, span
 from tcphw.host.cli.errors import InputError, int_list
 
 
 @click.command()
-@click.option("--lanes", "lanes_raw", multiple=True, help="lane counts: 1,2,4,8 or repeated (default: all)")
-@click.option("--pipeline", type=click.IntRange(0, 8), default=2, show_default=True, help="validator pipeline depth")
+@click.option(
+    "--lanes", "lanes_raw", multiple=True, help=f"lane counts: {lanes_text()}; 1,8 or repeated (default: all)"
+)
+@click.option("--pipeline", type=click.IntRange(CORE_DEPTHS.start, CORE_DEPTHS.stop - 1), default=2, show_default=True,
+              help=f"validator pipeline depth, {span(CORE_DEPTHS)} (0: combinational)")  # fmt: skip
 @click.option("--sim", "simulator", type=click.Choice(("verilator", "icarus")),
               default=lambda: os.environ.get("SIM") or "verilator", show_default="verilator, or $SIM")  # fmt: skip
 @click.option("--target", type=click.Choice(("core", "top", "all")), default=lambda: os.environ.get("TARGET") or "all",
@@ -31,11 +35,11 @@ from tcphw.host.cli.errors import InputError, int_list
 def sim(lanes_raw: tuple[str, ...], pipeline: int, simulator: str, target: str, count: int | None, seed: int,
         testcase: str | None, waves: bool, as_json: bool) -> None:  # fmt: skip
     """cocotb testbenches: the validator core per lane count, and the whole board top at pin level."""
+    # load-time: tcphw --help imports every command module; the testbenches' runner loads Amaranth, the corpus numpy
     from tcphw.descriptors.corpus import CorpusError, load_corpus
-    from tcphw.hdl.validator import LANE_CHOICES
     from tcphw.sim.runner import SimulatorMissing, prepare_simulator, run_top_sim, run_validator_sim, sim_link_config
 
-    lanes = int_list("--lanes", lanes_raw, LANE_CHOICES) or list(LANE_CHOICES)
+    lanes = int_list("--lanes", lanes_raw, LANES) or list(LANES)
     try:
         prepare_simulator(simulator)
         if os.environ.get("TCPHW_CORPUS"):  # the user's corpus is checked before minutes of building
@@ -67,17 +71,24 @@ def sim(lanes_raw: tuple[str, ...], pipeline: int, simulator: str, target: str, 
 
 
 @click.command()
-@click.option("--lanes", "lanes_raw", multiple=True, help="lane counts: 1,2,4,8 or repeated (default: all)")
-@click.option("--pipeline", "pipeline_raw", multiple=True, help="pipeline depths 1..8 (default: 2)")
+@click.option(
+    "--lanes", "lanes_raw", multiple=True, help=f"lane counts: {lanes_text()}; 1,8 or repeated (default: all)"
+)
+@click.option(
+    "--pipeline",
+    "pipeline_raw",
+    multiple=True,
+    help=f"pipeline depths {span(FORMAL_DEPTHS)} (default: 2); the comb task proves depth 0 itself",
+)
 @click.option("--task", "tasks", multiple=True, help="comb, pipeline, handshake, cover (default: all)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object per proof instead of the summary line")
 def formal(lanes_raw: tuple[str, ...], pipeline_raw: tuple[str, ...], tasks: tuple[str, ...], as_json: bool) -> None:
     """SymbiYosys proofs: the core equals an independent spec for every input; pipeline and handshake."""
+    # load-time: tcphw --help imports every command module; the proofs load Amaranth
     from tcphw.hdl.formal import TASKS, run_formal
-    from tcphw.hdl.validator import LANE_CHOICES
 
-    lanes = int_list("--lanes", lanes_raw, LANE_CHOICES) or list(LANE_CHOICES)
-    pipelines = int_list("--pipeline", pipeline_raw, range(1, 9)) or [2]
+    lanes = int_list("--lanes", lanes_raw, LANES) or list(LANES)
+    pipelines = int_list("--pipeline", pipeline_raw, FORMAL_DEPTHS) or [2]
     chosen = [t for raw in tasks for t in raw.replace(",", " ").split()] or list(TASKS)
     unknown = [t for t in chosen if t not in TASKS]
     if unknown:

@@ -11,6 +11,7 @@ Those are judged as parts of their own, so the strictest of them decides.
 from __future__ import annotations
 
 import builtins
+import importlib
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -25,13 +26,15 @@ from tcphw.host.gate.shell import (
     UNKNOWN,
     Command,
     ShellSyntaxError,
+    State,
     Stdin,
     Unreadable,
+    Walker,
     Word,
-    _State,
-    _Walker,
+    bash_parser,
     normalise,
     parse,
+    refuse_errors,
 )
 
 #: Directories whose programs are the system's own: a program run from one of them is the registered tool of
@@ -117,14 +120,30 @@ def _versionless(name: str) -> str:
     return re.sub(r"(?<=[a-z])-?\d+(\.\d+)*$", "", name) or name
 
 
+CodeJudge = Callable[["Invocation", "str | None", str, str, "Iterable[Word] | None"], None]
+_CODE_JUDGE: list[CodeJudge] = []  # the one judge of code in other languages (programs/code.py files it)
+
+
+def judges_code(fn: CodeJudge) -> CodeJudge:
+    """Register the judge of code in a language other than sh (Python, Perl, ...): ``run_script`` hands it such
+    code, as the program handlers hand it theirs."""
+    if _CODE_JUDGE:
+        raise ValueError("gate: a judge of code is registered twice")
+    _CODE_JUDGE.append(fn)
+    return fn
+
+
 _loaded = False
 
 
 def _load() -> None:
+    """Import the handlers' package once: each module files its handlers with ``program`` (and code's judge with
+    ``judges_code``). They import this module for that, so it names them only here, by name, when first judging:
+    the registry sits below its handlers, as the boards' and the backends' registries do."""
     global _loaded
     if not _loaded:
         _loaded = True
-        from tcphw.host.gate import programs  # noqa: F401  (registration side effects; lazy: they import this module)
+        importlib.import_module(f"{__package__}.programs")
 
 
 class Invocation:
@@ -288,9 +307,8 @@ class Invocation:
             )
             return []
         if lang != "sh":
-            from tcphw.host.gate.programs import code
-
-            code.judge(self, text, lang, via, words)
+            _load()
+            _CODE_JUDGE[0](self, text, lang, via, words)
             return []
         self.find(A, "runs.visible", f"runs {what}, which is on the line and judged as its own part", words)
         env = dict(self.ctx.env)
@@ -407,12 +425,10 @@ class Engine:
         start = len(self.parts)
         try:
             source = normalise(text).encode("utf-8", "surrogateescape")
-            from tcphw.host.gate.shell import _parser, _refuse_errors
-
-            tree = _parser().parse(source)
-            _refuse_errors(tree.root_node, source)
-            state = _State(dict(ctx.env), ctx.place.cwd, ctx.place.home, via=ctx.via, depth=ctx.depth)
-            walker = _Walker(source)
+            tree = bash_parser().parse(source)
+            refuse_errors(tree.root_node, source)
+            state = State(dict(ctx.env), ctx.place.cwd, ctx.place.home, via=ctx.via, depth=ctx.depth)
+            walker = Walker(source)
             commands = list(walker.statements(tree.root_node.children, state))
             commands.extend(walker.uncalled())
         except ShellSyntaxError as e:
@@ -484,7 +500,7 @@ class Engine:
             part.narrowed = True
             part.add(A, "shell.assignment", "sets shell variables" if pre else "a redirection alone")
             self.parts.append(part)
-            _assignments(part, pre, ctx, self, cmd, exported=False)
+            judge_assignments(part, pre, ctx, self, cmd, exported=False)
             self._redirects(cmd, part, ctx)
             return
         self.invoke(cmd.words, ctx, cmd, pre)
@@ -494,7 +510,7 @@ class Engine:
         part = Part([w.shown() for w in argv], None, via=ctx.via)
         self.parts.append(part)
         if pre:
-            _assignments(part, pre, ctx, self, cmd, exported=True)
+            judge_assignments(part, pre, ctx, self, cmd, exported=True)
         own_redirects = ctx.via == cmd.via
         try:
             self._invoke(part, argv, ctx, cmd)
@@ -776,7 +792,7 @@ _REMOTE_TARGET = ("DOCKER_HOST", "CONTAINER_HOST", "DOCKER_CONTEXT", "KUBECONFIG
                   "MYSQL_HOST", "REDIS_URL", "DATABASE_URL", "AWS_PROFILE", "CLOUDSDK_CORE_PROJECT")  # fmt: skip
 
 
-def _assignments(
+def judge_assignments(
     part: Part, pairs: list[tuple[str, Word]], ctx: Context, engine: Engine, cmd: Command, exported: bool
 ) -> None:
     """``VAR=value`` before a command (or alone, for the rest of the line): the ones that change what runs."""

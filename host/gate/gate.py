@@ -21,10 +21,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tcphw.contract import ERROR_MASK, Decision, verdict_decision
+from tcphw.host.backends.reference_spec import reference_verdict
+from tcphw.host.gate import table as gate_table
 from tcphw.host.gate.analyse import Engine
 from tcphw.host.gate.model import A, C, Check, Part, R, X
 from tcphw.host.gate.paths import Place
 from tcphw.host.gate.rules import Rules
+from tcphw.host.gate.rules import load as load_rules
 from tcphw.host.gate.shell import ShellSyntaxError, Unreadable
 from tcphw.host.gate.table import Entry, entries
 
@@ -43,8 +46,6 @@ class ReferenceValidator:
     name = "reference"
 
     def __init__(self) -> None:
-        from tcphw.host.backends.reference_spec import reference_verdict
-
         self._verdict = reference_verdict
 
     def verdicts(self, descriptors: Sequence[bytes]) -> list[int]:
@@ -73,8 +74,6 @@ class Catalogue:
     missing or older writes them itself, or reads the table's when the registry is read-only)."""
 
     def __init__(self, registry: Any | None) -> None:
-        from tcphw.host.gate import table as gate_table
-
         self.registry = registry
         stored = None
         if registry is not None and hasattr(registry, "put_commands"):
@@ -166,7 +165,7 @@ class Gate:
         cwd = request.cwd
         workspace = request.workspace if request.workspace is not None else cwd
         home = (request.env or {}).get("HOME", self.home)
-        place = Place(_normal(cwd), _normal(workspace), home, self.tmp)
+        place = Place(normal_path(cwd), normal_path(workspace), home, self.tmp)
         engine = Engine(self.catalogue.known, self.catalogue.scanned, self.catalogue.names)
         try:
             parts = engine.line(line, place, request.env)
@@ -233,7 +232,8 @@ def decide(part: Part) -> None:
         part.decision = max(base, found) if found is not None else base
 
 
-def _normal(path: str | None) -> str | None:
+def normal_path(path: str | None) -> str | None:
+    """A folder as the gate places a line in it: absolute and normalised (relative to this process's folder)."""
     if path is None:
         return None
     return os.path.normpath(path) if path.startswith("/") else os.path.normpath(os.path.join(os.getcwd(), path))
@@ -244,8 +244,8 @@ def open_gate(
 ) -> Gate:
     """A gate on a registry file, a backend spec ("reference" without numpy, else any backend) and the person's
     rules (the user's rules file unless ``rules`` names another)."""
+    # load-time: sqlite3, only when a registry is opened (the registry is the applications': tests/test_layers.py)
     from tcphw.host.apps.tools.registry import Registry, RegistryError, default_db
-    from tcphw.host.gate.rules import load as load_rules
 
     person = load_rules(rules)  # a broken rules file is an error before anything is judged
 
@@ -257,6 +257,7 @@ def open_gate(
     if backend in (None, "reference"):
         validator = ReferenceValidator()
     else:
+        # load-time: numpy and every backend; the reference needs neither (the hook)
         from tcphw.host.backends import open_backend
 
         validator = BackendValidator(open_backend(backend))

@@ -62,6 +62,7 @@ class Settings:
 
 def load_settings(path: Path | None = None) -> Settings:
     """The hook's settings from the user's gate settings file (``{"claude": {"caution": "ask"}, ...}``)."""
+    # load-time: platformdirs, only when no settings file is given (the hook starts per command line)
     from tcphw.host.gate import config
 
     path = path or config.settings_file()
@@ -144,6 +145,7 @@ def deadline(seconds: float) -> Iterator[None]:
 def decide(command: str, cwd: str, settings: Settings, session: str | None = None) -> dict[str, Any]:
     """The gate's decision as a dict (decision, reason): from the service when one answers, else in-process
     (``ask``: a service that refuses the request is an error, and so a deny, never a decision)."""
+    # load-time: the gate (parser, tables, registry), only when the line is judged here
     from tcphw.host.gate.ask import ask
     from tcphw.host.gate.gate import open_gate
 

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tcphw.atomic import write_text_atomic
+
 MARK = "gate hook claude"  # how an entry is recognised as ours, whatever the path to tcphw
 HOOK_TIMEOUT_S = 30  # Claude Code's own limit on the hook; the hook denies after its own, shorter one
 
@@ -108,8 +110,6 @@ def uninstall(path: Path) -> Installed:
 
 
 def _write(path: Path, doc: dict[str, Any]) -> Path | None:
-    from tcphw.atomic import write_text_atomic
-
     path.parent.mkdir(parents=True, exist_ok=True)
     backup = None
     if path.exists():

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tcphw.atomic import write_text_atomic
 from tcphw.host.gate import config
 from tcphw.host.gate.model import A, Decision, Finding, Part, R, X
 
@@ -172,8 +173,6 @@ def load(path: Path | None = None) -> Rules:
 
 def save(rules: Rules, path: Path | None = None) -> Path:
     """Write the rules whole (a crash leaves the old file or the new one, never half of one)."""
-    from tcphw.atomic import write_text_atomic
-
     path = path or rules.path or config.rules_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {"format": FORMAT, "rules": rules.as_dicts()}

@@ -40,8 +40,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tcphw import __version__
 from tcphw.host.gate.audit import AuditError, AuditLog, Caller, record
+from tcphw.host.gate.gate import Request
+from tcphw.host.gate.rules import RulesError, load
 from tcphw.host.gate.stages import StageClock, instrument
+from tcphw.host.gate.table import digest
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -92,8 +96,6 @@ class Service:
         max_batch: int = MAX_BATCH,
         rules: Path | None = None,
     ) -> None:
-        from tcphw import __version__
-        from tcphw.host.gate.table import digest
 
         self.version = __version__
         self.table_digest = digest()
@@ -190,15 +192,11 @@ class Service:
         stamp = _stamp(path)
         if stamp == self._rules_seen:
             return
-        from tcphw.host.gate.rules import load
-
         self.gate.rules = load(path)
         self._rules_seen = stamp
 
     def _tick(self, batch: list[Pending]) -> list[bytes | Refused]:
         """Judge, validate and decide every line of the tick, log the decisions, and encode the answers."""
-        from tcphw.host.gate.rules import RulesError
-
         try:
             self._fresh_rules()
         except RulesError as e:
@@ -296,8 +294,6 @@ def _stamp(path: Path | None) -> tuple[int, int, int] | None:
 def _warm(open_gate: Callable[[], Any]) -> Any:
     """The gate, after one check: the backend compiled (numba) or connected (a board), the parser loaded, so the
     first agent's check is not the one that waits for them."""
-    from tcphw.host.gate.gate import Request
-
     gate = open_gate()
     gate.check_many([Request("git status", "/")])
     return gate
@@ -342,8 +338,6 @@ def _json(body: bytes) -> Any:
 
 def parse_request(obj: Any, where: str = "") -> tuple[Any, str | None]:
     """A gate Request and the caller's name from a request object; Refused(400) names what is wrong."""
-    from tcphw.host.gate.gate import Request
-
     if not isinstance(obj, dict):
         raise Refused(400, f'{where}give a JSON object with "command" and "cwd"')
     command = obj.get("command")

@@ -37,7 +37,7 @@ class Unreadable(ValueError):
 
 
 @lru_cache(maxsize=1)
-def _parser() -> Any:
+def bash_parser() -> Any:
     # tree-sitter is imported here so that modules which only name the gate's types stay light.
     import tree_sitter_bash
     from tree_sitter import Language, Parser
@@ -126,7 +126,7 @@ class Command:
 
 
 @dataclass
-class _State:
+class State:
     env: dict[str, str | None]
     cwd: str | None
     home: str
@@ -136,9 +136,9 @@ class _State:
     via: tuple[str, ...] = ()
     alt_cwd: str | None = None  # the folder the line is in if the last "cd" failed and the line went on
 
-    def child(self, via: str | None = None) -> _State:
+    def child(self, via: str | None = None) -> State:
         """A subshell's state: a copy, so what it changes stays inside."""
-        return _State(
+        return State(
             dict(self.env),
             self.cwd,
             self.home,
@@ -165,18 +165,18 @@ def normalise(line: str) -> str:
 def parse(line: str, env: dict[str, str] | None = None, cwd: str | None = None, home: str = "/root") -> list[Command]:
     """The simple commands of ``line`` in the order bash would run them, expanded as far as known."""
     source = normalise(line).encode("utf-8", "surrogateescape")
-    tree = _parser().parse(source)
-    _refuse_errors(tree.root_node, source)
+    tree = bash_parser().parse(source)
+    refuse_errors(tree.root_node, source)
     known: dict[str, str | None] = {"HOME": home, "PWD": cwd, "OLDPWD": None}
     known.update(env or {})
-    state = _State(known, cwd, home)
-    walker = _Walker(source)
+    state = State(known, cwd, home)
+    walker = Walker(source)
     commands = list(walker.statements(tree.root_node.children, state))
     commands.extend(walker.uncalled())
     return commands
 
 
-def _refuse_errors(root: Any, source: bytes) -> None:
+def refuse_errors(root: Any, source: bytes) -> None:
     if not root.has_error:
         return
     for node in _walk(root):
@@ -305,15 +305,15 @@ def brace_expand(text: str, limit: int = MAX_EXPANSION) -> list[str]:
     return out
 
 
-class _Walker:
+class Walker:
     """Walks the syntax tree in execution order, producing expanded simple commands."""
 
     def __init__(self, source: bytes) -> None:
         self.source = source
         # ">(...)" substitutions seen while expanding a command: they read what the command writes, so they
         # are walked after it, fed by it
-        self._writers: list[tuple[Any, _State]] = []
-        self._uncalled: dict[str, tuple[Any, _State]] = {}  # functions defined and not called (yet)
+        self._writers: list[tuple[Any, State]] = []
+        self._uncalled: dict[str, tuple[Any, State]] = {}  # functions defined and not called (yet)
         self._splits = False  # the last word expanded had an unquoted expansion (it splits on IFS)
         self._calling: set[str] = set()
 
@@ -327,7 +327,7 @@ class _Walker:
 
     # -- statements -----------------------------------------------------------------------------
 
-    def statements(self, nodes: Any, state: _State, stdin: Stdin | None = None) -> Iterator[Command]:
+    def statements(self, nodes: Any, state: State, stdin: Stdin | None = None) -> Iterator[Command]:
         """A sequence run one after the other (";" or a newline): a "cd" that fails does not stop what follows,
         so the commands after it are also judged in the folder the line was in before."""
         for node in nodes:
@@ -338,7 +338,7 @@ class _Walker:
                 if produced and _is_cd(produced[-1]) and state.cwd != before:
                     state.alt_cwd = before
 
-    def statement(self, node: Any, state: _State, stdin: Stdin | None = None) -> Iterator[Command]:
+    def statement(self, node: Any, state: State, stdin: Stdin | None = None) -> Iterator[Command]:
         if state.depth > MAX_DEPTH:
             raise Unreadable(f"the line nests more than {MAX_DEPTH} levels deep")
         t = node.type
@@ -393,11 +393,11 @@ class _Walker:
             # A word standing alone (a bare concatenation, string or expansion) is a command too.
             yield from self.command_from_words([node], state, stdin)
 
-    def block(self, nodes: Any, state: _State, stdin: Stdin | None) -> Iterator[Command]:
+    def block(self, nodes: Any, state: State, stdin: Stdin | None) -> Iterator[Command]:
         yield from self.statements(nodes, state, stdin)
 
     # this method shadows the builtin in the class body, so the signatures below spell builtins.list
-    def list(self, node: Any, state: _State, stdin: Stdin | None) -> Iterator[Command]:
+    def list(self, node: Any, state: State, stdin: Stdin | None) -> Iterator[Command]:
         """``a && b`` and ``a || b``: after ``cd x || ...`` the right side runs where the line was before."""
         before = state.cwd
         operator = None
@@ -413,7 +413,7 @@ class _Walker:
             produced = list(self.statement(child, state, stdin))
             yield from produced
 
-    def control(self, node: Any, state: _State, stdin: Stdin | None) -> Iterator[Command]:
+    def control(self, node: Any, state: State, stdin: Stdin | None) -> Iterator[Command]:
         # Conditions and bodies alike: the check cannot know which branch runs, so all of them are judged.
         for child in node.named_children:
             if child.type in (
@@ -432,7 +432,7 @@ class _Walker:
                 continue
             yield from self.statement(child, state, stdin)
 
-    def for_loop(self, node: Any, state: _State, stdin: Stdin | None) -> Iterator[Command]:
+    def for_loop(self, node: Any, state: State, stdin: Stdin | None) -> Iterator[Command]:
         var = node.child_by_field_name("variable")
         values = [c for c in node.children_by_field_name("value")]
         body = node.child_by_field_name("body")
@@ -459,7 +459,7 @@ class _Walker:
                 yield from self.statement(body, state, stdin)
         state.env[name] = None if len(distinct) != 1 else distinct[0].value
 
-    def test(self, node: Any, state: _State) -> Iterator[Command]:
+    def test(self, node: Any, state: State) -> Iterator[Command]:
         # [[ ... ]]: nothing runs but the substitutions inside it.
         for child in _walk(node):
             if child.type in ("command_substitution", "process_substitution"):
@@ -468,7 +468,7 @@ class _Walker:
             [Word.literal("[[")], raw=_text(node), cwd=state.cwd, env=dict(state.env), via=state.via, kind="test"
         )
 
-    def function(self, node: Any, state: _State) -> Iterator[Command]:
+    def function(self, node: Any, state: State) -> Iterator[Command]:
         name = _text(node.child_by_field_name("name"))
         body = node.child_by_field_name("body")
         state.functions[name] = body
@@ -484,7 +484,7 @@ class _Walker:
             [Word.literal(name)], raw=_text(node), cwd=state.cwd, env=dict(state.env), via=state.via, kind="definition"
         )
 
-    def assignments_only(self, node: Any, state: _State) -> Iterator[Command]:
+    def assignments_only(self, node: Any, state: State) -> Iterator[Command]:
         nodes = [node] if node.type == "variable_assignment" else node.named_children
         pairs: list[tuple[str, Word]] = []
         for a in nodes:
@@ -495,7 +495,7 @@ class _Walker:
             state.env[name] = word.value if word.known else None
         yield Command([], pairs, raw=_text(node), cwd=state.cwd, env=dict(state.env), via=state.via, kind="assignment")
 
-    def declaration(self, node: Any, state: _State) -> Iterator[Command]:
+    def declaration(self, node: Any, state: State) -> Iterator[Command]:
         """export, declare, local, readonly, typeset: a builtin whose arguments may assign."""
         words: list[Word] = [Word.literal(_text(node.children[0]))]
         pairs: list[tuple[str, Word]] = []
@@ -511,7 +511,7 @@ class _Walker:
             state.env[name] = word.value if word.known else None
         yield Command(words, pairs, raw=_text(node), cwd=state.cwd, env=dict(state.env), via=state.via)
 
-    def assignment(self, node: Any, state: _State) -> tuple[str, Word]:
+    def assignment(self, node: Any, state: State) -> tuple[str, Word]:
         name_node = node.child_by_field_name("name")
         value_node = node.child_by_field_name("value")
         name = _text(name_node) if name_node is not None else _text(node).split("=", 1)[0]
@@ -526,7 +526,7 @@ class _Walker:
 
     # -- pipelines and redirections -------------------------------------------------------------
 
-    def pipeline(self, nodes: Any, state: _State, stdin: Stdin | None) -> Iterator[Command]:
+    def pipeline(self, nodes: Any, state: State, stdin: Stdin | None) -> Iterator[Command]:
         previous: Command | None = None
         stages = [n for n in nodes if n.is_named and n.type != "comment"]
         for i, stage in enumerate(stages):
@@ -540,7 +540,7 @@ class _Walker:
                 yield cmd
             previous = last
 
-    def redirected(self, node: Any, state: _State, stdin: Stdin | None) -> Iterator[Command]:
+    def redirected(self, node: Any, state: State, stdin: Stdin | None) -> Iterator[Command]:
         body = node.child_by_field_name("body")
         redirects: list[Redirect] = []
         extra_args: list[Any] = []
@@ -594,7 +594,7 @@ class _Walker:
             last = produced[-1] if produced else None
             yield from self.heredoc_followers(after, state, last)
 
-    def heredoc_followers(self, nodes: builtins.list[Any], state: _State, last: Command | None) -> Iterator[Command]:
+    def heredoc_followers(self, nodes: builtins.list[Any], state: State, last: Command | None) -> Iterator[Command]:
         for node in nodes:
             if node.type == "pipeline":
                 children = [c for c in node.children]
@@ -611,7 +611,7 @@ class _Walker:
                 yield from self.statement(node, state)
 
     def redirect(
-        self, node: Any, state: _State
+        self, node: Any, state: State
     ) -> tuple[builtins.list[Redirect], builtins.list[Any], builtins.list[Any]]:
         """The redirections one node holds, the words tree-sitter hung on it that are the command's
         arguments, and the statements it hung on it that follow the command ("cat <<EOF | sh")."""
@@ -663,7 +663,7 @@ class _Walker:
         target = words[0] if len(words) == 1 else Word(dest_text, UNKNOWN)  # ambiguous redirect: unknown file
         return [Redirect(op, fd, target, raw=raw)], extra_args, []
 
-    def redirect_substitutions(self, node: Any, state: _State) -> Iterator[Command]:
+    def redirect_substitutions(self, node: Any, state: State) -> Iterator[Command]:
         """Substitutions a redirection runs: in its file name, a here-string, or an unquoted here-document."""
         if node.type == "heredoc_redirect":
             start = next((c for c in node.children if c.type == "heredoc_start"), None)
@@ -675,7 +675,7 @@ class _Walker:
             return
         yield from self.substitutions_in(node, state)
 
-    def heredoc_text(self, body: Any, state: _State) -> str | None:
+    def heredoc_text(self, body: Any, state: State) -> str | None:
         parts: list[str] = []
         pos = body.start_byte
         for child in body.children:
@@ -695,7 +695,7 @@ class _Walker:
     def command(
         self,
         node: Any,
-        state: _State,
+        state: State,
         redirects: builtins.list[Redirect],
         stdin: Stdin | None,
         extra: builtins.list[Any] | None = None,
@@ -731,7 +731,7 @@ class _Walker:
     def command_from_words(
         self,
         nodes: builtins.list[Any],
-        state: _State,
+        state: State,
         stdin: Stdin | None,
         assignments: builtins.list[tuple[str, Word]] | None = None,
         redirects: builtins.list[Redirect] | None = None,
@@ -773,7 +773,7 @@ class _Walker:
         yield from self.fed_by(cmd)
         self.after_command(cmd, state)
 
-    def call(self, name: str, args: builtins.list[Word], state: _State, stdin: Stdin | None) -> Iterator[Command]:
+    def call(self, name: str, args: builtins.list[Word], state: State, stdin: Stdin | None) -> Iterator[Command]:
         """A call of a function the line defined: its body runs here, with these arguments as $1 ... and "$@"."""
         self._uncalled.pop(name, None)
         body = state.functions.get(name)
@@ -793,7 +793,7 @@ class _Walker:
         finally:
             self._calling.discard(name)
 
-    def after_command(self, cmd: Command, state: _State) -> None:
+    def after_command(self, cmd: Command, state: State) -> None:
         """What a builtin changes for the commands after it on the line."""
         words = list(cmd.words)
         while words and words[0].text in ("builtin", "command") and len(words) > 1:
@@ -832,12 +832,12 @@ class _Walker:
                 if w.known and not w.value.startswith("-") and re.fullmatch(r"[A-Za-z_]\w*", w.value):
                     state.env[w.value] = None
 
-    def script(self, text: str, state: _State, stdin: Stdin | None = None) -> Iterator[Command]:
+    def script(self, text: str, state: State, stdin: Stdin | None = None) -> Iterator[Command]:
         """Commands of a nested script (an alias, ``sh -c``, ``eval``): parsed and walked like the line."""
         source = normalise(text).encode("utf-8", "surrogateescape")
-        tree = _parser().parse(source)
-        _refuse_errors(tree.root_node, source)
-        walker = _Walker(source)
+        tree = bash_parser().parse(source)
+        refuse_errors(tree.root_node, source)
+        walker = Walker(source)
         for node in tree.root_node.children:
             if node.is_named and node.type != "comment":
                 yield from walker.statement(node, state, stdin)
@@ -845,7 +845,7 @@ class _Walker:
 
     # -- words ----------------------------------------------------------------------------------
 
-    def substitutions_in(self, node: Any, state: _State) -> Iterator[Command]:
+    def substitutions_in(self, node: Any, state: State) -> Iterator[Command]:
         """The commands that expanding ``node`` runs: command and process substitutions inside it."""
         stack = [node]
         while stack:
@@ -868,7 +868,7 @@ class _Walker:
             for child in node.named_children:
                 yield from self.statement(child, inner, Stdin("pipe", cmd))
 
-    def substitution(self, node: Any, state: _State) -> Iterator[Command]:
+    def substitution(self, node: Any, state: State) -> Iterator[Command]:
         inside = _text(node)[2:-1] if _text(node).startswith("$(") else ""
         m = re.fullmatch(r"\s*<\s*(\S+)\s*", inside)
         if m:
@@ -886,7 +886,7 @@ class _Walker:
         for child in node.named_children:
             yield from self.statement(child, inner)
 
-    def expand(self, node: Any, state: _State, split: bool = True) -> builtins.list[Word]:
+    def expand(self, node: Any, state: State, split: bool = True) -> builtins.list[Word]:
         """The words one syntax node becomes: brace expansion, then the other expansions."""
         word = self.word(node, state)
         if split and not word.quoted and "{" in word.value and ("," in word.value or ".." in word.value):
@@ -902,7 +902,7 @@ class _Walker:
                 return [Word(word.raw, f, bool(_GLOB.search(f)), word.quoted) for f in fields]
         return [word]
 
-    def word(self, node: Any, state: _State, assignment: bool = False) -> Word:
+    def word(self, node: Any, state: State, assignment: bool = False) -> Word:
         raw = _text(node)
         parts: list[str] = []
         quoted = False
@@ -936,7 +936,7 @@ class _Walker:
             value = ":".join(_tilde(p, state.home) for p in value.split(":"))
         return Word(raw, value, glob, quoted)
 
-    def pieces(self, node: Any, state: _State) -> Iterator[tuple[str, str]]:
+    def pieces(self, node: Any, state: State) -> Iterator[tuple[str, str]]:
         """(kind, text) pieces of a word: "u" unquoted literal, "q" quoted literal, "x" expansion result."""
         t = node.type
         if t in (
@@ -999,7 +999,7 @@ class _Walker:
         else:
             yield "x", UNKNOWN
 
-    def known_output(self, node: Any, state: _State) -> str | None:
+    def known_output(self, node: Any, state: State) -> str | None:
         """What a command substitution prints, where the check can know it without running anything: a folder
         (``$(pwd)``, ``$(mktemp -d)``, ``$(git rev-parse --show-toplevel)``), a program's path
         (``$(command -v python3)``), known text (``$(echo ls)``), a value with no path in it (``$(date +%s)``),
@@ -1026,7 +1026,7 @@ class _Walker:
             return None
         return _static_output([w for w in words], state)
 
-    def parameter(self, node: Any, state: _State) -> str:
+    def parameter(self, node: Any, state: State) -> str:
         """``${NAME}``, ``${NAME:-default}`` and friends."""
         names = [c for c in node.named_children if c.type in ("variable_name", "special_variable_name")]
         if not names or any(c.type == "subscript" for c in node.named_children):
@@ -1063,7 +1063,7 @@ _NO_PATH_OUTPUT = {"date", "hostname", "uname", "nproc", "arch", "whoami", "id",
                    "tput", "md5sum", "sha256sum", "sha1sum", "stat", "du", "git-rev"}  # fmt: skip
 
 
-def _static_output(words: list[Word], state: _State) -> str | None:
+def _static_output(words: list[Word], state: State) -> str | None:
     """The output of one simple command, when it can be known statically (see ``known_output``)."""
     name = posixpath.basename(words[0].value)
     args = words[1:]
@@ -1141,7 +1141,7 @@ def _remove(value: str, pattern: str, op: str) -> str:
     return value
 
 
-def _lookup(name: str, state: _State) -> str:
+def _lookup(name: str, state: State) -> str:
     if name == "!":
         return "%last"  # the process id of the job this shell started last: its own
     if name in state.env:

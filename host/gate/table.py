@@ -44,6 +44,7 @@ def _entry(key: str, risk: Risk, reason: str) -> Entry:
 @lru_cache(maxsize=1)
 def specs() -> dict[str, tuple[Risk, str]]:
     """Every entry of the gate's table as (risk, reason), by key: what the descriptors are made from."""
+    # load-time: every program handler; of this module, only building the table needs them
     from tcphw.host.gate.analyse import builtin_names, handled_programs
     from tcphw.host.gate.programs import builtins, containers, git, packages, system
 

@@ -3,16 +3,16 @@
 The same code runs on one laptop (``dask scheduler`` and ``dask worker`` on localhost, or a
 ``LocalCluster``) and on a lab's machines. Boards are worker resources: a worker started with
 ``dask worker --resources "board-icebreaker=1"`` is where a ``board`` backend for the iCEBreaker runs
-(a real board on that host's port, or a virtual one); ``gpu=1`` marks a worker with a GPU.
+(a real board on that host's port, or a virtual one); ``gpu=1`` marks a worker with a GPU. Each backend says
+what it needs (``Backend.resources``), so a new one is placed without a line here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from tcphw.extras import require
+from tcphw.host.backends import backend_class, parse_backend_spec
 
 CONNECT_TIMEOUT_S = 10
 
@@ -53,16 +53,10 @@ def _refuse_a_closed_port(address: str) -> None:
 
 
 def backend_resources(spec: str) -> dict[str, float]:
-    """The worker resources a backend spec needs: its board for ``board``, a GPU for ``gpu``."""
-    from tcphw.host.backends import parse_backend_spec
-    from tcphw.host.backends.board import DEFAULT_BOARD
-
+    """The worker resources the backend ``spec`` needs, as the backend declares them (``Backend.resources``: its
+    board for ``board``, a GPU for ``gpu``, nothing for a CPU backend, which then runs on any worker)."""
     name, options = parse_backend_spec(spec)
-    if name == "board":
-        return {f"board-{options.get('board', DEFAULT_BOARD)}": 1}
-    if name == "gpu":
-        return {"gpu": 1}
-    return {}
+    return backend_class(name).resources(options)
 
 
 def worker_resources(client: Any) -> dict[str, dict[str, float]]:
@@ -84,36 +78,3 @@ def check_resources(client: Any, needed: dict[str, float], what: str) -> None:
             f"{what} needs a worker with {wanted}, and none has it: start one on the board's host with "
             f'dask worker SCHEDULER --resources "{wanted}"'
         )
-
-
-class BackendActor:
-    """One backend, open on the worker that has it for a whole experiment (a Dask actor).
-
-    Calls arrive one at a time in the experiment's planned order, so interleaving and warm-ups are
-    kept; each run is timed on the worker, next to the backend."""
-
-    def __init__(self, spec: str) -> None:
-        import socket
-
-        from distributed import get_worker
-
-        from tcphw.host.backends import open_backend
-
-        self.backend = open_backend(spec)
-        self.corpora: dict[str, np.ndarray] = {}
-        self.where = {"worker": get_worker().address, "worker_host": socket.gethostname()}
-
-    def info(self) -> dict[str, Any]:
-        return {**self.backend.info(), **self.where}
-
-    def load(self, name: str, rows: np.ndarray) -> int:
-        self.corpora[name] = rows
-        return len(rows)
-
-    def time_run(self, corpus: str, batch: int) -> tuple[float, list[float], np.ndarray]:
-        from tcphw.host.apps.experiment.runner import time_run
-
-        return time_run(self.backend, self.corpora[corpus], batch)
-
-    def close(self) -> None:
-        self.backend.close()

@@ -117,6 +117,25 @@ class _Send:
     tries: int  # sends of this chunk (or of the chunk it was split from) so far
 
 
+def validate_bytes(count: int) -> tuple[int, int]:
+    """Bytes on the wire for a VALIDATE of ``count`` descriptors: the request (the descriptors) and its answer (a
+    verdict byte each), framing included."""
+    return count * c.DESCRIPTOR_SIZE + c.FRAME_OVERHEAD, count * c.VERDICT_SIZE + c.FRAME_OVERHEAD
+
+
+#: How long a virtual board may take to answer: its simulated clock runs far slower than the clock its HELLO
+#: states, so its answers come later than any baud predicts.
+VIRTUAL_ANSWER_TIMEOUT_S = 10.0
+
+
+def virtual_board_link(url: str, real_baud: int, answer_timeout_s: float | None = None) -> BoardLink:
+    """The link to a virtual board (``tcphw.sim.virtual_board``), the same for every caller: at its real board's
+    baud (slower than the virtual UART's, so the first answer timeouts and quiet waits start long; the wire's own
+    speed is learnt from the first clean round trip), with answers awaited ``VIRTUAL_ANSWER_TIMEOUT_S`` unless
+    ``answer_timeout_s`` says otherwise."""
+    return BoardLink(url, baud=real_baud, answer_timeout_s=answer_timeout_s or VIRTUAL_ANSWER_TIMEOUT_S)
+
+
 class BoardLink:
     def __init__(
         self,
@@ -151,9 +170,8 @@ class BoardLink:
         self._min_answer_timeout = min_answer_timeout_s
         # A round trip costs a fixed latency plus its bytes at the wire's speed; both are learnt
         # from clean round trips (a virtual board's wire is slower than its baud, ser2net adds
-        # latency). The wire time per byte is the fastest seen: latency only ever adds to it. Until a
-        # round trip is learnt it is reckoned from ``baud``: give a virtual board its real board's baud
-        # (it runs about as fast in wall time), not its faster simulated one.
+        # latency). The wire time per byte is the fastest seen: latency only ever adds to it. Until the first
+        # clean round trip it is the baud's: a virtual board's link is opened at its real board's (slower) baud.
         self._wire_spb = c.UART_FRAME_BITS / baud
         self._wire_learnt = False
         self._latency = 0.0  # jumps up at once, decays slowly
@@ -436,8 +454,7 @@ class BoardLink:
                     if s.tries == 1 and not earlier:  # first in line: its round trip is a clean sample
                         seconds = self._clock.monotonic() - s.sent_at
                         self.round_trips.append((s.count, seconds))
-                        # its descriptors out and its verdicts back, each in a frame
-                        self._learn(seconds, s.count * c.DESCRIPTOR_SIZE + len(answer) + 2 * c.FRAME_OVERHEAD)
+                        self._learn(seconds, sum(validate_bytes(s.count)))
                     verdicts[s.start : s.start + s.count] = np.frombuffer(answer, dtype=np.uint8)
                     done[s.start : s.start + s.count] = True
                     confirmed += s.count
@@ -448,8 +465,7 @@ class BoardLink:
                         progress(s.count)
                 now = self._clock.monotonic()
                 for s in list(in_flight.values()):
-                    request = s.count * c.DESCRIPTOR_SIZE + c.FRAME_OVERHEAD
-                    if now - s.sent_at > self.answer_timeout(request, s.count + c.FRAME_OVERHEAD):
+                    if now - s.sent_at > self.answer_timeout(*validate_bytes(s.count)):
                         self.counters.timeouts += 1
                         del in_flight[s.seq]
                         failed(s)

@@ -20,6 +20,7 @@ VerdictFn = Callable[[bytes], bytes]
 
 def software_verdicts(payload: bytes) -> bytes:
     """Verdicts from the numba kernel the ``software`` backend runs (one thread: batches are small)."""
+    # load-time: numba, only when a verdict is asked for (the link tests' model port imports this module)
     from tcphw.descriptors.kernel import verdict_bytes
 
     return verdict_bytes(payload)

@@ -151,6 +151,7 @@ class VerdictBit(enum.IntFlag):
     RESERVED_SET = 1 << 4
 
 
+VERDICT_SIZE: Final = 1  # bytes: one verdict byte per descriptor, on the wire and in a verdict file
 ERROR_MASK: Final = 0x1F  # bits 0-4
 VERDICT_ZERO_MASK: Final = 0x20  # bit 5 is always 0
 DECISION_SHIFT: Final = 6

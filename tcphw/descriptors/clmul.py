@@ -108,15 +108,18 @@ _REJECT = np.uint64(int(Decision.REJECT) << DECISION_SHIFT)
 _BAD_MAGIC, _BAD_VERSION = np.uint64(VerdictBit.BAD_MAGIC), np.uint64(VerdictBit.BAD_VERSION)
 _BAD_CRC, _RESERVED_SET = np.uint64(VerdictBit.BAD_CRC), np.uint64(VerdictBit.RESERVED_SET)
 
-_I8, _I32, _I64 = ir.IntType(8), ir.IntType(32), ir.IntType(64)
-_V2, _V4 = ir.VectorType(_I64, 2), ir.VectorType(_I64, 4)
+# The LLVM IR types and helpers from here to bytes_shuffle are the vector paths' common vocabulary: the avx2
+# path (``tcphw.descriptors.wide``) builds its intrinsics from them too.
+I8, I32, I64 = ir.IntType(8), ir.IntType(32), ir.IntType(64)
+V2, V4 = ir.VectorType(I64, 2), ir.VectorType(I64, 4)
 
 
-def _vector(element: ir.IntType, values: list[int]) -> ir.Constant:
+def constant_vector(element: ir.IntType, values: list[int]) -> ir.Constant:
+    """An LLVM vector constant of ``values``, each of type ``element``."""
     return ir.Constant(ir.VectorType(element, len(values)), [ir.Constant(element, v) for v in values])
 
 
-def _data(context: Any, builder: ir.IRBuilder, array_type: Any, array: ir.Value) -> ir.Value:
+def array_data(context: Any, builder: ir.IRBuilder, array_type: Any, array: ir.Value) -> ir.Value:
     """The pointer to an array argument's first element."""
     return context.make_array(array_type)(context, builder, array).data
 
@@ -127,20 +130,22 @@ def _words_and_index(q: Any, n: Any) -> bool:
     return words_ok and isinstance(n, types.Integer) and getattr(n, "bitwidth", 0) == 64
 
 
-def _clmul(builder: ir.IRBuilder, words: ir.VectorType) -> Callable[[ir.Value, ir.Value, int], ir.Value]:
+def carryless_multiply(builder: ir.IRBuilder, words: ir.VectorType) -> Callable[[ir.Value, ir.Value, int], ir.Value]:
     """PCLMULQDQ on 2 words, or VPCLMULQDQ (one product per 128-bit lane) on 4: ``clmul(a, b, halves)``, where
     imm8 bit 0 picks a's word and bit 4 b's word of each lane."""
     name = "llvm.x86.pclmulqdq" if words.count == 2 else "llvm.x86.pclmulqdq.256"
-    fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(words, [words, words, _I8]), name)  # type: ignore[no-untyped-call]
-    return lambda a, b, halves: builder.call(fn, [a, b, ir.Constant(_I8, halves)])
+    fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(words, [words, words, I8]), name)  # type: ignore[no-untyped-call]
+    return lambda a, b, halves: builder.call(fn, [a, b, ir.Constant(I8, halves)])
 
 
-def _bytes_shuffle(builder: ir.IRBuilder, v: ir.Value, mask: list[int]) -> ir.Value:
+def bytes_shuffle(builder: ir.IRBuilder, v: ir.Value, mask: list[int]) -> ir.Value:
     """The bytes of word vector ``v`` picked by ``mask``; indices past its last byte pick zero bytes (not undef)."""
     words = v.type
-    as_bytes = ir.VectorType(_I8, 8 * words.count)
+    as_bytes = ir.VectorType(I8, 8 * words.count)
     zeros = ir.Constant(as_bytes, [0] * as_bytes.count)
-    return builder.bitcast(builder.shuffle_vector(builder.bitcast(v, as_bytes), zeros, _vector(_I32, mask)), words)
+    return builder.bitcast(
+        builder.shuffle_vector(builder.bitcast(v, as_bytes), zeros, constant_vector(I32, mask)), words
+    )
 
 
 def _crc_residue(typingctx, q, n):  # type: ignore[no-untyped-def]
@@ -150,22 +155,22 @@ def _crc_residue(typingctx, q, n):  # type: ignore[no-untyped-def]
     sig = types.uint64(q, n)
 
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        clmul = _clmul(builder, _V2)
-        zero = ir.Constant(_V2, [0, 0])
-        base = _data(context, builder, signature.args[0], args[0])
-        first = builder.mul(args[1], ir.Constant(_I64, 3))
-        w01 = builder.load(builder.bitcast(builder.gep(base, [first]), _V2.as_pointer()), align=1)
-        w2 = builder.load(builder.gep(base, [builder.add(first, ir.Constant(_I64, 2))]), align=1)
-        w01 = _bytes_shuffle(builder, w01, [7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8])  # big-endian words
-        k = _vector(_I64, [X128_MOD_P, X64_MOD_P])
+        clmul = carryless_multiply(builder, V2)
+        zero = ir.Constant(V2, [0, 0])
+        base = array_data(context, builder, signature.args[0], args[0])
+        first = builder.mul(args[1], ir.Constant(I64, 3))
+        w01 = builder.load(builder.bitcast(builder.gep(base, [first]), V2.as_pointer()), align=1)
+        w2 = builder.load(builder.gep(base, [builder.add(first, ir.Constant(I64, 2))]), align=1)
+        w01 = bytes_shuffle(builder, w01, [7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8])  # big-endian words
+        k = constant_vector(I64, [X128_MOD_P, X64_MOD_P])
         v = builder.xor(clmul(w01, k, 0x00), clmul(w01, k, 0x11))  # w0*k128 ^ w1*k64
-        v = builder.xor(v, builder.insert_element(zero, builder.bswap(w2), ir.Constant(_I32, 0)))
-        t = _bytes_shuffle(builder, v, [*range(2, 16), 16, 16])  # V >> 16: at most 63 bits, in the low word
-        product = clmul(t, _vector(_I64, [BARRETT_MU_LOW, 0]), 0x00)
-        high = builder.shuffle_vector(product, zero, _vector(_I32, [1, 2]))
+        v = builder.xor(v, builder.insert_element(zero, builder.bswap(w2), ir.Constant(I32, 0)))
+        t = bytes_shuffle(builder, v, [*range(2, 16), 16, 16])  # V >> 16: at most 63 bits, in the low word
+        product = clmul(t, constant_vector(I64, [BARRETT_MU_LOW, 0]), 0x00)
+        high = builder.shuffle_vector(product, zero, constant_vector(I32, [1, 2]))
         quotient = builder.xor(t, high)
-        r = builder.xor(v, clmul(quotient, _vector(_I64, [CRC_POLY, 0]), 0x00))
-        return builder.and_(builder.extract_element(r, ir.Constant(_I32, 0)), ir.Constant(_I64, 0xFFFF))
+        r = builder.xor(v, clmul(quotient, constant_vector(I64, [CRC_POLY, 0]), 0x00))
+        return builder.and_(builder.extract_element(r, ir.Constant(I32, 0)), ir.Constant(I64, 0xFFFF))
 
     return sig, codegen
 
@@ -179,30 +184,28 @@ def _crc_residues2(typingctx, q, n):  # type: ignore[no-untyped-def]
     sig = types.uint64(q, n)
 
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        clmul = _clmul(builder, _V4)
-        zero = ir.Constant(_V4, [0, 0, 0, 0])
-        base = _data(context, builder, signature.args[0], args[0])
-        first = builder.gep(base, [builder.mul(args[1], ir.Constant(_I64, 3))])
-        a = builder.load(builder.bitcast(first, _V2.as_pointer()), align=1)  # w0 w1 of descriptor n
-        b = builder.load(builder.bitcast(builder.gep(first, [ir.Constant(_I64, 3)]), _V2.as_pointer()), align=1)
-        ab = builder.shuffle_vector(a, b, _vector(_I32, [0, 1, 2, 3]))
-        ab = _bytes_shuffle(builder, ab, [8 * word + 7 - i for word in range(4) for i in range(8)])  # big-endian words
-        k = _vector(_I64, [X128_MOD_P, X64_MOD_P, X128_MOD_P, X64_MOD_P])
+        clmul = carryless_multiply(builder, V4)
+        zero = ir.Constant(V4, [0, 0, 0, 0])
+        base = array_data(context, builder, signature.args[0], args[0])
+        first = builder.gep(base, [builder.mul(args[1], ir.Constant(I64, 3))])
+        a = builder.load(builder.bitcast(first, V2.as_pointer()), align=1)  # w0 w1 of descriptor n
+        b = builder.load(builder.bitcast(builder.gep(first, [ir.Constant(I64, 3)]), V2.as_pointer()), align=1)
+        ab = builder.shuffle_vector(a, b, constant_vector(I32, [0, 1, 2, 3]))
+        ab = bytes_shuffle(builder, ab, [8 * word + 7 - i for word in range(4) for i in range(8)])  # big-endian words
+        k = constant_vector(I64, [X128_MOD_P, X64_MOD_P, X128_MOD_P, X64_MOD_P])
         v = builder.xor(clmul(ab, k, 0x00), clmul(ab, k, 0x11))  # w0*k128 ^ w1*k64, per descriptor
         for lane, offset in ((0, 2), (2, 5)):  # w2 of each descriptor, big-endian, into its lane's low word
-            w2 = builder.bswap(builder.load(builder.gep(first, [ir.Constant(_I64, offset)]), align=1))
-            v = builder.xor(v, builder.insert_element(zero, w2, ir.Constant(_I32, lane)))
-        t = _bytes_shuffle(
-            builder, v, [i for lane in (0, 16) for i in (*range(lane + 2, lane + 16), 32, 32)]
-        )  # V >> 16
-        product = clmul(t, _vector(_I64, [BARRETT_MU_LOW, 0, BARRETT_MU_LOW, 0]), 0x00)
-        high = builder.shuffle_vector(product, zero, _vector(_I32, [1, 4, 3, 4]))
+            w2 = builder.bswap(builder.load(builder.gep(first, [ir.Constant(I64, offset)]), align=1))
+            v = builder.xor(v, builder.insert_element(zero, w2, ir.Constant(I32, lane)))
+        t = bytes_shuffle(builder, v, [i for lane in (0, 16) for i in (*range(lane + 2, lane + 16), 32, 32)])  # V >> 16
+        product = clmul(t, constant_vector(I64, [BARRETT_MU_LOW, 0, BARRETT_MU_LOW, 0]), 0x00)
+        high = builder.shuffle_vector(product, zero, constant_vector(I32, [1, 4, 3, 4]))
         quotient = builder.xor(t, high)
-        r = builder.xor(v, clmul(quotient, _vector(_I64, [CRC_POLY, 0, CRC_POLY, 0]), 0x00))
-        mask = ir.Constant(_I64, 0xFFFF)
-        r0 = builder.and_(builder.extract_element(r, ir.Constant(_I32, 0)), mask)
-        r1 = builder.and_(builder.extract_element(r, ir.Constant(_I32, 2)), mask)
-        return builder.or_(r0, builder.shl(r1, ir.Constant(_I64, 32)))
+        r = builder.xor(v, clmul(quotient, constant_vector(I64, [CRC_POLY, 0, CRC_POLY, 0]), 0x00))
+        mask = ir.Constant(I64, 0xFFFF)
+        r0 = builder.and_(builder.extract_element(r, ir.Constant(I32, 0)), mask)
+        r1 = builder.and_(builder.extract_element(r, ir.Constant(I32, 2)), mask)
+        return builder.or_(r0, builder.shl(r1, ir.Constant(I64, 32)))
 
     return sig, codegen
 
@@ -215,7 +218,7 @@ def _word_be(typingctx, q, i):  # type: ignore[no-untyped-def]
     sig = types.uint64(q, i)
 
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        base = _data(context, builder, signature.args[0], args[0])
+        base = array_data(context, builder, signature.args[0], args[0])
         return builder.bswap(builder.load(builder.gep(base, [args[1]]), align=1))
 
     return sig, codegen
@@ -228,7 +231,7 @@ def _table_at(typingctx, table, i):  # type: ignore[no-untyped-def]
     sig = types.uint64(table, i)
 
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        base = _data(context, builder, signature.args[0], args[0])
+        base = array_data(context, builder, signature.args[0], args[0])
         return builder.load(builder.gep(base, [args[1]]))
 
     return sig, codegen
@@ -241,7 +244,7 @@ def _put_byte(typingctx, out, i, v):  # type: ignore[no-untyped-def]
     sig = types.void(out, i, v)
 
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        base = _data(context, builder, signature.args[0], args[0])
+        base = array_data(context, builder, signature.args[0], args[0])
         builder.store(builder.trunc(args[2], ir.IntType(8)), builder.gep(base, [args[1]]))
         return context.get_dummy_value()
 

@@ -35,27 +35,15 @@ from tcphw.contract import (
     FIELD,
     MAGIC,
     RESERVED_MASK,
-    RISK_DECISION,
     RISK_MASK,
     VERSION,
     Decision,
-    Risk,
     VerdictBit,
 )
 
-from . import WORDS, Descriptors, Verdicts, as_words
+from . import WORDS, Descriptors, Verdicts, as_words, clmul, wide
 from .crc_tables import position_tables
-
-
-def _risk_table() -> np.ndarray:
-    """Verdict contribution of flag bits 0-4: BAD_RISK unless exactly one bit is set, else the decision."""
-    table = np.empty(RISK_MASK + 1, dtype=np.uint8)
-    for bits in range(RISK_MASK + 1):
-        if bits != 0 and bits & (bits - 1) == 0:
-            table[bits] = int(RISK_DECISION[Risk(bits.bit_length() - 1)]) << DECISION_SHIFT
-        else:
-            table[bits] = VerdictBit.BAD_RISK
-    return table
+from .risk_table import risk_table
 
 
 def _le_word(data: bytes) -> int:
@@ -65,7 +53,7 @@ def _le_word(data: bytes) -> int:
 _ZEROS_CRC, CRC_TABLES_U16 = position_tables(CRC_COVERED_BYTES)
 # int64 entries let the XOR take its operand straight from memory (measured faster than uint16).
 CRC_TABLES = CRC_TABLES_U16.astype(np.int64).ravel()
-RISK_TABLE = _risk_table().astype(np.int64)
+RISK_TABLE = risk_table().astype(np.int64)
 
 # The kernel reads each descriptor as six little-endian 32-bit words: byte i of the
 # descriptor is bits 8*(i%4).. of word i//4. These constants are the contract's fields in that view.
@@ -161,11 +149,9 @@ PATHS = {
 @functools.cache  # asking LLVM for the CPU's features takes ~0.3 ms; the link model asks once a frame
 def runnable_paths() -> tuple[str, ...]:
     """The paths this CPU can run, fastest first (docs/kernel.md has the measurements)."""
-    from . import clmul
-
-    wide = ("avx2", "vclmul") if clmul.supported_wide() else ()
+    wide_paths = ("avx2", "vclmul") if clmul.supported_wide() else ()
     narrow = ("clmul",) if clmul.supported() else ()
-    return (*wide, *narrow, "tables")
+    return (*wide_paths, *narrow, "tables")
 
 
 def best_path() -> str:
@@ -196,12 +182,8 @@ def path_kernel(path: str) -> tuple[WordView, PathKernel]:
     if sys.byteorder != "little":
         raise RuntimeError("the verdict kernel reads descriptors as little-endian words")
     if path == "avx2":
-        from . import clmul, wide
-
         return clmul.as_quads, lambda q, out, start, stop: wide.validate_slice(q, out, RISK_TABLE, start, stop)
     if path in ("clmul", "vclmul"):
-        from . import clmul
-
         kernel = clmul.validate_slice_wide if path == "vclmul" else clmul.validate_slice
         return clmul.as_quads, lambda q, out, start, stop: kernel(q, out, RISK_TABLE, start, stop)
     return as_words, lambda w, out, start, stop: validate_slice(w, out, CRC_TABLES, RISK_TABLE, start, stop)
@@ -238,8 +220,6 @@ def stream_runner(descriptors: Descriptors) -> SliceRunner:
     """The streaming bound's loop as ``run(out, start, stop)``, like ``slice_runner``: it reads every descriptor
     with the vector loads of the ``avx2`` path and writes one byte each (not a verdict).
     ``tcphw.descriptors.wide`` says why a scalar loop is not the bound."""
-    from . import clmul, wide
-
     quads = clmul.as_quads(descriptors)
     return lambda out, start, stop: wide.stream_slice(quads, out, start, stop)
 

@@ -36,18 +36,17 @@ from numba.extending import intrinsic
 from tcphw.contract import CRC_POLY, DECISION_SHIFT, ERROR_MASK, RESERVED_MASK, RISK_MASK, Decision, VerdictBit
 
 from . import clmul
-from .clmul import _I8, _I32, _I64, _V2, _V4, _bytes_shuffle, _clmul, _data, _vector
+from .clmul import I8, I32, I64, V2, V4, array_data, bytes_shuffle, carryless_multiply, constant_vector
+from .risk_table import risk_table
 
-_V8D = ir.VectorType(_I32, 8)
-_V12 = ir.VectorType(_I64, 12)
+_V8D = ir.VectorType(I32, 8)
+_V12 = ir.VectorType(I64, 12)
 
 
 def _risk_dwords() -> list[int]:
-    """The kernel's 32-entry risk table as eight little-endian 32-bit groups of four entries."""
-    from .kernel import RISK_TABLE
-
-    table = RISK_TABLE.astype(np.uint8)
-    assert RISK_MASK == 31 and len(table) == 32 and np.array_equal(table, RISK_TABLE)
+    """The kernels' 32-entry risk table as eight little-endian 32-bit groups of four entries."""
+    table = risk_table()
+    assert RISK_MASK == 31 and len(table) == 32
     return [int.from_bytes(table[4 * j : 4 * j + 4].tobytes(), "little") for j in range(8)]
 
 
@@ -55,21 +54,21 @@ assert RESERVED_MASK >> 32 == 0  # flags are w1 >> 16 without the top 16 bits: t
 
 
 def _splat(value: int) -> ir.Constant:
-    return ir.Constant(_V4, [ir.Constant(_I64, value)] * 4)
+    return ir.Constant(V4, [ir.Constant(I64, value)] * 4)
 
 
 def _first_word(context: Any, builder: ir.IRBuilder, signature: Any, args: Any) -> ir.Value:
     """A pointer to word 0 of descriptor ``n`` (arguments q, out, n)."""
     return builder.gep(
-        _data(context, builder, signature.args[0], args[0]), [builder.mul(args[2], ir.Constant(_I64, 3))]
+        array_data(context, builder, signature.args[0], args[0]), [builder.mul(args[2], ir.Constant(I64, 3))]
     )
 
 
 def _store4(context: Any, builder: ir.IRBuilder, signature: Any, args: Any, words: ir.Value) -> None:
     """out[n:n+4] = the low bytes of the four words, as one 32-bit store."""
-    target = builder.gep(_data(context, builder, signature.args[1], args[1]), [args[2]])
-    packed = builder.bitcast(builder.trunc(words, ir.VectorType(_I8, 4)), _I32)
-    builder.store(packed, builder.bitcast(target, _I32.as_pointer()), align=1)
+    target = builder.gep(array_data(context, builder, signature.args[1], args[1]), [args[2]])
+    packed = builder.bitcast(builder.trunc(words, ir.VectorType(I8, 4)), I32)
+    builder.store(packed, builder.bitcast(target, I32.as_pointer()), align=1)
 
 
 def _call(builder: ir.IRBuilder, name: str, result: ir.Type, *operands: ir.Value) -> ir.Value:
@@ -92,30 +91,30 @@ def _verdicts4(typingctx, q, out, n):  # type: ignore[no-untyped-def]
 
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
         def shuffle(a: ir.Value, b: ir.Value, picks: list[int]) -> ir.Value:
-            return builder.shuffle_vector(a, b, _vector(_I32, picks))
+            return builder.shuffle_vector(a, b, constant_vector(I32, picks))
 
-        clmul_ = _clmul(builder, _V4)
+        clmul_ = carryless_multiply(builder, V4)
         zero = _splat(0)
         first = _first_word(context, builder, signature, args)
 
         def pair(lo: int, hi: int) -> ir.Value:
             """Words lo, lo+1 in the low 128-bit lane and hi, hi+1 in the high one, big-endian."""
             piece = [
-                builder.load(builder.bitcast(builder.gep(first, [ir.Constant(_I64, w)]), _V2.as_pointer()), align=1)
+                builder.load(builder.bitcast(builder.gep(first, [ir.Constant(I64, w)]), V2.as_pointer()), align=1)
                 for w in (lo, hi)
             ]
-            return _call(builder, "llvm.bswap.v4i64", _V4, shuffle(piece[0], piece[1], [0, 1, 2, 3]))
+            return _call(builder, "llvm.bswap.v4i64", V4, shuffle(piece[0], piece[1], [0, 1, 2, 3]))
 
         # Descriptor k's words are 3k, 3k+1, 3k+2: a=0, b=3, c=6, d=9.
         ac, bd = pair(0, 6), pair(3, 9)  # [a0 a1 | c0 c1], [b0 b1 | d0 d1]
         ac2, bd2 = pair(1, 7), pair(4, 10)  # word 2 of each in the high half of its lane
-        k = _vector(_I64, [clmul.X128_MOD_P, clmul.X64_MOD_P] * 2)
-        mu_poly = _vector(_I64, [clmul.BARRETT_MU_LOW, CRC_POLY] * 2)
+        k = constant_vector(I64, [clmul.X128_MOD_P, clmul.X64_MOD_P] * 2)
+        mu_poly = constant_vector(I64, [clmul.BARRETT_MU_LOW, CRC_POLY] * 2)
         residues = []
         for words, third in ((ac, ac2), (bd, bd2)):
             v = builder.xor(clmul_(words, k, 0x00), clmul_(words, k, 0x11))  # w0*k128 ^ w1*k64 per lane
             v = builder.xor(v, shuffle(third, zero, [1, 4, 3, 4]))  # ^ w2
-            t = _bytes_shuffle(builder, v, [i for lane in (0, 16) for i in (*range(lane + 2, lane + 16), 32, 32)])
+            t = bytes_shuffle(builder, v, [i for lane in (0, 16) for i in (*range(lane + 2, lane + 16), 32, 32)])
             high = shuffle(clmul_(t, mu_poly, 0x00), zero, [1, 4, 3, 4])  # Barrett: quotient = T ^ high64(T*mu')
             residues.append(builder.xor(v, clmul_(builder.xor(t, high), mu_poly, 0x10)))  # V ^ quotient*P
         residue = builder.and_(shuffle(residues[0], residues[1], [0, 4, 2, 6]), _splat(0xFFFF))  # a b | c d
@@ -139,11 +138,11 @@ def _verdicts4(typingctx, q, out, n):  # type: ignore[no-untyped-def]
         # Risk table entry `index`: byte (index & 3) of 32-bit group (index >> 2), picked by VPERMD in each
         # word's low half (the high half of the index word is 0, so it picks group 0, masked off below).
         index = builder.and_(flags, _splat(RISK_MASK))
-        table = ir.Constant(_V8D, [ir.Constant(_I32, g) for g in _RISK_DWORDS])
+        table = ir.Constant(_V8D, [ir.Constant(I32, g) for g in _RISK_DWORDS])
         group = builder.bitcast(builder.lshr(index, _splat(2)), _V8D)
         groups = _call(builder, "llvm.x86.avx2.permd", _V8D, table, group)
         byte_shift = builder.shl(builder.and_(index, _splat(3)), _splat(3))
-        v = builder.or_(builder.and_(builder.lshr(builder.bitcast(groups, _V4), byte_shift), _splat(0xFF)), err)
+        v = builder.or_(builder.and_(builder.lshr(builder.bitcast(groups, V4), byte_shift), _splat(0xFF)), err)
         errors = builder.and_(v, _splat(ERROR_MASK))
         rejected = builder.icmp_unsigned("!=", errors, zero)
         verdict = builder.select(rejected, builder.or_(errors, _splat(int(Decision.REJECT) << DECISION_SHIFT)), v)
@@ -163,7 +162,7 @@ def _stream4(typingctx, q, out, n):  # type: ignore[no-untyped-def]
         first = _first_word(context, builder, signature, args)
         words = builder.load(builder.bitcast(first, _V12.as_pointer()), align=1)
         undef = ir.Constant(_V12, None)
-        w = [builder.shuffle_vector(words, undef, _vector(_I32, [k, k + 3, k + 6, k + 9])) for k in range(3)]
+        w = [builder.shuffle_vector(words, undef, constant_vector(I32, [k, k + 3, k + 6, k + 9])) for k in range(3)]
         _store4(context, builder, signature, args, builder.xor(builder.xor(w[0], w[1]), w[2]))
         return context.get_dummy_value()
 

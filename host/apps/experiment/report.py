@@ -6,7 +6,6 @@ CSVs copied next to it), so running the report again gives the same report.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -16,7 +15,9 @@ import numpy as np
 import yaml
 
 from tcphw.atomic import save_figure, write_text_atomic
+from tcphw.extras import require
 from tcphw.host.apps.bench import format_rate
+from tcphw.host.apps.experiment.baseline import BaselineError, load_baseline
 from tcphw.host.apps.experiment.spec import SpecError, parse
 from tcphw.host.apps.experiment.statistics import NOISY_CV, compare, summarize
 
@@ -59,25 +60,6 @@ def load_runs(out: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     if not runs_file.is_file() or not meta_file.is_file():
         raise ReportError(f"{out} holds no finished experiment (runs.jsonl and meta.json); run tcphw experiment run")
     return read_json_lines(runs_file), read_json(meta_file)
-
-
-def load_baseline(path: Path, column: str) -> np.ndarray:
-    with path.open(newline="") as f:
-        reader = csv.DictReader(f)
-        if reader.fieldnames is None or column not in reader.fieldnames:
-            raise ReportError(f"{path}: no column {column!r} (columns: {', '.join(reader.fieldnames or [])})")
-        values = []
-        for line, row in enumerate(reader, start=2):
-            try:
-                value = float(row[column])
-            except (TypeError, ValueError):
-                raise ReportError(f"{path}:{line}: {column}={row[column]!r} is not a number of seconds") from None
-            if not value > 0:
-                raise ReportError(f"{path}:{line}: {column}={value} is not a positive time")
-            values.append(value)
-    if len(values) < 2:
-        raise ReportError(f"{path}: a baseline needs at least 2 timings, got {len(values)}")
-    return np.array(values)
 
 
 def analyse(out: Path) -> dict[str, Any]:
@@ -129,7 +111,10 @@ def analyse(out: Path) -> dict[str, Any]:
     baselines = []
     smallest = min(spec.batch_sizes, key=lambda b: b or float("inf"))
     for baseline in spec.baselines:
-        base = load_baseline(baseline.path, baseline.column)
+        try:
+            base = load_baseline(baseline.path, baseline.column)
+        except BaselineError as e:  # the copy stored with the run: the report cannot be made from it
+            raise ReportError(str(e)) from e
         entry: dict[str, Any] = {
             "name": baseline.name,
             "file": baseline.path.name,
@@ -171,7 +156,8 @@ def _seconds(x: float) -> str:
     return f"{x * 1e3:.3g} ms" if x < 1 else f"{x:.3g} s"
 
 
-def _save(fig: Any, out: Path, name: str) -> list[str]:
+def write_figure(fig: Any, out: Path, name: str) -> list[str]:
+    """``fig`` as ``out/NAME.png`` and ``.svg``, closed; the files' names (the decision-method report's too)."""
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
@@ -182,8 +168,6 @@ def _save(fig: Any, out: Path, name: str) -> list[str]:
 
 
 def plot(doc: dict[str, Any], out: Path) -> list[str]:
-    from tcphw.extras import require
-
     matplotlib = require("analysis", "matplotlib", "plotting")
 
     matplotlib.use("Agg")
@@ -201,7 +185,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
     ax.set_xticks(range(len(cells)), labels, fontsize=7)
     ax.set_ylabel("descriptors / s (median, 95% bootstrap CI)")
     ax.set_title(f"{doc['name']}: throughput")
-    written += _save(fig, out, "throughput")
+    written += write_figure(fig, out, "throughput")
 
     runs = read_json_lines(out / "runs.jsonl")
     batches = sorted({c["batch"] for c in cells})
@@ -220,7 +204,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
         ax.set_yscale("log")
         ax.set_ylabel("ms per validate() call")
         ax.set_title(f"latency, batch {batch or 'whole corpus'}")
-    written += _save(fig, out, "latency")
+    written += write_figure(fig, out, "latency")
 
     if doc["comparisons"]:
         comps = doc["comparisons"]
@@ -237,7 +221,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
             fontsize=7,
         )
         ax.set_ylabel("throughput ratio (medians, 95% CI)")
-        written += _save(fig, out, "ratios")
+        written += write_figure(fig, out, "ratios")
     return written
 
 

@@ -38,6 +38,7 @@ from tcphw.descriptors.generate import generate
 from tcphw.host.apps.environment import environment
 from tcphw.host.apps.experiment.spec import Spec
 from tcphw.host.backends import Backend, open_backend
+from tcphw.host.lab.cluster import backend_resources, check_resources
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,6 @@ def run(spec: Spec, out: Path, *, progress: Callable[[int, int], None] | None = 
     if (out / "runs.jsonl").exists():
         raise FileExistsError(f"{out} already holds an experiment; give another --out")
     if cluster is not None:
-        from tcphw.host.lab.cluster import backend_resources, check_resources
-
         for name in spec.backends:  # before any file is written: a backend no worker can run is refused
             check_resources(cluster, backend_resources(name), f"backend {name}")
     out.mkdir(parents=True, exist_ok=True)
@@ -183,8 +182,6 @@ def run(spec: Spec, out: Path, *, progress: Callable[[int, int], None] | None = 
 
 def _open_on_cluster(cluster: Any, spec: Spec, corpora: dict[str, np.ndarray], stack: ExitStack) -> dict[str, Any]:
     """Each backend as an actor on a worker that can run it, holding every corpus; closed on exit."""
-    from tcphw.host.lab.cluster import BackendActor, backend_resources
-
     actors: dict[str, Any] = {}
     for name in spec.backends:
         future = cluster.submit(BackendActor, name, actor=True, resources=backend_resources(name) or None, pure=False)
@@ -198,3 +195,32 @@ def _open_on_cluster(cluster: Any, spec: Spec, corpora: dict[str, np.ndarray], s
 
 def _close_actor(actor: Any) -> None:
     actor.close().result()
+
+
+class BackendActor:
+    """One backend, open on the worker that has it for a whole experiment (a Dask actor).
+
+    Calls arrive one at a time in the experiment's planned order, so interleaving and warm-ups are
+    kept; each run is timed on the worker, next to the backend, by the same ``time_run`` as a local run."""
+
+    def __init__(self, spec: str) -> None:
+        import socket
+
+        from distributed import get_worker  # the lab extra; only a Dask worker builds an actor
+
+        self.backend = open_backend(spec)
+        self.corpora: dict[str, np.ndarray] = {}
+        self.where = {"worker": get_worker().address, "worker_host": socket.gethostname()}
+
+    def info(self) -> dict[str, Any]:
+        return {**self.backend.info(), **self.where}
+
+    def load(self, name: str, rows: np.ndarray) -> int:
+        self.corpora[name] = rows
+        return len(rows)
+
+    def time_run(self, corpus: str, batch: int) -> tuple[float, list[float], np.ndarray]:
+        return time_run(self.backend, self.corpora[corpus], batch)
+
+    def close(self) -> None:
+        self.backend.close()

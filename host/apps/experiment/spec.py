@@ -27,7 +27,10 @@ from typing import Any
 
 import yaml
 
+from tcphw.descriptors.corpus import CorpusError, load_corpus
 from tcphw.descriptors.generate import KINDS
+from tcphw.host.apps.experiment.baseline import BaselineError, load_baseline
+from tcphw.host.backends import backend_names, split_backend_spec
 
 
 class SpecError(ValueError):
@@ -78,7 +81,11 @@ def yaml_problem(e: yaml.YAMLError) -> str:
     return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
 
 
-def _keys(where: str, given: dict[str, Any], allowed: set[str], required: frozenset[str] = frozenset()) -> None:
+# The checks of one field of an experiment file, each a one-line SpecError naming where: the decision-method
+# files (decisions/spec.py) are checked with the same ones.
+
+
+def check_keys(where: str, given: dict[str, Any], allowed: set[str], required: frozenset[str] = frozenset()) -> None:
     unknown = sorted(set(given) - allowed)
     if unknown:
         raise SpecError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
@@ -87,20 +94,20 @@ def _keys(where: str, given: dict[str, Any], allowed: set[str], required: frozen
         raise SpecError(f"{where}: missing key {missing[0]!r}")
 
 
-def _int(where: str, value: Any, low: int, high: int | None = None) -> int:
+def check_int(where: str, value: Any, low: int, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
         bound = f"{low}..{high}" if high is not None else f">= {low}"
         raise SpecError(f"{where}: must be an integer {bound}, got {value!r}")
     return value
 
 
-def _float(where: str, value: Any, low: float, high: float) -> float:
+def check_float(where: str, value: Any, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low < value < high:
         raise SpecError(f"{where}: must be a number in ({low:g}, {high:g}), got {value!r}")
     return float(value)
 
 
-def _name(where: str, value: Any) -> str:
+def check_name(where: str, value: Any) -> str:
     if not isinstance(value, str) or not value or not value.replace("-", "").replace("_", "").isalnum():
         raise SpecError(f"{where}: must be a name of letters, digits, '-' and '_', got {value!r}")
     return value
@@ -110,17 +117,19 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
     """A ``Spec`` from the YAML document ``data``; relative paths are taken from ``base``."""
     if not isinstance(data, dict):
         raise SpecError("the experiment file must be a mapping of keys (name, backends, corpora, ...)")
-    _keys("experiment", data, _TOP, frozenset({"name", "backends", "corpora"}))
+    check_keys("experiment", data, _TOP, frozenset({"name", "backends", "corpora"}))
     backends = data["backends"]
     if not isinstance(backends, list) or not backends or not all(isinstance(b, str) and b for b in backends):
         raise SpecError("backends: must be a non-empty list of backend specs such as 'software' or 'board:port=URL'")
     if len(set(backends)) != len(backends):
         raise SpecError("backends: a backend is listed twice")
-    from tcphw.host.backends import backend_names
-
     known = set(backend_names())
     for i, b in enumerate(backends):
-        if b.split(":", 1)[0] not in known:
+        try:
+            name = split_backend_spec(b)[0]
+        except ValueError as e:  # an option that is not KEY=VALUE
+            raise SpecError(f"backends[{i}]: {e}") from None
+        if name not in known:
             raise SpecError(f"backends[{i}]: unknown backend {b!r} (known: {', '.join(sorted(known))})")
     corpora_raw = data["corpora"]
     if not isinstance(corpora_raw, list) or not corpora_raw:
@@ -130,8 +139,8 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
         where = f"corpora[{i}]"
         if not isinstance(c, dict):
             raise SpecError(f"{where}: must be a mapping with name and count (synthetic) or path (a file)")
-        _keys(where, c, _CORPUS, frozenset({"name"}))
-        name = _name(f"{where}.name", c["name"])
+        check_keys(where, c, _CORPUS, frozenset({"name"}))
+        name = check_name(f"{where}.name", c["name"])
         if ("path" in c) == ("count" in c):
             raise SpecError(f"{where}: give either count (a synthetic corpus) or path (a corpus file), not both")
         if "path" in c:
@@ -140,8 +149,6 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
             path = (base / str(c["path"])).resolve()
             if not path.is_file():
                 raise SpecError(f"{where}.path: no such file {path}")
-            from tcphw.descriptors.corpus import CorpusError, load_corpus
-
             try:
                 load_corpus(path)  # a wrong-length file is refused now, not after the runs began
             except CorpusError as e:
@@ -155,46 +162,44 @@ def parse(data: Any, base: Path = Path(".")) -> Spec:
             for kind, weight in mix.items():
                 if kind not in KINDS:
                     raise SpecError(f"{where}.mix: unknown kind {kind!r} (kinds: {', '.join(KINDS)})")
-                _float(f"{where}.mix.{kind}", weight, 0.0, float("inf"))
-        seed = _int(f"{where}.seed", c["seed"], 0) if "seed" in c else None
-        corpora.append(Corpus(name, count=_int(f"{where}.count", c["count"], 1, 100_000_000), mix=mix, seed=seed))
+                check_float(f"{where}.mix.{kind}", weight, 0.0, float("inf"))
+        seed = check_int(f"{where}.seed", c["seed"], 0) if "seed" in c else None
+        corpora.append(Corpus(name, count=check_int(f"{where}.count", c["count"], 1, 100_000_000), mix=mix, seed=seed))
     if len({c.name for c in corpora}) != len(corpora):
         raise SpecError("corpora: two corpora have the same name")
     batches = data.get("batch_sizes", [None])
     if not isinstance(batches, list) or not batches:
         raise SpecError("batch_sizes: must be a non-empty list of positive integers")
-    batch_sizes = tuple(0 if b is None else _int(f"batch_sizes[{i}]", b, 1) for i, b in enumerate(batches))
+    batch_sizes = tuple(0 if b is None else check_int(f"batch_sizes[{i}]", b, 1) for i, b in enumerate(batches))
     report = data.get("report", {})
     if not isinstance(report, dict):
         raise SpecError("report: must be a mapping (effect, alpha)")
-    _keys("report", report, _REPORT)
+    check_keys("report", report, _REPORT)
     baselines = []
     for i, b in enumerate(data.get("baselines", []) or []):
         where = f"baselines[{i}]"
         if not isinstance(b, dict):
             raise SpecError(f"{where}: must be a mapping with name and path")
-        _keys(where, b, _BASELINE, frozenset({"name", "path"}))
+        check_keys(where, b, _BASELINE, frozenset({"name", "path"}))
         path = (base / str(b["path"])).resolve()
         if not path.is_file():
             raise SpecError(f"{where}.path: no such file {path}")
-        baseline = Baseline(_name(f"{where}.name", b["name"]), path, str(b.get("column", "seconds")))
-        from tcphw.host.apps.experiment.report import ReportError, load_baseline
-
+        baseline = Baseline(check_name(f"{where}.name", b["name"]), path, str(b.get("column", "seconds")))
         try:
             load_baseline(path, baseline.column)  # checked before anything runs
-        except ReportError as e:
+        except BaselineError as e:
             raise SpecError(f"{where}: {e}") from e
         baselines.append(baseline)
     return Spec(
-        name=_name("name", data["name"]),
-        seed=_int("seed", data.get("seed", 0), 0),
+        name=check_name("name", data["name"]),
+        seed=check_int("seed", data.get("seed", 0), 0),
         backends=tuple(backends),
         corpora=tuple(corpora),
         batch_sizes=batch_sizes,
-        warmup=_int("warmup", data.get("warmup", 1), 0, 100),
-        repetitions=_int("repetitions", data.get("repetitions", 10), 2, 10_000),
-        effect=_float("report.effect", report.get("effect", 0.10), 0.0, 10.0),
-        alpha=_float("report.alpha", report.get("alpha", 0.05), 0.0, 0.5),
+        warmup=check_int("warmup", data.get("warmup", 1), 0, 100),
+        repetitions=check_int("repetitions", data.get("repetitions", 10), 2, 10_000),
+        effect=check_float("report.effect", report.get("effect", 0.10), 0.0, 10.0),
+        alpha=check_float("report.alpha", report.get("alpha", 0.05), 0.0, 0.5),
         baselines=tuple(baselines),
         source=data,
     )

@@ -18,6 +18,7 @@ from tcphw.contract import Decision
 from tcphw.host.apps.gate.corpus import HOME, Family, Line, families
 from tcphw.host.gate.gate import Gate, Request
 from tcphw.host.gate.model import Check, needs_person
+from tcphw.stats import bootstrap_ci
 
 EVERYDAY_FAMILIES = ("agent-build-test", "agent-git", "agent-files", "agent-packages-containers", "agent-system")
 
@@ -77,8 +78,6 @@ def judge(gate: Gate, lines: list[Line], progress: Callable[[int], None] | None 
 
 
 def metrics(judged: list[Judged]) -> dict[str, Any]:
-    from tcphw.stats import bootstrap_ci
-
     n = len(judged)
     if n == 0:
         return {"n": 0}

@@ -20,6 +20,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from tcphw.descriptors.generate import generate
+from tcphw.host.apps.bench import wire_limit_dps
+from tcphw.host.backends import open_backend
+
 # Recorded in docs/gpu.md (issue 31 quotes it): the gpu backend end to end on an NVIDIA H100, corpus and verdicts
 # in host memory. Not measured by this bench: no GPU here.
 GPU_RECORDED: dict[str, Any] = {
@@ -33,9 +37,6 @@ def software_rate(count: int = 1_000_000, repeat: int = 5) -> float:
     """The software kernel's descriptors per second on one thread: median of ``repeat`` runs."""
     import numpy as np
 
-    from tcphw.descriptors.generate import generate
-    from tcphw.host.backends import open_backend
-
     rows, _ = generate(count, seed=1)
     with open_backend("software:threads=1") as backend:
         backend.validate(rows[:1000])
@@ -48,8 +49,6 @@ def software_rate(count: int = 1_000_000, repeat: int = 5) -> float:
 
 
 def _rows(project: dict[str, Any] | None, board: dict[str, Any] | None) -> list[dict[str, Any]]:
-    from tcphw.host.apps.bench import wire_limit_dps
-
     uart = board.get("real_board", {}).get("baud") if board else None
     capacity = board.get("hello", {}).get("capacity") if board else None
     rows = [

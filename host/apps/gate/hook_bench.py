@@ -16,13 +16,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tcphw.host.apps.gate.accuracy import EVERYDAY_FAMILIES
+from tcphw.host.apps.gate.corpus import load
+from tcphw.stats import bootstrap_ci
+
 GOAL_MS = 150.0
 
 
 def _inputs(n: int) -> list[bytes]:
-    from tcphw.host.apps.gate.accuracy import EVERYDAY_FAMILIES
-    from tcphw.host.apps.gate.corpus import load
-
     lines = [line for line in load(list(EVERYDAY_FAMILIES))]
     out = []
     for k in range(n):
@@ -43,8 +44,6 @@ def _inputs(n: int) -> list[bytes]:
 
 def measure(db: Path, runs: int = 30, warmup: int = 3, service: bool = False) -> dict[str, Any]:
     """Wall times of ``runs`` hook processes (after ``warmup`` unrecorded ones that fill the caches)."""
-    from tcphw.stats import bootstrap_ci
-
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     argv = [sys.executable, "-m", "tcphw", "gate", "hook", "claude", "--db", str(db)]
     if not service:

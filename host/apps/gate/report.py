@@ -15,8 +15,10 @@ from typing import Any
 from tcphw.contract import Decision
 from tcphw.host.apps.gate import accuracy as acc
 from tcphw.host.apps.gate.corpus import Family, Line, families, load
+from tcphw.host.gate import table
 from tcphw.host.gate.gate import Gate
 from tcphw.host.gate.model import needs_person
+from tcphw.stats import bootstrap_ci
 
 TARGETS = {
     "held-out dangerous misses": "0",
@@ -34,8 +36,6 @@ def _data(name: str) -> Any:
 
 def reliability(lines: list[Line]) -> list[dict[str, Any]]:
     """Each second, blind labelling of a sample against the stored labels (``data/labels-retest.jsonl``)."""
-    from tcphw.stats import bootstrap_ci
-
     path = _data("labels-retest.jsonl")
     if path is None:
         return []
@@ -95,8 +95,6 @@ def compute(
     sets["held-out, registered programs only"] = [j for j in sets["held-out"] if not j.unregistered]
     figures = {name: acc.metrics(js) for name, js in sets.items()}
     split = {f.name: f.split for f in fams}
-    from tcphw.host.gate import table
-
     return {
         "registry": registry_source,
         "backend": gate.validator.name,

@@ -15,7 +15,6 @@ service, so the figures are the same on every machine (or against a real registr
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -29,7 +28,16 @@ from typing import Any
 
 import numpy as np
 
+from tcphw.host.apps.environment import environment
+from tcphw.host.apps.gate import hook_bench, snapshot
+from tcphw.host.apps.gate.codesign import codesign, format_codesign, software_rate
+from tcphw.host.apps.gate.corpus import load
 from tcphw.host.apps.gate.load import Round, encode_requests, run_level
+from tcphw.host.backends import BackendError, open_backend, split_backend_spec
+from tcphw.host.backends.gpu import gpu_available
+from tcphw.host.gate import audit, client, shell
+from tcphw.host.gate.gate import Request, normal_path, open_gate
+from tcphw.host.gate.stages import StageClock, instrument, per_decision
 from tcphw.stats import bootstrap_ci
 
 AGENT_PREFIX = "agent-"
@@ -46,8 +54,6 @@ Progress = Callable[[str], None]
 
 def agent_lines(count: int | None = None) -> list[dict[str, Any]]:
     """The agent families' lines as check requests; ``count`` of them spread evenly over the families, if given."""
-    from tcphw.host.apps.gate.corpus import load
-
     out = []
     for line in load():
         if not line.family.startswith(AGENT_PREFIX):
@@ -65,14 +71,10 @@ def agent_lines(count: int | None = None) -> list[dict[str, Any]]:
 
 
 def _gate(db: Path, backend: str) -> Any:
-    from tcphw.host.gate.gate import open_gate
-
     return open_gate(db, backend)
 
 
 def _requests(lines: Sequence[dict[str, Any]]) -> list[Any]:
-    from tcphw.host.gate.gate import Request
-
     return [Request(x["command"], x["cwd"], x.get("workspace"), x.get("env")) for x in lines]
 
 
@@ -112,9 +114,6 @@ def _summary(samples: Sequence[float], scale: float = 1.0) -> dict[str, Any]:
 
 def in_process(db: Path, backend: str, lines: Sequence[dict[str, Any]], repeat: int = 5) -> dict[str, Any]:
     """The single check and the batch mode on one core, and each stage's time per line (see module doc)."""
-    from tcphw.host.gate import shell
-    from tcphw.host.gate.gate import _normal
-    from tcphw.host.gate.stages import StageClock, instrument, per_decision
 
     requests = _requests(lines)
     with one_core() as cpu:
@@ -151,7 +150,7 @@ def in_process(db: Path, backend: str, lines: Sequence[dict[str, Any]], repeat: 
                 home = (r.env or {}).get("HOME", gate.home)
                 start, cpu_start = time.perf_counter(), time.thread_time()
                 with suppress(shell.ShellSyntaxError, shell.Unreadable):
-                    shell.parse(r.command, env=r.env, cwd=_normal(r.cwd), home=home)
+                    shell.parse(r.command, env=r.env, cwd=normal_path(r.cwd), home=home)
                 parse += time.perf_counter() - start
                 parse_cpu += time.thread_time() - cpu_start
         n = len(requests) * repeat
@@ -197,8 +196,6 @@ class ServiceProcess:
 
     def wait_ready(self, timeout: float = 180.0) -> str:
         """The address, once the service has said where it listens and answers /health."""
-        from tcphw.host.gate import client
-
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -255,8 +252,6 @@ def _summed(rounds: Sequence[Round]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def summarise_level(rounds: Sequence[Round]) -> dict[str, Any]:
     """One client count's figures from its measured rounds."""
-    from tcphw.host.gate.stages import per_decision
-
     measured = [r for r in rounds if r.measured]
     rates = [r.answered / r.seconds for r in measured if r.seconds > 0]
     latencies = np.asarray([x for r in measured for x in r.latencies], dtype=float) * 1e3
@@ -317,8 +312,6 @@ def under_load(
     round visits every backend and every client count in turn, the backends' order rotating from round to
     round: on a machine shared with other work, load that comes and goes falls on them all alike instead of
     on whichever ran last."""
-    from tcphw.host.gate import audit, client
-
     requests = encode_requests(lines)
     with tempfile.TemporaryDirectory(prefix="tcphw-gate-bench-") as tmp:
         services: dict[str, ServiceProcess] = {}
@@ -374,16 +367,11 @@ def under_load(
 
 def probe(spec: str) -> tuple[str | None, dict[str, Any]]:
     """Why a backend cannot be measured here (None if it can), and what it says of itself."""
-    name = spec.partition(":")[0]
-    if name == "gpu":
-        from tcphw.host.backends.gpu import gpu_available
-
-        if not gpu_available():
-            return "no CUDA GPU on this machine", {}
+    name = split_backend_spec(spec)[0]
+    if name == "gpu" and not gpu_available():
+        return "no CUDA GPU on this machine", {}
     if name in ("reference", "software"):
         return None, {}
-    from tcphw.host.backends import BackendError, open_backend
-
     try:
         backend = open_backend(spec)
     except BackendError as e:
@@ -410,8 +398,6 @@ def run(
     interval_s: float = 10.0,
     hook_runs: int = 0,
 ) -> dict[str, Any]:
-    from tcphw.host.apps.environment import environment
-    from tcphw.host.apps.gate import snapshot
 
     lines = agent_lines(line_count)
     doc: dict[str, Any] = {
@@ -442,8 +428,6 @@ def run(
                 progress(f"in process: {spec}")
             doc["in_process"].append(in_process(registry, spec, lines, repeat))
         if hook_runs:
-            from tcphw.host.apps.gate import hook_bench
-
             if progress:
                 progress(f"the Claude Code hook: {hook_runs} fresh processes, start to answer")
             doc["hook"] = hook_bench.measure(registry, runs=hook_runs)
@@ -464,13 +448,11 @@ def run(
             doc["load"] = under_load(measured, registry, lines, expected, clients, rounds, per_round, seconds, tcp,
                                      progress)  # fmt: skip
     doc["verdict"] = verdict(doc)
-    software = next((r for r in doc["load"] if r["backend"].partition(":")[0] == "software"), None)
+    software = next((r for r in doc["load"] if split_backend_spec(r["backend"])[0] == "software"), None)
     if software is not None and software["levels"]:
-        from tcphw.host.apps.gate.codesign import codesign, software_rate
-
         at = next((lv for lv in software["levels"] if lv["clients"] == GOAL_CLIENTS), None)
         at = at or max(software["levels"], key=lambda lv: lv["throughput_dps"])
-        board = next((infos[s] for s in infos if s.partition(":")[0] == "board" and infos[s]), None)
+        board = next((infos[s] for s in infos if split_backend_spec(s)[0] == "board" and infos[s]), None)
         if progress:
             progress("co-design: the software kernel on one core")
         doc["codesign"] = codesign(software, at, software_rate(), interval_s, project, board)
@@ -563,8 +545,6 @@ def format_report(doc: dict[str, Any]) -> str:
     for spec, reason in doc["not_measured"].items():
         out.append(f"{spec}: not measured: {reason}")
     if doc.get("codesign"):
-        from tcphw.host.apps.gate.codesign import format_codesign
-
         out.append("")
         out.extend(format_codesign(doc["codesign"]))
     v = doc.get("verdict", {})
@@ -586,16 +566,3 @@ def format_report(doc: dict[str, Any]) -> str:
                        f"({r['cpu_share'].get(r['limiting_stage'], 0):.0%} of the service's CPU); backend validation "
                        f"{r['validate_share']:.2%}")  # fmt: skip
     return "\n".join(out)
-
-
-def write(doc: dict[str, Any], out: Path) -> list[Path]:
-    """bench.json and the plot (gate-bench.png) in ``out``."""
-    from tcphw.atomic import write_text_atomic
-    from tcphw.host.apps.gate.service_plot import plot
-
-    out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / "gate-bench.json", json.dumps(doc, indent=1) + "\n")
-    written = [out / "gate-bench.json"]
-    if doc["load"]:
-        written += plot(doc, out / "gate-bench.png")
-    return written

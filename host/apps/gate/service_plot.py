@@ -1,12 +1,15 @@
-"""The gate bench's plot: latency against decisions per second, one line per backend through its client counts,
-and beside it decisions per second against the client count."""
+"""The gate bench's files: its JSON and its plot (latency against decisions per second, one line per backend
+through its client counts, and beside it decisions per second against the client count)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from tcphw.atomic import save_figure
+from tcphw.atomic import save_figure, write_text_atomic
+from tcphw.extras import require
+from tcphw.host.apps.gate.service_bench import GOAL_CLIENTS, GOAL_DPS, GOAL_P99_MS
 
 COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b2")
 
@@ -15,13 +18,9 @@ def plot(doc: dict[str, Any], png: Path) -> list[Path]:
     """Writes ``png`` and returns its path. Left: p99 (solid) and p50 (dotted) latency against throughput, each
     p99 point labelled with its client count, the goal's corner shaded. Right: throughput (median of rounds,
     95% CI) against the client count, the goal's rate dashed."""
-    from tcphw.extras import require
-
     matplotlib = require("analysis", "matplotlib", "plotting")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from tcphw.host.apps.gate.service_bench import GOAL_CLIENTS, GOAL_DPS, GOAL_P99_MS
 
     fig, (ax, rate) = plt.subplots(1, 2, figsize=(12, 5.6), gridspec_kw={"width_ratios": [3, 2]})
     top = GOAL_DPS
@@ -69,3 +68,13 @@ def plot(doc: dict[str, Any], png: Path) -> list[Path]:
     save_figure(fig, png)  # whole or not at all (tcphw.atomic)
     plt.close(fig)
     return [png]
+
+
+def write(doc: dict[str, Any], out: Path) -> list[Path]:
+    """bench.json and the plot (gate-bench.png) in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / "gate-bench.json", json.dumps(doc, indent=1) + "\n")
+    written = [out / "gate-bench.json"]
+    if doc["load"]:
+        written += plot(doc, out / "gate-bench.png")
+    return written

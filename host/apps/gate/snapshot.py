@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor
+from tcphw.host.apps.tools.registry import Registry, ToolRow
 
 FORMAT = "tcphw-gate-corpus-registry/1"
 
@@ -134,8 +135,6 @@ def write_registry(path: Path, snapshot: Path | None = None) -> Path:
     """The stored snapshot (or one at ``snapshot``) written into a registry file at ``path``, for what opens
     registries by path (``gate serve``, and so ``gate bench``): the same rows, each as a scanned tool, as the
     snapshot registry answers them."""
-    from tcphw.host.apps.tools.registry import Registry, ToolRow
-
     snap = load(snapshot)
     stamp = "2026-01-01T00:00:00+00:00"
     with Registry(path, create=True) as registry, registry.transaction():

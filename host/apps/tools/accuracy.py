@@ -21,51 +21,33 @@ needs no person (APPROVE or CAUTION) sent to one.
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from tcphw.contract import RISK_DECISION, Decision, Risk
+from tcphw.contract import Risk
+from tcphw.host.apps.tools import combiner
 from tcphw.host.apps.tools.analyze import UNDOCUMENTED, analyse, rules, undocumented_level
 from tcphw.host.apps.tools.discover import Candidate
-from tcphw.host.apps.tools.evidence import Evidence, gather
+from tcphw.host.apps.tools.evidence import gather
 from tcphw.host.apps.tools.known import lookup
+from tcphw.host.apps.tools.learned import cross_validated, source_auc
+from tcphw.host.apps.tools.policy import EVIDENCE_PARTS, decide
+from tcphw.host.apps.tools.reliability import check_retest, label_reliability, load_retest, reliability_markdown
 from tcphw.host.apps.tools.sandbox import man_page
 from tcphw.host.apps.tools.scan import read_documentation
-from tcphw.stats import bootstrap_ci
+from tcphw.host.apps.tools.scoring import Doc, Judged, Label, Metrics, parse_labels
+from tcphw.host.apps.tools.scoring import agreement as _agreement
+from tcphw.host.apps.tools.scoring import confusion as _confusion
+from tcphw.host.apps.tools.scoring import pct as _pct
+from tcphw.host.apps.tools.upstream import import_file
 
 _DATA = files("tcphw.host.apps.tools") / "data"
-APPROVE = Decision.APPROVE
-STRICT = (Decision.REQUIRE_APPROVAL, Decision.REJECT)  # the decisions that ask a person
-
-
-def needs_person(risk: Risk) -> bool:
-    return RISK_DECISION[risk] in STRICT
-
-
-@dataclass(frozen=True)
-class Label:
-    name: str
-    package: str
-    risk: Risk
-    why: str
-
-
-def _rows(text: str) -> Iterable[dict[str, str]]:
-    return csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
-
-
-def parse_labels(text: str) -> list[Label]:
-    return [Label(r["name"], r["package"], Risk[r["risk"]], r["why"]) for r in _rows(text)]
 
 
 def load_labels(path: Path | None = None) -> list[Label]:
@@ -93,13 +75,6 @@ def heldout_packages() -> dict[str, list[str]]:
     return out
 
 
-@dataclass(frozen=True)
-class Doc:
-    source: str  # "man", "--help", "-h" or "none"
-    text: str | None
-    evidence: Evidence | None = None  # the file and its package (None: the tool is not on PATH here)
-
-
 def read_doc(name: str) -> Doc:
     """The scanner's reader where the tool is on PATH, with the evidence of its file and package; else its man
     page, if this machine has one (and no evidence)."""
@@ -124,23 +99,8 @@ def read_docs(labels: list[Label], progress: Callable[[int], None] | None = None
         return dict(pool.map(one, labels))
 
 
-@dataclass(frozen=True)
-class Judged:
-    label: Label
-    doc: Doc
-    classifier: Risk  # what tcphw tools scan decides: the table, else the policy and evidence, then the combiner
-    source: str  # "table", "table+rules", "rules" or "default"
-    policy: Risk  # the documentation policy alone (analyze.UNDOCUMENTED when there is no documentation)
-    rules: Risk | None = None  # the policy with the evidence signals (no table, no combiner)
-    features: dict[str, float] = field(default_factory=dict)  # the combiner's inputs
-    may_lower: bool = False  # documentation and evidence were read: the combiner may lower its level
-    shipped: Risk | None = None  # the rules, then the shipped combiner (kept or not): a training-set figure here
-
-
 def judge(labels: list[Label], docs: dict[str, Doc], *, evidence: bool = True) -> list[Judged]:
     """Each labelled tool judged as a scan judges it. ``evidence=False``: as before issue 32 (documentation only)."""
-    from tcphw.host.apps.tools import combiner
-    from tcphw.host.apps.tools.policy import decide
 
     shipped = combiner.load()
     out = []
@@ -159,97 +119,6 @@ def judge(labels: list[Label], docs: dict[str, Doc], *, evidence: bool = True) -
             on_shipped = combiner.adjust(shipped, ruled, f, may_lower=may_lower).risk
         out.append(Judged(label, doc, result.risk, result.source, policy, ruled, f, may_lower, on_shipped))
     return out
-
-
-@dataclass
-class Metrics:
-    """Agreement of one method's decisions with the labels' decisions, over one set of tools."""
-
-    pairs: list[tuple[Label, Risk]]
-    table_decided: int = 0
-    undocumented: list[str] = field(default_factory=list)
-
-    @property
-    def n(self) -> int:
-        return len(self.pairs)
-
-    def _agree(self) -> np.ndarray:
-        return np.array([RISK_DECISION[t.risk] == RISK_DECISION[p] for t, p in self.pairs], dtype=float)
-
-    @property
-    def agreement(self) -> float:
-        return float(self._agree().mean()) if self.pairs else 0.0
-
-    def agreement_ci(self) -> tuple[float, float]:
-        if not self.pairs:
-            return 0.0, 0.0
-        return bootstrap_ci(self._agree(), stat="mean", n_boot=4000, seed=1)
-
-    @property
-    def human_or_not(self) -> float:
-        """The share of tools where the label and the decision agree on whether a person is asked."""
-        return sum(needs_person(t.risk) == needs_person(p) for t, p in self.pairs) / self.n if self.pairs else 0.0
-
-    @property
-    def exact_level(self) -> float:
-        return sum(t.risk == p for t, p in self.pairs) / self.n if self.pairs else 0.0
-
-    def dangerous(self) -> list[tuple[Label, Risk]]:
-        """Needs a person (REQUIRE_APPROVAL or REJECT) and was given APPROVE or CAUTION."""
-        return [(t, p) for t, p in self.pairs if needs_person(t.risk) and not needs_person(p)]
-
-    def approved_misses(self) -> list[tuple[Label, Risk]]:
-        """The older definition of a dangerous miss: needs a person and was approved."""
-        return [(t, p) for t, p in self.pairs if needs_person(t.risk) and RISK_DECISION[p] == APPROVE]
-
-    def wrong_approvals(self) -> list[tuple[Label, Risk]]:
-        """Approved, but labelled CAUTION or stricter: the approvals an agent should not have had."""
-        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] != APPROVE and RISK_DECISION[p] == APPROVE]
-
-    def over_asking(self) -> list[tuple[Label, Risk]]:
-        """Read-only (labelled APPROVE) and sent to a person."""
-        return [(t, p) for t, p in self.pairs if RISK_DECISION[t.risk] == APPROVE and needs_person(p)]
-
-    def no_person_asked(self) -> list[tuple[Label, Risk]]:
-        """Needs no person (labelled APPROVE or CAUTION) and sent to one."""
-        return [(t, p) for t, p in self.pairs if not needs_person(t.risk) and needs_person(p)]
-
-    def confusion(self) -> list[list[int]]:
-        m = [[0] * len(Decision) for _ in Decision]
-        for t, p in self.pairs:
-            m[RISK_DECISION[t.risk]][RISK_DECISION[p]] += 1
-        return m
-
-    def as_dict(self) -> dict[str, Any]:
-        lo, hi = self.agreement_ci()
-        read_only = sum(RISK_DECISION[t.risk] == APPROVE for t, _ in self.pairs)
-        no_person = sum(not needs_person(t.risk) for t, _ in self.pairs)
-
-        def named(items: list[tuple[Label, Risk]]) -> list[dict[str, str]]:
-            return [{"name": t.name, "label": t.risk.name, "got": p.name} for t, p in items]
-
-        return {
-            "tools": self.n,
-            "dangerous_misses": named(self.dangerous()),
-            "human_or_not_agreement": self.human_or_not,
-            "decision_agreement": self.agreement,
-            "decision_agreement_ci95": [lo, hi],
-            "exact_level": self.exact_level,
-            "over_asking": named(self.over_asking()),
-            "read_only_tools": read_only,
-            "over_asking_share": len(self.over_asking()) / read_only if read_only else 0.0,
-            "no_person_asked": len(self.no_person_asked()),
-            "no_person_tools": no_person,
-            "approved_misses": named(self.approved_misses()),
-            "approvals": sum(RISK_DECISION[p] == APPROVE for _, p in self.pairs),
-            "wrong_approvals": named(self.wrong_approvals()),
-            "confusion_by_decision": {
-                "order": [d.name for d in Decision],
-                "rows_truth_cols_predicted": self.confusion(),
-            },
-            "table_decided": self.table_decided,
-            "undocumented": self.undocumented,
-        }
 
 
 METHODS = ("classifier", "base", "rules", "policy", "shipped")
@@ -318,8 +187,6 @@ SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 def evidence_sources(judged: list[Judged], parts: dict[str, list[Judged]]) -> dict[str, Any]:
     """Each source of evidence on its own: as rules added to the documentation's (the policy's level with only that
     source's signals), and as the combiner's only input beside the documentation's (out-of-fold AUC)."""
-    from tcphw.host.apps.tools.learned import source_auc
-    from tcphw.host.apps.tools.policy import EVIDENCE_PARTS, decide
 
     every = frozenset(("option entries", *EVIDENCE_PARTS))
     out: dict[str, Any] = {}
@@ -360,8 +227,6 @@ def evaluate(
     """Every figure of the report, as plain data (the JSON of ``tcphw tools accuracy --json``).
 
     ``learned``: also measure each source of evidence on its own and the combiner cross-validated (scikit-learn)."""
-    from tcphw.host.apps.tools.reliability import check_retest, label_reliability, load_retest
-
     labels = labels if labels is not None else load_labels()
     retest = load_retest()
     check_retest(retest, {label.name for label in labels})  # before minutes of reading documentation
@@ -382,8 +247,6 @@ def evaluate(
     }
     combined: dict[str, Risk] = {}
     if learned:
-        from tcphw.host.apps.tools.learned import cross_validated
-
         report["learned"] = cross_validated(judged)
         combined = {name: Risk[r] for name, r in report["learned"]["levels"].items()}
     for set_name, part in parts.items():
@@ -417,8 +280,6 @@ def documentation_note(report: dict[str, Any]) -> str | None:
 def upstream_comparison(labels: list[Label], parts: dict[str, list[Judged]], path: Path) -> dict[str, Any]:
     """The upstream knowledge base's labels (as imported: UNKNOWN needs approval) against ours, per set,
     on the labelled tools it has."""
-    from tcphw.host.apps.tools.upstream import import_file
-
     imported = {c.name: c for c in import_file(path).converted}
     out: dict[str, Any] = {"file": str(path), "commands": len(imported), "sets": {}}
     for key, part in parts.items():
@@ -445,23 +306,6 @@ def upstream_markdown(up: dict[str, Any]) -> list[str]:
     lines.append("| dangerous misses | " + " | ".join(str(len(m["dangerous_misses"])) for m in per) + " |")
     lines.append("| over-asking | " + " | ".join(str(len(m["over_asking"])) for m in per) + " |")
     lines += ["", f"Dangerous misses (whole set): {_names(up['sets']['all']['dangerous_misses'])}."]
-    return lines
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-def _agreement(m: dict[str, Any]) -> str:
-    lo, hi = m["decision_agreement_ci95"]
-    return f"{_pct(m['decision_agreement'])} ({_pct(lo)} .. {_pct(hi)})"
-
-
-def _confusion(m: dict[str, Any]) -> list[str]:
-    order = [d.replace("REQUIRE_APPROVAL", "REQ_APPROVAL") for d in m["confusion_by_decision"]["order"]]
-    lines = ["| label \\ decided | " + " | ".join(order) + " |", "|---" * (len(order) + 1) + "|"]
-    for name, row in zip(order, m["confusion_by_decision"]["rows_truth_cols_predicted"], strict=True):
-        lines.append(f"| **{name}** | " + " | ".join(str(v) for v in row) + " |")
     return lines
 
 
@@ -610,8 +454,6 @@ def markdown(report: dict[str, Any]) -> str:
     m = sets["all"]["policy"]
     out += ["", "## whole set: documentation policy, decisions", "", *_confusion(m)]
     if "label_reliability" in report:
-        from tcphw.host.apps.tools.reliability import reliability_markdown
-
         out += ["", *reliability_markdown(report["label_reliability"])]
     undocumented = sets["all"]["classifier"]["undocumented"]
     docs = report["documentation"]
@@ -714,8 +556,6 @@ def _lowering(model: dict[str, Any]) -> str:
 def learned_markdown(learned: dict[str, Any], sets: dict[str, Any]) -> list[str]:
     if "unavailable" in learned:
         return ["## The learned combiner", "", f"Not measured: {learned['unavailable']}."]
-    from tcphw.host.apps.tools import combiner
-
     model = learned["model"]
     shipped = combiner.load()
     lines = [

@@ -26,6 +26,8 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from tcphw.contract import RISK_DECISION, Decision, Risk
+from tcphw.host.apps.tools.manpage import entries
+from tcphw.host.apps.tools.policy import summary_line
 
 if TYPE_CHECKING:
     from tcphw.host.apps.tools.evidence import Evidence
@@ -52,8 +54,6 @@ _ENTRY_KINDS = {
 def features(decision: PolicyDecision | None, evidence: Evidence | None, doc: str | None) -> dict[str, float]:
     """The combiner's inputs for one tool: the policy's level and signals, the evidence, and the words of the tool's
     summary and of its package's (tools of one package share its risks)."""
-    from tcphw.host.apps.tools.manpage import entries
-    from tcphw.host.apps.tools.policy import summary_line
 
     f: dict[str, float] = {}
     if decision is None or not doc:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tcphw.host.apps.tools.binary import BinaryEvidence, read_binary
-from tcphw.host.apps.tools.package import InstallEvidence, install_evidence
+from tcphw.host.apps.tools.package import InstallEvidence, PackageInfo, install_evidence, metadata_readable
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,6 @@ class Evidence:
     @property
     def complete(self) -> bool:
         """Every source was read: the file (with pyelftools where it is an ELF) and the package database."""
-        from tcphw.host.apps.tools.package import metadata_readable
-
         b = self.binary
         return (
             b is not None
@@ -89,8 +87,6 @@ class Evidence:
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Evidence:
         """The inverse of ``as_dict`` (what the registry stores)."""
-        from tcphw.host.apps.tools.package import PackageInfo
-
         b, i = data.get("binary"), data.get("install")
         binary = None
         if b:

@@ -24,7 +24,7 @@ from tcphw.contract import RISK_DECISION, Decision, Risk
 from tcphw.host.apps.tools.combiner import step
 
 if TYPE_CHECKING:
-    from tcphw.host.apps.tools.accuracy import Judged
+    from tcphw.host.apps.tools.scoring import Judged
 
 MODEL = (
     "two logistic regressions (L2, C=0.3, class-balanced) over the policy's level and signals, the evidence "

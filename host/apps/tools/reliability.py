@@ -9,19 +9,16 @@ written); this module measures the two against each other, and the classifier on
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tcphw.contract import RISK_DECISION, Decision
-
-if TYPE_CHECKING:
-    from tcphw.host.apps.tools.accuracy import Judged, Label
+from tcphw.host.apps.tools.scoring import Judged, Label, Metrics, agreement, confusion, parse_labels, pct
 
 _RETEST = files("tcphw.host.apps.tools") / "data" / "tool_labels_retest.csv"
 
 
 def load_retest() -> list[Label]:
-    from tcphw.host.apps.tools.accuracy import parse_labels  # one reader for both label files
-
+    """The second labelling, read by the same reader as the stored labels."""
     return parse_labels(_RETEST.read_text())
 
 
@@ -34,8 +31,6 @@ def check_retest(retest: list[Label], labelled: set[str]) -> None:
 
 def label_reliability(judged: list[Judged], retest: list[Label]) -> dict[str, Any]:
     """The stored labels against the retest labels on the tools both have, and the classifier against each."""
-    from tcphw.host.apps.tools.accuracy import Metrics
-
     by_name = {j.label.name: j for j in judged}
     check_retest(retest, set(by_name))
     both = [(by_name[r.name], r) for r in retest]
@@ -60,8 +55,6 @@ def label_reliability(judged: list[Judged], retest: list[Label]) -> dict[str, An
 
 
 def reliability_markdown(rel: dict[str, Any]) -> list[str]:
-    from tcphw.host.apps.tools.accuracy import _agreement, _confusion, _pct
-
     m = rel["labels"]
     lines = [
         "## How reproducible the labels are",
@@ -75,16 +68,16 @@ def reliability_markdown(rel: dict[str, Any]) -> list[str]:
         "",
         "| | decision agreement | exact level | approve or not |",
         "|---|---:|---:|---:|",
-        f"| stored labels vs second labelling | {_agreement(m)} | {_pct(m['exact_level'])} | "
-        f"{_pct(rel['approve_or_not_agreement'])} |",
-        f"| classifier vs stored labels, same tools | {_agreement(rel['classifier_vs_stored'])} | "
-        f"{_pct(rel['classifier_vs_stored']['exact_level'])} | - |",
-        f"| classifier vs second labelling, same tools | {_agreement(rel['classifier_vs_retest'])} | "
-        f"{_pct(rel['classifier_vs_retest']['exact_level'])} | - |",
+        f"| stored labels vs second labelling | {agreement(m)} | {pct(m['exact_level'])} | "
+        f"{pct(rel['approve_or_not_agreement'])} |",
+        f"| classifier vs stored labels, same tools | {agreement(rel['classifier_vs_stored'])} | "
+        f"{pct(rel['classifier_vs_stored']['exact_level'])} | - |",
+        f"| classifier vs second labelling, same tools | {agreement(rel['classifier_vs_retest'])} | "
+        f"{pct(rel['classifier_vs_retest']['exact_level'])} | - |",
         "",
         "Stored (rows) against second labelling (columns), by decision:",
         "",
-        *_confusion(m),
+        *confusion(m),
         "",
         "Where the two labellings disagree on the decision:",
         "",

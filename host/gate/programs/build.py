@@ -9,6 +9,7 @@ import re
 from tcphw.host.gate.analyse import Invocation, program
 from tcphw.host.gate.model import A, C, R
 from tcphw.host.gate.paths import Zone
+from tcphw.host.gate.programs.code import run_file
 from tcphw.host.gate.shell import Word
 
 _PUBLISH = re.compile(r"^(install|uninstall|deploy|publish|release|upload|push|dist-upload|docker-push|prod.*)$", re.I)
@@ -216,8 +217,6 @@ def _builders(inv: Invocation) -> None:
         inv.find(C, "pre-commit.install", "installs git hooks or updates hook versions in the project", inv.argv)
         return
     if name == "cmake":
-        from tcphw.host.gate.programs.code import run_file
-
         for k, v in enumerate(values[:-1]):
             where = inv.target(inv.args[k + 1])
             if v in ("-P", "--script"):
@@ -267,8 +266,6 @@ def _compilers(inv: Invocation) -> None:
     if inv.name == "java":
         jar = next((args[k + 1] for k, v in enumerate(values[:-1]) if v == "-jar"), None)
         if jar is not None:
-            from tcphw.host.gate.programs.code import run_file
-
             built = re.search(r"(^|/)(build|target|dist|out|libs?|\.gradle|gradle/wrapper)/", jar.value)
             if inv.target(jar).zone == Zone.WORKSPACE and not built:
                 # a prebuilt jar lying in the project is no build output of it: code nobody here compiled

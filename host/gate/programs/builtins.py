@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 from tcphw.contract import Risk
-from tcphw.host.gate.analyse import COMMAND_VARIABLES, Invocation, Output, program
+from tcphw.host.gate.analyse import COMMAND_VARIABLES, Invocation, Output, judge_assignments, program
 from tcphw.host.gate.model import A, C, R
 from tcphw.host.gate.paths import Zone
 from tcphw.host.gate.programs.code import run_file
-from tcphw.host.gate.programs.text import _SECRET_NAME
+from tcphw.host.gate.programs.text import SECRET_NAME
 from tcphw.host.gate.shell import Word
 
 S, L, M, H = Risk.SAFE, Risk.LOW_RISK, Risk.MEDIUM_RISK, Risk.HIGH_RISK
@@ -152,12 +152,10 @@ def _type(inv: Invocation) -> None:
 @program("export", builtin=True)
 def _export(inv: Invocation) -> None:
     inv.narrow()
-    from tcphw.host.gate.analyse import _assignments
-
     pairs = list(inv.command.assignments) if inv.command.words and inv.command.words[0].value == "export" else []
     inv.find(A, "builtin.export", "exports variables to the programs the shell starts", inv.argv[:1])
     if pairs:
-        _assignments(inv.part, pairs, inv.ctx, inv.engine, inv.command, exported=True)
+        judge_assignments(inv.part, pairs, inv.ctx, inv.engine, inv.command, exported=True)
     if [w.value for w in inv.args] in (["-p"], []):
         inv.find(R, "env.print", "prints the whole exported environment, which holds tokens and keys", inv.argv)
 
@@ -282,7 +280,7 @@ def _coproc(inv: Invocation) -> None:
 
 
 def secret_variable_words(words: list[Word]) -> list[Word]:
-    return [w for w in words if re.search(r"\$\{?([A-Za-z_]\w*)", w.raw) and _SECRET_NAME.search(w.raw)]
+    return [w for w in words if re.search(r"\$\{?([A-Za-z_]\w*)", w.raw) and SECRET_NAME.search(w.raw)]
 
 
 __all__ = ["BUILTINS", "COMMAND_VARIABLES", "R", "secret_variable_words"]

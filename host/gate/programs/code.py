@@ -13,10 +13,12 @@ import ast
 import re
 from collections.abc import Iterable
 
-from tcphw.host.gate.analyse import Invocation, Output, program
+from tcphw.host.gate.analyse import Invocation, Output, judges_code, program, publishes
 from tcphw.host.gate.model import A, C, R, X
 from tcphw.host.gate.paths import Zone
+from tcphw.host.gate.programs import modules
 from tcphw.host.gate.programs.options import Spec, parse
+from tcphw.host.gate.programs.text import SECRET_NAME
 from tcphw.host.gate.shell import Word
 
 _SHELLS = ("sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh", "busybox-sh", "rbash", "yash")
@@ -86,8 +88,6 @@ def run_file(inv: Invocation, script: Word, what: str) -> None:
         return
     if t.zone == Zone.WORKSPACE:
         inv.find(C, "runs.project", f"runs {what} of the project: {t.shown}", [script])
-        from tcphw.host.gate.analyse import publishes
-
         publishes(inv, [script, *inv.args[inv.args.index(script) + 1 :]] if script in inv.args else [script])
     elif t.zone == Zone.SYSTEM and t.path is not None and t.path.startswith(("/usr/", "/bin/", "/sbin/")):
         inv.find(C, "runs.system-script", f"runs {what} installed on the system: {t.shown}", [script])
@@ -111,8 +111,6 @@ def _python(inv: Invocation) -> None:
         return
     module = p.value("-m")
     if module is not None:
-        from tcphw.host.gate.programs import modules
-
         modules.python_module(inv, module, p.rest)
         return
     if not p.rest or p.rest[0].value == "-":
@@ -373,6 +371,7 @@ def _path_of(node: ast.AST, paths: dict[str, str]) -> str | None:
     return value if value is not None and "\n" not in value and len(value) < 300 else None
 
 
+@judges_code
 def judge(inv: Invocation, text: str | None, lang: str, via: str, words: Iterable[Word] | None = None) -> None:
     """Judge code in a language: Python through its parser, the others by the calls they name."""
     if text is None:
@@ -422,9 +421,7 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript) and _dotted(node.value) in ("os.environ",):
             key = _literal(node.slice)
-            from tcphw.host.gate.programs.text import _SECRET_NAME
-
-            if key is None or _SECRET_NAME.search(key):
+            if key is None or SECRET_NAME.search(key):
                 inv.find(R, "python.secret-env", "reads a secret from the environment", words)
                 found = True
         if not isinstance(node, ast.Call):
@@ -512,9 +509,7 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
             else:
                 inv.read(Word.literal(target), "python.read")
         elif full in ("os.getenv", "os.environ.get", "getenv"):
-            from tcphw.host.gate.programs.text import _SECRET_NAME
-
-            if literal is None or _SECRET_NAME.search(literal):
+            if literal is None or SECRET_NAME.search(literal):
                 found = True
                 inv.find(R, "python.secret-env", "reads a secret from the environment", words)
         elif full in ("os.kill", "os.killpg", "signal.pthread_kill"):
@@ -629,12 +624,10 @@ def _judge_other(inv: Invocation, text: str, lang: str, via: str, words: Iterabl
         if re.search(r"(?i)method\s*[:=]\s*['\"]?(post|put|delete|patch)|\.post\(|\.put\(|request\(", text):
             inv.send(None, f"{lang}.send", f"the {lang} code sends data to the network")
     if hits["env"]:
-        from tcphw.host.gate.programs.text import _SECRET_NAME
-
         names = re.findall(r"(?:process\.env\.?\[?['\"]?|ENV\[['\"]|\$ENV\{['\"]?|getenv\(['\"])(\w+)", text)
         if (
             not names
-            or any(_SECRET_NAME.search(n) for n in names)
+            or any(SECRET_NAME.search(n) for n in names)
             or re.search(r"process\.env\s*\)|%ENV|JSON\.stringify\(process\.env", text)
         ):
             inv.find(R, f"{lang}.secret-env", f"the {lang} code reads the environment, where secrets are", words)

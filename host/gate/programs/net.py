@@ -8,7 +8,9 @@ import re
 from tcphw.host.gate.analyse import Invocation, Output, is_loopback, program
 from tcphw.host.gate.model import A, C, R
 from tcphw.host.gate.paths import Zone
+from tcphw.host.gate.programs.code import run_file
 from tcphw.host.gate.programs.options import Spec, parse
+from tcphw.host.gate.programs.text import SECRET_NAME
 from tcphw.host.gate.shell import UNKNOWN, Word
 
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/\s:@]+@)?([^/\s:]+|\[[0-9a-f:]+\])", re.I)
@@ -279,11 +281,9 @@ _TOKEN_HOSTS = {"GITHUB": ("github.com", "githubusercontent.com"), "GH": ("githu
 def _secret_headers(inv: Invocation, host: str | None, words: list[Word]) -> None:
     """A token sent to its own service is how APIs are used (CAUTION); a credential sent anywhere else, or to a
     host the check cannot tie to it, leaves with the request."""
-    from tcphw.host.gate.programs.text import _SECRET_NAME
-
     for w in words:
         for name in re.findall(r"\$\{?([A-Za-z_]\w*)", w.raw):
-            if not _SECRET_NAME.search(name):
+            if not SECRET_NAME.search(name):
                 continue
             if host is not None and is_loopback(host):
                 continue
@@ -831,8 +831,6 @@ def _aria2c(inv: Invocation) -> None:
         name, eq, value = w.value.partition("=")
         if name.startswith("--on-") and eq:
             # a hook aria2 runs with the downloaded file: a program, judged where it is
-            from tcphw.host.gate.programs.code import run_file
-
             run_file(inv, Word(w.raw, value), "a hook program")
         elif name in ("-d", "--dir") and eq:
             inv.write(Word(w.raw, value.rstrip("/") + "/x"), "aria2c.output")

@@ -9,6 +9,8 @@ from tcphw.contract import Risk
 from tcphw.host.gate.analyse import Invocation, Output, program
 from tcphw.host.gate.model import A, C, R, X
 from tcphw.host.gate.paths import Zone
+from tcphw.host.gate.programs.build import outputs
+from tcphw.host.gate.programs.code import run_file
 from tcphw.host.gate.shell import Word
 
 S, L, M, H, K = Risk.SAFE, Risk.LOW_RISK, Risk.MEDIUM_RISK, Risk.HIGH_RISK, Risk.CRITICAL
@@ -519,8 +521,6 @@ def _npm(inv: Invocation) -> None:
         if script is not None:
             _script_name(inv, script.value)
         if "--" in values:
-            from tcphw.host.gate.programs.build import outputs
-
             outputs(inv, rest[values.index("--") + 1 :], f"{name}.run.output")
     if sub in ("exec", "x"):
         cmd = [w for w in rest if not w.value.startswith("-") and w.value != "--"]
@@ -636,12 +636,8 @@ def _rust_go(inv: Invocation) -> None:
             inv.find(A, f"{name}.help", "prints the version or help", inv.argv)
         return
     if name == "go" and sub == "build":
-        from tcphw.host.gate.programs.build import outputs
-
         outputs(inv, rest, "go.build.output")
     if name == "go" and sub == "run":
-        from tcphw.host.gate.programs.code import run_file
-
         for w in rest:
             if w.value.endswith(".go") and inv.target(w).zone != Zone.WORKSPACE:
                 run_file(inv, w, "a Go program")

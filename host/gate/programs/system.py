@@ -9,6 +9,7 @@ from tcphw.contract import Risk
 from tcphw.host.gate.analyse import Invocation, Output, program
 from tcphw.host.gate.model import A, C, R, X
 from tcphw.host.gate.paths import Zone
+from tcphw.host.gate.programs.text import SECRET_NAME
 from tcphw.host.gate.shell import Word
 
 S, M, H = Risk.SAFE, Risk.MEDIUM_RISK, Risk.HIGH_RISK
@@ -874,8 +875,6 @@ def _date(inv: Invocation, args: list[Word], values: list[str]) -> None:
 
 
 def _printenv(inv: Invocation, args: list[Word], values: list[str]) -> None:
-    from tcphw.host.gate.programs.text import _SECRET_NAME
-
     names = [v for v in values if not v.startswith("-")]
     if not names and inv.ctx.empty_env:
         inv.find(A, "env.empty", "prints an environment that env -i emptied", inv.argv)
@@ -885,7 +884,7 @@ def _printenv(inv: Invocation, args: list[Word], values: list[str]) -> None:
         inv.part.secret_reads.append(len(inv.part.findings) - 1)
         inv.output = Output("secret")
         return
-    if any(_SECRET_NAME.search(n) for n in names):
+    if any(SECRET_NAME.search(n) for n in names):
         inv.find(R, "secret.variable", "prints a variable that by its name holds a secret", inv.argv)
         return
     inv.find(A, "printenv.read", "prints named variables", inv.argv)

@@ -15,8 +15,8 @@ import re
 from tcphw.host.gate.analyse import Invocation, Output, program
 from tcphw.host.gate.model import A, C, R
 from tcphw.host.gate.paths import Zone
-from tcphw.host.gate.programs.options import Spec, parse
-from tcphw.host.gate.shell import UNKNOWN, Word
+from tcphw.host.gate.programs.options import Parsed, Spec, parse
+from tcphw.host.gate.shell import UNKNOWN, Word, ansi_c
 
 _L = ("help", "version")
 
@@ -483,8 +483,6 @@ def _reader(inv: Invocation) -> None:
 
 
 def _names_only(p: object) -> bool:
-    from tcphw.host.gate.programs.options import Parsed
-
     assert isinstance(p, Parsed)
     delim = p.value("-d", "--delimiter")
     fields = p.value("-f", "--fields")
@@ -502,8 +500,6 @@ def _names_only(p: object) -> bool:
 def _transform(inv: Invocation, p: object) -> Output | None:
     """The text a decoder prints when what it reads is known text."""
     src = inv.ctx.stdin
-    from tcphw.host.gate.programs.options import Parsed
-
     assert isinstance(p, Parsed)
     if p.operands and inv.name not in ("tr",):
         return None
@@ -571,8 +567,6 @@ def _echo(inv: Invocation) -> None:
     if all(a.known for a in args):
         text = " ".join(a.value for a in args)
         if escapes:
-            from tcphw.host.gate.shell import ansi_c
-
             text = ansi_c(text)
         inv.output = Output("text", text + "\n")
     else:
@@ -589,8 +583,6 @@ def _printf(inv: Invocation) -> None:
         args = args[2:]
     inv.find(A, "printf.print", "prints text", inv.argv[:1])
     if args and all(a.known for a in args):
-        from tcphw.host.gate.shell import ansi_c
-
         fmt = args[0].value
         rest = [a.value for a in args[1:]]
         try:
@@ -607,7 +599,7 @@ def _printf(inv: Invocation) -> None:
 
 
 # Variables that hold credentials by name: printing them puts the secret into the agent's context.
-_SECRET_NAME = re.compile(
+SECRET_NAME = re.compile(
     r"(?i)(secret|token|passw|pwd\b|api_?key|private|credential|auth|session|cookie|_key\b|"
     r"access_key|bearer|signature|webhook|database_url|_dsn\b|connection_?string|mongo\w*_ur[il]|redis_url|"
     r"amqp_url|_uri\b|kubeconfig|\bpass\b)"
@@ -620,7 +612,7 @@ def _secret_variables(inv: Invocation, words: list[Word]) -> None:
         for n in names:
             if "${#" in w.raw:
                 continue
-            if _SECRET_NAME.search(n):
+            if SECRET_NAME.search(n):
                 inv.find(R, "secret.variable", f"prints ${n}, which by its name holds a secret", [w])
                 inv.part.secret_reads.append(len(inv.part.findings) - 1)
 
@@ -681,9 +673,7 @@ def _interactive(inv: Invocation) -> None:
             elif re.match(r"^(py3?|python3?|lua|perl|ruby)\s+\S", piece):
                 lang_word, _, code_text = piece.partition(" ")
                 lang = {"py": "python", "py3": "python", "python3": "python"}.get(lang_word, lang_word)
-                from tcphw.host.gate.programs import code as code_module
-
-                code_module.judge(inv, code_text, lang, f"{name} :{lang_word}", [c])
+                inv.run_script(code_text, f"{name} :{lang_word}", lang=lang, words=[c])
             elif re.match(r"^(py|python|py3|python3|lua|perl|ruby|call\s|exe|execute|so\b|source|let\s|normal)", piece):
                 inv.find(R, f"{name}.script", f"{name} runs script commands that can do anything", [c])
             else:
@@ -786,7 +776,7 @@ def _grep(inv: Invocation) -> None:
         operands = [Word.literal(".")]
     pattern = p.value("-e", "--regexp") or (p.operands[0] if p.operands and not p.has("-f", "--file") else None)
     if p.has("-o", "--only-matching") and pattern is not None and pattern.known and re.fullmatch(
-            r"\^?\[?[A-Za-z_\]\[]*[A-Z0-9_\]\[*+]*=?", pattern.value) and not _SECRET_NAME.search(
+            r"\^?\[?[A-Za-z_\]\[]*[A-Z0-9_\]\[*+]*=?", pattern.value) and not SECRET_NAME.search(
             pattern.value):  # fmt: skip
         # "grep -o '^[A-Z_]*=' .env": only the names before the = are printed
         for f in operands:
@@ -804,7 +794,7 @@ def _grep(inv: Invocation) -> None:
         inv.contain("a count or the names of the files")
     names = re.fullmatch(r"\^?\(?([A-Z_][A-Z0-9_]*(?:\|[A-Z_][A-Z0-9_]*)*)\)?=?", pattern.value) if (
         pattern is not None and pattern.known) else None  # fmt: skip
-    if names and not any(_SECRET_NAME.search(n) for n in names.group(1).split("|")):
+    if names and not any(SECRET_NAME.search(n) for n in names.group(1).split("|")):
         inv.contain(f"the {names.group(1).replace('|', ', ')} lines")
     if names_only and p.has("-l", "--files-with-matches", "-L", "--files-without-match") and operands:
         inv.output = Output("paths", target=inv.target(operands[0]))

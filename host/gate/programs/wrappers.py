@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-from tcphw.host.gate.analyse import Invocation, Output, program
+from tcphw.host.gate.analyse import Invocation, Output, judge_assignments, program
 from tcphw.host.gate.model import A, C, R, X
+from tcphw.host.gate.programs import containers
 from tcphw.host.gate.programs.options import Spec, parse
-from tcphw.host.gate.shell import Word
+from tcphw.host.gate.shell import UNKNOWN, Word
 
 
 def carry(
@@ -145,9 +146,7 @@ def _env(inv: Invocation) -> None:
     if p.unknown:
         inv.find(R, "env.option", "an option env's table does not know", p.unknown)
     if pairs:
-        from tcphw.host.gate.analyse import _assignments
-
-        _assignments(inv.part, pairs, inv.ctx, inv.engine, inv.command, exported=True)
+        judge_assignments(inv.part, pairs, inv.ctx, inv.engine, inv.command, exported=True)
     chdir = p.value("-C", "--chdir")
     inv.narrow()
     if not rest:
@@ -368,8 +367,6 @@ def _xargs(inv: Invocation) -> None:
 
 def _placeholder(source: Output | None) -> Word:
     """The word an ``xargs -I{}`` placeholder stands for: a file from what feeds it, when that is known."""
-    from tcphw.host.gate.shell import UNKNOWN
-
     if source is not None and source.kind == "paths" and source.target is not None and source.target.path:
         return Word(source.target.shown, source.target.path.rstrip("/") + "/" + "x", glob=False)
     return Word("{}", UNKNOWN)
@@ -737,15 +734,11 @@ def _ssh(inv: Invocation) -> None:
 
 @program("docker", "podman", "nerdctl")
 def _docker_dispatch(inv: Invocation) -> None:
-    from tcphw.host.gate.programs import containers
-
     containers.docker(inv)
 
 
 @program("kubectl", "oc", "k3s", "microk8s.kubectl")
 def _kubectl_dispatch(inv: Invocation) -> None:
-    from tcphw.host.gate.programs import containers
-
     containers.kubectl(inv)
 
 

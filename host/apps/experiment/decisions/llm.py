@@ -30,7 +30,7 @@ from tcphw.contract import RISK_DECISION, Decision, Risk
 LEVEL = re.compile(r"\b(SAFE|LOW_RISK|MEDIUM_RISK|HIGH_RISK|CRITICAL)\b")
 
 
-class ImportError_(ValueError):  # noqa: N801  (ImportError is Python's)
+class JudgmentFileError(ValueError):
     """A judgment file that cannot be read; the message names the file and the line."""
 
 
@@ -52,7 +52,7 @@ def _from_analysis(items: list[object], where: str) -> dict[str, Judgment]:
     out = {}
     for i, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("command"), str) or "analysis" not in item:
-            raise ImportError_(f"{where}: item {i} is not an object with 'command' and 'analysis'")
+            raise JudgmentFileError(f"{where}: item {i} is not an object with 'command' and 'analysis'")
         text = str(item["analysis"])
         risk = level_in(text)
         out[item["command"]] = Judgment(RISK_DECISION[risk] if risk is not None else None, risk, None, text)
@@ -63,7 +63,7 @@ def _from_csv(text: str, where: str) -> dict[str, Judgment]:
     reader = csv.DictReader(io.StringIO(text))
     fields = reader.fieldnames or []
     if "name" not in fields or "decision" not in fields:
-        raise ImportError_(f"{where}: a judgment CSV needs a header with name,decision[,seconds]; got {fields}")
+        raise JudgmentFileError(f"{where}: a judgment CSV needs a header with name,decision[,seconds]; got {fields}")
     out = {}
     for line, row in enumerate(reader, start=2):
         value = (row["decision"] or "").strip().upper()
@@ -73,17 +73,19 @@ def _from_csv(text: str, where: str) -> dict[str, Judgment]:
             risk = Risk[value]
             decision = RISK_DECISION[risk]
         else:
-            raise ImportError_(f"{where}:{line}: decision {row['decision']!r} is neither a TCP decision nor a level")
+            raise JudgmentFileError(
+                f"{where}:{line}: decision {row['decision']!r} is neither a TCP decision nor a level"
+            )
         seconds = None
         if row.get("seconds") not in (None, ""):
             try:
                 seconds = float(row["seconds"])
             except ValueError:
-                raise ImportError_(f"{where}:{line}: seconds={row['seconds']!r} is not a number") from None
+                raise JudgmentFileError(f"{where}:{line}: seconds={row['seconds']!r} is not a number") from None
             if not seconds > 0:
-                raise ImportError_(f"{where}:{line}: seconds={seconds} is not a positive time")
+                raise JudgmentFileError(f"{where}:{line}: seconds={seconds} is not a positive time")
         if row["name"] in out:
-            raise ImportError_(f"{where}:{line}: {row['name']!r} appears twice")
+            raise JudgmentFileError(f"{where}:{line}: {row['name']!r} appears twice")
         out[row["name"]] = Judgment(decision, risk, seconds)
     return out
 
@@ -93,25 +95,25 @@ def read_judgments(path: Path) -> dict[str, Judgment]:
     if path.is_dir():
         files = sorted(path.glob("*_analysis.json"))
         if not files:
-            raise ImportError_(f"{path}: a folder of judgments must hold *_analysis.json files; it has none")
+            raise JudgmentFileError(f"{path}: a folder of judgments must hold *_analysis.json files; it has none")
         items: list[object] = []
         for f in files:
             try:
                 items.append(json.loads(f.read_text()))
             except (OSError, ValueError) as e:
-                raise ImportError_(f"{f}: not readable JSON ({e})") from None
+                raise JudgmentFileError(f"{f}: not readable JSON ({e})") from None
         return _from_analysis(items, str(path))
     try:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as e:
-        raise ImportError_(f"{path}: cannot read ({e})") from None
+        raise JudgmentFileError(f"{path}: cannot read ({e})") from None
     if not text.strip():
-        raise ImportError_(f"{path}: file is empty")
+        raise JudgmentFileError(f"{path}: file is empty")
     if text.lstrip()[:1] in "[{":
         try:
             data = json.loads(text)
         except ValueError as e:
-            raise ImportError_(f"{path}: not valid JSON ({e})") from None
+            raise JudgmentFileError(f"{path}: not valid JSON ({e})") from None
         return _from_analysis(data if isinstance(data, list) else [data], str(path))
     return _from_csv(text, str(path))
 

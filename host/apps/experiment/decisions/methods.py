@@ -18,6 +18,10 @@ from typing import Any
 import numpy as np
 
 from tcphw.contract import RISK_DECISION, Decision, Descriptor, Risk, verdict_decision
+from tcphw.host.apps.experiment.decisions.llm import LiveClient, read_judgments
+from tcphw.host.apps.tools.analyze import analyse, rules
+from tcphw.host.apps.tools.registry import Registry, ToolRow
+from tcphw.host.apps.tools.upstream import import_file
 
 Progress = Callable[[int], None]
 
@@ -64,7 +68,6 @@ def rules_method(
     names: list[str], docs: dict[str, Doc], *, table: bool, reps: int, progress: Progress
 ) -> list[Outcome]:
     """The documentation policy (after the curated table when ``table``), run on the stored text."""
-    from tcphw.host.apps.tools.analyze import analyse, rules
 
     def decide(name: str, text: str | None) -> Risk:
         if table:
@@ -88,8 +91,6 @@ def rules_method(
 
 def build_registry(path: Path, names: list[str], docs: dict[str, Doc], opts: dict[str, Any]) -> dict[str, Any]:
     """The registry the descriptor method looks tools up in, created at ``path``; returns what it holds."""
-    from tcphw.host.apps.tools.registry import Registry, ToolRow
-
     if "registry" in opts:  # a copy, so the user's registry is never touched (or migrated)
         shutil.copyfile(opts["registry"], path)
         with Registry(path) as reg:
@@ -97,8 +98,6 @@ def build_registry(path: Path, names: list[str], docs: dict[str, Doc], opts: dic
         return {"source": f"registry {opts['registry']}", "labelled_tools_held": held}
     with Registry(path, create=True) as reg, reg.transaction():
         if "import" in opts:
-            from tcphw.host.apps.tools.upstream import import_file
-
             report = import_file(opts["import"])
             for c in report.converted:
                 row = ToolRow(c.name, "", "", 0, 0, None, "import", None, c.risk.name,
@@ -108,8 +107,6 @@ def build_registry(path: Path, names: list[str], docs: dict[str, Doc], opts: dic
             source = {"source": f"import {opts['import']}", "imported": len(report.converted),
                       "rejected": len(report.rejected)}  # fmt: skip
         else:  # what `tcphw tools scan` would store for each labelled tool, from the stored documentation
-            from tcphw.host.apps.tools.analyze import analyse
-
             for name in names:
                 doc = docs[name]
                 a = analyse(name, doc.text)
@@ -130,8 +127,6 @@ def descriptor_method(
     names: list[str], registry_path: Path, backend: Any, *, reps: int, progress: Progress
 ) -> tuple[list[Outcome], dict[str, list[float]]]:
     """Look each tool up in the registry and validate its descriptor on ``backend``: per decision, then as one batch."""
-    from tcphw.host.apps.tools.registry import Registry
-
     out = []
     batch: dict[str, list[float]] = {"lookup_all": [], "validate_all": []}
     with Registry(registry_path) as reg:
@@ -227,8 +222,6 @@ FAIL_SAFE = Decision.REQUIRE_APPROVAL  # an answer that names no level is not an
 
 
 def imported_method(names: list[str], path: Path, progress: Progress) -> list[Outcome]:
-    from tcphw.host.apps.experiment.decisions.llm import read_judgments
-
     judgments = read_judgments(path)
     out = []
     for name in names:
@@ -244,8 +237,6 @@ def imported_method(names: list[str], path: Path, progress: Progress) -> list[Ou
 
 
 def live_method(names: list[str], docs: dict[str, Doc], opts: dict[str, Any], progress: Progress) -> list[Outcome]:
-    from tcphw.host.apps.experiment.decisions.llm import LiveClient
-
     client = LiveClient(opts["url"], opts["model"], opts["api_key_env"], opts["timeout_s"], opts["max_chars"])
     limit = opts.get("limit", len(names))
     out = []

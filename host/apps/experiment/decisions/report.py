@@ -16,7 +16,9 @@ import numpy as np
 
 from tcphw.atomic import write_text_atomic
 from tcphw.contract import RISK_DECISION, Decision
-from tcphw.host.apps.experiment.report import ReportError, _save, read_json, read_json_lines, read_stored
+from tcphw.extras import require
+from tcphw.host.apps.experiment.report import ReportError, read_json, read_json_lines, read_stored, write_figure
+from tcphw.host.apps.tools.accuracy import load_labels
 from tcphw.stats import bootstrap_ci
 
 APPROVE = Decision.APPROVE.name
@@ -31,8 +33,6 @@ def _load(out: Path) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]], 
     files = [out / n for n in ("decisions.jsonl", "labels.csv", "meta.json")]
     if not all(f.is_file() for f in files):
         raise ReportError(f"{out} holds no finished decision-method run (decisions.jsonl, labels.csv, meta.json)")
-    from tcphw.host.apps.tools.accuracy import load_labels
-
     rows = read_json_lines(files[0])
     read_stored(files[1])  # UTF-8, or one line naming the file
     try:
@@ -182,8 +182,6 @@ def _time(x: float | None) -> str:
 
 
 def plot(doc: dict[str, Any], out: Path) -> list[str]:
-    from tcphw.extras import require
-
     matplotlib = require("analysis", "matplotlib", "plotting")
 
     matplotlib.use("Agg")
@@ -210,7 +208,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
     ax.set_xlabel("decisions equal to the label, % (95% bootstrap CI)")
     ax.set_title(f"{doc['name']}: accuracy ({doc['labels']} labelled tools)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8)
-    written += _save(fig, out, "accuracy")
+    written += write_figure(fig, out, "accuracy")
 
     rows = read_json_lines(out / "decisions.jsonl")
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -224,7 +222,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
     ax.set_title("latency per decision (methods with measured times)")
     ax.grid(True, which="both", lw=0.3)
     ax.legend(fontsize=8)
-    written += _save(fig, out, "latency")
+    written += write_figure(fig, out, "latency")
 
     matrix = np.array([[doc["agreement"][a][b]["agreement"] or np.nan for b in names] for a in names], dtype=float)
     fig, ax = plt.subplots(figsize=(1.1 * len(names) + 2.5, 0.9 * len(names) + 1.8))
@@ -238,7 +236,7 @@ def plot(doc: dict[str, Any], out: Path) -> list[str]:
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.set_title("same decision, % of the tools both decided")
     fig.colorbar(im, ax=ax, fraction=0.046)
-    written += _save(fig, out, "agreement")
+    written += write_figure(fig, out, "agreement")
     return written
 
 

@@ -24,7 +24,9 @@ import yaml
 
 from tcphw.atomic import write_text_atomic
 from tcphw.host.apps.environment import environment
+from tcphw.host.apps.experiment.decisions.llm import LiveClient, LiveError
 from tcphw.host.apps.experiment.decisions.methods import (
+    MODEL,
     Doc,
     Outcome,
     build_registry,
@@ -35,13 +37,14 @@ from tcphw.host.apps.experiment.decisions.methods import (
     rules_method,
 )
 from tcphw.host.apps.experiment.decisions.spec import DecisionSpec, Method
+from tcphw.host.apps.experiment.spec import SpecError
+from tcphw.host.apps.tools.accuracy import heldout_packages, load_labels, read_doc
+from tcphw.host.backends import open_backend
 
 Progress = Callable[[int, int, str], None]
 
 
 def labelled(spec: DecisionSpec) -> list[Any]:
-    from tcphw.host.apps.tools.accuracy import load_labels
-
     labels = load_labels(spec.labels)
     if spec.limit is not None and spec.limit < len(labels):
         labels = sorted(random.Random(spec.seed).sample(labels, spec.limit), key=lambda label: label.name)
@@ -50,8 +53,6 @@ def labelled(spec: DecisionSpec) -> list[Any]:
 
 def load_documentation(path: Path) -> dict[str, Doc]:
     """Documentation stored by an earlier run; a file that is not one is a one-line ``SpecError``."""
-    from tcphw.host.apps.experiment.spec import SpecError
-
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rt") as f:  # type: ignore[operator]
@@ -64,8 +65,6 @@ def load_documentation(path: Path) -> dict[str, Doc]:
 
 def read_documentation(names: list[str], step: Callable[[], None]) -> tuple[dict[str, Doc], dict[str, float]]:
     """Each tool's documentation, read as ``tcphw tools scan`` reads it, and the seconds each read took."""
-    from tcphw.host.apps.tools.accuracy import read_doc
-
     docs, seconds = {}, {}
     for name in names:
         t0 = time.perf_counter()
@@ -78,12 +77,8 @@ def read_documentation(names: list[str], step: Callable[[], None]) -> tuple[dict
 
 def _check_methods(spec: DecisionSpec) -> None:
     """Everything that can fail without running: a live endpoint is reached, scikit-learn is there."""
-    from tcphw.host.apps.experiment.spec import SpecError
-
     for m in spec.methods:
         if m.method == "llm-live":
-            from tcphw.host.apps.experiment.decisions.llm import LiveClient, LiveError
-
             o = m.options
             try:
                 LiveClient(o["url"], o["model"], o["api_key_env"], 10.0).check()
@@ -119,8 +114,6 @@ def run(spec: DecisionSpec, out: Path, *, progress: Progress | None = None) -> P
         docs, read_seconds = load_documentation(spec.documentation), dict[str, float]()
         missing = [n for n in names if n not in docs]
         if missing:
-            from tcphw.host.apps.experiment.spec import SpecError
-
             raise SpecError(
                 f"documentation: {spec.documentation} lacks {len(missing)} labelled tools ({missing[0]}, ...)"
             )
@@ -147,8 +140,6 @@ def run(spec: DecisionSpec, out: Path, *, progress: Progress | None = None) -> P
             (shutil.copytree if m.options["path"].is_dir() else shutil.copyfile)(m.options["path"], copied)
             raw["path"] = copied.name
     write_text_atomic(out / "spec.yaml", yaml.safe_dump(source, sort_keys=False))
-
-    from tcphw.host.apps.tools.accuracy import heldout_packages
 
     meta: dict[str, Any] = {
         "kind": "decision-methods",
@@ -195,8 +186,6 @@ def _run_method(
         what = "the curated table, then the documentation policy" if table else "the documentation policy alone"
         return rules_method(tools, docs, table=table, reps=reps, progress=advance), {"decides_by": what}, {}
     if m.method == "descriptor":
-        from tcphw.host.backends import open_backend
-
         path = out / f"registry-{m.name}.sqlite"
         info = build_registry(path, tools, docs, m.options)
         with open_backend(m.options["backend"]) as backend:
@@ -207,8 +196,6 @@ def _run_method(
             f.unlink()
         return outcomes, info, batch
     if m.method == "classifier":
-        from tcphw.host.apps.experiment.decisions.methods import MODEL
-
         outcomes, timings = classifier_method(tools, packages, risks, docs, folds=m.options["folds"], reps=reps,
                                               progress=advance)  # fmt: skip
         return outcomes, {"model": MODEL, "validation": "GroupKFold by Debian package"}, timings

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from tcphw.host.apps.experiment.spec import SpecError, _int, _keys, _name, read_yaml
+from tcphw.host.apps.experiment.spec import SpecError, check_int, check_keys, check_name, read_yaml
 
 KIND = "decision-methods"
 METHODS = ("descriptor", "rules", "classifier", "llm-imported", "llm-live")
@@ -78,16 +78,17 @@ def _method(i: int, raw: Any, base: Path) -> Method:
     kind = raw["method"]
     if kind not in METHODS:
         raise SpecError(f"{where}.method: unknown method {kind!r} (methods: {', '.join(METHODS)})")
-    _keys(where, raw, {"method", "name"} | _OPTIONS[kind])
-    name = _name(f"{where}.name", raw.get("name", kind))
+    check_keys(where, raw, {"method", "name"} | _OPTIONS[kind])
+    name = check_name(f"{where}.name", raw.get("name", kind))
     opts: dict[str, Any] = {}
     if "repetitions" in raw:
-        opts["repetitions"] = _int(f"{where}.repetitions", raw["repetitions"], 1, 1000)
+        opts["repetitions"] = check_int(f"{where}.repetitions", raw["repetitions"], 1, 1000)
     if kind == "descriptor":
-        from tcphw.host.backends import backend_names
+        # load-time: the backends, only for this method (tcphw experiment run imports this module for every file)
+        from tcphw.host.backends import backend_names, split_backend_spec
 
         backend = raw.get("backend", "software")
-        if not isinstance(backend, str) or backend.split(":", 1)[0] not in set(backend_names()):
+        if not isinstance(backend, str) or split_backend_spec(backend)[0] not in set(backend_names()):
             raise SpecError(f"{where}.backend: unknown backend {backend!r} (known: {', '.join(backend_names())})")
         opts["backend"] = backend
         if "import" in raw and "registry" in raw:
@@ -96,6 +97,7 @@ def _method(i: int, raw: Any, base: Path) -> Method:
             if key in raw:
                 opts[key] = _path(f"{where}.{key}", raw[key], base)
         if "import" in opts:
+            # load-time: the upstream reader, only for a decision-method file that names one
             from tcphw.host.apps.tools.upstream import UpstreamError, read
 
             try:
@@ -108,16 +110,17 @@ def _method(i: int, raw: Any, base: Path) -> Method:
             raise SpecError(f"{where}.table: must be true (the curated table, then the policy) or false")
         opts["table"] = table
     elif kind == "classifier":
-        opts["folds"] = _int(f"{where}.folds", raw.get("folds", 5), 2, 50)
+        opts["folds"] = check_int(f"{where}.folds", raw.get("folds", 5), 2, 50)
     elif kind == "llm-imported":
         if "path" not in raw:
             raise SpecError(f"{where}: missing key 'path' (a CSV name,decision[,seconds] or upstream *_analysis.json)")
         opts["path"] = _path(f"{where}.path", raw["path"], base, directory=True)
-        from tcphw.host.apps.experiment.decisions.llm import ImportError_, read_judgments
+        # load-time: the judgment readers, only for a decision-method file that names one
+        from tcphw.host.apps.experiment.decisions.llm import JudgmentFileError, read_judgments
 
         try:
             read_judgments(opts["path"])
-        except ImportError_ as e:
+        except JudgmentFileError as e:
             raise SpecError(f"{where}.path: {e}") from e
     elif kind == "llm-live":
         for key in ("url", "model"):
@@ -127,22 +130,23 @@ def _method(i: int, raw: Any, base: Path) -> Method:
         if not opts["url"].startswith(("http://", "https://")):
             raise SpecError(f"{where}.url: must start with http:// or https://, got {raw['url']!r}")
         opts["api_key_env"] = str(raw.get("api_key_env", ""))
-        opts["timeout_s"] = _int(f"{where}.timeout_s", raw.get("timeout_s", 120), 1, 3600)
-        opts["max_chars"] = _int(f"{where}.max_chars", raw.get("max_chars", 6000), 100, 1_000_000)
+        opts["timeout_s"] = check_int(f"{where}.timeout_s", raw.get("timeout_s", 120), 1, 3600)
+        opts["max_chars"] = check_int(f"{where}.max_chars", raw.get("max_chars", 6000), 100, 1_000_000)
         if "limit" in raw:
-            opts["limit"] = _int(f"{where}.limit", raw["limit"], 1)
+            opts["limit"] = check_int(f"{where}.limit", raw["limit"], 1)
     return Method(name, kind, opts)
 
 
 def parse(data: Any, base: Path = Path(".")) -> DecisionSpec:
     if not isinstance(data, dict):
         raise SpecError("the experiment file must be a mapping of keys (kind, name, methods, ...)")
-    _keys("experiment", data, _TOP, frozenset({"kind", "name", "methods"}))
+    check_keys("experiment", data, _TOP, frozenset({"kind", "name", "methods"}))
     if data["kind"] != KIND:
         raise SpecError(f"kind: must be {KIND!r}, got {data['kind']!r}")
     labels = data.get("labels", "default")
     label_path = None if labels == "default" else _path("labels", labels, base)
     if label_path is not None:
+        # load-time: the tool layer, only for a decision-method file
         from tcphw.host.apps.tools.accuracy import load_labels
 
         try:
@@ -160,12 +164,12 @@ def parse(data: Any, base: Path = Path(".")) -> DecisionSpec:
     if not isinstance(watch, list) or not all(isinstance(w, str) and w for w in watch):
         raise SpecError("watch: must be a list of tool names")
     return DecisionSpec(
-        name=_name("name", data["name"]),
-        seed=_int("seed", data.get("seed", 0), 0),
+        name=check_name("name", data["name"]),
+        seed=check_int("seed", data.get("seed", 0), 0),
         labels=label_path,
-        limit=_int("limit", data["limit"], 2) if "limit" in data else None,
+        limit=check_int("limit", data["limit"], 2) if "limit" in data else None,
         documentation=_path("documentation", data["documentation"], base) if "documentation" in data else None,
-        repetitions=_int("repetitions", data.get("repetitions", 5), 1, 1000),
+        repetitions=check_int("repetitions", data.get("repetitions", 5), 1, 1000),
         methods=methods,
         watch=tuple(watch),
         source=data,
