@@ -106,7 +106,7 @@ gate-accuracy: $(STAMP)
 # retake it after a scan (make tools-scan) when the tool layer's levels change.
 DB ?=
 gate-snapshot: $(STAMP)
-	$(BIN)/tcphw gate snapshot $(if $(DB),--db $(DB),--db $$($(BIN)/python -c 'from tcphw.host.apps.tools.registry import default_db; print(default_db())')) --out host/apps/gate/data/corpus-registry.json
+	$(BIN)/tcphw gate snapshot $(if $(DB),--db $(DB),--db $$($(BIN)/python -c 'from tcphw.host.registry import default_db; print(default_db())')) --out host/apps/gate/data/corpus-registry.json
 
 SIM    ?= verilator
 LANES  ?= 1 2 4 8

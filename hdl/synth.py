@@ -36,6 +36,7 @@ from .export import DEFAULT_TOP, export_verilog
 from .families import Device, Family, all_families, get_device
 from .families import devices as registered_devices
 from .layouts import DESCRIPTOR_BITS
+from .yowasp import announce_first_use
 
 SCRIPTS = Path(sysconfig.get_paths()["scripts"])
 
@@ -269,7 +270,6 @@ def run_synth(
     builds (``NO_COMPARISON`` says where not, and the progress says so). A build that fails is recorded in
     ``failures`` with ``no_fit`` telling a design too large for the device from a tool that failed."""
     out.mkdir(parents=True, exist_ok=True)  # fail on an unusable folder before minutes of tool runs
-    from .yowasp import announce_first_use
 
     chosen = {key: get_device(key) for key in devices}  # an unknown device fails before any tool runs
     used = [f for f in all_families() if any(f is family for family, _ in chosen.values())]

@@ -34,6 +34,7 @@ from tcphw.contract import (
     STATS_FIELDS,
     UART_FRAME_BITS,
 )
+from tcphw.contract.link import Hello
 
 from .batch import BatchEngine
 from .counter import StatsCounters
@@ -118,7 +119,6 @@ class LinkConfig:
 
     def hello(self, identity: bytes | None = None) -> bytes:
         """The HELLO payload this gateware answers with (``identity``: the ID to put in it)."""
-        from tcphw.contract.link import Hello
 
         return Hello(
             protocol_version=PROTOCOL_VERSION,

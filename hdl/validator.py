@@ -35,6 +35,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from tcphw.contract import (
+    CRC_INIT,
+    CRC_POLY,
     CRC_WIDTH,
     DECISION_SHIFT,
     FIELD,
@@ -143,7 +145,6 @@ def _serial_crc(m: Module, data_bits: Value, covered_bits: int, name: str) -> Va
     Every step is a named signal, so the netlist is linear in the 176 steps (as a loop in
     a hand-written RTL file would be); synthesis sees the full serial dependency chain.
     """
-    from tcphw.contract import CRC_INIT, CRC_POLY
 
     crc: Value = Const(CRC_INIT, CRC_WIDTH)
     for byte in range(covered_bits // 8):

@@ -8,6 +8,9 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from tcphw.extras import missing as missing_extra
+from tcphw.extras import present
+
 from .families import all_families
 
 
@@ -40,8 +43,6 @@ def _extra_and_module(tool: str) -> tuple[str, str]:
 
 
 def announce_first_use(tools: Iterable[str], say: Callable[[str], None] | None = None) -> None:
-    from tcphw.extras import missing as missing_extra
-    from tcphw.extras import present
 
     tools = list(tools)
     for tool in tools:

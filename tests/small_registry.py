@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tcphw.contract import Descriptor, Flag, Risk
-from tcphw.host.apps.tools.registry import Registry, ToolRow
+from tcphw.host.registry import Registry, ToolRow
 
 WHEN = "2026-12-06T00:00:00+00:00"
 

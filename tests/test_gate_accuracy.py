@@ -115,7 +115,7 @@ def test_the_commands(tmp_path: Path) -> None:
 
 def test_a_snapshot_is_taken_from_a_registry_and_judges_alike(tmp_path: Path) -> None:
     from tcphw.contract import Descriptor, Risk
-    from tcphw.host.apps.tools.registry import Registry, ToolRow
+    from tcphw.host.registry import Registry, ToolRow
 
     db = tmp_path / "r.sqlite"
     with Registry(db, create=True) as registry, registry.transaction():

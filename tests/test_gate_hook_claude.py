@@ -30,7 +30,7 @@ def fixture(name: str) -> bytes:
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A registry with the programs the fixtures run, from the corpus' stored snapshot of a real scan."""
     from tcphw.host.apps.gate import snapshot
-    from tcphw.host.apps.tools.registry import Registry, ToolRow
+    from tcphw.host.registry import Registry, ToolRow
 
     snap = snapshot.load()
     path = tmp_path_factory.mktemp("reg") / "tools.sqlite"

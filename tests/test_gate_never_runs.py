@@ -75,7 +75,7 @@ def test_the_cli_and_the_hook_run_nothing(traps: tuple[Path, Path], tmp_path: Pa
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
     batch = "".join(json.dumps({"command": line, "cwd": str(tmp_path)}) + "\n" for line in lines(marks))
     db = tmp_path / "tools.sqlite"
-    from tcphw.host.apps.tools.registry import Registry
+    from tcphw.host.registry import Registry
 
     with Registry(db, create=True):
         pass

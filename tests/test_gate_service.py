@@ -106,8 +106,8 @@ def test_the_socket_and_its_folder_are_the_users_alone(service: Served, folder: 
 
 def test_answers_are_check_many_bit_for_bit_and_a_batch_is_one_backend_call(service: Served, db: Path) -> None:
     from tcphw.host.apps.gate.corpus import load
-    from tcphw.host.apps.tools.registry import Registry
     from tcphw.host.gate.gate import Gate, ReferenceValidator, Request
+    from tcphw.host.registry import Registry
 
     lines: list[dict[str, Any]] = []
     for line in load()[::120][:30]:  # every family, agents' and attackers'

@@ -118,7 +118,7 @@ def test_a_broken_rules_file_stops_the_gate_with_one_line(tmp_path: Path) -> Non
 
 
 def _registry(tmp_path: Path) -> Path:
-    from tcphw.host.apps.tools.registry import Registry
+    from tcphw.host.registry import Registry
 
     db = tmp_path / "r.sqlite"
     with Registry(db, create=True):

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from tcphw.contract import RISK_DECISION, Descriptor, Flag, Risk, verdict_decision
-from tcphw.host.apps.tools.registry import Registry
 from tcphw.host.backends import open_backend
 from tcphw.host.cli import main
+from tcphw.host.registry import Registry
 
 RISK_BITS = {"SAFE": 0x01, "LOW_RISK": 0x02, "MEDIUM_RISK": 0x04, "HIGH_RISK": 0x08, "CRITICAL": 0x10, "UNKNOWN": 0}
 

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Risk
 from tcphw.descriptors.corpus import load_corpus
 from tcphw.host.apps.tools import scan as scan_module
-from tcphw.host.apps.tools.registry import MIGRATIONS, SCHEMA_VERSION, Registry, RegistryError
 from tcphw.host.apps.tools.scan import scan
 from tcphw.host.backends import open_backend
 from tcphw.host.cli import main
 from tcphw.host.gate import table as gate_table
+from tcphw.host.registry import MIGRATIONS, SCHEMA_VERSION, Registry, RegistryError
 
 # Real tools, copied: their man pages are found by name, and copying lets a test change one.
 REAL = ("ls", "cat", "cp", "chmod", "rm", "dd")

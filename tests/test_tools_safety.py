@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tcphw.host.apps.tools import sandbox
-from tcphw.host.apps.tools.registry import Registry
 from tcphw.host.apps.tools.scan import scan
+from tcphw.host.registry import Registry
 
 # Each trap appends its arguments (one line per run) to $LOG/<name>, then does its trick.
 TRAPS = {

@@ -15,9 +15,9 @@ from typing import Any
 
 from tcphw.boards import all_boards
 from tcphw.boards.flash import tool_path, tool_problem
+from tcphw.hdl.families import all_families
 from tcphw.host.link.usb_latency import latency_timer_ms
 from tcphw.sim.runner import SimulatorMissing, prepare_simulator
-from tcphw.hdl.families import all_families
 
 
 @dataclass(frozen=True)

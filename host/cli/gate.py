@@ -342,7 +342,7 @@ def snapshot(db: Path, out: Path) -> None:
     from tcphw.host.apps.gate import accuracy as acc
     from tcphw.host.apps.gate import snapshot as snap
     from tcphw.host.apps.gate.corpus import load
-    from tcphw.host.apps.tools.registry import Registry, RegistryError
+    from tcphw.host.registry import Registry, RegistryError
 
     try:
         check_output_dir("--out", out)

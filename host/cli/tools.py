@@ -17,9 +17,9 @@ from tcphw.contract import DESCRIPTOR_SIZE, Descriptor, Flag, Risk
 from tcphw.descriptors.corpus import save_corpus
 from tcphw.extras import require
 from tcphw.host.apps.tools.analyze import UNDOCUMENTED
-from tcphw.host.apps.tools.registry import Registry, RegistryError, ToolRow, default_db
 from tcphw.host.cli.errors import OUT_HELP, InputError, check_output_dir, input_errors, refuse_same_file
 from tcphw.host.cli.gate import check as gate_check
+from tcphw.host.registry import Registry, RegistryError, ToolRow, default_db
 
 _db_option = click.option(
     "--db",

@@ -245,7 +245,7 @@ def open_gate(
     """A gate on a registry file, a backend spec ("reference" without numpy, else any backend) and the person's
     rules (the user's rules file unless ``rules`` names another)."""
     # load-time: sqlite3, only when a registry is opened (the registry is the applications': tests/test_layers.py)
-    from tcphw.host.apps.tools.registry import Registry, RegistryError, default_db
+    from tcphw.host.registry import Registry, RegistryError, default_db
 
     person = load_rules(rules)  # a broken rules file is an error before anything is judged
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tcphw.contract import DESCRIPTOR_SIZE, Descriptor
-from tcphw.host.apps.tools.registry import Registry, ToolRow
+from tcphw.host.registry import Registry, ToolRow
 
 FORMAT = "tcphw-gate-corpus-registry/1"
 

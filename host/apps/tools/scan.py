@@ -23,9 +23,9 @@ from tcphw.contract import Descriptor
 from tcphw.host.apps.tools.analyze import analyse
 from tcphw.host.apps.tools.discover import Candidate, discover
 from tcphw.host.apps.tools.evidence import gather
-from tcphw.host.apps.tools.registry import Registry, ToolRow
 from tcphw.host.apps.tools.sandbox import HELP_FLAGS, denylisted, help_text, isolation, man_page
 from tcphw.host.apps.tools.version import ANALYSIS_VERSION as _VERSION_DIGEST
+from tcphw.host.registry import Registry, ToolRow
 
 # Derived from a digest of the signal table, the curated table, the combiner and the extractors' source
 # (version.py): any change to them analyses every tool again on the next scan. Before issue 32 it was written by

@@ -20,8 +20,8 @@ import numpy as np
 from tcphw.contract import RISK_DECISION, Decision, Descriptor, Risk, verdict_decision
 from tcphw.host.apps.experiment.decisions.llm import LiveClient, read_judgments
 from tcphw.host.apps.tools.analyze import analyse, rules
-from tcphw.host.apps.tools.registry import Registry, ToolRow
 from tcphw.host.apps.tools.upstream import import_file
+from tcphw.host.registry import Registry, ToolRow
 
 Progress = Callable[[int], None]
 

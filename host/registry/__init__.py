@@ -1,4 +1,8 @@
-"""The tool registry: SQLite (stdlib), a versioned schema with migrations, and history.
+"""The registry of descriptors: the tools a scan found and the ones imported (the tool layer, host/apps/tools,
+writes them) and the gate's own entries (host/gate reads them all). A room of its own below both, so the gate
+reads it without reaching up into the applications.
+
+SQLite (stdlib), a versioned schema with migrations, and history.
 
 ``PRAGMA user_version`` holds the schema version; ``MIGRATIONS[i]`` takes a database from
 version i to i + 1, inside the transaction that opens it. A scan writes in one transaction,
