@@ -18,12 +18,19 @@ def _result(backend: str, dps: float, count: int, info: dict[str, Any] | None = 
 @pytest.fixture()
 def figures(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The figures the plotting code saves, kept open for inspection instead of written."""
+    import sys
+
     import tcphw.atomic
+    import tcphw.host.apps.bench_plot
     import tcphw.projections.report
 
     kept: list[Any] = []
-    for module in (tcphw.atomic, tcphw.projections.report):
-        monkeypatch.setattr(module, "save_figure", lambda figure, path: kept.append(figure))
+    original = tcphw.atomic.save_figure
+    # Every module that bound the writer at import time gets the stand-in: which of them another test imported
+    # first must not decide whether this one sees the figure (it did, once, under xdist).
+    for module in list(sys.modules.values()):
+        if getattr(module, "save_figure", None) is original:
+            monkeypatch.setattr(module, "save_figure", lambda figure, path: kept.append(figure))
     return kept
 
 

@@ -184,7 +184,7 @@ def test_reading_the_elf_of_a_trap_runs_nothing(fake_path: tuple[Path, Path, Pat
     found = gather(trap)
     assert found.binary is not None and found.binary.kind == "elf"
     assert {"mount", "ptrace"} <= set(found.binary.imports), found.binary
-    with Registry(tmp_path / "reg.sqlite") as registry:
+    with Registry(tmp_path / "reg.sqlite", create=True) as registry:
         scan(registry, [bin_dir])
         row = registry.get("mkfs.elftrap")
     assert row is not None and "mount" in json.loads(row.evidence)["binary"]["imports"]
