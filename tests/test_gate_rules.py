@@ -376,6 +376,18 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("sed 's/^/rm -rf /' dirs.txt | sh", R),
         (":(){ :|:& };:", X),
     ],
+    # found by the fuzz test: a builtin's name under a program that execs what it runs (timeout, nice, xargs,
+    # env, sudo) is a program lookup, not the shell's builtin: "timeout 5 export PATH=/tmp:$PATH" had come out
+    # APPROVE while the bare line needs a person
+    "builtins-under-wrappers": [
+        ("timeout 5 export PATH=/tmp:$PATH", R),
+        ("time export PATH=/tmp:$PATH", R),  # time keeps export in the shell: its operands still count
+        ("env PATH=/tmp:$PATH sh -c ls", R),
+        ("nice cd /", R),
+        ("xargs -0 cd", R),
+        ("command cd /tmp && ls", A),
+        ("builtin cd /tmp && ls", A),
+    ],
     "refused": [
         ("ls |", X),
         ("echo 'abc", X),

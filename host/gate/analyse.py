@@ -81,6 +81,9 @@ class Context:
     empty_env: bool = False  # started with an empty environment (env -i): printing it shows no secret
 
 
+# What these run stays in the shell (a builtin is a builtin there); every other program execs what it runs.
+IN_THE_SHELL = frozenset({"command", "builtin", "time", "coproc"})
+
 Handler = Callable[["Invocation"], None]
 _HANDLERS: dict[str, Handler] = {}
 _BUILTINS: dict[str, Handler] = {}
@@ -282,11 +285,16 @@ class Invocation:
             self.ctx.root if root is None else root,
             (*self.ctx.via, via),
             self.ctx.depth + 1,
-            extra_args,
-            appended,
+            # words a wrapper's own starter appends (xargs timeout 5 rm: xargs adds to rm's words) reach what the
+            # wrapper runs: kept unless the wrapper says more
+            extra_args or self.ctx.extra_args,
+            appended if appended is not None else self.ctx.appended,
             self.ctx.empty_env if empty_env is None else empty_env,
         )
-        return self.engine.argv(argv, ctx, self.command)
+        # A command a program starts (sudo, timeout, env, xargs, find -exec ...) is exec'd: a shell builtin's
+        # name there is looked up as a program, since no shell runs it. command, builtin, time and coproc run it
+        # in the shell, where builtins are builtins.
+        return self.engine.argv(argv, ctx, self.command, exec_=via not in IN_THE_SHELL)
 
     def run_script(
         self,
@@ -448,9 +456,9 @@ class Engine:
                                           empty_env=ctx.empty_env))  # fmt: skip
         return self.parts[start:]
 
-    def argv(self, argv: list[Word], ctx: Context, command: Command) -> list[Part]:
+    def argv(self, argv: list[Word], ctx: Context, command: Command, exec_: bool = False) -> list[Part]:
         start = len(self.parts)
-        self.invoke(argv, ctx, command, [])
+        self.invoke(argv, ctx, command, [], exec_)
         return self.parts[start:]
 
     # -- one simple command ---------------------------------------------------------------------
@@ -505,7 +513,9 @@ class Engine:
             return
         self.invoke(cmd.words, ctx, cmd, pre)
 
-    def invoke(self, words: list[Word], ctx: Context, cmd: Command, pre: list[tuple[str, Word]]) -> None:
+    def invoke(
+        self, words: list[Word], ctx: Context, cmd: Command, pre: list[tuple[str, Word]], exec_: bool = False
+    ) -> None:
         argv = list(words)
         part = Part([w.shown() for w in argv], None, via=ctx.via)
         self.parts.append(part)
@@ -513,14 +523,14 @@ class Engine:
             judge_assignments(part, pre, ctx, self, cmd, exported=True)
         own_redirects = ctx.via == cmd.via
         try:
-            self._invoke(part, argv, ctx, cmd)
+            self._invoke(part, argv, ctx, cmd, exec_)
         finally:
             if own_redirects:
                 self._redirects(cmd, part, ctx)
 
-    def _invoke(self, part: Part, argv: list[Word], ctx: Context, cmd: Command) -> None:
+    def _invoke(self, part: Part, argv: list[Word], ctx: Context, cmd: Command, exec_: bool = False) -> None:
         head = argv[0]
-        name, how = self.resolve(head, ctx)
+        name, how = self.resolve(head, ctx, exec_)
         part.program = name
         inv = Invocation(self, part, argv, ctx, cmd)
         if name is None:
@@ -542,6 +552,15 @@ class Engine:
             part.key = f"builtin {name}"
         if len(argv) == 2 and argv[1].text in ("--help", "--version") and not builtin:
             handler = _generic
+        if handler is None and exec_ and name in _BUILTINS:
+            # A builtin's name that a program starts (timeout 5 export ..., sudo command rm ...): no shell runs it,
+            # so it is whatever program has that name. With none registered, a person decides; what the builtin
+            # would do with its words is judged all the same, so that a wrapper never hides them.
+            if not self.known(name):
+                part.key = None
+                part.add(R, "program.unregistered", f"{name} is a shell builtin, started here as a program: none of "
+                         "that name is registered", name)  # fmt: skip
+            handler = _BUILTINS[name]
         if handler is None:
             if not builtin and not self.known(name):
                 part.key = None
@@ -555,9 +574,9 @@ class Engine:
             inv.output.part = part
         self.outputs[id(cmd)] = inv.output
 
-    def resolve(self, head: Word, ctx: Context) -> tuple[str | None, str]:
+    def resolve(self, head: Word, ctx: Context, exec_: bool = False) -> tuple[str | None, str]:
         """The name a program is registered under, and how it was found ("path", "builtin", "project"), or
-        None and why it is unknown."""
+        None and why it is unknown. ``exec_``: started by a program, not by the shell, so not a builtin."""
         if not head.known:
             return None, "runs a program whose name the check cannot know (built at run time)"
         value = head.value
@@ -592,7 +611,7 @@ class Engine:
             if target.zone == Zone.WORKSPACE:
                 return None, f"runs ./{base} from the workspace, which shadows the system's {base}: not that tool"
             return None, f"runs {value}, which is not in the system's program folders: not a registered tool"
-        if value in _BUILTINS:
+        if value in _BUILTINS and not exec_:
             return value, "builtin"
         if value == "":
             return None, "runs an empty program name"
@@ -790,6 +809,23 @@ SEARCH_PATH_VARIABLES = frozenset(
 # variables that point a client at a machine or account: anything but a local socket, path or loopback is remote
 _REMOTE_TARGET = ("DOCKER_HOST", "CONTAINER_HOST", "DOCKER_CONTEXT", "KUBECONFIG", "KUBE_CONTEXT", "PGHOST",
                   "MYSQL_HOST", "REDIS_URL", "DATABASE_URL", "AWS_PROFILE", "CLOUDSDK_CORE_PROJECT")  # fmt: skip
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def leading_assignments(words: list[Word]) -> tuple[list[tuple[str, Word]], list[Word]]:
+    """``NAME=value`` words at the front of ``words`` (env's and export's operands), and the words after them.
+    Only the name must be known: ``PATH=/tmp:$PATH`` is an assignment whose value is partly unknown."""
+    pairs: list[tuple[str, Word]] = []
+    rest = list(words)
+    while rest:
+        name, eq, value = rest[0].value.partition("=")
+        if not eq or not _NAME.fullmatch(name):
+            break
+        pairs.append((name, Word(rest[0].raw, value, rest[0].glob, rest[0].quoted)))
+        rest.pop(0)
+    return pairs, rest
 
 
 def judge_assignments(

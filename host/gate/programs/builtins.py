@@ -6,7 +6,14 @@ from __future__ import annotations
 import re
 
 from tcphw.contract import Risk
-from tcphw.host.gate.analyse import COMMAND_VARIABLES, Invocation, Output, judge_assignments, program
+from tcphw.host.gate.analyse import (
+    COMMAND_VARIABLES,
+    Invocation,
+    Output,
+    judge_assignments,
+    leading_assignments,
+    program,
+)
 from tcphw.host.gate.model import A, C, R
 from tcphw.host.gate.paths import Zone
 from tcphw.host.gate.programs.code import run_file
@@ -152,7 +159,11 @@ def _type(inv: Invocation) -> None:
 @program("export", builtin=True)
 def _export(inv: Invocation) -> None:
     inv.narrow()
-    pairs = list(inv.command.assignments) if inv.command.words and inv.command.words[0].value == "export" else []
+    if inv.command.words and inv.command.words[0].value == "export":
+        pairs = list(inv.command.assignments)  # the parser's: export's own declaration
+    else:
+        # export under a wrapper that keeps it in the shell (time export PATH=...): its operands are plain words
+        pairs, _ = leading_assignments(list(inv.args))
     inv.find(A, "builtin.export", "exports variables to the programs the shell starts", inv.argv[:1])
     if pairs:
         judge_assignments(inv.part, pairs, inv.ctx, inv.engine, inv.command, exported=True)

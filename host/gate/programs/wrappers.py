@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tcphw.host.gate.analyse import Invocation, Output, judge_assignments, program
+from tcphw.host.gate.analyse import Invocation, Output, judge_assignments, leading_assignments, program
 from tcphw.host.gate.model import A, C, R, X
 from tcphw.host.gate.programs import containers
 from tcphw.host.gate.programs.options import Spec, parse
@@ -137,12 +137,7 @@ def _env(inv: Invocation) -> None:
         inv.run_script(s.text, "env -S", "the command env -S splits")
         inv.narrow()
         return
-    rest = list(p.rest)
-    pairs = []
-    while rest and rest[0].known and "=" in rest[0].value and not rest[0].value.startswith("="):
-        name, _, value = rest[0].value.partition("=")
-        pairs.append((name, Word(rest[0].raw, value)))
-        rest.pop(0)
+    pairs, rest = leading_assignments(list(p.rest))
     if p.unknown:
         inv.find(R, "env.option", "an option env's table does not know", p.unknown)
     if pairs:
