@@ -79,6 +79,7 @@ class Context:
     extra_args: bool = False  # a wrapper (xargs, parallel) appends arguments the line does not show
     appended: Output | None = None  # what those appended arguments are
     empty_env: bool = False  # started with an empty environment (env -i): printing it shows no secret
+    execd: bool = False  # started by a program, not by the shell: a builtin's name is a program's there
 
 
 # What these run stays in the shell (a builtin is a builtin there); every other program execs what it runs.
@@ -235,6 +236,28 @@ class Invocation:
     def write(self, word: Word, rule: str | None = None) -> Target:
         return self.effect("write", word, rule or f"{self.name}.write")
 
+    def downloaded(self, word: Word) -> None:
+        """This command fills the file ``word`` from the network: a later command of the line that runs it runs
+        what was just downloaded (``curl -o get.sh URL; sh get.sh``)."""
+        t = self.target(word)
+        if t.path is not None:
+            self.engine.made[t.path] = None
+
+    def runs_made(self, word: Word, what: str, lang: str = "sh") -> bool:
+        """``word`` names a file an earlier command of the line wrote or downloaded: judge what it holds, and say
+        so. False when the line did not make it."""
+        t = self.target(word)
+        if t.path is None or t.path not in self.engine.made:
+            return False
+        text = self.engine.made[t.path]
+        if text is None:
+            self.find(R, "runs.downloaded", f"runs {what} that the line just downloaded: {t.shown}", [word])
+            return True
+        self.find(A, "runs.written", f"runs {what} whose text the line wrote (judged as its own parts): {t.shown}",
+                  [word])  # fmt: skip
+        self.run_script(text, f"{self.name} {t.shown}", what, lang, words=[word])
+        return True
+
     def create(self, word: Word, rule: str | None = None) -> Target:
         return self.effect("create", word, rule or f"{self.name}.create")
 
@@ -278,6 +301,11 @@ class Invocation:
         """A command this program runs, given as words (``sudo rm x``, ``find -exec rm {}``)."""
         if not argv:
             return []
+        # A command a program starts (sudo, timeout, env, xargs, find -exec ...) is exec'd: a shell builtin's
+        # name there is looked up as a program, since no shell runs it. command, builtin, time and coproc run it
+        # in the shell, where builtins are builtins, unless they were exec'd themselves (timeout 5 time cd: the
+        # time program, which execs cd).
+        execd = via not in IN_THE_SHELL or self.ctx.execd
         ctx = Context(
             self.ctx.place,
             self.ctx.env,
@@ -290,11 +318,9 @@ class Invocation:
             extra_args or self.ctx.extra_args,
             appended if appended is not None else self.ctx.appended,
             self.ctx.empty_env if empty_env is None else empty_env,
+            execd,
         )
-        # A command a program starts (sudo, timeout, env, xargs, find -exec ...) is exec'd: a shell builtin's
-        # name there is looked up as a program, since no shell runs it. command, builtin, time and coproc run it
-        # in the shell, where builtins are builtins.
-        return self.engine.argv(argv, ctx, self.command, exec_=via not in IN_THE_SHELL)
+        return self.engine.argv(argv, ctx, self.command, exec_=execd)
 
     def run_script(
         self,
@@ -412,12 +438,16 @@ class Engine:
         self.names = names or (lambda pattern: [])
         self.parts: list[Part] = []
         self.outputs: dict[int, Output] = {}
+        # Files an earlier command of the line filled: path -> the text it wrote, or None for a download. A later
+        # command that runs one runs what the line just wrote or fetched, not the project's code.
+        self.made: dict[str, str | None] = {}
 
     # -- entry points ---------------------------------------------------------------------------
 
     def line(self, line: str, place: Place, env: dict[str, str] | None = None) -> list[Part]:
         self.parts = []
         self.outputs = {}
+        self.made = {}
         commands = parse(line, env=env, cwd=place.cwd, home=place.home)
         base_env: dict[str, str | None] = {"HOME": place.home, "PWD": place.cwd, **(env or {})}
         for cmd in commands:
@@ -541,6 +571,9 @@ class Engine:
             part.key = None
             part.narrowed = True
             inv.name = posixpath.basename(head.value)
+            if inv.runs_made(head, "a program"):
+                self.outputs[id(cmd)] = Output("unknown")
+                return
             part.add(C, "program.project", "runs a program of the project (the workspace's own code)", head.shown())
             publishes(inv, argv)
             self.outputs[id(cmd)] = Output("unknown")
@@ -619,6 +652,18 @@ class Engine:
 
     # -- line-level rules -----------------------------------------------------------------------
 
+    def _made(self, cmd: Command, path: str, appends: bool) -> None:
+        """What a command's standard output leaves in ``path``, for a later command of the line that runs it."""
+        output = self.outputs.get(id(cmd))
+        if output is not None and output.kind == "network":
+            self.made[path] = None  # curl URL > get.sh: a download
+            return
+        text = _written_text(cmd)
+        if text is not None and not appends:
+            self.made[path] = text
+        elif self.made.get(path) is not None:
+            del self.made[path]  # text the line wrote, then changed by what the check cannot see
+
     def _redirects(self, cmd: Command, part: Part, ctx: Context) -> None:
         summary = part.summary_only
         for r in cmd.redirects:
@@ -640,6 +685,8 @@ class Engine:
                 kind = "append" if r.op in (">>", "&>>") else "write"
                 level, reason = effects.judge(kind, t, root=ctx.root)
                 part.add(level, "redirect.write", reason, r.raw)
+                if t.path is not None and r.fd in (None, 1):
+                    self._made(cmd, t.path, appends=kind == "append")
                 if t.path is not None and _RUNS_LATER.search(t.path):
                     text = _written_text(cmd)
                     if (
@@ -924,7 +971,11 @@ _PUBLISH = re.compile(r"(^|[-_./])(deploy|publish|release|upload|prod|production
 def publishes(inv: Invocation, words: list[Word]) -> bool:
     """A project script or target named for deploying or publishing: it sends the project away, so a person
     decides (``./scripts/deploy.sh production``, ``npm run release``, ``make publish``)."""
-    hit = next((w for w in words if w.known and _PUBLISH.search(posixpath.basename(w.value))), None)
+    # an option is not a name (manage.py check --deploy only checks the settings for deployment)
+    hit = next(
+        (w for w in words if w.known and not w.value.startswith("-") and _PUBLISH.search(posixpath.basename(w.value))),
+        None,
+    )
     if hit is not None:
         inv.find(R, "project.publish", "runs what by its name deploys, publishes or releases", [hit])
     return hit is not None

@@ -192,7 +192,7 @@ def judge(
     if kind == "delete" and target.zone == Zone.VCS and target.path and "/hooks/" in target.path:
         level, what = C, "a hook of the workspace's repository"
     if kind == "delete":
-        if target.zone == Zone.TMP and target.path in ("/tmp", "/var/tmp", "/dev/shm") and target.scope != "deep":
+        if target.zone == Zone.TMP and target.path in ("/tmp", "/dev/shm") and target.scope != "deep":
             level, what = R, "all of a shared temporary folder"
         if (
             recursive

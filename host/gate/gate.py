@@ -141,7 +141,7 @@ class Gate:
         registry: Any | None = None,
         validator: Validator | None = None,
         home: str | None = None,
-        tmp: tuple[str, ...] = ("/tmp", "/var/tmp", "/dev/shm"),
+        tmp: tuple[str, ...] = ("/tmp", "/dev/shm"),
         rules: Rules | None = None,
     ) -> None:
         self.catalogue = Catalogue(registry)

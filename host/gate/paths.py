@@ -63,7 +63,8 @@ class Place:
     cwd: str | None
     workspace: str | None
     home: str
-    tmp: tuple[str, ...] = ("/tmp", "/var/tmp", "/dev/shm")
+    # /var/tmp is not scratch: it outlives reboots and holds other programs' caches (the brief names /tmp)
+    tmp: tuple[str, ...] = ("/tmp", "/dev/shm")
 
 
 _STREAMS = re.compile(

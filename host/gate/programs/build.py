@@ -12,6 +12,8 @@ from tcphw.host.gate.paths import Zone
 from tcphw.host.gate.programs.code import run_file
 from tcphw.host.gate.shell import Word
 
+# a word of a builder's command line that deploys or publishes, alone or inside a name (gh-deploy, release:perform)
+_DEPLOYS = re.compile(r"(^|[-_:])(deploy|publish|release|upload)([-_:]|$)", re.I)
 _PUBLISH = re.compile(r"^(install|uninstall|deploy|publish|release|upload|push|dist-upload|docker-push|prod.*)$", re.I)
 
 
@@ -186,6 +188,12 @@ def _builders(inv: Invocation) -> None:
         _PUBLISH.match(t) for t in targets
     ):
         inv.find(R, f"{name}.publish", "runs a target that by its name installs, deploys or publishes", inv.argv)
+        return
+    deploy = next((t for t in targets if "/" not in t and _DEPLOYS.search(t)), None)
+    if deploy is not None:
+        # a builder's own deploying command (mkdocs gh-deploy, hugo deploy, nx release): sends the project away
+        inv.find(R, f"{name}.deploy", "runs a command that by its name deploys, publishes or releases",
+                 [w for w in inv.args if w.value == deploy][:1])  # fmt: skip
         return
     if name == "dotnet" and targets[:1] in (["nuget"],) and "push" in targets:
         inv.find(R, "dotnet.publish", "publishes a package", inv.argv)

@@ -75,11 +75,14 @@ def _shell(inv: Invocation) -> None:
     run_file(inv, p.rest[0], "a shell script")
 
 
-def run_file(inv: Invocation, script: Word, what: str) -> None:
-    """A script file given to an interpreter: the project's code in the workspace, unknown elsewhere."""
+def run_file(inv: Invocation, script: Word, what: str, lang: str = "sh") -> None:
+    """A script file given to an interpreter: the project's code in the workspace, unknown elsewhere; what an
+    earlier command of the line wrote or downloaded into it, wherever it is."""
     t = inv.target(script)
     if script.value in ("/dev/stdin", "-", "/dev/fd/0"):
         inv.stdin_code(what)
+        return
+    if inv.runs_made(script, what, lang):
         return
     if script.value.startswith("/dev/fd/"):
         inv.find(
@@ -116,7 +119,7 @@ def _python(inv: Invocation) -> None:
     if not p.rest or p.rest[0].value == "-":
         inv.stdin_code("Python code", "python")
         return
-    run_file(inv, p.rest[0], "a Python program")
+    run_file(inv, p.rest[0], "a Python program", "python")
     if p.rest[0].value.endswith("setup.py") and any(w.value in ("install", "develop") for w in p.rest[1:]):
         inv.find(R, "python.setup-install", "installs the package into Python's site-packages, outside the workspace",
                  p.rest)  # fmt: skip
@@ -196,7 +199,7 @@ def _interpreter(inv: Invocation) -> None:
     if script is None:
         inv.stdin_code(f"{lang} code", lang)
         return
-    run_file(inv, script, f"a {lang} program")
+    run_file(inv, script, f"a {lang} program", lang)
 
 
 def _code_word(args: list[Word], values: list[str], flags: Iterable[str]) -> Word | None:
@@ -315,6 +318,10 @@ _PY_HIDDEN = {
     "ctypes.cdll.LoadLibrary",
 }
 _PY_READ = {"open", "Path.read_text", "Path.read_bytes", "io.open", "os.open"}
+# loaders that run the code a file holds (pickle's __reduce__ and its kin)
+_PY_UNPICKLE = {"pickle.load", "pickle.Unpickler", "cPickle.load", "dill.load", "joblib.load", "torch.load",
+                "marshal.load", "shelve.open", "yaml.unsafe_load", "yaml.full_load", "jsonpickle.decode",
+                "pandas.read_pickle"}  # fmt: skip
 _PY_ENV = {"os.environ", "os.getenv", "os.environ.get"}
 
 
@@ -454,6 +461,20 @@ def _judge_python(inv: Invocation, text: str, via: str, words: Iterable[Word] | 
                 inv.run_script(literal, f"{via} {short}()", "the command the code runs")
             else:
                 inv.find(R, "python.shell", "runs a shell command built at run time", words)
+        elif full in _PY_UNPICKLE or (full == "yaml.load" and not any(
+                "Safe" in _dotted(k.value) for k in node.keywords)):  # fmt: skip
+            # loading a pickle runs whatever code its author put in it: the project's own data, or unknown code
+            found = True
+            source = arg0.args[0] if isinstance(arg0, ast.Call) and _dotted(arg0.func) in _PY_READ and arg0.args \
+                else arg0  # fmt: skip
+            path = _literal(source) if source is not None else None
+            where = inv.target(Word.literal(path)) if path is not None else None
+            if where is not None and where.zone == Zone.WORKSPACE:
+                inv.find(C, "python.unpickle", f"{short}() loads the project's data, which can run code: {where.shown}",
+                         words)  # fmt: skip
+            else:
+                shown = f"{where.zone.value}: {where.shown}" if where is not None else "a file the check cannot know"
+                inv.find(R, "python.unpickle", f"{short}() runs the code a pickled file holds, from {shown}", words)
         elif full in _PY_HIDDEN or (short in ("eval", "exec") and full in ("eval", "exec")):
             found = True
             inv.find(R, "python.hidden", f"{short}() runs or loads code the check cannot see", words)

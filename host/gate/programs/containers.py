@@ -191,6 +191,9 @@ def docker(inv: Invocation) -> None:
             inv.write(ops[1], "docker.cp.target")
         elif ops:
             inv.read(ops[0], "docker.cp.source")
+    elif sub in ("build", "buildx", "image") and ("--push" in rv or any(v.startswith("--output=type=registry")
+                                                                    or v == "type=registry" for v in rv)):  # fmt: skip
+        inv.find(R, "docker.build.push", "pushes the built image to a registry", rest)
     elif sub == "build":
         for k, v in enumerate(rv):
             if v.startswith("--secret") or v.startswith("--ssh"):
@@ -306,6 +309,9 @@ def _docker_run(inv: Invocation, rest: list[Word], rv: list[str]) -> None:
                     inv.find(R, "docker.mount-host", f"mounts {t.zone.value} into the container", [word])
         elif name in ("--pid", "--net", "--network", "--ipc", "--uts", "--userns", "--cgroupns") and val == "host":
             inv.find(R, "docker.host-namespace", "shares the host's namespaces with the container", [word])
+        elif name in ("--pid", "--net", "--network", "--ipc") and val.startswith("container:"):
+            inv.find(R, "docker.container-namespace", "joins another container's namespaces: it sees that "
+                     "container's processes or traffic", [word])  # fmt: skip
         elif name == "--entrypoint" and val.rsplit("/", 1)[-1] in ("sh", "bash", "ash", "zsh", "dash"):
             inv.find(R, "docker.shell", "runs a shell as the container's program", [word])
         elif name in ("--cap-add", "--device", "--security-opt"):

@@ -21,6 +21,13 @@ _CHANGE = re.compile(
     r"insertOne|insertMany|updateOne|updateMany|deleteOne|shutdown|load\s+data|attach)\b",
     re.I,
 )
+# server functions and statements that act beyond the query: on other sessions, the server, or its files
+_ADMIN = re.compile(
+    r"\b(pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_rotate_logfile|pg_promote|pg_switch_wal|"
+    r"pg_drop_replication_slot|pg_create_restore_point|set_config|pg_read_file|pg_read_binary_file|pg_ls_dir|"
+    r"lo_import|lo_export|dblink\w*|load_file)\s*\(|^\s*kill\s+(query\s+|connection\s+)?\d+|\binto\s+(out|dump)file\b",
+    re.I | re.M,
+)
 _SECRETS = re.compile(
     r"(pg_shadow|pg_authid|mysql\.user|password|passwd|secret|token|api_?key|credential|"
     r"\bssn\b|card_number|private_key)",
@@ -192,6 +199,9 @@ def _db(inv: Invocation) -> None:
             continue
         if _SHELL.search(q):
             inv.find(R, "db.shell", "the query runs shell commands", inv.argv)
+        if _ADMIN.search(q):
+            inv.find(R, "db.admin", "calls what acts beyond the query: other sessions, the server or its files",
+                     inv.argv)  # fmt: skip
         if _DESTROY.search(q):
             inv.find(
                 X if remote or name != "sqlite3" else R, "db.destroy", "drops, truncates or empties data", inv.argv

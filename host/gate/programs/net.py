@@ -108,6 +108,15 @@ _CURL_SEND = {
 }
 
 
+def _remote_name(url: Word) -> str | None:
+    """The file name curl -O and wget give a download: the URL path's last part (None where it has none)."""
+    if not url.known:
+        return None
+    path = re.sub(r"^[a-z][a-z0-9+.-]*://[^/]*", "", url.value.split("?", 1)[0].split("#", 1)[0], flags=re.I)
+    name = path.rsplit("/", 1)[-1]
+    return name if name not in ("", ".", "..") else None
+
+
 @program("curl", "curlie")
 def _curl(inv: Invocation) -> None:
     args = inv.args
@@ -228,8 +237,14 @@ def _curl(inv: Invocation) -> None:
     for o in outputs:
         if o.value != "-":
             inv.write(o, "curl.output")
+            if urls:
+                inv.downloaded(o)
     if remote_name:
         inv.write(Word.literal("./x"), "curl.remote-name")
+        for u in urls:
+            saved = _remote_name(u)
+            if saved is not None:
+                inv.downloaded(Word.literal(saved))
     for u in urls:
         if u.known and u.value.lower().startswith("file://"):
             inv.read(Word.literal(re.sub(r"^file://(localhost)?", "", u.value, flags=re.I)), "curl.file-url")
@@ -403,8 +418,16 @@ def _wget(inv: Invocation) -> None:
             inv.output = Output("network")
         else:
             inv.write(out, "wget.output")
+            if urls:
+                inv.downloaded(out)
             inv.output = Output("local")
     else:
+        prefix_dir = p.value("-P", "--directory-prefix")
+        for u in urls:
+            name = _remote_name(u)
+            if name is not None and (prefix_dir is None or prefix_dir.known):
+                folder = prefix_dir.value.rstrip("/") + "/" if prefix_dir is not None else ""
+                inv.downloaded(Word.literal(folder + name))
         prefix = p.value("-P", "--directory-prefix")
         inv.write(
             Word(prefix.raw, prefix.value.rstrip("/") + "/x")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tcphw.contract import Risk
-from tcphw.host.gate.analyse import Invocation, Output, program
+from tcphw.host.gate.analyse import Invocation, Output, program, publishes
 from tcphw.host.gate.model import A, C, R, X
 from tcphw.host.gate.paths import Zone
 from tcphw.host.gate.programs.build import outputs
@@ -298,6 +298,11 @@ def _registry_entry(inv: Invocation, tool: str, sub: str) -> tuple[Risk, str] | 
     if entry is not None:
         inv.key(f"{tool} {sub}")
         inv.narrow()
+        if sub == "publish" and any(w.value == "--dry-run" for w in inv.args):
+            # npm, cargo, pnpm, yarn: --dry-run packs and checks, and uploads nothing
+            inv.find(C, f"{tool}.publish.dry-run", "only packs and checks what it would publish (--dry-run)",
+                     inv.argv[:2])  # fmt: skip
+            return entry
         inv.find(_LEVEL[entry[0]], f"{tool}.{sub}", entry[1], inv.argv[: 2 if sub else 1])
     return entry
 
@@ -398,6 +403,8 @@ def _pip(inv: Invocation) -> None:
         elif sub in ("new", "init", "create") and [w for w in rest if not w.value.startswith("-")][:1]:
             folder = next(w for w in rest if not w.value.startswith("-"))
             inv.create(folder, f"{name}.{sub}")
+        elif sub == "config" and "--local" in values and name == "poetry":
+            inv.find(C, "poetry.config.local", "changes the project's poetry.toml", inv.argv)
         elif sub == "config" and len([v for v in values if not v.startswith("-")]) >= 2 and "--list" not in values:
             inv.find(R, f"{name}.config", f"changes {name}'s settings for the user (credentials included)", inv.argv)
         elif sub in (
@@ -450,8 +457,9 @@ def _pip(inv: Invocation) -> None:
 
 def _in_venv(inv: Invocation) -> bool:
     """pip run from the project's virtual environment, or with one activated earlier on the line."""
-    head = inv.argv[0].value
-    if "/" in head and any(p in head for p in ("venv/", ".venv/", "env/")):
+    # the program's own path, or the interpreter's that runs it as a module (.venv/bin/python -m pip)
+    heads = [inv.argv[0].value] + ([inv.command.words[0].value] if inv.command.words else [])
+    if any("/" in head and any(p in head for p in ("venv/", ".venv/", "env/")) for head in heads):
         return True
     venv = inv.ctx.env.get("VIRTUAL_ENV")
     return bool(venv) and inv.target(Word.literal(venv or "")).inside
@@ -567,7 +575,12 @@ def _npx(inv: Invocation) -> None:
     if "--yes" in values or "-y" in values:
         inv.find(R, "runs.downloaded", "downloads a package from the registry and runs it without asking", inv.argv)
     _npx_package(inv, cmd[0])
+    # the tool's own words: semantic-release, changeset publish, lerna publish send the project away
+    publishes(inv, cmd)
     text = " ".join(w.value for w in cmd)
+    words = " ".join(values[values.index(cmd[0].value) :])
+    if re.search(r"^(@playwright/test|playwright)\s+(install\s.*--with-deps|install-deps)", words + " "):
+        inv.find(R, "npx.system-packages", "installs the browsers' system packages with sudo", cmd)
     if re.search(r"^prisma\s+(migrate\s+(deploy|reset|resolve)|db\s+(push|execute|seed))|^(knex|sequelize)\s+.*"
                  r"(migrate|seed)|^typeorm\s+(migration:run|schema:(sync|drop))", text):  # fmt: skip
         inv.find(R, "npx.database", "changes the database the project's settings point at", cmd)

@@ -100,7 +100,7 @@ def _emacs(inv: Invocation) -> None:
         inv.find(R, "emacs.funcall", "calls an Emacs Lisp function", inv.argv)
 
 
-_GDB_SAFE = re.compile(r"^(run|r|bt|backtrace.*|where|info\s.*|i\s.*|print\s.*|p\s.*|x/?.*|list.*|l\s.*|"
+_GDB_SAFE = re.compile(r"^(run|r|bt(\s.*)?|backtrace.*|where|info\s.*|i\s.*|print\s.*|p\s.*|x/?.*|list.*|l\s.*|"
                        r"disassemble.*|disas.*|frame.*|up.*|down.*|thread\s+apply\s+all\s+bt.*|quit|q|continue|c|"
                        r"next|n|step|s|finish|set\s+(pagination|print|confirm|width|height|logging).*|break\s.*|"
                        r"b\s.*|start|kill|detach|ptype.*|whatis.*|display.*|catch\s.*|handle\s.*|core.*)$")  # fmt: skip

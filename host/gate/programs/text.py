@@ -814,6 +814,22 @@ def searches_for_secrets(pattern: Word | None) -> bool:
     return bool(_SECRET_SEARCH.search(text)) or text.strip("^$") in ("", ".", ".*", "*", "=", ":", "\\w", "[a-z]")
 
 
+_LOGS = re.compile(r"(\.log(\.\d+)?(\.gz)?\*?$|/logs?(/|$)|^/var/log(/|$)|\.log\.)")
+# an alternative of a search pattern that starts with a credential's name ("password|token", "api_key=[^ ]+"), not a
+# message that mentions one ("Failed password for")
+_CREDENTIAL_WORD = re.compile(
+    r"^\W*(password|passwd|pwd|token|secret|api[_-]?key|bearer|authorization|"
+    r"credentials?|private[_-]?key|access[_-]?key|session[_-]?id|cookie)",
+    re.I,
+)
+
+
+def _hunts_credentials(pattern: Word | None) -> bool:
+    if pattern is None or not pattern.known:
+        return False
+    return any(_CREDENTIAL_WORD.search(alt) for alt in re.split(r"\\?\|", pattern.value))
+
+
 def _search_targets(
     inv: Invocation,
     operands: list[Word],
@@ -833,6 +849,11 @@ def _search_targets(
         t = inv.target(f)
         if names_only:
             inv.list(f, f"{inv.name}.search")
+            continue
+        if _LOGS.search(t.path or f.value) and _hunts_credentials(pattern):
+            # logs hold the values programs printed (tokens in URLs, passwords in failed requests): a search for
+            # those words prints the secrets themselves, which is what an agent reads
+            inv.find(R, f"{inv.name}.log-secrets", f"pulls credentials out of a log and prints them: {t.shown}", [f])
             continue
         tree = recursive or t.scope == "every"
         if tree and hunting and t.zone in (Zone.WORKSPACE_ROOT, Zone.HOME_ROOT, Zone.HOME, Zone.SYSTEM_ROOT,

@@ -548,9 +548,23 @@ def _tracers(inv: Invocation) -> None:
     if inv.name == "perf":
         sub = next((w.value for w in args if not w.value.startswith("-")), "")
         inv.key(f"perf {sub}" if sub else "perf")
+        if sub in ("report", "annotate", "script", "diff", "list", "evlist", "buildid-list", "version", "help"):
+            # reading a recorded profile (perf.data by default, -i FILE) or perf's own lists
+            inv.narrow()
+            rest = args[[w.value for w in args].index(sub) + 1 :]
+            inputs = [rest[j + 1] for j in range(len(rest) - 1) if rest[j].value in ("-i", "--input")]
+            for f in inputs:
+                inv.read(f, "perf.input")
+            inv.find(A, f"perf.{sub}", "reads a recorded profile or prints perf's lists", inv.argv[:2])
+            return
         if sub not in ("record", "stat", "trace", "mem", "c2c", "sched", "kmem", "lock", "kvm"):
             return
         args = args[[w.value for w in args].index(sub) + 1 :]
+        if any(w.value in ("-a", "--all-cpus") for w in args):
+            inv.narrow()
+            inv.find(R, "perf.system-wide", "observes every process on the machine, not only the one it runs",
+                     inv.argv)  # fmt: skip
+            return
     # the program to trace is the first operand after the tracer's own options, whose values are skipped
     takes = _TRACER_VALUES.get(inv.name, _TRACER_VALUES["perf"])
     i = 0
@@ -575,7 +589,7 @@ _TRACER_VALUES = {
                "--signal", "--status", "--string-limit", "--user", "--env"},
     "ltrace": {"-o", "-e", "-E", "-s", "-a", "-u", "-n", "-l", "-L", "-F", "-x", "-A", "-D", "--output", "--library"},
     "valgrind": {"--log-file", "--tool", "--suppressions", "--xml-file", "--log-fd"},
-    "perf": {"-o", "-e", "-F", "-g", "-c", "--output", "--event", "-a", "-C", "-G", "-u", "--call-graph"},
+    "perf": {"-o", "-e", "-F", "-c", "--output", "--event", "-C", "-G", "-u", "--call-graph"},  # -g, -a: flags
     "heaptrack": {"-o", "--output"}, "uftrace": {"-d", "-F", "-N", "-T"}, "rr": set(), "trace-cmd": {"-o", "-e", "-p"},
 }  # fmt: skip
 
