@@ -238,6 +238,30 @@ def test_the_strictest_signal_wins_and_every_signal_that_fired_is_shown() -> Non
     assert {"erases", "storage"} <= names, names
 
 
+@pytest.mark.parametrize(
+    ("name", "summary", "body", "signal", "at_least"),
+    [
+        ("busdump", "manual page for busdump 2020.11.0-1", "Usage: busdump [options] <CAN interface>+", "field-bus",
+         Risk.HIGH_RISK),
+        ("radioctl", "interactive bluetooth control tool", "", "radio-control", Risk.HIGH_RISK),
+        ("chipprog", "driver program for simple AVR MCU programmer", "", "programs-chips", Risk.CRITICAL),
+        ("bmcsel", "show firmware System Event Log records", "It uses IPMI commands to read the log.",
+         "management-controller", Risk.HIGH_RISK),
+    ],
+)  # fmt: skip
+def test_the_families_held_out_14_showed(name: str, summary: str, body: str, signal: str, at_least: Risk) -> None:
+    # Each failed before its signal existed: MEDIUM_RISK or SAFE (bmcsel's summary only shows).
+    decision = decide(man(name, summary, 8) + (f"DESCRIPTION\n       {body}\n" if body else ""))
+    assert decision.risk >= at_least and signal in {f.signal.name for f in decision.fired}, decision.reasons
+
+
+def test_the_families_signals_leave_their_neighbours_alone() -> None:
+    # a sentence that only says "can", a tool that reads a Bluetooth firmware file, a DIMM's EEPROM read
+    assert "field-bus" not in {f.signal.name for f in decide(man("t1", "a tool that can interface files")).fired}
+    assert decide(man("t2", "convert Intel HEX files to Broadcom HCD format")).risk <= Risk.MEDIUM_RISK
+    assert "programs-chips" not in {f.signal.name for f in decide(man("t3", "decode the EEPROM of DIMMs")).fired}
+
+
 def test_reasons_quote_whole_words() -> None:
     decision = decide(man("arch2", "archive files into a bundle"))
     quotes = [r.split("'")[1] for r in decision.reasons if "'" in r]

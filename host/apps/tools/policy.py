@@ -395,6 +395,45 @@ SIGNALS: tuple[Signal, ...] = (
         SYSTEM | ROOT,
         when_read_only=S,
     ),
+    # Families held-out 14 showed the page's verbs cannot see (their errors, read after its blind measurement):
+    # a bus that moves machines, radios and their pairings, chips whose memory is written, and the machine's own
+    # management controller. None of them is capped by a summary that only shows: each tool of these families
+    # can act on the hardware (isel "shows" the event log and -d clears it).
+    _s(
+        "field-bus",
+        "text",
+        r"(?-i:\bCAN)\s+(?:bus(?:es)?|interfaces?|frames?|ids?|netdevs?|network)\b|\bsocket ?CAN\b|\bJ1939\b|"
+        r"\bISO-?TP\b",
+        H,
+        "it sends or listens on a CAN bus, which drives vehicles, machines and controllers",
+        SYSTEM,
+    ),
+    _s(
+        "radio-control",
+        "text",
+        r"\b(?:bluetooth|bluez|rfcomm)\b[^.\n]{0,40}?\b(?:control\w*|configur\w*|manag\w*|monitor\w*|attach\w*)\b|"
+        r"\b(?:control\w*|configur\w*|manag\w*|monitor\w*)\b[^.\n]{0,25}?\b(?:bluetooth|bluez|rfcomm)\b",
+        H,
+        "it controls, configures or monitors Bluetooth radios and the devices paired with them",
+        SYSTEM,
+    ),
+    _s(
+        "programs-chips",
+        "text",
+        r"\bin-system programming\b|\bon-chip debug\w*|\b(?:MCU|microcontroller)s?\b[^.\n]{0,30}?\bprogramm\w*|"
+        r"\bEEPROM programming\b|\bprogramm\w*\b[^.\n]{0,30}?\b(?:EEPROM|fuses)\b",
+        C,
+        "it erases and writes the memory of chips and microcontrollers",
+        DESTROY | SYSTEM,
+    ),
+    _s(
+        "management-controller",
+        "text",
+        r"\bIPMI\b|\bbaseboard management controller\b|(?-i:\bBMC\b)",
+        H,
+        "it talks to the machine's management controller, which powers, resets and reflashes the machine",
+        SYSTEM | ROOT,
+    ),
     _s(
         "probes-hardware",
         "summary",
