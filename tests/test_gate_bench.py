@@ -14,6 +14,7 @@ from tcphw.host.cli import main
 
 def test_gate_bench_runs_end_to_end_on_tiny_counts(tmp_path: Path) -> None:
     out = tmp_path / "bench"
+    out.mkdir()  # a folder that exists, as on the second run of docs/gate-service.md's command (refused once)
     tiny = [
         "--rounds",
         "2",

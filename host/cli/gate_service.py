@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from tcphw.host.cli.errors import InputError, check_output_dir
+from tcphw.host.cli.errors import InputError, check_output_folder
 from tcphw.host.cli.gate_common import GateCommand, GateInputError
 
 _BACKEND_HELP = "what validates the descriptors: software, reference (no numpy), gpu, board[:...]"
@@ -224,7 +224,7 @@ def bench(
     try:
         for spec in asked:
             parse_backend_spec(spec)
-        check_output_dir("--out", out)
+        check_output_folder("--out", out)  # a folder of results, which may exist from an earlier run
     except (BackendError, ValueError, InputError) as e:
         raise GateInputError(getattr(e, "message", None) or _one_line(e)) from e
     if not load and backends:
