@@ -333,22 +333,6 @@ _READERS: dict[str, Spec] = {
             *_L,
         ),
     ),
-    "batcat": Spec(
-        "AlnpPH:r:L",
-        (
-            "show-all",
-            "language=",
-            "line-range=",
-            "plain",
-            "paging=",
-            "style=",
-            "number",
-            "color=",
-            "theme=",
-            "decorations=",
-            *_L,
-        ),
-    ),
     "readelf": Spec("aAcdDeghHIlnrsStuVWx:p:R:w?", ()),
     "objdump": Spec("aCdDfghHilrRsStTvwWxzb:j:m:M:", ()),
     "nm": Spec("aABCDefgjlnoprsSuvVX:t:", ()),
@@ -370,6 +354,7 @@ _READERS: dict[str, Spec] = {
     "dos2unix-info": Spec("", ()),
     "tree": Spec("", ()),
 }
+_READERS["batcat"] = _READERS["bat"]  # Debian's name for bat: the same program, the same options
 # The ones that print only derived values (counts, sums, types, names): reading a secret with them does not
 # put the secret into the agent's context.
 _DIGESTS = {
